@@ -1,0 +1,57 @@
+"""Command-line interface: one thin module per subcommand; heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from ..errors import FpgaNnError
+from .build import build
+from .data import data
+
+
+def _quiet_frameworks() -> None:
+    # 3, not 2: TensorFlow's CUDA-registration messages survive level 2.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    warnings.filterwarnings("ignore", module="qkeras")
+    warnings.filterwarnings("ignore", message=".*keras.constraints.*")
+    warnings.filterwarnings("ignore", category=UserWarning, module="keras")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="fpga-nn")
+def cli(verbose: int) -> None:
+    """fpga-nn: trigger classifiers from training data to bit-exact FPGA firmware."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("fpga_nn").setLevel(min(level, logging.INFO))
+    _quiet_frameworks()
+
+
+cli.add_command(build)
+cli.add_command(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="fpga-nn", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except FpgaNnError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""fpga-nn build: train (or load) a model, convert it with hls4ml, prove the C-simulation bit-exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="A QKeras/Keras .h5 model; default: train the 5-6-1 trigger network on the embedded data.")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
+              help="With --model: a .npy array of inputs. Without: an fpga-nn HDF5 event file.")
+@click.option("--name", default=None, help="Project name (a C++ identifier); default 'trigger' or the model file stem.")
+@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+              help="Where to write the project (default hls_projects/<name>).")
+@click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
+@click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default="io_parallel", show_default=True)
+@click.option("--clock-period", type=float, default=5.0, show_default=True, help="Target clock period in ns.")
+@click.option("--reuse-factor", type=int, default=1, show_default=True)
+@click.option("--input-precision", default=None, help="With --model: input type such as ap_fixed<16,6>.")
+@click.option("--force", is_flag=True, help="Replace an existing project directory.")
+def build(part, model_path, data_path, name, output_dir, backend, io_type, clock_period, reuse_factor,
+          input_precision, force):
+    """Build a verified HLS project for PART and print its path and the csim check."""
+    import json
+
+    from ..errors import UserInputError
+    from ..hardware.parts import parse_part
+    from ..pipeline.firmware import BuildOptions
+
+    parse_part(part)  # before any heavy import or work
+    if model_path is None and input_precision is not None:
+        raise UserInputError("--input-precision applies to --model builds only")
+    if model_path is not None and data_path is None:
+        raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
+    default_name = "trigger" if model_path is None else model_path.stem
+    options = BuildOptions(part=part, name=name or default_name, backend=backend, io_type=io_type,
+                           clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
+                           force=force)
+    if model_path is None:
+        from ..pipeline.trigger import build_trigger
+
+        target = build_trigger(options, data_path=data_path)
+    else:
+        from ..pipeline.user_model import build_user_model
+
+        target = build_user_model(options, model_path, data_path, input_precision)
+    check = json.loads((target / "csim_check.json").read_text())
+    click.echo(f"project: {target}")
+    click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events "
+               f"(bit-exact against the offline quantized model, output {check['output_type']})")
+    metrics_file = target / "metrics.json"
+    m = json.loads(metrics_file.read_text())
+    if "csim" in m:
+        wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}
+        click.echo(f"AUC float {m['float']['auc']:.4f}, quantized {m['quantized']['auc']:.4f}, "
+                   f"firmware {m['csim']['auc']:.4f}; signal efficiency {wp[0.01]:.3f} at 1% and "
+                   f"{wp[0.10]:.3f} at 10% background")

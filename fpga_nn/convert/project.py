@@ -1,0 +1,87 @@
+"""Write a complete hls4ml project (build_prj.tcl, firmware/, testbench) for one model."""
+
+from __future__ import annotations
+
+import keyword
+import logging
+import os
+import re
+from pathlib import Path
+
+from ..errors import UserInputError
+from ..fixed import FixedType
+from .hls_config import make_hls_config
+from .layers import check_supported
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("Vitis", "Vivado")
+IO_TYPES = ("io_parallel", "io_stream")
+_CPP_RESERVED = {"class", "int", "float", "double", "void", "struct", "union", "template", "namespace", "in",
+                 "out", "const", "static", "return", "if", "else", "for", "while", "switch", "case", "default"}
+
+
+def check_project_name(name: str) -> str:
+    """The project name becomes C++ identifiers (``<name>_float``): reject what would not compile."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name in _CPP_RESERVED or keyword.iskeyword(name):
+        raise UserInputError(
+            f"project name '{name}' is not a valid C++ identifier: use letters, digits and '_' only, "
+            "starting with a letter, and not a C++ keyword (e.g. 'my_net')"
+        )
+    return name
+
+
+def check_input_layer_name(model) -> None:
+    """hls4ml's generated testbench breaks on an input named like a C++ keyword (e.g. 'in')."""
+    name = model.layers[0].name
+    if name in _CPP_RESERVED or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise UserInputError(f"input layer name '{name}' breaks the generated C++ testbench: rename the layer "
+                             "(e.g. 'inputs') and save the model again")
+
+
+def write_project(model, output_dir: str | os.PathLike, part: str, input_type: FixedType, *,
+                  project_name: str = "myproject", backend: str = "Vitis", io_type: str = "io_parallel",
+                  clock_period: float = 5.0, reuse_factor: int = 1, tb_inputs: str | None = None,
+                  tb_outputs: str | None = None, trace: bool = False):
+    """Convert ``model`` and write its project into ``output_dir``; returns the hls4ml ModelGraph.
+
+    Weights are written into the C++ headers (``write_weights_txt=False``): the project can be
+    moved, and the C-simulation library never reads weight files from absolute paths.
+    """
+    import hls4ml
+
+    if backend not in BACKENDS:
+        raise UserInputError(f"backend '{backend}' not supported: choose one of {', '.join(BACKENDS)}")
+    if io_type not in IO_TYPES:
+        raise UserInputError(f"io type '{io_type}' not supported: choose one of {', '.join(IO_TYPES)}")
+    if clock_period <= 0 or reuse_factor < 1:
+        raise UserInputError("the clock period must be > 0 ns and the reuse factor >= 1")
+    check_project_name(project_name)
+    check_supported(model)
+    check_input_layer_name(model)
+
+    config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
+    kwargs = {}
+    if tb_inputs is not None:
+        kwargs.update(input_data_tb=str(tb_inputs), output_data_tb=str(tb_outputs))
+    hls_model = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=config, output_dir=str(output_dir), project_name=project_name, backend=backend,
+        io_type=io_type, part=part, clock_period=clock_period, write_weights_txt=False, **kwargs,
+    )
+    hls_model.write()
+    # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it.
+    stale = Path(output_dir) / "keras_model.keras"
+    if stale.exists():
+        stale.unlink()
+    return hls_model
+
+
+def output_type(hls_model) -> FixedType:
+    """The fixed-point type of the model's (single) output."""
+    var = hls_model.get_output_variables()[0]
+    return FixedType.parse(str(var.type.precision))
+
+
+def layer_types(hls_model) -> dict[str, dict[str, str]]:
+    """Every type of every layer after hls4ml's optimisation passes (for the build record)."""
+    return {layer.name: {k: str(v.precision) for k, v in layer.types.items()} for layer in hls_model.get_layers()}

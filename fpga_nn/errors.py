@@ -1,0 +1,29 @@
+"""One small exception hierarchy; the CLI turns any of these into a one-line message and exit code."""
+
+
+class FpgaNnError(Exception):
+    """Base class of every error fpga-nn raises on purpose."""
+
+    exit_code = 1
+
+
+class UserInputError(FpgaNnError):
+    """Bad input from the user: a malformed part, a missing file, an existing directory."""
+
+    exit_code = 2
+
+
+class UnsupportedModelError(UserInputError):
+    """The model holds a layer or quantizer the firmware flow cannot reproduce."""
+
+
+class ToolError(FpgaNnError):
+    """An external tool (g++, vitis_hls, yosys, ...) is missing or failed."""
+
+    exit_code = 3
+
+
+class VerificationError(FpgaNnError):
+    """The firmware does not reproduce the offline model bit for bit."""
+
+    exit_code = 4

@@ -1,0 +1,1 @@
+"""End-to-end flows that chain the stages: data -> train -> convert -> verify -> report."""

@@ -1,0 +1,99 @@
+"""Convert a Keras/QKeras model, run its C-simulation on every event, and record everything."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..convert import project as hls_project
+from ..errors import UserInputError
+from ..fixed import FixedType
+from ..hardware.parts import parse_part
+from ..verify import compare as cmp
+from ..verify.csim import run_csim
+
+log = logging.getLogger(__name__)
+
+
+class BuildOptions(NamedTuple):
+    part: str
+    name: str = "trigger"
+    backend: str = "Vitis"
+    io_type: str = "io_parallel"
+    clock_period: float = 5.0
+    reuse_factor: int = 1
+    output_dir: Path | None = None
+    force: bool = False
+
+    def target(self) -> Path:
+        return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
+
+
+def validate(options: BuildOptions) -> None:
+    """Everything that can be checked before any expensive work."""
+    parse_part(options.part)
+    hls_project.check_project_name(options.name)
+    if options.backend not in hls_project.BACKENDS:
+        raise UserInputError(f"backend '{options.backend}' not supported: choose {' or '.join(hls_project.BACKENDS)}")
+    if options.io_type not in hls_project.IO_TYPES:
+        raise UserInputError(f"io type '{options.io_type}' not supported: choose {' or '.join(hls_project.IO_TYPES)}")
+    if options.clock_period <= 0:
+        raise UserInputError(f"clock period {options.clock_period} ns must be > 0")
+    if options.reuse_factor < 1:
+        raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
+
+
+def save_keras_model(model, path: Path) -> None:
+    """HDF5 model loadable with QKeras's custom objects (``qkeras.utils.load_qmodel``)."""
+    model.save(str(path), save_format="h5", include_optimizer=False)
+
+
+def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path,
+                       options: BuildOptions) -> dict:
+    """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch)."""
+    vec = staging / "vectors"
+    vec.mkdir(parents=True, exist_ok=True)
+    x = np.ascontiguousarray(inputs, dtype=np.float32)
+    np.save(vec / "inputs.npy", x)
+    expected = model.predict(x, batch_size=8192, verbose=0)
+    np.save(vec / "expected.npy", expected)
+    save_keras_model(model, staging / "model.h5")
+
+    t0 = time.perf_counter()
+    hls_model = hls_project.write_project(
+        model, staging, options.part, input_type, project_name=options.name, backend=options.backend,
+        io_type=options.io_type, clock_period=options.clock_period, reuse_factor=options.reuse_factor,
+        tb_inputs=str(vec / "inputs.npy"), tb_outputs=str(vec / "expected.npy"),
+    )
+    t_convert = time.perf_counter() - t0
+    out_type = hls_project.output_type(hls_model)
+    n_out = int(np.prod(expected.shape[1:]))
+
+    t0 = time.perf_counter()
+    csim = run_csim(staging, x, n_out).reshape(expected.shape).astype(np.float32)
+    t_csim = time.perf_counter() - t0
+    np.save(vec / "csim.npy", csim)
+    summary = cmp.compare(expected, csim, out_type)
+    summary["csim_seconds"] = round(t_csim, 3)
+    summary["input_type"] = input_type.to_ap()
+    cmp.write_check(summary, staging / "csim_check.json")
+
+    record = {
+        "part": options.part, "backend": options.backend, "io_type": options.io_type,
+        "clock_period_ns": options.clock_period, "reuse_factor": options.reuse_factor,
+        "project_name": options.name, "input_type": input_type.to_ap(), "output_type": out_type.to_ap(),
+        "layer_types": hls_project.layer_types(hls_model), "convert_seconds": round(t_convert, 3),
+        "csim_seconds": round(t_csim, 3),
+    }
+    (staging / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    if summary["mismatches"]:
+        from ..verify.divergence import first_divergence
+
+        summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
+        cmp.write_check(summary, staging / "csim_check.json")
+    return summary

@@ -1,0 +1,87 @@
+"""The default job: the 5-6-1 trigger network on the embedded H -> Z gamma events, to verified firmware."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..data import dataset, trigger_inputs
+from ..errors import VerificationError
+from ..fixed import FixedType
+from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
+from ..quantize.train import TrainConfig, train_classifier
+from ..reports import metrics, plots
+from . import firmware, outdir
+
+log = logging.getLogger(__name__)
+
+INPUT_TYPE = FixedType(signed=False, width=8, integer=0)  # code / 256
+SPLIT_SEED = 11
+
+
+def prepare(data: dataset.EventData):
+    """Trigger inputs as the network takes them, labels, and the fixed train/val/test split."""
+    x = trigger_inputs.to_network(trigger_inputs.encode(data.features))
+    y = data.label.astype(np.float32)
+    tr, va, te = dataset.split(len(y), SPLIT_SEED)
+    return x, y, tr, va, te
+
+
+def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
+                  train_config: TrainConfig = TrainConfig(), spec: TriggerNetSpec = TriggerNetSpec(),
+                  max_test_events: int | None = None) -> Path:
+    """Train, convert, verify; returns the project path. Raises VerificationError on any mismatch."""
+    firmware.validate(options)
+    target = options.target()
+    outdir.check_target(target, options.force)
+
+    data = dataset.load(data_path) if data_path else dataset.load_default()
+    x, y, tr, va, te = prepare(data)
+    if max_test_events is not None:
+        te = te[:max_test_events]
+    log.info("events: %d train, %d validation, %d test", len(tr), len(va), len(te))
+
+    qmodel = trigger_network(spec)
+    q_res = train_classifier(qmodel, x[tr], y[tr], x[va], y[va], train_config)
+    fmodel = float_twin(spec)
+    f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
+
+    with outdir.staged(target, options.force) as staging:
+        summary = firmware.convert_and_verify(qmodel, x[te], INPUT_TYPE, staging, options)
+        np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
+        np.save(staging / "vectors" / "codes.npy", trigger_inputs.encode(data.features)[te])
+        q_scores = np.load(staging / "vectors" / "expected.npy").ravel()
+        csim = np.load(staging / "vectors" / "csim.npy").ravel()
+        f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
+        result = {
+            "dataset": {"path": str(data_path or dataset.default_path()), "events": len(y),
+                        "fingerprint": data.config.fingerprint(), "train": len(tr), "validation": len(va),
+                        "test": len(te)},
+            "trigger_inputs": json.loads(trigger_inputs.encoding_json()),
+            "float": {**metrics.summarize(y[te], f_scores), "best_epoch": f_res.best_epoch,
+                      "train_seconds": round(f_res.seconds, 2)},
+            "quantized": {**metrics.summarize(y[te], q_scores), "best_epoch": q_res.best_epoch,
+                          "train_seconds": round(q_res.seconds, 2)},
+            "csim": metrics.summarize(y[te], csim),
+        }
+        (staging / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+        (staging / "plots").mkdir()
+        plots.loss_curves({"QKeras 8-bit": q_res.history, "float": f_res.history}, staging / "plots" / "loss.png")
+        plots.roc_curves(y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim},
+                         staging / "plots" / "roc.png")
+        plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
+    _raise_on_mismatch(summary, target)
+    return target
+
+
+def _raise_on_mismatch(summary: dict, target: Path) -> None:
+    if summary["mismatches"]:
+        where = summary.get("divergence", {}).get("layer")
+        raise VerificationError(
+            f"{summary['mismatches']} mismatches / {summary['events']} events (max {summary['max_abs_diff_lsb']} LSB)"
+            + (f", first diverging layer '{where}'" if where else "")
+            + f": see {target / 'csim_check.json'}"
+        )

@@ -1,0 +1,90 @@
+"""A user's own QKeras model and inputs through the same conversion and verification."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UnsupportedModelError, UserInputError
+from ..fixed import FixedType
+from . import firmware, outdir
+from .trigger import _raise_on_mismatch
+
+log = logging.getLogger(__name__)
+
+WIDE_INPUT = FixedType(True, 40, 16)
+
+
+def load_user_model(path: Path):
+    """Load an .h5 model with the QKeras custom objects; name the missing object if loading fails."""
+    if not path.is_file():
+        raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
+    from qkeras.utils import _add_supported_quantized_objects
+    import tensorflow as tf
+
+    objects: dict = {}
+    _add_supported_quantized_objects(objects)
+    try:
+        return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
+    except (ValueError, TypeError) as exc:
+        raise UnsupportedModelError(f"cannot load {path}: {exc}") from exc
+    except OSError as exc:
+        raise UserInputError(f"{path} is not a Keras HDF5 model ({exc}): save it with model.save('x.h5')") from exc
+
+
+def load_inputs(path: Path, model) -> np.ndarray:
+    if not path.is_file():
+        raise UserInputError(f"data file {path} not found: pass a .npy array of model inputs to --data")
+    try:
+        x = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise UserInputError(f"{path} is not a numeric .npy array ({exc})") from exc
+    if not np.issubdtype(x.dtype, np.number):
+        raise UserInputError(f"{path} holds {x.dtype} values: numeric inputs are needed")
+    want = tuple(model.input_shape[1:])
+    if tuple(x.shape[1:]) != want:
+        raise UserInputError(f"{path} has events of shape {tuple(x.shape[1:])} but the model takes {want}: "
+                             f"save an array of shape (N, {', '.join(map(str, want))})")
+    if len(x) == 0:
+        raise UserInputError(f"{path} holds no events")
+    return x.astype(np.float32)
+
+
+def infer_input_type(x: np.ndarray, model) -> FixedType:
+    """The narrowest exact type; a wide one if the first layer is a quantizer that re-rounds anyway."""
+    t = FixedType.narrowest_for(x, max_fractional=24)
+    if t is not None and t.width <= 32:
+        return t
+    first = model.layers[1] if len(model.layers) > 1 else None
+    if first is not None and type(first).__name__ == "QActivation":
+        return WIDE_INPUT
+    raise UserInputError(
+        "the input values are not exactly representable in a fixed-point type of <= 32 bits: quantize the "
+        "data, start the model with a QActivation(quantized_bits(...)), or give --input-precision ap_fixed<W,I>"
+    )
+
+
+def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path: Path,
+                     input_precision: str | None = None) -> Path:
+    firmware.validate(options)
+    target = options.target()
+    outdir.check_target(target, options.force)
+    model = load_user_model(Path(model_path))
+    from ..convert.layers import check_supported
+
+    check_supported(model)
+    x = load_inputs(Path(data_path), model)
+    input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
+    lost = int(np.sum(~input_type.representable(x))) if input_type != WIDE_INPUT else 0
+    if lost:
+        log.warning("%d input values are not exactly representable in %s: the firmware rounds/wraps them",
+                    lost, input_type.to_ap())
+    log.info("input type %s", input_type.to_ap())
+    with outdir.staged(target, options.force) as staging:
+        summary = firmware.convert_and_verify(model, x, input_type, staging, options)
+        (staging / "metrics.json").write_text(json.dumps({"events": len(x), "labels": None}, indent=2) + "\n")
+    _raise_on_mismatch(summary, target)
+    return target

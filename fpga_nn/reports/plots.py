@@ -1,0 +1,74 @@
+"""Plots written next to every build: loss curves, ROC curves, score distributions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def loss_curves(histories: dict[str, dict], path: Path) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, hist in histories.items():
+        ep = np.arange(1, len(hist["loss"]) + 1)
+        (line,) = ax.plot(ep, hist["loss"], label=f"{label} train")
+        ax.plot(ep, hist["val_loss"], "--", color=line.get_color(), label=f"{label} validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("binary cross-entropy")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def roc_curves(labels, scores: dict[str, np.ndarray], path: Path) -> None:
+    from .metrics import auc, roc
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    styles = ["-", "--", ":", "-."]
+    for k, (name, s) in enumerate(scores.items()):
+        fpr, tpr, _ = roc(labels, s)
+        ax.plot(fpr, tpr, styles[k % len(styles)], label=f"{name} (AUC {auc(labels, s):.4f})")
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlim(1e-3, 1)
+    ax.set_xlabel("background efficiency")
+    ax.set_ylabel("signal efficiency")
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def score_histograms(labels, scores: np.ndarray, path: Path, xlabel: str = "firmware score") -> None:
+    plt = _plt()
+    labels = np.asarray(labels).ravel().astype(bool)
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    values = np.unique(s)
+    if 1 < len(values) < 600:  # a fixed-point score: one bin per code
+        lsb = float(np.min(np.diff(values)))
+        edges = np.arange(values[0] - lsb / 2, values[-1] + lsb, lsb)
+    else:
+        edges = 80
+    ax.hist(s[labels], bins=edges, histtype="step", density=True, label="signal (H -> Z gamma)")
+    ax.hist(s[~labels], bins=edges, histtype="step", density=True, label="background (Z gamma)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("normalised events")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

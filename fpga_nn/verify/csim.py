@@ -1,0 +1,75 @@
+"""C-simulation of a generated project: compile its bridge library, run it in a child process.
+
+hls4ml's in-process ``compile()``/``predict()`` has hard edges (a missing weight file calls
+``exit(1)`` inside the Python process; concurrent compiles in one directory collide; every
+compile leaves another stamped ``.so``). Here the library is built with the project's own
+``build_lib.sh`` under a per-project lock, and the events are run through it by
+``python -m fpga_nn.verify.csim_worker`` so a crash in C++ is an error, not a dead process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ToolError
+from ..hardware import tools
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def project_lock(project_dir: Path):
+    with open(project_dir / ".csim.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _project_name(project_dir: Path) -> str:
+    for line in (project_dir / "build_lib.sh").read_text().splitlines():
+        if line.startswith("PROJECT="):
+            return line.split("=", 1)[1].strip()
+    raise ToolError(f"{project_dir}/build_lib.sh names no PROJECT: regenerate the project")
+
+
+def build_library(project_dir: Path) -> Path:
+    """Compile the C-simulation shared library with g++; returns its path."""
+    project_dir = Path(project_dir)
+    tools.find("g++", "install a C++ compiler (Debian: apt-get install g++)")
+    for old in (project_dir / "firmware").glob("*.so"):
+        old.unlink()
+    tools.run(["bash", "build_lib.sh"], cwd=project_dir, log_file=project_dir / "csim_build.log")
+    libs = sorted((project_dir / "firmware").glob("*.so"))
+    if len(libs) != 1:
+        raise ToolError(f"expected one C-simulation library in {project_dir}/firmware, found {len(libs)}")
+    return libs[0]
+
+
+def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_library: bool = False) -> np.ndarray:
+    """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs))."""
+    project_dir = Path(project_dir).resolve()
+    x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
+    name = _project_name(project_dir)
+    with project_lock(project_dir), tempfile.TemporaryDirectory(prefix="fpga-nn-csim-") as tmp:
+        lib = build_library(project_dir)
+        xin, yout = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
+        np.save(xin, x)
+        cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), name, str(n_outputs), str(xin), str(yout)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
+            raise ToolError(f"C-simulation of {project_dir} exited with code {proc.returncode}:\n{tail}")
+        y = np.load(yout)
+        if not keep_library:
+            lib.unlink()
+    return y
