@@ -9,6 +9,10 @@ import numpy as np
 
 from .errors import UserInputError
 
+_FIXED_RE = re.compile(
+    r"\s*(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*\d+\s*)?>\s*"
+)
+
 
 class FixedType(NamedTuple):
     """``ap_[u]fixed<width, integer, rounding, overflow>``; ``integer`` counts the sign bit when signed."""
@@ -49,8 +53,7 @@ class FixedType(NamedTuple):
     @classmethod
     def parse(cls, text: str) -> FixedType:
         """Parse ``ap_fixed<16,6>``, ``ufixed<8,0,RND,SAT>`` and the like."""
-        m = re.fullmatch(r"\s*(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*\d+\s*)?>\s*",
-                         text)
+        m = _FIXED_RE.fullmatch(text)
         if not m:
             raise UserInputError(f"cannot read fixed-point type {text!r}: write it as ap_fixed<W,I> or ap_ufixed<W,I>")
         unsigned, width, integer, rnd, ovf = m.groups()

@@ -22,8 +22,8 @@ def load_user_model(path: Path):
     """Load an .h5 model with the QKeras custom objects; name the missing object if loading fails."""
     if not path.is_file():
         raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
-    from qkeras.utils import _add_supported_quantized_objects
     import tensorflow as tf
+    from qkeras.utils import _add_supported_quantized_objects
 
     objects: dict = {}
     _add_supported_quantized_objects(objects)

@@ -27,7 +27,7 @@ def first_divergence(model, hls_model, inputs: np.ndarray, summary: dict, projec
         for layer in hls_model.get_layers():
             layer.set_attr("trace", True)
         with project_lock(Path(project_dir)):
-            traced = hls_model.trace(x)
+            _, traced = hls_model.trace(x)
     except Exception as exc:  # a diagnostic must not hide the mismatch it explains
         log.warning("could not trace the firmware to locate the divergence: %s", exc)
         return {"layer": None, "reason": f"trace failed: {exc}"}

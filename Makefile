@@ -1,0 +1,29 @@
+# Newcomer entry points (see README):  make demo  |  make test
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PART   ?= xcvu13p-flga2577-2-e
+
+.PHONY: setup demo test lint clean
+
+# The virtual environment is rebuilt when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (pyproject pins TensorFlow 2.14.1)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	$(BIN)/fpga-nn build --part $(PART) --force
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check fpga_nn tests benchmarks
+
+clean:
+	rm -rf $(VENV) hls_projects/*/ .pytest_cache
