@@ -20,6 +20,9 @@ def test_layout(default_build):
         assert (default_build / rel).is_file(), rel
     assert not list(default_build.parent.glob(".trigger.building-*")), "staging folder left behind"
     assert not list((default_build / "firmware").glob("*.so"))
+    cfg = (default_build / "hls4ml_config.yml").read_text()
+    assert ".building-" not in cfg, "paths of the staging folder leaked into the project"
+    assert f"OutputDir: {default_build}" in cfg and str(default_build / "model.h5") in cfg
 
 
 def test_csim_check_every_test_event(default_build):

@@ -69,10 +69,13 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
         io_type=io_type, part=part, clock_period=clock_period, write_weights_txt=False, **kwargs,
     )
     hls_model.write()
-    # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it.
-    stale = Path(output_dir) / "keras_model.keras"
-    if stale.exists():
-        stale.unlink()
+    # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it
+    # and point the recorded configuration at the model.h5 fpga-nn saves instead.
+    out = Path(output_dir)
+    (out / "keras_model.keras").unlink(missing_ok=True)
+    cfg = out / "hls4ml_config.yml"
+    if cfg.is_file():
+        cfg.write_text(cfg.read_text().replace(str(out / "keras_model.keras"), str(out / "model.h5")))
     return hls_model
 
 

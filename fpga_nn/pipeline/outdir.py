@@ -13,6 +13,9 @@ from ..errors import UserInputError
 
 log = logging.getLogger(__name__)
 
+# Files that record their own folder's absolute path (hls4ml writes OutputDir, InputData, ...).
+RELOCATED_FILES = ("hls4ml_config.yml",)
+
 
 def check_target(target: Path, force: bool) -> None:
     """Fail before any work when the target exists and --force was not given."""
@@ -40,6 +43,7 @@ def staged(target: Path, force: bool):
         shutil.rmtree(staging, ignore_errors=True)
         raise
     os.chmod(staging, 0o755)
+    _relocate(staging, target)
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.rmdir(old)
@@ -49,3 +53,11 @@ def staged(target: Path, force: bool):
     else:
         os.rename(staging, target)
     log.info("wrote %s", target)
+
+
+def _relocate(staging: Path, target: Path) -> None:
+    """Point paths recorded inside the build at its final place (before the move, so it stays atomic)."""
+    for name in RELOCATED_FILES:
+        path = staging / name
+        if path.is_file():
+            path.write_text(path.read_text().replace(str(staging), str(target)))
