@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PART   ?= xcvu13p-flga2577-2-e
 
-.PHONY: setup demo test lint clean
+.PHONY: setup tools demo test lint clean
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -14,7 +14,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed
+# Yosys (Debian) gives the open-source resource counts; installed when we may (root), else skipped.
+tools:
+	@command -v yosys >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq yosys >/dev/null; \
+	  else echo "note: yosys missing (sudo apt-get install yosys): reports will lack Yosys resource counts"; fi; }
+
+setup: $(BIN)/.installed tools
 
 demo: setup
 	$(BIN)/fpga-nn build --part $(PART) --force

@@ -11,6 +11,7 @@ import click
 from ..errors import FpgaNnError
 from .build import build
 from .data import data
+from .report import report
 
 
 def _quiet_frameworks() -> None:
@@ -36,6 +37,7 @@ def cli(verbose: int) -> None:
 
 cli.add_command(build)
 cli.add_command(data)
+cli.add_command(report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,9 +21,16 @@ import click
 @click.option("--clock-period", type=float, default=5.0, show_default=True, help="Target clock period in ns.")
 @click.option("--reuse-factor", type=int, default=1, show_default=True)
 @click.option("--input-precision", default=None, help="With --model: input type such as ap_fixed<16,6>.")
+@click.option("--rtl/--no-rtl", default=None,
+              help="Open-source RTL path (da4ml Verilog, Verilator, Yosys); default: on when the tools are there.")
+@click.option("--synth", is_flag=True, help="Run vendor C synthesis and logic synthesis (needs Vitis/Vivado).")
+@click.option("--latency-cutoff", type=float, default=6.0, show_default=True,
+              help="da4ml pipelining: logic delay per pipeline stage (da4ml units).")
+@click.option("--input-rate-khz", type=float, default=1000.0, show_default=True,
+              help="Rate of candidates reaching the network, for the trigger rates of the report.")
 @click.option("--force", is_flag=True, help="Replace an existing project directory.")
 def build(part, model_path, data_path, name, output_dir, backend, io_type, clock_period, reuse_factor,
-          input_precision, force):
+          input_precision, rtl, synth, latency_cutoff, input_rate_khz, force):
     """Build a verified HLS project for PART and print its path and the csim check."""
     import json
 
@@ -39,7 +46,8 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     default_name = "trigger" if model_path is None else model_path.stem
     options = BuildOptions(part=part, name=name or default_name, backend=backend, io_type=io_type,
                            clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
-                           force=force)
+                           force=force, rtl=rtl, synth=synth, latency_cutoff=latency_cutoff,
+                           input_rate_khz=input_rate_khz)
     if model_path is None:
         from ..pipeline.trigger import build_trigger
 
@@ -52,6 +60,12 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     click.echo(f"project: {target}")
     click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events "
                f"(bit-exact against the offline quantized model, output {check['output_type']})")
+    report_file = target / "report.json"
+    if report_file.is_file():
+        from .report import summary_lines
+
+        for line in summary_lines(json.loads(report_file.read_text())):
+            click.echo(line)
     metrics_file = target / "metrics.json"
     m = json.loads(metrics_file.read_text())
     if "csim" in m:

@@ -29,6 +29,10 @@ class BuildOptions(NamedTuple):
     reuse_factor: int = 1
     output_dir: Path | None = None
     force: bool = False
+    rtl: bool | None = None  # None: when the tools are there and the model is dense
+    synth: bool = False  # vendor C synthesis + logic synthesis (needs Vitis/Vivado)
+    latency_cutoff: float = 6.0  # da4ml pipelining: delay units per stage
+    input_rate_khz: float = 1000.0  # rate of candidates reaching the network, for trigger rates
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
@@ -46,6 +50,8 @@ def validate(options: BuildOptions) -> None:
         raise UserInputError(f"clock period {options.clock_period} ns must be > 0")
     if options.reuse_factor < 1:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
+    if options.input_rate_khz <= 0 or options.latency_cutoff <= 0:
+        raise UserInputError("the input rate and the latency cutoff must be > 0")
 
 
 def save_keras_model(model, path: Path) -> None:

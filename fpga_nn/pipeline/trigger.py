@@ -12,9 +12,9 @@ from ..data import dataset, trigger_inputs
 from ..errors import VerificationError
 from ..fixed import FixedType
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
-from ..quantize.train import TrainConfig, train_classifier
+from ..quantize.train import TrainConfig, set_seeds, train_classifier
 from ..reports import metrics, plots
-from . import firmware, outdir
+from . import figures, firmware, outdir
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,10 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
         te = te[:max_test_events]
     log.info("events: %d train, %d validation, %d test", len(tr), len(va), len(te))
 
+    set_seeds(train_config.seed)  # before building: the initial weights come from the seeded generator
     qmodel = trigger_network(spec)
     q_res = train_classifier(qmodel, x[tr], y[tr], x[va], y[va], train_config)
+    set_seeds(train_config.seed)
     fmodel = float_twin(spec)
     f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
 
@@ -56,6 +58,7 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
         q_scores = np.load(staging / "vectors" / "expected.npy").ravel()
         csim = np.load(staging / "vectors" / "csim.npy").ravel()
         f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
+        np.save(staging / "vectors" / "float_scores.npy", f_scores)
         result = {
             "dataset": {"path": str(data_path or dataset.default_path()), "events": len(y),
                         "fingerprint": data.config.fingerprint(), "train": len(tr), "validation": len(va),
@@ -73,11 +76,16 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
         plots.roc_curves(y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim},
                          staging / "plots" / "roc.png")
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
-    _raise_on_mismatch(summary, target)
+        rtl_failure = None
+        if not summary["mismatches"]:
+            rtl_failure = figures.finish(qmodel, INPUT_TYPE, staging, options)
+    _raise_on_mismatch(summary, target, rtl_failure)
     return target
 
 
-def _raise_on_mismatch(summary: dict, target: Path) -> None:
+def _raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = None) -> None:
+    if rtl_failure:
+        raise VerificationError(f"{rtl_failure} (in {target})")
     if summary["mismatches"]:
         where = summary.get("divergence", {}).get("layer")
         raise VerificationError(

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
-from . import firmware, outdir
+from . import figures, firmware, outdir
 from .trigger import _raise_on_mismatch
 
 log = logging.getLogger(__name__)
@@ -86,5 +86,8 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
     with outdir.staged(target, options.force) as staging:
         summary = firmware.convert_and_verify(model, x, input_type, staging, options)
         (staging / "metrics.json").write_text(json.dumps({"events": len(x), "labels": None}, indent=2) + "\n")
-    _raise_on_mismatch(summary, target)
+        rtl_failure = None
+        if not summary["mismatches"]:
+            rtl_failure = figures.finish(model, input_type, staging, options)
+    _raise_on_mismatch(summary, target, rtl_failure)
     return target

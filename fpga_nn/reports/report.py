@@ -1,0 +1,151 @@
+"""``fpga-nn report``: latency, II, resources and physics figures of a project, each with its source.
+
+Sources, in the order they are preferred for a figure:
+
+* latency / II: vendor C synthesis (csynth.xml/.rpt), else RTL simulation (Verilator, measured)
+* resources: vendor logic synthesis (report_utilization), vendor C synthesis estimates, Yosys
+* physics: the model (float, quantized) and the firmware's C-simulation
+
+Every figure in ``report.json`` carries a ``source`` field; a missing tool becomes a one-line
+entry in ``notes`` and the rest of the report still appears.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserInputError
+from ..hardware import vendor as vendor_tools
+from ..hardware.parts import parse_part
+from . import metrics
+from . import vendor as parsers
+
+log = logging.getLogger(__name__)
+
+WORKING_POINTS = (0.01, 0.05, 0.10)
+DEFAULT_INPUT_RATE_KHZ = 1000.0
+
+
+def _load_json(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
+    found = vendor_tools.find_reports(project, build["project_name"])
+    for kind, parse in (("csynth_xml", parsers.parse_csynth_xml), ("csynth_rpt", parsers.parse_csynth_rpt)):
+        if kind in found:
+            r = parse(found[kind])
+            lat = r.latency
+            return {"cycles_min": lat.min_cycles, "cycles_max": lat.max_cycles, "ns_max": lat.max_ns,
+                    "ii": lat.interval_max, "clock_period_ns": lat.target_clock_ns,
+                    "estimated_clock_ns": lat.estimated_clock_ns, "source": f"vendor csynth ({found[kind].name})"}
+    rtl = _load_json(project / "rtl" / "rtl_check.json")
+    if rtl is not None:
+        return {"cycles_min": rtl["latency_cycles"], "cycles_max": rtl["latency_cycles"], "ns_max": rtl["latency_ns"],
+                "ii": rtl["initiation_interval"], "clock_period_ns": rtl["clock_period_ns"],
+                "estimated_clock_ns": None, "source": "RTL simulation (Verilator, da4ml Verilog)",
+                "rtl_events": rtl["events"], "rtl_mismatches_offline": rtl["mismatches_offline"],
+                "rtl_mismatches_csim": rtl["mismatches_csim"]}
+    notes.append("latency: no vendor csynth report and no RTL simulation in this project")
+    return None
+
+
+def _resources(project: Path, build: dict, capacity) -> list[dict]:
+    rows = []
+    found = vendor_tools.find_reports(project, build["project_name"])
+    if "utilization" in found:
+        u = parsers.parse_utilization_rpt(found["utilization"])
+        rows.append({**u.used._asdict(), "source": f"vendor synthesis ({found['utilization'].name})"})
+    for kind, parse in (("csynth_xml", parsers.parse_csynth_xml), ("csynth_rpt", parsers.parse_csynth_rpt)):
+        if kind in found:
+            r = parse(found[kind])
+            rows.append({**r.used._asdict(), "source": f"vendor csynth estimate ({found[kind].name})"})
+            break
+    ys = _load_json(project / "rtl" / "yosys_counts.json")
+    if ys is not None:
+        rows.append({"lut": ys["lut"], "ff": ys["ff"], "dsp": ys["dsp"], "bram_18k": 2 * ys["bram"], "uram": 0,
+                     "carry": ys["carry"], "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)",
+                     "note": ys["note"]})
+    for row in rows:
+        if capacity is not None:
+            avail = {"lut": capacity.lut, "ff": capacity.ff, "dsp": capacity.dsp, "bram_18k": 2 * capacity.bram_36k}
+            row["utilization_pct"] = {k: round(100.0 * row[k] / v, 4) for k, v in avail.items()}
+    return rows
+
+
+def _physics(project: Path, input_rate_khz: float) -> dict | None:
+    vec = project / "vectors"
+    if not (vec / "labels.npy").is_file():
+        return None
+    labels = np.load(vec / "labels.npy")
+    scores = {"firmware (csim)": np.load(vec / "csim.npy").ravel(), "quantized": np.load(vec / "expected.npy").ravel()}
+    if (vec / "float_scores.npy").is_file():
+        scores["float"] = np.load(vec / "float_scores.npy").ravel()
+    table = []
+    for name, s in scores.items():
+        for wp in WORKING_POINTS:
+            w = metrics.signal_efficiency_at(labels, s, wp)
+            table.append({"model": name, **w, "trigger_rate_khz": w["background_efficiency"] * input_rate_khz})
+    return {"auc": {k: metrics.auc(labels, s) for k, s in scores.items()}, "working_points": table,
+            "input_rate_khz": input_rate_khz, "events": int(len(labels)), "source": "model and C-simulation",
+            "scores": scores, "labels": labels}
+
+
+def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
+    project = Path(project)
+    build = _load_json(project / "build.json")
+    if build is None:
+        raise UserInputError(f"{project} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'")
+    if input_rate_khz <= 0:
+        raise UserInputError(f"input rate {input_rate_khz} kHz must be > 0")
+    notes: list[str] = []
+    part = parse_part(build["part"])
+    if part.capacity is None:
+        notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
+    csim = _load_json(project / "csim_check.json") or {}
+    if not vendor_tools.find_reports(project, build["project_name"]) and vendor_tools.available(build["backend"]) is None:
+        notes.append(vendor_tools.missing_message(build["backend"]))
+    if not (project / "rtl" / "rtl_check.json").is_file():
+        rtl_note = _load_json(project / "rtl_status.json")
+        notes.append(rtl_note["message"] if rtl_note else "no RTL simulation in this project (build with --rtl)")
+    report = {
+        "project": build["project_name"], "part": build["part"], "backend": build["backend"],
+        "io_type": build["io_type"], "clock_period_ns": build["clock_period_ns"],
+        "capacity": part.capacity._asdict() if part.capacity else None,
+        "latency": _latency(project, build, notes),
+        "resources": _resources(project, build, part.capacity),
+        "csim": {"events": csim.get("events"), "mismatches": csim.get("mismatches"),
+                 "source": "hls4ml C-simulation (g++)"},
+        "physics": _physics(project, input_rate_khz),
+        "notes": notes,
+    }
+    return report
+
+
+def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
+    """Write report.json, report.md and report.html into the project; returns the report."""
+    from .render import render_html, render_markdown
+
+    project = Path(project)
+    report = assemble(project, input_rate_khz)
+    phys = report.get("physics")
+    plots = {}
+    if phys is not None:
+        from . import plots as p
+
+        (project / "plots").mkdir(exist_ok=True)
+        p.roc_curves(phys["labels"], phys["scores"], project / "plots" / "report_roc.png")
+        p.score_histograms(phys["labels"], phys["scores"]["firmware (csim)"], project / "plots" / "report_scores.png")
+        plots = {"ROC curves": project / "plots" / "report_roc.png",
+                 "Firmware score, signal vs background": project / "plots" / "report_scores.png"}
+    public = {k: v for k, v in report.items() if k != "physics"}
+    if phys is not None:
+        public["physics"] = {k: v for k, v in phys.items() if k not in ("scores", "labels")}
+    (project / "report.json").write_text(json.dumps(public, indent=2) + "\n")
+    (project / "report.md").write_text(render_markdown(public))
+    (project / "report.html").write_text(render_html(public, plots))
+    return public

@@ -1,0 +1,115 @@
+"""Open-source RTL path: round-half-even tracing, stream alignment, and the default build's figures."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from fpga_nn.hardware import rtl
+from fpga_nn.hardware.yosys import count, yosys_family
+
+
+def test_match_stream_finds_latency_and_respects_hold():
+    expected = np.arange(1, 21, dtype=float).reshape(-1, 1)
+    stream = np.zeros((20 * 2 + 10, 1))
+    stream[5 + np.arange(20) * 2] = expected  # II 2, latency 5
+    assert rtl.match_stream(stream, expected, hold=2) == 5
+    assert rtl.match_stream(stream, expected, hold=1) is None
+
+
+def test_output_codes_are_twos_complement():
+    meta = {"output_kif": [1, 3, 4]}
+    raw = np.array([[0], [1], [127], [128], [255]], dtype=np.int32)
+    np.testing.assert_array_equal(rtl.from_output_codes(raw, meta).ravel(), [0, 1 / 16, 127 / 16, -8, -1 / 16])
+
+
+@pytest.mark.slow
+def test_round_half_even_matches_numpy_and_differs_from_half_up():
+    rtl.activate_env()
+    from da4ml.trace import FixedVariableArray, comb_trace
+    from da4ml.trace.fixed_variable import HWConfig
+
+    from fpga_nn.hardware.trace import quantize_half_even
+
+    # every signed 8-bit value with 4 fractional bits, rounded to 1 fractional bit
+    inp = FixedVariableArray.from_kif(np.ones(1, int), np.full(1, 3), np.full(1, 4), hwconf=HWConfig(1, -1, -1))
+    x = np.arange(-128, 128).reshape(-1, 1) / 16
+    even = comb_trace(inp, quantize_half_even(inp, 1, 3, 1, "SAT")).predict(x).ravel()
+    half_up = comb_trace(inp, inp.quantize(1, 3, 1, "SAT", "RND")).predict(x).ravel()
+    np.testing.assert_array_equal(even, np.clip(np.round(x.ravel() * 2) / 2, -8, 7.5))
+    assert np.sum(even != half_up) == 16  # the ties at an even multiple of 0.5 ...0.25 + k*1.0
+
+
+def test_yosys_family_and_counts():
+    assert yosys_family("xcvu13p-flga2577-2-e") == "xcup"
+    assert yosys_family("xcku115-flvb2104-2-i") == "xcu"
+    assert yosys_family("xc7z020clg400-1") == "xc7"
+    c = count({"LUT2": 5, "LUT6": 2, "INV": 1, "FDRE": 7, "FDSE": 1, "CARRY8": 3, "DSP48E2": 2, "MUXF7": 1,
+               "IBUF": 9}, "xcup")
+    assert (c.lut, c.ff, c.carry, c.dsp, c.muxf) == (8, 8, 3, 2, 1)
+
+
+
+
+@pytest.mark.slow
+@pytest.mark.csim
+def test_default_build_rtl_figures(default_build):
+    check = json.loads((default_build / "rtl" / "rtl_check.json").read_text())
+    assert check["events"] == 11_718
+    assert check["mismatches_offline"] == 0 and check["mismatches_csim"] == 0
+    assert check["initiation_interval"] == 1
+    assert check["latency_cycles"] == check["stages"] <= 3
+    counts = json.loads((default_build / "rtl" / "yosys_counts.json").read_text())
+    assert counts["dsp"] == 0 and 0 < counts["lut"] <= 800 and counts["ff"] > 0
+    report = json.loads((default_build / "report.json").read_text())
+    assert report["latency"]["cycles_max"] == check["latency_cycles"]
+    assert report["latency"]["ii"] == 1
+    assert report["latency"]["source"].startswith("RTL simulation")
+    yosys_row = [r for r in report["resources"] if r["source"].startswith("Yosys")]
+    assert yosys_row and yosys_row[0]["lut"] == counts["lut"] and yosys_row[0]["dsp"] == 0
+    assert yosys_row[0]["utilization_pct"]["lut"] == round(100 * counts["lut"] / 1_728_000, 4)
+    wps = [w for w in report["physics"]["working_points"] if w["model"] == "firmware (csim)"]
+    assert [w["target_background_efficiency"] for w in wps] == [0.01, 0.05, 0.10]
+    for w in wps:
+        assert w["trigger_rate_khz"] == pytest.approx(w["background_efficiency"] * 1000.0)
+    html = (default_build / "report.html").read_text()
+    assert "data:image/png;base64," in html and "RTL simulation" in html and "Yosys" in html
+
+
+@pytest.mark.slow
+def test_report_prefers_vendor_figures_and_names_sources(default_build, tmp_path):
+    from fpga_nn.reports.report import write
+
+    project = tmp_path / "trigger"
+    shutil.copytree(default_build, project)
+    rep = project / "trigger_prj" / "solution1" / "syn" / "report"
+    rep.mkdir(parents=True)
+    data = __import__("pathlib").Path(__file__).parent / "data" / "vivado-hls-2020.1"
+    shutil.copy(data / "myproject_csynth.xml", rep / "trigger_csynth.xml")
+    shutil.copy(data / "vivado_synth.rpt", project / "vivado_synth.rpt")
+    r = write(project, input_rate_khz=250.0)
+    assert r["latency"]["source"] == "vendor csynth (trigger_csynth.xml)"
+    assert (r["latency"]["cycles_max"], r["latency"]["ii"], r["latency"]["ns_max"]) == (10, 8, 50.0)
+    sources = [row["source"] for row in r["resources"]]
+    assert sources[0] == "vendor synthesis (vivado_synth.rpt)" and sources[1].startswith("vendor csynth estimate")
+    assert sources[2].startswith("Yosys")
+    assert (r["resources"][0]["lut"], r["resources"][0]["ff"], r["resources"][0]["dsp"]) == (1526, 2428, 66)
+    assert r["physics"]["input_rate_khz"] == 250.0
+    assert "report_roc.png" in {p.name for p in (project / "plots").iterdir()}
+
+
+@pytest.mark.slow
+def test_report_without_rtl_still_appears(default_build, tmp_path, capsys):
+    from fpga_nn.cli import main
+
+    project = tmp_path / "p"
+    shutil.copytree(default_build, project)
+    shutil.rmtree(project / "rtl")
+    (project / "rtl_status.json").write_text(json.dumps({"message": "RTL path not available: 'yosys' not found"}))
+    assert main(["report", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "note: RTL path not available: 'yosys' not found" in out
+    r = json.loads((project / "report.json").read_text())
+    assert r["latency"] is None and r["resources"] == []
+    assert r["csim"]["mismatches"] == 0 and r["physics"]["auc"]["firmware (csim)"] > 0.75
