@@ -90,6 +90,10 @@ def test_user_model_build_and_force(tmp_path, capsys):
     assert build["part"] == "xcku115-flvb2104-2-i" and build["project_name"] == "my_net"
     assert main(args) == 2  # exists
     (tmp_path / "out" / "marker").write_text("old")
-    assert main(args + ["--force", "--io-type", "io_stream"]) == 0
+    assert json.loads((tmp_path / "out" / "rtl" / "rtl_check.json").read_text())["mismatches_offline"] == 0
+    assert main(args + ["--force", "--io-type", "io_stream", "--no-rtl"]) == 0
     assert not (tmp_path / "out" / "marker").exists()
     assert json.loads((tmp_path / "out" / "build.json").read_text())["io_type"] == "io_stream"
+    assert not (tmp_path / "out" / "rtl").exists()
+    notes = json.loads((tmp_path / "out" / "report.json").read_text())["notes"]
+    assert any("RTL path skipped (--no-rtl)" in n for n in notes)
