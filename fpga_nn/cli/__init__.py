@@ -11,6 +11,7 @@ import click
 from ..errors import FpgaNnError
 from .build import build
 from .data import data
+from .emulate import emulate
 from .report import report
 
 
@@ -37,6 +38,7 @@ def cli(verbose: int) -> None:
 
 cli.add_command(build)
 cli.add_command(data)
+cli.add_command(emulate)
 cli.add_command(report)
 
 

@@ -6,7 +6,8 @@ from ..errors import UnsupportedModelError
 
 SUPPORTED = frozenset({
     "InputLayer", "Dense", "QDense", "Activation", "QActivation", "ReLU", "BatchNormalization",
-    "QBatchNormalization", "Dropout", "Flatten",
+    "QBatchNormalization", "Dropout", "Flatten", "Conv1D", "Conv2D", "QConv1D", "QConv2D", "MaxPooling1D",
+    "MaxPooling2D",
 })
 
 

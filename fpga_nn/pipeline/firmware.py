@@ -87,6 +87,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     summary = cmp.compare(expected, csim, out_type)
     summary["csim_seconds"] = round(t_csim, 3)
     summary["input_type"] = input_type.to_ap()
+    summary["emulator"] = _emulate(hls_model, staging, x, csim)
     cmp.write_check(summary, staging / "csim_check.json")
 
     record = {
@@ -103,3 +104,22 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
         cmp.write_check(summary, staging / "csim_check.json")
     return summary
+
+
+def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
+    """Record the model for the NumPy emulator and check the emulator against the C-simulation."""
+    from ..errors import UnsupportedModelError
+    from ..verify import record
+    from ..verify.emulator import Emulator
+
+    try:
+        record.export(hls_model, staging)
+    except UnsupportedModelError as exc:
+        log.warning("emulator: %s", exc)
+        return {"available": False, "reason": str(exc)}
+    t0 = time.perf_counter()
+    emu = Emulator(staging).predict(x).reshape(csim.shape)
+    seconds = time.perf_counter() - t0
+    mismatches = int(np.sum(np.any((emu != csim).reshape(len(x), -1), axis=1)))
+    return {"available": True, "events": int(len(x)), "mismatches_vs_csim": mismatches,
+            "events_per_second": round(len(x) / max(seconds, 1e-9))}

@@ -107,7 +107,8 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     if part.capacity is None:
         notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
     csim = _load_json(project / "csim_check.json") or {}
-    if not vendor_tools.find_reports(project, build["project_name"]) and vendor_tools.available(build["backend"]) is None:
+    no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
+    if no_vendor_files and vendor_tools.available(build["backend"]) is None:
         notes.append(vendor_tools.missing_message(build["backend"]))
     if not (project / "rtl" / "rtl_check.json").is_file():
         rtl_note = _load_json(project / "rtl_status.json")

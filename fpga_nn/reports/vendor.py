@@ -25,7 +25,8 @@ class Resources(NamedTuple):
     uram: int = 0
 
     def utilization(self, available: Resources) -> dict[str, float | None]:
-        return {k: (round(100.0 * v / a, 2) if a else None) for k, v, a in zip(self._fields, self, available, strict=True)}
+        pairs = zip(self._fields, self, available, strict=True)
+        return {k: (round(100.0 * v / a, 2) if a else None) for k, v, a in pairs}
 
 
 class Latency(NamedTuple):

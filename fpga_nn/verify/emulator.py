@@ -1,0 +1,201 @@
+"""Bit-exact NumPy emulation of an hls4ml firmware, vectorised over events.
+
+Each layer follows the hls4ml 1.3 C++ templates: in Dense and Conv every product is assigned
+to ``accum_t``, the accumulator starts from the bias in ``accum_t`` and every ``+=`` is an
+``accum_t`` assignment, the sum is cast to ``result_t``; ReLU keeps positive values and casts;
+sigmoid/tanh index a table of ``table_size`` entries (index = int(x * size / span) + size/2,
+clipped; entries = the float function value cast to ``table_t``); BatchNormalization casts
+``x * scale + bias`` once. Values travel as int64 codes (see :mod:`fixedpoint`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..fixed import FixedType
+from . import record as rec
+from .fixedpoint import cast, from_float
+
+Codes = tuple[np.ndarray, FixedType]
+
+
+def _t(layer: dict, key: str) -> FixedType:
+    return FixedType.parse(layer["types"][key])
+
+
+def _weights(layer: dict, arrays: dict, name: str) -> tuple[np.ndarray, FixedType]:
+    w = layer["weights"][name]
+    return arrays[w["key"]].reshape(w["shape"]), FixedType.parse(w["type"])
+
+
+def _mac(x: np.ndarray, tx: FixedType, w: np.ndarray, tw: FixedType, b: np.ndarray | None, tb: FixedType | None,
+         acc_t: FixedType) -> np.ndarray:
+    """``acc = bias; for i: acc += (accum_t)(x[i] * w[i])`` for x (N, K) and w (K, M), in accum_t codes."""
+    fp = tx.fractional + tw.fractional
+    acc = np.zeros((x.shape[0], w.shape[1]), dtype=np.int64)
+    if b is not None:
+        acc += cast(b, tb.fractional, acc_t)[None, :]
+    exact_products = acc_t.fractional >= fp and acc_t.overflow == "WRAP"
+    if exact_products:
+        # Products land on the accumulator grid unchanged and WRAP sums are order-free:
+        # one matrix product (float64 is exact while every partial sum stays below 2^53).
+        bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).sum(axis=0).max(initial=0))
+        if bound < 2.0**52:
+            prod = np.rint(x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+        else:
+            prod = x @ w
+        return cast(acc + (prod << (acc_t.fractional - fp)), acc_t.fractional, acc_t)
+    for k in range(x.shape[1]):
+        mult = cast(x[:, k : k + 1] * w[k][None, :], fp, acc_t)
+        acc = cast(acc + mult, acc_t.fractional, acc_t)  # the += of an accum_t
+    return acc
+
+
+def dense(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    w, tw = _weights(layer, arrays, "weight")
+    b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
+    acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
+    flat = codes.reshape(-1, codes.shape[-1])
+    acc = _mac(flat, tx, w.reshape(w.shape[0], -1), tw, b, tb, acc_t)
+    out = cast(acc, acc_t.fractional, res_t)
+    return out.reshape(*codes.shape[:-1], out.shape[-1]), res_t
+
+
+def _patches(codes: np.ndarray, kh: int, kw: int, sh: int, sw: int, pads: tuple[int, int, int, int]) -> np.ndarray:
+    """(N, H, W, C) -> (N, OH, OW, kh*kw*C), zero padded, ordered (kh, kw, C) as the weights."""
+    top, bottom, left, right = pads
+    x = np.pad(codes, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    n, h, w, c = x.shape
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # N,OH,OW,C,kh,kw
+    return np.ascontiguousarray(win[:, :oh, :ow].transpose(0, 1, 2, 4, 5, 3)).reshape(n, oh, ow, kh * kw * c)
+
+
+def conv(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    a = layer["attrs"]
+    one_d = layer["class"] == "Conv1D"
+    c4 = codes[:, None] if one_d else codes  # Conv1D as a 1 x W image
+    kh, kw = (1, a["filt_width"]) if one_d else (a["filt_height"], a["filt_width"])
+    sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
+    pads = (0, 0, a["pad_left"], a["pad_right"]) if one_d else (a["pad_top"], a["pad_bottom"], a["pad_left"],
+                                                                 a["pad_right"])
+    patches = _patches(c4, kh, kw, sh, sw, pads)
+    w, tw = _weights(layer, arrays, "weight")
+    b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
+    acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
+    n, oh, ow, k = patches.shape
+    acc = _mac(patches.reshape(-1, k), tx, w.reshape(k, -1), tw, b, tb, acc_t)
+    out = cast(acc, acc_t.fractional, res_t).reshape(n, oh, ow, -1)
+    return (out[:, 0] if one_d else out), res_t
+
+
+def pooling(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    a = layer["attrs"]
+    if a.get("pool_op", "Max") != "Max":
+        raise UnsupportedModelError(f"layer '{layer['name']}': only max pooling is emulated")
+    one_d = layer["class"] == "Pooling1D"
+    c4 = codes[:, None] if one_d else codes
+    ph, pw = (1, a["pool_width"]) if one_d else (a["pool_height"], a["pool_width"])
+    sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
+    pads = (0, 0, a.get("pad_left", 0), a.get("pad_right", 0)) if one_d else (
+        a.get("pad_top", 0), a.get("pad_bottom", 0), a.get("pad_left", 0), a.get("pad_right", 0))
+    if any(pads):
+        raise UnsupportedModelError(f"layer '{layer['name']}': padded pooling is not emulated")
+    win = np.lib.stride_tricks.sliding_window_view(c4, (ph, pw), axis=(1, 2))[:, ::sh, ::sw]
+    oh, ow = (c4.shape[1] - ph) // sh + 1, (c4.shape[2] - pw) // sw + 1
+    out = win[:, :oh, :ow].max(axis=(-2, -1))
+    res_t = _t(layer, "result_t")
+    out = cast(out, tx.fractional, res_t)
+    return (out[:, 0] if one_d else out), res_t
+
+
+def batchnorm(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    s, ts = _weights(layer, arrays, "scale")
+    b, tb = _weights(layer, arrays, "bias")
+    f = max(tx.fractional + ts.fractional, tb.fractional)
+    val = (codes * s) << (f - tx.fractional - ts.fractional)
+    val = val + (b << (f - tb.fractional))
+    res_t = _t(layer, "result_t")
+    return cast(val, f, res_t), res_t
+
+
+def _table(name: str, size: int, table_t: FixedType) -> np.ndarray:
+    """The table the C++ fills at first call: float32 arithmetic as in nnet_activation.h."""
+    ii = np.arange(size, dtype=np.float64)
+    span = 16.0 if name == "sigmoid" else 8.0
+    in_val = (span * (ii - size / 2.0) / size).astype(np.float32)
+    if name == "sigmoid":
+        denom = np.float32(1) + np.exp(-in_val, dtype=np.float32)
+        values = (1.0 / denom.astype(np.float64)).astype(np.float32)
+    else:
+        values = np.tanh(in_val, dtype=np.float32)
+    return from_float(values.astype(np.float64), table_t)
+
+
+def activation(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    act = layer["attrs"].get("activation", "linear")
+    res_t = _t(layer, "result_t")
+    if act == "linear":
+        return cast(codes, tx.fractional, res_t), res_t
+    if act == "relu":
+        return cast(np.where(codes > 0, codes, 0), tx.fractional, res_t), res_t
+    if act in ("sigmoid", "tanh"):
+        size = int(layer["attrs"]["table_size"])
+        table_t = _t(layer, "table_t")
+        span = 16 if act == "sigmoid" else 8
+        num = codes * size
+        den = span << tx.fractional
+        index = np.sign(num) * (np.abs(num) // den) + size // 2  # C int(): truncation toward zero
+        index = np.clip(index, 0, size - 1)
+        return cast(_table(act, size, table_t)[index], table_t.fractional, res_t), res_t
+    raise UnsupportedModelError(f"layer '{layer['name']}': activation '{act}' is not emulated")
+
+
+def zeropad(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    a = layer["attrs"]
+    res_t = _t(layer, "result_t")
+    if layer["class"] == "ZeroPadding1D":
+        out = np.pad(codes, ((0, 0), (a["pad_left"], a["pad_right"]), (0, 0)))
+    else:
+        out = np.pad(codes, ((0, 0), (a["pad_top"], a["pad_bottom"]), (a["pad_left"], a["pad_right"]), (0, 0)))
+    return cast(out, tx.fractional, res_t), res_t
+
+
+_LAYERS: dict[str, Callable] = {
+    "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
+    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Pooling1D": pooling, "Pooling2D": pooling,
+    "BatchNormalization": batchnorm, "Activation": activation,
+}
+
+
+class Emulator:
+    """Load a project's emulation record once; :meth:`predict` runs any number of events."""
+
+    def __init__(self, project: str | Path):
+        self.record, self.arrays = rec.load(Path(project))
+        self.output_type = FixedType.parse(self.record["output_type"])
+        first = self.record["layers"][0]
+        self.input_type = _t(first, "result_t")
+        self.input_shape = tuple(first["output_shape"])
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64).reshape(len(x), *self.input_shape)
+        state: Codes = (from_float(x, self.input_type), self.input_type)
+        for layer in self.record["layers"][1:]:
+            fn = _LAYERS.get(layer["class"])
+            if fn is None:  # Reshape / Transpose of a flat vector: data order unchanged
+                state = (state[0].reshape(len(x), *layer["output_shape"]), state[1])
+                continue
+            state = fn(layer, self.arrays, state)
+        codes, t = state
+        return (codes.reshape(len(x), -1) * 2.0**-t.fractional).astype(np.float64)

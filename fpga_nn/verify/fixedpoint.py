@@ -1,0 +1,90 @@
+"""Vectorised ap_fixed arithmetic on int64 codes: exactly what an assignment ``dst = src`` does in C++.
+
+A value of type ``ap_[u]fixed<W, I, Q, O>`` is held as the integer ``code = value * 2^F`` with
+``F = W - I``. :func:`cast` re-quantizes codes with fractional bits ``f_in`` into a type:
+first the quantization mode Q decides the dropped bits (TRN, TRN_ZERO, RND, RND_ZERO,
+RND_MIN_INF, RND_INF, RND_CONV), then the overflow mode O fits the result into W bits
+(WRAP, SAT, SAT_ZERO, SAT_SYM), as the Xilinx ap_fixed headers do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..fixed import FixedType
+
+MAX_CODE_BITS = 62
+
+
+def _bounds(t: FixedType) -> tuple[int, int]:
+    if t.signed:
+        return -(1 << (t.width - 1)), (1 << (t.width - 1)) - 1
+    return 0, (1 << t.width) - 1
+
+
+def _round_shift(codes: np.ndarray, shift: int, mode: str) -> np.ndarray:
+    """Divide by 2^shift (shift > 0) with the ap_fixed quantization mode."""
+    floor = codes >> shift  # arithmetic shift: floor division
+    rem = codes - (floor << shift)  # in [0, 2^shift)
+    half = 1 << (shift - 1)
+    exact = rem == 0
+    if mode == "TRN":
+        return floor
+    if mode == "TRN_ZERO":
+        return np.where((codes < 0) & ~exact, floor + 1, floor)
+    above, tie = rem > half, rem == half
+    if mode == "RND":
+        return floor + ((rem >= half) & ~exact)
+    if mode == "RND_ZERO":
+        return floor + (above | (tie & (codes < 0)))
+    if mode == "RND_MIN_INF":
+        return floor + above
+    if mode == "RND_INF":
+        return floor + (above | (tie & (codes >= 0)))
+    if mode == "RND_CONV":
+        return floor + (above | (tie & ((floor & 1) == 1)))
+    raise ValueError(f"unknown quantization mode {mode}")
+
+
+def _overflow(codes: np.ndarray, t: FixedType) -> np.ndarray:
+    lo, hi = _bounds(t)
+    mode = t.overflow
+    if mode == "WRAP":
+        wrapped = codes & ((1 << t.width) - 1)
+        return wrapped - (1 << t.width) * (wrapped > hi) if t.signed else wrapped
+    if mode == "SAT":
+        return np.clip(codes, lo, hi)
+    if mode == "SAT_SYM":
+        return np.clip(codes, -hi if t.signed else 0, hi)
+    if mode == "SAT_ZERO":
+        return np.where((codes < lo) | (codes > hi), 0, codes)
+    raise ValueError(f"unknown overflow mode {mode}")
+
+
+def cast(codes: np.ndarray, f_in: int, t: FixedType) -> np.ndarray:
+    """Codes with ``f_in`` fractional bits -> codes of type ``t``."""
+    if t.width > MAX_CODE_BITS:
+        raise ValueError(f"{t.to_ap()} is wider than the emulator's {MAX_CODE_BITS}-bit codes")
+    codes = np.asarray(codes, dtype=np.int64)
+    shift = f_in - t.fractional
+    if shift > 0:
+        codes = _round_shift(codes, shift, t.rounding)
+    elif shift < 0:
+        codes = codes << (-shift)
+    return _overflow(codes, t)
+
+
+def from_float(x: np.ndarray, t: FixedType) -> np.ndarray:
+    """C++ ``ap_fixed t = double(x)``: quantize a floating-point value with the type's modes."""
+    x = np.asarray(x, dtype=np.float64)
+    scaled = x * 2.0**t.fractional
+    floor = np.floor(scaled)
+    frac = scaled - floor
+    # Two guard bits say whether the dropped part is zero, below, at or above half an LSB.
+    guard = np.select([frac == 0, frac < 0.5, frac == 0.5], [0, 1, 2], 3)
+    codes = floor.astype(np.int64) * 4 + guard
+    return cast(codes, t.fractional + 2, t)
+
+
+def to_float(codes: np.ndarray, t: FixedType) -> np.ndarray:
+    return np.asarray(codes, dtype=np.float64) * 2.0**-t.fractional

@@ -1,0 +1,68 @@
+"""The emulation record: every layer, weight and fixed-point type of a converted model, as files.
+
+``emulation.json`` (layers, attributes, types) and ``emulation_weights.npz`` (weights as the
+integer codes the C++ headers hold) are written next to the hls4ml project, so the emulator
+runs without TensorFlow or hls4ml, exactly on what the firmware was generated from.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UnsupportedModelError
+from ..fixed import FixedType
+from .fixedpoint import from_float
+
+RECORD = "emulation.json"
+WEIGHTS = "emulation_weights.npz"
+
+_ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt_width", "filt_height", "stride_width",
+          "stride_height", "pad_left", "pad_right", "pad_top", "pad_bottom", "in_width", "in_height", "out_width",
+          "out_height", "pool_width", "pool_height", "n_filt", "pool_op", "n_scale_bias")
+SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
+             "Reshape", "ZeroPadding1D", "ZeroPadding2D"}
+
+
+def export(hls_model, out_dir: Path) -> dict:
+    """Write the record of ``hls_model`` into ``out_dir``; raises for layers the emulator cannot run."""
+    layers, arrays = [], {}
+    for layer in hls_model.get_layers():
+        cls = layer.class_name
+        if cls == "Activation" and layer.get_attr("activation") == "softmax":
+            cls = "Softmax"
+        if cls not in SUPPORTED:
+            raise UnsupportedModelError(f"the emulator has no model of layer '{layer.name}' ({cls})")
+        entry = {
+            "name": layer.name, "class": cls,
+            "attrs": {a: layer.get_attr(a) for a in _ATTRS if isinstance(layer.get_attr(a), (int, str, float))},
+            "types": {k: FixedType.parse(str(v.precision)).to_ap() for k, v in layer.types.items()
+                      if "fixed" in str(v.precision)},
+            "output_shape": [int(d) for d in layer.get_output_variable().shape],
+            "weights": {},
+        }
+        for wname, w in layer.weights.items():
+            wtype = FixedType.parse(str(w.type.precision))
+            key = f"{layer.name}/{wname}"
+            arrays[key] = from_float(np.asarray(w.data, dtype=np.float64), wtype)
+            entry["weights"][wname] = {"key": key, "type": wtype.to_ap(), "shape": list(np.shape(w.data))}
+        layers.append(entry)
+    out = hls_model.get_output_variables()[0]
+    record = {"project": hls_model.config.get_project_name(), "io_type": hls_model.config.get_config_value("IOType"),
+              "layers": layers, "output_type": FixedType.parse(str(out.type.precision)).to_ap()}
+    Path(out_dir, RECORD).write_text(json.dumps(record, indent=1) + "\n")
+    np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
+    return record
+
+
+def load(project: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    project = Path(project)
+    path = project / RECORD
+    if not path.is_file():
+        from ..errors import UserInputError
+
+        raise UserInputError(f"{project} has no {RECORD}: rebuild it with 'fpga-nn build' (fpga-nn >= 0.1)")
+    with np.load(project / WEIGHTS) as npz:
+        return json.loads(path.read_text()), {k: npz[k] for k in npz.files}

@@ -1,0 +1,75 @@
+"""Emulate large input files in chunks with bounded memory: .npy (memory-mapped) or HDF5 datasets."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserInputError
+from .emulator import Emulator
+
+DEFAULT_CHUNK = 65_536
+
+
+@contextlib.contextmanager
+def open_inputs(path: Path, dataset: str | None = None) -> Iterator[np.ndarray]:
+    """A read-only array-like over the inputs, never loaded whole."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"input file {path} not found")
+    if path.suffix == ".npy":
+        yield np.load(path, mmap_mode="r")
+        return
+    if path.suffix in (".h5", ".hdf5"):
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            if dataset is None:
+                names = [k for k, v in f.items() if isinstance(v, h5py.Dataset)]
+                if len(names) != 1:
+                    raise UserInputError(f"{path} holds datasets {names}: name one with --dataset")
+                dataset = names[0]
+            if dataset not in f:
+                raise UserInputError(f"{path} has no dataset '{dataset}'")
+            yield f[dataset]
+        return
+    raise UserInputError(f"{path}: inputs must be .npy or .h5/.hdf5")
+
+
+def emulate_file(project: Path, data: Path, out: Path, dataset: str | None = None, chunk: int = DEFAULT_CHUNK,
+                 progress: bool = True) -> int:
+    """Write the firmware scores of every input row to ``out`` (.npy); returns the number of events."""
+    from tqdm import tqdm
+
+    emu = Emulator(project)
+    out = Path(out)
+    if out.suffix != ".npy":
+        raise UserInputError(f"output {out} must be a .npy file")
+    with open_inputs(data, dataset) as x:
+        n = len(x)
+        if tuple(x.shape[1:]) != emu.input_shape and int(np.prod(x.shape[1:])) != int(np.prod(emu.input_shape)):
+            raise UserInputError(f"{data} has events of shape {tuple(x.shape[1:])}, the firmware takes "
+                                 f"{emu.input_shape}")
+        n_out = emu.predict(np.asarray(x[:1])).shape[1]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npy", dir=out.parent)
+        os.close(fd)
+        try:
+            y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n, n_out))
+            with tqdm(total=n, unit="ev", desc="emulate", disable=not progress) as bar:
+                for start in range(0, n, chunk):
+                    stop = min(start + chunk, n)
+                    y[start:stop] = emu.predict(np.asarray(x[start:stop]))
+                    bar.update(stop - start)
+            y.flush()
+            del y
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return n

@@ -1,0 +1,213 @@
+"""The NumPy emulator equals the firmware's C-simulation bit for bit.
+
+* every ap_fixed cast (7 quantization x 4 overflow modes) against the real ap_types headers;
+* a property test over random small networks (widths, bit widths, integer bits, explicit
+  rounding/overflow modes of every result and accumulator, ReLU/sigmoid/tanh/linear, table
+  sizes and table types) and random inputs that saturate, wrap and fall between grid points.
+"""
+
+import itertools
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fpga_nn.fixed import FixedType
+from fpga_nn.verify import record
+from fpga_nn.verify.csim import run_csim
+from fpga_nn.verify.emulator import Emulator
+from fpga_nn.verify.fixedpoint import cast, from_float
+
+Q_MODES = ["TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV"]
+O_MODES = ["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"]
+
+
+def _ap_types() -> Path:
+    import hls4ml
+
+    return Path(hls4ml.__file__).parent / "templates" / "vivado" / "ap_types"
+
+
+@pytest.mark.csim
+def test_every_cast_matches_ap_fixed_headers(tmp_path):
+    """Signed and unsigned targets, from fixed codes and from doubles, all mode pairs."""
+    pairs = list(itertools.product(Q_MODES, O_MODES))
+    body = []
+    for q, o in pairs:
+        body.append(f"""{{ typedef ap_fixed<6,3,AP_{q},AP_{o}> s; typedef ap_ufixed<5,2,AP_{q},AP_{o}> u;
+  for (int c = -2048; c < 2048; c++) {{ ap_fixed<16,6> v; v.range(15,0) = c; s r = v; u w = v;
+    printf("%d %d ", (int)r.range(5,0).to_int(), (int)w.range(4,0).to_uint()); }}
+  for (int i = 0; i < 4000; i++) {{ double x = (i - 2000) / 137.0; s r = x;
+    printf("%d ", (int)r.range(5,0).to_int()); }}
+  printf("\\n"); }}""")
+    src = tmp_path / "casts.cpp"
+    src.write_text('#include "ap_fixed.h"\n#include <cstdio>\nint main() {\n' + "\n".join(body) + "\n}\n")
+    subprocess.run(["g++", "-O1", "-w", f"-I{_ap_types()}", str(src), "-o", str(tmp_path / "casts")], check=True)
+    lines = subprocess.run([str(tmp_path / "casts")], capture_output=True, text=True, check=True).stdout.splitlines()
+    codes = np.arange(-2048, 2048)
+    x = (np.arange(4000) - 2000) / 137.0
+    assert len(lines) == len(pairs)
+    for (q, o), line in zip(pairs, lines, strict=True):
+        ref = np.array(line.split(), dtype=np.int64)
+        s, u = FixedType(True, 6, 3, q, o), FixedType(False, 5, 2, q, o)
+        got = np.stack([cast(codes, 10, s) & 63, cast(codes, 10, u) & 31], axis=1).ravel()
+        np.testing.assert_array_equal(got, ref[:8192], err_msg=f"{q},{o} from fixed")
+        np.testing.assert_array_equal(from_float(x, s) & 63, ref[8192:], err_msg=f"{q},{o} from double")
+
+
+def fixed_types(min_w=4, max_w=20):
+    return st.builds(
+        lambda signed, w, i, q, o: FixedType(signed, w, i, q, o),
+        st.booleans(), st.integers(min_w, max_w), st.integers(-1, 8), st.sampled_from(Q_MODES),
+        st.sampled_from(O_MODES),
+    ).filter(lambda t: t.width > max(t.integer, 0) - 8 and t.fractional >= 0)
+
+
+@st.composite
+def model_specs(draw):
+    n_in = draw(st.integers(1, 8))
+    layers = []
+    for _ in range(draw(st.integers(1, 3))):
+        layers.append({
+            "width": draw(st.integers(1, 10)),
+            "wbits": draw(st.integers(2, 9)), "wint": draw(st.integers(0, 2)),
+            "accum": draw(st.one_of(st.none(), fixed_types(8, 24))),
+            "result": draw(st.one_of(st.none(), fixed_types(4, 18))),
+            "act": draw(st.sampled_from(["relu", "sigmoid", "tanh", "linear", "none"])),
+            "act_result": draw(fixed_types(4, 16)),
+            "table_size": draw(st.sampled_from([256, 1024, 4096])),
+            "table": draw(fixed_types(8, 18)),
+        })
+    return {"n_in": n_in, "input": draw(fixed_types(4, 14)), "layers": layers, "seed": draw(st.integers(0, 2**16))}
+
+
+def _build(spec, out_dir: Path):
+    import hls4ml
+    import tensorflow as tf
+
+    rng = np.random.default_rng(spec["seed"])
+    x_in = tf.keras.Input((spec["n_in"],), name="inputs")
+    x = x_in
+    for k, lay in enumerate(spec["layers"]):
+        x = tf.keras.layers.Dense(lay["width"], name=f"d{k}")(x)
+        if lay["act"] != "none":
+            x = tf.keras.layers.Activation(lay["act"], name=f"a{k}")(x)
+    model = tf.keras.Model(x_in, x)
+    weights = []
+    for lay, w in zip([lay for lay in spec["layers"] for _ in (0, 1)], model.get_weights(), strict=True):
+        f = lay["wbits"] - lay["wint"] - 1  # weights exactly on the grid of fixed<wbits, wint+1>
+        weights.append((rng.integers(-(2 ** (lay["wbits"] - 1)), 2 ** (lay["wbits"] - 1), w.shape) / 2.0**f)
+                       .astype(np.float32))
+    model.set_weights(weights)
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis",
+                                               default_precision="fixed<24,12>")
+    names = cfg["LayerName"]
+    names["inputs"]["Precision"]["result"] = spec["input"].to_hls()
+    for k, lay in enumerate(spec["layers"]):
+        p = names[f"d{k}"]["Precision"]
+        p["weight"] = p["bias"] = f"fixed<{lay['wbits']},{lay['wint'] + 1}>"
+        if lay["accum"] is not None:
+            p["accum"] = lay["accum"].to_hls()
+        if lay["result"] is not None:
+            p["result"] = lay["result"].to_hls()
+        if lay["act"] != "none":
+            names[f"a{k}"]["Precision"]["result"] = lay["act_result"].to_hls()
+            names[f"a{k}"]["TableSize"] = lay["table_size"]
+            names[f"a{k}"]["table_t"] = lay["table"].to_ap()
+    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(out_dir),
+                                                    project_name="prop", backend="Vitis", io_type="io_parallel",
+                                                    part="xcvu13p-flga2577-2-e", write_weights_txt=False)
+    hm.write()
+    return hm
+
+
+def _inputs(spec, rng, n=400):
+    t = spec["input"]
+    span = 2.0 ** max(t.integer, 1)
+    # in range, beyond the range (wrap/saturate), and between grid points (rounding)
+    return np.concatenate([rng.uniform(-3 * span, 3 * span, (n // 2, spec["n_in"])),
+                           rng.integers(-(2 ** t.width), 2**t.width, (n // 2, spec["n_in"])) * t.lsb / 2]) \
+        .astype(np.float64)
+
+
+CASES_PER_MODEL = 4
+
+
+@pytest.mark.csim
+@pytest.mark.slow
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+          print_blob=True)
+@given(spec=model_specs())
+def test_emulator_equals_csim_on_random_models(spec, tmp_path_factory):
+    out = tmp_path_factory.mktemp("prop")
+    hm = _build(spec, out)
+    record.export(hm, out)
+    rng = np.random.default_rng(spec["seed"])
+    sets = [_inputs(spec, rng) for _ in range(CASES_PER_MODEL)]
+    n_out = spec["layers"][-1]["width"]
+    csim = run_csim(out, np.concatenate(sets), n_out).reshape(-1, n_out)
+    emu = Emulator(out).predict(np.concatenate(sets))
+    for k in range(CASES_PER_MODEL):
+        sl = slice(k * len(sets[0]), (k + 1) * len(sets[0]))
+        if not np.array_equal(emu[sl], csim[sl]):
+            (out / "failing_case.json").write_text(json.dumps({"spec": repr(spec), "input_set": k}))
+        np.testing.assert_array_equal(emu[sl], csim[sl], err_msg=f"input set {k} of {spec}")
+
+
+@pytest.mark.csim
+@pytest.mark.slow
+def test_default_build_emulator_equals_csim(default_build):
+    check = json.loads((default_build / "csim_check.json").read_text())
+    assert check["emulator"]["available"] and check["emulator"]["mismatches_vs_csim"] == 0
+    x = np.load(default_build / "vectors" / "inputs.npy")
+    np.testing.assert_array_equal(Emulator(default_build).predict(x).astype(np.float32),
+                                  np.load(default_build / "vectors" / "csim.npy"))
+
+
+@pytest.mark.slow
+def test_emulate_cli_streams_in_chunks(default_build, tmp_path, capsys):
+    import h5py
+
+    from fpga_nn.cli import main
+
+    x = np.load(default_build / "vectors" / "inputs.npy")
+    np.save(tmp_path / "x.npy", x)
+    assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.npy"), "--out", str(tmp_path / "y.npy"),
+                 "--chunk", "1000"]) == 0
+    assert "11718 events" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy").astype(np.float32),
+                                  np.load(default_build / "vectors" / "csim.npy"))
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f["a"], f["b"] = x, x[:10]
+    z = str(tmp_path / "z.npy")
+    assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.h5"), "--out", z]) == 2
+    assert "--dataset" in capsys.readouterr().err
+    assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.h5"), "--dataset", "a",
+                 "--out", str(tmp_path / "z.npy")]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "z.npy"), np.load(tmp_path / "y.npy"))
+
+
+@pytest.mark.slow
+def test_emulation_memory_is_bounded(default_build, tmp_path):
+    """2M events (40 MB of inputs): the emulator's own allocations stay far below the file size."""
+    import tracemalloc
+
+    from fpga_nn.verify.stream import emulate_file
+
+    x = np.lib.format.open_memmap(tmp_path / "big.npy", mode="w+", dtype=np.float32, shape=(2_000_000, 5))
+    codes = np.random.default_rng(0).integers(0, 256, size=(2_000_000, 5))
+    x[:] = codes / 256
+    x.flush()
+    del x, codes
+    tracemalloc.start()
+    n = emulate_file(default_build, tmp_path / "big.npy", tmp_path / "out.npy", chunk=65_536, progress=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert n == 2_000_000
+    assert peak < 0.5 * 40e6, f"peak {peak / 1e6:.1f} MB"
+    y = np.load(tmp_path / "out.npy", mmap_mode="r")
+    assert y.shape == (2_000_000, 1) and np.all(np.abs(y) <= 8)
