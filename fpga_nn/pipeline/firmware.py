@@ -33,6 +33,7 @@ class BuildOptions(NamedTuple):
     synth: bool = False  # vendor C synthesis + logic synthesis (needs Vitis/Vivado)
     latency_cutoff: float = 6.0  # da4ml pipelining: delay units per stage
     input_rate_khz: float = 1000.0  # rate of candidates reaching the network, for trigger rates
+    csim_optimization: str = "-O3"  # g++ flag for the C-simulation library (CNNs: -O1)
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
@@ -81,7 +82,8 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     n_out = int(np.prod(expected.shape[1:]))
 
     t0 = time.perf_counter()
-    csim = run_csim(staging, x, n_out).reshape(expected.shape).astype(np.float32)
+    csim = run_csim(staging, x, n_out, optimization=options.csim_optimization)
+    csim = csim.reshape(expected.shape).astype(np.float32)
     t_csim = time.perf_counter() - t0
     np.save(vec / "csim.npy", csim)
     summary = cmp.compare(expected, csim, out_type)

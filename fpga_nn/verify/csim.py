@@ -42,26 +42,42 @@ def _project_name(project_dir: Path) -> str:
     raise ToolError(f"{project_dir}/build_lib.sh names no PROJECT: regenerate the project")
 
 
-def build_library(project_dir: Path) -> Path:
-    """Compile the C-simulation shared library with g++; returns its path."""
+def build_library(project_dir: Path, optimization: str = "-O3") -> Path:
+    """Compile the C-simulation shared library with g++; returns its path.
+
+    ``optimization`` replaces hls4ml's ``-O3`` when given: large CNNs compile for many minutes at
+    ``-O3`` and in a fraction of that at ``-O1``, with the same (bit-exact) results.
+    """
     project_dir = Path(project_dir)
     tools.find("g++", "install a C++ compiler (Debian: apt-get install g++)")
     for old in (project_dir / "firmware").glob("*.so"):
         old.unlink()
-    tools.run(["bash", "build_lib.sh"], cwd=project_dir, log_file=project_dir / "csim_build.log")
+    script = "build_lib.sh"
+    if optimization != "-O3":
+        if optimization not in ("-O0", "-O1", "-O2", "-Os"):
+            raise ValueError(f"unsupported optimization flag {optimization}")
+        text = (project_dir / script).read_text()
+        script = ".build_lib_fpga_nn.sh"
+        (project_dir / script).write_text(text.replace('CFLAGS="-O3 -fPIC"', f'CFLAGS="{optimization} -fPIC"'))
+    try:
+        tools.run(["bash", script], cwd=project_dir, log_file=project_dir / "csim_build.log")
+    finally:
+        if script != "build_lib.sh":
+            (project_dir / script).unlink()
     libs = sorted((project_dir / "firmware").glob("*.so"))
     if len(libs) != 1:
         raise ToolError(f"expected one C-simulation library in {project_dir}/firmware, found {len(libs)}")
     return libs[0]
 
 
-def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_library: bool = False) -> np.ndarray:
+def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_library: bool = False,
+             optimization: str = "-O3") -> np.ndarray:
     """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs))."""
     project_dir = Path(project_dir).resolve()
     x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
     name = _project_name(project_dir)
     with project_lock(project_dir), tempfile.TemporaryDirectory(prefix="fpga-nn-csim-") as tmp:
-        lib = build_library(project_dir)
+        lib = build_library(project_dir, optimization)
         xin, yout = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
         np.save(xin, x)
         cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), name, str(n_outputs), str(xin), str(yout)]
