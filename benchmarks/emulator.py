@@ -1,7 +1,9 @@
 """Throughput of hls4ml C-simulation, the fpga-nn emulator and QKeras predict, measured in one run.
 
-Writes benchmarks/results/emulator.json. Every row also checks that the three agree on every
-event of the run (emulator == C-simulation bit for bit, and both == QKeras).
+Writes benchmarks/results/emulator.json. "csim" is hls4ml's own path (``compile()`` then
+``predict()``, one library call per event from Python); "csim_fpga_nn_worker" is the same
+library driven by fpga-nn's child process (a tighter ctypes loop). Every row also checks that all
+agree on every event of the run (emulator == C-simulation bit for bit, and QKeras).
 
     .venv/bin/python benchmarks/emulator.py [--quick]
 
@@ -77,13 +79,26 @@ def cnn_case(n: int):
     return "c) compact CNN 64x64x1 (seed 002), 8-bit, io_stream", model, x, FixedType(False, 8, 0), "io_stream"
 
 
+def hls4ml_predict(model, x, input_type, io_type, workdir: Path) -> tuple[np.ndarray, float]:
+    """hls4ml's own C-simulation path: compile() and predict() in process, one call per event."""
+    from fpga_nn.convert.project import write_project
+
+    hm = write_project(model, workdir, PART, input_type, project_name="bench", io_type=io_type)
+    hm.compile()
+    t0 = time.perf_counter()
+    y = np.asarray(hm.predict(np.ascontiguousarray(x, dtype=np.float64))).reshape(len(x), -1)
+    return y, time.perf_counter() - t0
+
+
 def run_case(name, model, x, input_type, io_type, workdir: Path) -> dict:
     opts = BuildOptions(part=PART, name="bench", io_type=io_type)
-    convert_and_verify(model, x[:16], input_type, workdir, opts)  # project, record, small csim check
+    convert_and_verify(model, x[:16], input_type, workdir / "fpga_nn", opts)  # project, record, small check
     n_out = int(np.prod(model.output_shape[1:]))
+    csim, t_csim = hls4ml_predict(model, x, input_type, io_type, workdir / "hls4ml")
     t0 = time.perf_counter()
-    csim = run_csim(workdir, x, n_out)
-    t_csim = time.perf_counter() - t0
+    worker = run_csim(workdir / "fpga_nn", x, n_out)
+    t_worker = time.perf_counter() - t0
+    workdir = workdir / "fpga_nn"
     emu_model = Emulator(workdir)
     t0 = time.perf_counter()
     emu = emu_model.predict(x)
@@ -94,10 +109,12 @@ def run_case(name, model, x, input_type, io_type, workdir: Path) -> dict:
     n = len(x)
     row = {
         "case": name, "events": n, "io_type": io_type,
-        "events_per_s": {"csim": n / t_csim, "emulator": n / t_emu, "qkeras": n / t_keras},
-        "seconds": {"csim": t_csim, "emulator": t_emu, "qkeras": t_keras},
+        "events_per_s": {"csim": n / t_csim, "csim_fpga_nn_worker": n / t_worker, "emulator": n / t_emu,
+                         "qkeras": n / t_keras},
+        "seconds": {"csim": t_csim, "csim_fpga_nn_worker": t_worker, "emulator": t_emu, "qkeras": t_keras},
         "speedup_emulator_vs_csim": t_csim / t_emu,
-        "emulator_equals_csim": bool(np.array_equal(emu, csim)),
+        "speedup_emulator_vs_csim_fpga_nn_worker": t_worker / t_emu,
+        "emulator_equals_csim": bool(np.array_equal(emu, csim) and np.array_equal(worker, csim)),
         "csim_mismatches_vs_qkeras": int(np.sum(np.any(csim != keras, axis=1))),
     }
     print(f"{name}: csim {row['events_per_s']['csim']:,.0f}/s, emulator {row['events_per_s']['emulator']:,.0f}/s "

@@ -255,3 +255,69 @@ def test_small_cnn_emulator_csim_qkeras_agree(one_d, io_type, tmp_path):
     np.testing.assert_array_equal(Emulator(tmp_path).predict(x).astype(np.float32),
                                   np.load(tmp_path / "vectors" / "csim.npy"))
     assert len(np.unique(np.load(tmp_path / "vectors" / "csim.npy"))) > 20
+
+
+@pytest.mark.csim
+@pytest.mark.slow
+@pytest.mark.parametrize("implementation, table_size, n_out, accum", [
+    ("stable", 1024, 5, None), ("stable", 256, 3, "fixed<14,5,RND,SAT>"), ("latency", 1024, 4, None),
+    ("latency", 512, 6, "fixed<16,6,TRN,WRAP>"),
+], ids=["stable-1024", "stable-256-sat", "latency-1024", "latency-512-wrap"])
+def test_softmax_emulator_equals_csim(implementation, table_size, n_out, accum, tmp_path):
+    import hls4ml
+    import tensorflow as tf
+
+    x_in = tf.keras.Input((4,), name="inputs")
+    h = tf.keras.layers.Dense(n_out, name="d")(x_in)
+    h = tf.keras.layers.Activation("softmax", name="sm")(h)
+    model = tf.keras.Model(x_in, h)
+    rng = np.random.default_rng(table_size + n_out)
+    model.set_weights([(rng.integers(-64, 64, w.shape) / 16).astype(np.float32) for w in model.get_weights()])
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    cfg["LayerName"]["inputs"]["Precision"]["result"] = "fixed<10,4>"
+    cfg["LayerName"]["d"]["Precision"].update(weight="fixed<8,4>", bias="fixed<8,4>", result="fixed<12,6,RND,SAT>")
+    sm = cfg["LayerName"]["sm"]
+    sm["Implementation"], sm["TableSize"] = implementation, table_size
+    sm["Precision"]["result"] = "ufixed<12,1,RND,SAT>"
+    if accum:
+        sm["Precision"]["accum"] = accum
+    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(tmp_path), project_name="sm",
+                                                    backend="Vitis", write_weights_txt=False)
+    hm.write()
+    record.export(hm, tmp_path)
+    x = rng.integers(-512, 512, (2000, 4)) / 64
+    csim = run_csim(tmp_path, x, n_out).reshape(-1, n_out)
+    emu = Emulator(tmp_path).predict(x)
+    np.testing.assert_array_equal(emu, csim)
+    assert len(np.unique(csim)) > 30  # the tables and the normalisation are exercised
+
+
+@pytest.mark.csim
+@pytest.mark.slow
+@pytest.mark.parametrize("result", ["fixed<14,5,RND_CONV,SAT>", "fixed<10,3>"])
+def test_batchnorm_emulator_equals_csim(result, tmp_path):
+    import hls4ml
+    import tensorflow as tf
+
+    x_in = tf.keras.Input((6,), name="inputs")
+    h = tf.keras.layers.BatchNormalization(name="bn")(x_in)
+    h = tf.keras.layers.Dense(3, name="d")(h)
+    model = tf.keras.Model(x_in, h)
+    rng = np.random.default_rng(7)
+    gamma, beta = rng.uniform(0.5, 2, 6), rng.uniform(-1, 1, 6)
+    mean, var = rng.uniform(-1, 1, 6), rng.uniform(0.2, 3, 6)
+    dense = [(rng.integers(-32, 32, (6, 3)) / 16), rng.integers(-8, 8, 3) / 8]
+    model.set_weights([w.astype(np.float32) for w in (gamma, beta, mean, var, *dense)])
+    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    cfg["LayerName"]["inputs"]["Precision"]["result"] = "fixed<10,4>"
+    cfg["LayerName"]["bn"]["Precision"].update(scale="fixed<12,3>", bias="fixed<12,3>", result=result)
+    cfg["LayerName"]["d"]["Precision"].update(weight="fixed<8,3>", bias="fixed<8,3>", result="fixed<20,8>")
+    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(tmp_path), project_name="bn",
+                                                    backend="Vitis", write_weights_txt=False)
+    hm.write()
+    rec = record.export(hm, tmp_path)
+    assert "BatchNormalization" in [layer["class"] for layer in rec["layers"]]
+    x = rng.integers(-512, 512, (3000, 6)) / 64
+    csim = run_csim(tmp_path, x, 3).reshape(-1, 3)
+    np.testing.assert_array_equal(Emulator(tmp_path).predict(x), csim)
+    assert len(np.unique(csim)) > 100

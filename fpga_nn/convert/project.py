@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("Vitis", "Vivado")
 IO_TYPES = ("io_parallel", "io_stream")
+INLINE_WEIGHTS_LIMIT = 4096
 _CPP_RESERVED = {"class", "int", "float", "double", "void", "struct", "union", "template", "namespace", "in",
                  "out", "const", "static", "return", "if", "else", "for", "while", "switch", "case", "default"}
 
@@ -45,8 +46,12 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
                   tb_outputs: str | None = None, trace: bool = False):
     """Convert ``model`` and write its project into ``output_dir``; returns the hls4ml ModelGraph.
 
-    Weights are written into the C++ headers (``write_weights_txt=False``): the project can be
-    moved, and the C-simulation library never reads weight files from absolute paths.
+    Small models get their weights only in the C++ headers (``write_weights_txt=False``): the
+    compiled C-simulation library then never reads weight files from absolute paths. Models with
+    more than :data:`INLINE_WEIGHTS_LIMIT` parameters also get hls4ml's weight text files, which the
+    C-simulation loads at run time: tens of thousands of inline ``ap_fixed`` literals take g++ over
+    15 minutes to compile (the compact CNN), the text files seconds. fpga-nn runs the C-simulation
+    in a child process and removes the library afterwards, so the absolute paths cannot go stale.
     """
     import hls4ml
 
@@ -66,7 +71,8 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
         kwargs.update(input_data_tb=str(tb_inputs), output_data_tb=str(tb_outputs))
     hls_model = hls4ml.converters.convert_from_keras_model(
         model, hls_config=config, output_dir=str(output_dir), project_name=project_name, backend=backend,
-        io_type=io_type, part=part, clock_period=clock_period, write_weights_txt=False, **kwargs,
+        io_type=io_type, part=part, clock_period=clock_period,
+        write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
     )
     hls_model.write()
     # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it

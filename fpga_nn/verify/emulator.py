@@ -28,27 +28,37 @@ def _t(layer: dict, key: str) -> FixedType:
 
 
 def _weights(layer: dict, arrays: dict, name: str) -> tuple[np.ndarray, FixedType]:
+    """The layer's weight codes (reshaped once and kept, so per-array caches stay valid) and type."""
     w = layer["weights"][name]
-    return arrays[w["key"]].reshape(w["shape"]), FixedType.parse(w["type"])
+    key = f"{w['key']}#shaped"
+    if key not in arrays:
+        arrays[key] = arrays[w["key"]].reshape(w["shape"])
+    return arrays[key], FixedType.parse(w["type"])
+
+
+def _float_weights(layer: dict, arrays: dict, w: np.ndarray) -> tuple[np.ndarray, float]:
+    """float64 copy of a (K, M) weight matrix and its largest column |sum|, made once per layer."""
+    key = f"{layer['name']}#float"
+    if key not in arrays:
+        arrays[key] = (w.astype(np.float64), float(np.abs(w).sum(axis=0).max(initial=0)))
+    return arrays[key]
 
 
 def _mac(x: np.ndarray, tx: FixedType, w: np.ndarray, tw: FixedType, b: np.ndarray | None, tb: FixedType | None,
-         acc_t: FixedType) -> np.ndarray:
+         acc_t: FixedType, wf: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """``acc = bias; for i: acc += (accum_t)(x[i] * w[i])`` for x (N, K) and w (K, M), in accum_t codes."""
     fp = tx.fractional + tw.fractional
-    acc = np.zeros((x.shape[0], w.shape[1]), dtype=np.int64)
-    if b is not None:
-        acc += cast(b, tb.fractional, acc_t)[None, :]
-    exact_products = acc_t.fractional >= fp and acc_t.overflow == "WRAP"
-    if exact_products:
-        # Products land on the accumulator grid unchanged and WRAP sums are order-free:
-        # one matrix product (float64 is exact while every partial sum stays below 2^53).
-        bound = float(np.abs(x).max(initial=0)) * float(np.abs(w).sum(axis=0).max(initial=0))
-        if bound < 2.0**52:
-            prod = np.rint(x.astype(np.float64) @ w.astype(np.float64)).astype(np.int64)
+    bias = cast(b, tb.fractional, acc_t)[None, :] if b is not None else np.zeros((1, w.shape[1]), np.int64)
+    if acc_t.fractional >= fp and acc_t.overflow == "WRAP":
+        # Products land on the accumulator grid unchanged and WRAP sums are order-free: one matrix
+        # product, in float64 (BLAS) while every partial sum is an integer below 2^53.
+        wf = wf if wf is not None else (w.astype(np.float64), float(np.abs(w).sum(axis=0).max(initial=0)))
+        if 2.0 ** (tx.width + 1) * wf[1] < 2.0**52:
+            prod = (x.astype(np.float64) @ wf[0]).astype(np.int64)
         else:
             prod = x @ w
-        return cast(acc + (prod << (acc_t.fractional - fp)), acc_t.fractional, acc_t)
+        return cast(bias + (prod << (acc_t.fractional - fp)), acc_t.fractional, acc_t)
+    acc = np.broadcast_to(bias, (x.shape[0], w.shape[1])).copy()
     for k in range(x.shape[1]):
         mult = cast(x[:, k : k + 1] * w[k][None, :], fp, acc_t)
         acc = cast(acc + mult, acc_t.fractional, acc_t)  # the += of an accum_t
@@ -61,7 +71,8 @@ def dense(layer, arrays, x: Codes) -> Codes:
     b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
     acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
     flat = codes.reshape(-1, codes.shape[-1])
-    acc = _mac(flat, tx, w.reshape(w.shape[0], -1), tw, b, tb, acc_t)
+    w2 = w.reshape(w.shape[0], -1)
+    acc = _mac(flat, tx, w2, tw, b, tb, acc_t, _float_weights(layer, arrays, w2))
     out = cast(acc, acc_t.fractional, res_t)
     return out.reshape(*codes.shape[:-1], out.shape[-1]), res_t
 
@@ -90,7 +101,8 @@ def conv(layer, arrays, x: Codes) -> Codes:
     b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
     acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
     n, oh, ow, k = patches.shape
-    acc = _mac(patches.reshape(-1, k), tx, w.reshape(k, -1), tw, b, tb, acc_t)
+    w2 = w.reshape(k, -1)
+    acc = _mac(patches.reshape(-1, k), tx, w2, tw, b, tb, acc_t, _float_weights(layer, arrays, w2))
     out = cast(acc, acc_t.fractional, res_t).reshape(n, oh, ow, -1)
     return (out[:, 0] if one_d else out), res_t
 
@@ -171,7 +183,68 @@ def zeropad(layer, arrays, x: Codes) -> Codes:
     return cast(out, tx.fractional, res_t), res_t
 
 
+def _top_bits(codes: np.ndarray, t: FixedType, n_bits: int) -> np.ndarray:
+    """``ap_uint<N>(x(W-1, W-N))``: the top N bits of the two's-complement code, as an index."""
+    return (codes & ((1 << t.width) - 1)) >> (t.width - n_bits)
+
+
+def _from_index(index: np.ndarray, t: FixedType, n_bits: int) -> np.ndarray:
+    """``softmax_real_val_from_idx``: a value of type t whose top N bits are the index, as float32."""
+    code = index.astype(np.int64) << (t.width - n_bits)
+    if t.signed:
+        code = np.where(code >= 1 << (t.width - 1), code - (1 << t.width), code)
+    return (code * 2.0**-t.fractional).astype(np.float32)
+
+
+def _reduce_add(values: list[np.ndarray], acc_t: FixedType) -> np.ndarray:
+    """hls4ml's ``reduce`` with ``Op_add<accum_t>``: the same binary tree, each sum an accum_t."""
+    n = len(values)
+    if n == 1:
+        return values[0]
+    if n == 2:
+        return cast(values[0] + values[1], acc_t.fractional, acc_t)
+    left = 1 << ((n - 1).bit_length() - 1)
+    return cast(_reduce_add(values[:left], acc_t) + _reduce_add(values[left:], acc_t), acc_t.fractional, acc_t)
+
+
+def softmax(layer, arrays, x: Codes) -> Codes:
+    """nnet::softmax_stable / softmax_latency (exp and inverse tables indexed by top bits)."""
+    codes, tx = x
+    a = layer["attrs"]
+    exp_t, inv_t = _t(layer, "exp_table_t"), _t(layer, "inv_table_t")
+    acc_t, inv_inp_t, res_t = _t(layer, "accum_t"), _t(layer, "inv_inp_t"), _t(layer, "result_t")
+    n_exp, n_inv = int(a["exp_table_size"]), int(a["inv_table_size"])
+    b_exp, b_inv = (n_exp - 1).bit_length(), (n_inv - 1).bit_length()
+    stable = a["implementation"] == "stable"
+    key_t = FixedType.parse(a["inp_norm_t"]) if stable else tx
+
+    cache = f"{layer['name']}#tables"
+    if cache not in arrays:
+        xs = _from_index(np.arange(n_exp), key_t, b_exp) * np.float32(a["exp_scale"])
+        if stable:
+            xs = -xs
+        exp_table = from_float(np.exp(xs, dtype=np.float32).astype(np.float64), exp_t)
+        inv_in = _from_index(np.arange(n_inv), inv_inp_t, b_inv)
+        with np.errstate(divide="ignore"):
+            inv_table = from_float((np.float32(1) / inv_in).astype(np.float64), inv_t)
+        arrays[cache] = (exp_table, inv_table)
+    exp_table, inv_table = arrays[cache]
+
+    if stable:
+        x_max = codes.max(axis=-1, keepdims=True)
+        keys = cast(x_max - codes, tx.fractional, key_t)
+    else:
+        keys = codes
+    exp_res = cast(exp_table[_top_bits(keys, key_t, b_exp)], exp_t.fractional, acc_t)
+    total = _reduce_add([exp_res[..., i] for i in range(exp_res.shape[-1])], acc_t)
+    total = cast(total, acc_t.fractional, inv_inp_t)
+    inv = inv_table[_top_bits(total, inv_inp_t, b_inv)]
+    prod = exp_res * inv[..., None]
+    return cast(prod, acc_t.fractional + inv_t.fractional, res_t), res_t
+
+
 _LAYERS: dict[str, Callable] = {
+    "Softmax": softmax,
     "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
     "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Pooling1D": pooling, "Pooling2D": pooling,
     "BatchNormalization": batchnorm, "Activation": activation,
@@ -189,6 +262,16 @@ class Emulator:
         self.input_shape = tuple(first["output_shape"])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        """Firmware outputs, shape (N, n_outputs), in float64 (exactly the fixed-point values)."""
+        # Work in cache-sized passes; images expand into im2col patches, so bound the input values
+        # per pass (2^15 for vectors, 2^20 for images).
+        size = int(np.prod(self.input_shape))
+        step = max(1, (1 << (20 if len(self.input_shape) > 1 else 15)) // size)
+        if len(x) > step:
+            return np.concatenate([self._predict(x[i : i + step]) for i in range(0, len(x), step)])
+        return self._predict(x)
+
+    def _predict(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64).reshape(len(x), *self.input_shape)
         state: Codes = (from_float(x, self.input_type), self.input_type)
         for layer in self.record["layers"][1:]:

@@ -48,6 +48,8 @@ def _round_shift(codes: np.ndarray, shift: int, mode: str) -> np.ndarray:
 
 def _overflow(codes: np.ndarray, t: FixedType) -> np.ndarray:
     lo, hi = _bounds(t)
+    if codes.size and lo <= codes.min() and codes.max() <= hi:
+        return codes  # nothing overflows: every mode is the identity
     mode = t.overflow
     if mode == "WRAP":
         wrapped = codes & ((1 << t.width) - 1)
@@ -77,8 +79,15 @@ def cast(codes: np.ndarray, f_in: int, t: FixedType) -> np.ndarray:
 def from_float(x: np.ndarray, t: FixedType) -> np.ndarray:
     """C++ ``ap_fixed t = double(x)``: quantize a floating-point value with the type's modes."""
     x = np.asarray(x, dtype=np.float64)
+    infinite = np.isinf(x)
+    if infinite.any():  # ap_fixed(+-inf) acts as a huge power of two: SAT saturates, WRAP gives 0
+        huge = _overflow(np.where(x > 0, 1 << 61, -(1 << 61)).astype(np.int64), t)
+        finite = from_float(np.where(infinite, 0.0, x), t)
+        return np.where(infinite, huge, finite)
     scaled = x * 2.0**t.fractional
     floor = np.floor(scaled)
+    if np.array_equal(floor, scaled):  # already on the grid: no rounding to decide
+        return _overflow(floor.astype(np.int64), t)
     frac = scaled - floor
     # Two guard bits say whether the dropped part is zero, below, at or above half an LSB.
     guard = np.select([frac == 0, frac < 0.5, frac == 0.5], [0, 1, 2], 3)

@@ -23,7 +23,8 @@ _ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt
           "stride_height", "pad_left", "pad_right", "pad_top", "pad_bottom", "in_width", "in_height", "out_width",
           "out_height", "pool_width", "pool_height", "n_filt", "pool_op", "n_scale_bias")
 SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
-             "Reshape", "ZeroPadding1D", "ZeroPadding2D"}
+             "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax"}
+_SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 
 def export(hls_model, out_dir: Path) -> dict:
@@ -31,8 +32,6 @@ def export(hls_model, out_dir: Path) -> dict:
     layers, arrays = [], {}
     for layer in hls_model.get_layers():
         cls = layer.class_name
-        if cls == "Activation" and layer.get_attr("activation") == "softmax":
-            cls = "Softmax"
         if cls not in SUPPORTED:
             raise UnsupportedModelError(f"the emulator has no model of layer '{layer.name}' ({cls})")
         entry = {
@@ -43,6 +42,8 @@ def export(hls_model, out_dir: Path) -> dict:
             "output_shape": [int(d) for d in layer.get_output_variable().shape],
             "weights": {},
         }
+        if cls == "Softmax":
+            entry["attrs"].update(_softmax_config(layer))
         for wname, w in layer.weights.items():
             wtype = FixedType.parse(str(w.type.precision))
             key = f"{layer.name}/{wname}"
@@ -55,6 +56,34 @@ def export(hls_model, out_dir: Path) -> dict:
     Path(out_dir, RECORD).write_text(json.dumps(record, indent=1) + "\n")
     np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
     return record
+
+
+def _softmax_config(layer) -> dict:
+    """Constants and the input-normalisation type exactly as written into the generated C++ config."""
+    import re
+
+    text = layer.get_attr("config_cpp") or ""
+    out: dict = {}
+    for name in _SOFTMAX_CONSTS:
+        m = re.search(rf"{name} = (\d+);", text)
+        if m is None:
+            raise UnsupportedModelError(f"softmax '{layer.name}': no {name} in its generated config")
+        out[name] = int(m.group(1))
+    scale = re.search(r"exp_scale = ([-\d.eE+]+);", text)
+    impl = re.search(r"softmax_implementation::(\w+);", text)
+    norm = re.search(r"typedef (ap_u?fixed<[^;]+>) inp_norm_t;", text)
+    out["exp_scale"] = float(scale.group(1)) if scale else 1.0
+    out["implementation"] = impl.group(1) if impl else "stable"
+    if out["implementation"] not in ("stable", "latency"):
+        raise UnsupportedModelError(f"softmax '{layer.name}': implementation '{out['implementation']}' is not emulated "
+                                    "(use 'stable' or 'latency')")
+    if out["n_slice"] != layer.get_attr("n_in"):
+        raise UnsupportedModelError(f"softmax '{layer.name}': multi-dimensional softmax is not emulated")
+    if out["implementation"] == "stable":
+        if norm is None:
+            raise UnsupportedModelError(f"softmax '{layer.name}': cannot read inp_norm_t from its generated config")
+        out["inp_norm_t"] = FixedType.parse(norm.group(1)).to_ap()
+    return out
 
 
 def load(project: Path) -> tuple[dict, dict[str, np.ndarray]]:
