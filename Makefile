@@ -27,7 +27,7 @@ demo: setup
 	$(BIN)/fpga-nn build --part $(PART) --force
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: setup
 	$(BIN)/ruff check fpga_nn tests benchmarks

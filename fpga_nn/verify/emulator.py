@@ -46,19 +46,26 @@ def _float_weights(layer: dict, arrays: dict, w: np.ndarray) -> tuple[np.ndarray
 
 def _mac(x: np.ndarray, tx: FixedType, w: np.ndarray, tw: FixedType, b: np.ndarray | None, tb: FixedType | None,
          acc_t: FixedType, wf: tuple[np.ndarray, float] | None = None) -> np.ndarray:
-    """``acc = bias; for i: acc += (accum_t)(x[i] * w[i])`` for x (N, K) and w (K, M), in accum_t codes."""
+    """``acc = bias; for i: acc += (accum_t)(x[i] * w[i])`` for x (N, K) and w (K, M), in accum_t codes.
+
+    ``x`` holds integer codes, as int64 or (to save a conversion of large im2col arrays) float64.
+    """
     fp = tx.fractional + tw.fractional
     bias = cast(b, tb.fractional, acc_t)[None, :] if b is not None else np.zeros((1, w.shape[1]), np.int64)
     if acc_t.fractional >= fp and acc_t.overflow == "WRAP":
         # Products land on the accumulator grid unchanged and WRAP sums are order-free: one matrix
         # product, in float64 (BLAS) while every partial sum is an integer below 2^53.
         wf = wf if wf is not None else (w.astype(np.float64), float(np.abs(w).sum(axis=0).max(initial=0)))
-        if 2.0 ** (tx.width + 1) * wf[1] < 2.0**52:
-            prod = (x.astype(np.float64) @ wf[0]).astype(np.int64)
+        bound = 2.0 ** (tx.width + 1) * wf[1]  # |x| < 2^width: every partial sum stays below this
+        if bound < 2.0**24:  # exact in single precision: half the memory traffic of float64
+            prod = (x.astype(np.float32, copy=False) @ wf[0].astype(np.float32)).astype(np.int64)
+        elif bound < 2.0**53:
+            prod = (x.astype(np.float64, copy=False) @ wf[0]).astype(np.int64)
         else:
-            prod = x @ w
+            prod = x.astype(np.int64, copy=False) @ w
         return cast(bias + (prod << (acc_t.fractional - fp)), acc_t.fractional, acc_t)
     acc = np.broadcast_to(bias, (x.shape[0], w.shape[1])).copy()
+    x = x.astype(np.int64, copy=False)
     for k in range(x.shape[1]):
         mult = cast(x[:, k : k + 1] * w[k][None, :], fp, acc_t)
         acc = cast(acc + mult, acc_t.fractional, acc_t)  # the += of an accum_t
@@ -96,7 +103,9 @@ def conv(layer, arrays, x: Codes) -> Codes:
     sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
     pads = (0, 0, a["pad_left"], a["pad_right"]) if one_d else (a["pad_top"], a["pad_bottom"], a["pad_left"],
                                                                  a["pad_right"])
-    patches = _patches(c4, kh, kw, sh, sw, pads)
+    # im2col in floating point (codes of up to 24 bits are exact in float32, 53 in float64): the
+    # matrix product then needs no conversion of the (kernel-size times larger) patch array
+    patches = _patches(c4.astype(np.float32 if tx.width <= 24 else np.float64), kh, kw, sh, sw, pads)
     w, tw = _weights(layer, arrays, "weight")
     b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
     acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
@@ -120,9 +129,12 @@ def pooling(layer, arrays, x: Codes) -> Codes:
         a.get("pad_top", 0), a.get("pad_bottom", 0), a.get("pad_left", 0), a.get("pad_right", 0))
     if any(pads):
         raise UnsupportedModelError(f"layer '{layer['name']}': padded pooling is not emulated")
-    win = np.lib.stride_tricks.sliding_window_view(c4, (ph, pw), axis=(1, 2))[:, ::sh, ::sw]
     oh, ow = (c4.shape[1] - ph) // sh + 1, (c4.shape[2] - pw) // sw + 1
-    out = win[:, :oh, :ow].max(axis=(-2, -1))
+    out = None
+    for i in range(ph):  # elementwise maxima over the window taps (faster than a windowed reduce)
+        for j in range(pw):
+            tap = c4[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
+            out = tap.copy() if out is None else np.maximum(out, tap, out=out)
     res_t = _t(layer, "result_t")
     out = cast(out, tx.fractional, res_t)
     return (out[:, 0] if one_d else out), res_t
@@ -264,9 +276,9 @@ class Emulator:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Firmware outputs, shape (N, n_outputs), in float64 (exactly the fixed-point values)."""
         # Work in cache-sized passes; images expand into im2col patches, so bound the input values
-        # per pass (2^15 for vectors, 2^20 for images).
+        # per pass (2^15 for vectors, 2^18 for images).
         size = int(np.prod(self.input_shape))
-        step = max(1, (1 << (20 if len(self.input_shape) > 1 else 15)) // size)
+        step = max(1, (1 << (18 if len(self.input_shape) > 1 else 15)) // size)
         if len(x) > step:
             return np.concatenate([self._predict(x[i : i + step]) for i in range(0, len(x), step)])
         return self._predict(x)

@@ -23,26 +23,28 @@ def _bounds(t: FixedType) -> tuple[int, int]:
 
 
 def _round_shift(codes: np.ndarray, shift: int, mode: str) -> np.ndarray:
-    """Divide by 2^shift (shift > 0) with the ap_fixed quantization mode."""
-    floor = codes >> shift  # arithmetic shift: floor division
-    rem = codes - (floor << shift)  # in [0, 2^shift)
+    """Divide by 2^shift (shift > 0) with the ap_fixed quantization mode, branch-free.
+
+    Each mode is ``(codes + offset) >> shift`` (an arithmetic shift floors) with an offset that
+    moves exactly the right remainders over the next multiple: e.g. RND_CONV adds half - 1 plus the
+    lowest kept bit, so a tie rounds up only from an odd quotient.
+    """
     half = 1 << (shift - 1)
-    exact = rem == 0
     if mode == "TRN":
-        return floor
-    if mode == "TRN_ZERO":
-        return np.where((codes < 0) & ~exact, floor + 1, floor)
-    above, tie = rem > half, rem == half
+        return codes >> shift
     if mode == "RND":
-        return floor + ((rem >= half) & ~exact)
-    if mode == "RND_ZERO":
-        return floor + (above | (tie & (codes < 0)))
+        return (codes + half) >> shift
     if mode == "RND_MIN_INF":
-        return floor + above
-    if mode == "RND_INF":
-        return floor + (above | (tie & (codes >= 0)))
+        return (codes + (half - 1)) >> shift
     if mode == "RND_CONV":
-        return floor + (above | (tie & ((floor & 1) == 1)))
+        return (codes + (half - 1) + ((codes >> shift) & 1)) >> shift
+    negative = codes < 0
+    if mode == "TRN_ZERO":
+        return (codes + negative * ((1 << shift) - 1)) >> shift
+    if mode == "RND_INF":
+        return (codes + half - negative) >> shift
+    if mode == "RND_ZERO":
+        return (codes + (half - 1) + negative) >> shift
     raise ValueError(f"unknown quantization mode {mode}")
 
 
