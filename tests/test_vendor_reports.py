@@ -49,6 +49,26 @@ def test_wrong_file_is_a_clear_error(parse, tmp_path):
 def test_missing_vendor_tool_message(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     assert vendor.available("Vitis") is None
-    with pytest.raises(ToolError, match="vitis-run is not on PATH"):
+    with pytest.raises(ToolError, match="vitis-run or vitis_hls is not on PATH"):
         vendor.run_synthesis(tmp_path, "Vitis")
     assert "vivado_hls" in vendor.missing_message("Vivado")
+
+
+def test_vendor_run_uses_the_tool_and_reads_its_reports(tmp_path, monkeypatch):
+    """A stand-in vitis_hls on PATH: the run is made in the project with the build options written."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "vitis_hls"
+    fake.write_text("#!/bin/sh\necho \"$@\" > called.txt\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bindir))
+    project = tmp_path / "prj"
+    project.mkdir()
+    vendor.run_synthesis(project, "Vitis", logic_synthesis=True)
+    assert (project / "called.txt").read_text().strip() == "-f build_prj.tcl"
+    opts = (project / "build_opt.tcl").read_text()
+    assert "csim       0" in opts and "synth      1" in opts and "vsynth     1" in opts
+    rep = project / "prj_prj" / "solution1" / "syn" / "report"
+    rep.mkdir(parents=True)
+    (rep / "prj_csynth.xml").write_text((DATA / "myproject_csynth.xml").read_text())
+    assert vendor.find_reports(project, "prj") == {"csynth_xml": rep / "prj_csynth.xml"}
