@@ -47,7 +47,7 @@ def test_yosys_family_and_counts():
     assert yosys_family("xc7z020clg400-1") == "xc7"
     c = count({"LUT2": 5, "LUT6": 2, "INV": 1, "FDRE": 7, "FDSE": 1, "CARRY8": 3, "DSP48E2": 2, "MUXF7": 1,
                "IBUF": 9}, "xcup")
-    assert (c.lut, c.ff, c.carry, c.dsp, c.muxf) == (8, 8, 3, 2, 1)
+    assert (c.lut, c.inv, c.ff, c.carry, c.dsp, c.muxf) == (7, 1, 8, 3, 2, 1)
 
 
 
@@ -68,6 +68,8 @@ def test_default_build_rtl_figures(default_build):
     assert report["latency"]["source"].startswith("RTL simulation")
     yosys_row = [r for r in report["resources"] if r["source"].startswith("Yosys")]
     assert yosys_row and yosys_row[0]["lut"] == counts["lut"] and yosys_row[0]["dsp"] == 0
+    assert yosys_row[0]["inv"] == counts["inv"] and counts["inv"] + counts["lut"] == sum(
+        n for c, n in counts["cells"].items() if c.startswith("LUT") or c == "INV")
     assert yosys_row[0]["utilization_pct"]["lut"] == round(100 * counts["lut"] / 1_728_000, 4)
     wps = [w for w in report["physics"]["working_points"] if w["model"] == "firmware (csim)"]
     assert [w["target_background_efficiency"] for w in wps] == [0.01, 0.05, 0.10]

@@ -24,7 +24,7 @@ import click
 @click.option("--rtl/--no-rtl", default=None,
               help="Open-source RTL path (da4ml Verilog, Verilator, Yosys); default: on when the tools are there.")
 @click.option("--synth", is_flag=True, help="Run vendor C synthesis and logic synthesis (needs Vitis/Vivado).")
-@click.option("--latency-cutoff", type=float, default=6.0, show_default=True,
+@click.option("--latency-cutoff", type=float, default=7.0, show_default=True,
               help="da4ml pipelining: logic delay per pipeline stage (da4ml units).")
 @click.option("--input-rate-khz", type=float, default=1000.0, show_default=True,
               help="Rate of candidates reaching the network, for the trigger rates of the report.")

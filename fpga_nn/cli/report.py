@@ -14,7 +14,8 @@ def summary_lines(r: dict) -> list[str]:
         lines.append(f"latency: {lat['cycles_max']} cycles = {lat['ns_max']:.1f} ns at {lat['clock_period_ns']} ns, "
                      f"II {lat['ii']} [{lat['source']}]")
     for row in r.get("resources", []):
-        lines.append(f"resources: {row['lut']} LUT, {row['ff']} FF, {row['dsp']} DSP, {row['bram_18k']} BRAM18 "
+        inv = f" (+{row['inv']} INV)" if row.get("inv") else ""
+        lines.append(f"resources: {row['lut']} LUT{inv}, {row['ff']} FF, {row['dsp']} DSP, {row['bram_18k']} BRAM18 "
                      f"[{row['source']}]")
     for note in r.get("notes", []):
         lines.append(f"note: {note}")

@@ -25,7 +25,7 @@ from . import tools
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LATENCY_CUTOFF = 6.0  # da4ml delay units per pipeline stage
+DEFAULT_LATENCY_CUTOFF = 7.0  # da4ml delay units per pipeline stage (an estimate: no timing closure here)
 MAX_LATENCY_SEARCH = 64
 
 

@@ -24,11 +24,13 @@ _FAMILY = {"virtexuplus": "xcup", "kintexuplus": "xcup", "zynquplus": "xcup", "k
 _PREFIX_FAMILY = (("xc7", "xc7"), ("xcvu", "xcup"), ("xcku", "xcu"), ("xczu", "xcup"), ("xcu", "xcup"))
 
 NOTE = ("Yosys synth_xilinx counts before place and route (Vivado's figures after optimisation are typically "
-        "lower); Yosys gives no Xilinx timing.")
+        "lower); LUT counts LUT1-LUT6 cells, INV cells are listed apart (Vivado folds inverters into LUT inputs; "
+        "count them as LUT1s for an upper bound); Yosys gives no Xilinx timing.")
 
 
 class YosysCounts(NamedTuple):
-    lut: int
+    lut: int  # LUT1..LUT6 cells
+    inv: int  # INV cells: Vivado folds inverters into LUT inputs; a LUT1 each if counted
     ff: int
     carry: int
     dsp: int
@@ -55,7 +57,8 @@ def count(cells: dict[str, int], family: str) -> YosysCounts:
         return int(sum(n for c, n in cells.items() if pred(c)))
 
     return YosysCounts(
-        lut=total(lambda c: c.startswith("LUT") or c == "INV"),  # INV is a LUT1 on Xilinx
+        lut=total(lambda c: c.startswith("LUT")),
+        inv=total(lambda c: c == "INV"),
         ff=total(lambda c: c.startswith("FD")),
         carry=total(lambda c: c.startswith("CARRY")),
         dsp=total(lambda c: c.startswith("DSP")),

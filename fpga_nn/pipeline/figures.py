@@ -47,7 +47,7 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
              result.initiation_interval)
     try:
         counts = yosys.synthesize(staging / "rtl", f"{options.name}_rtl", options.part)
-        log.info("Yosys: %d LUT, %d FF, %d DSP", counts.lut, counts.ff, counts.dsp)
+        log.info("Yosys: %d LUT (+%d INV), %d FF, %d DSP", counts.lut, counts.inv, counts.ff, counts.dsp)
     except ToolError as exc:
         log.warning("Yosys: %s", str(exc).splitlines()[0])
         (staging / "rtl" / "yosys_status.json").write_text(json.dumps({"message": str(exc).splitlines()[0]}) + "\n")

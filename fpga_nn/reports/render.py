@@ -29,7 +29,8 @@ def _sections(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         rows = []
         for row in r["resources"]:
             util = row.get("utilization_pct", {})
-            rows.append([str(row["lut"]), str(row["ff"]), str(row["dsp"]), str(row["bram_18k"]),
+            lut = f"{row['lut']} (+{row['inv']} INV)" if row.get("inv") else str(row["lut"])
+            rows.append([lut, str(row["ff"]), str(row["dsp"]), str(row["bram_18k"]),
                          str(row.get("carry", "-")),
                          ", ".join(f"{k.upper()} {_fmt(v, 3)}%" for k, v in util.items()) or "-", row["source"]])
         out.append((f"Resources on {r['part']}", ["LUT", "FF", "DSP", "BRAM18", "CARRY", "utilization", "source"],
