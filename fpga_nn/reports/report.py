@@ -68,8 +68,8 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
     ys = _load_json(project / "rtl" / "yosys_counts.json")
     if ys is not None:
         rows.append({"lut": ys["lut"], "inv": ys["inv"], "ff": ys["ff"], "dsp": ys["dsp"],
-                     "bram_18k": 2 * ys["bram"], "uram": 0, "carry": ys["carry"], "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)",
-                     "note": ys["note"]})
+                     "bram_18k": 2 * ys["bram"], "uram": 0, "carry": ys["carry"],
+                     "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)", "note": ys["note"]})
     for row in rows:
         if capacity is not None:
             avail = {"lut": capacity.lut, "ff": capacity.ff, "dsp": capacity.dsp, "bram_18k": 2 * capacity.bram_36k}
