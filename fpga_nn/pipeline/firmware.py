@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..convert import project as hls_project
-from ..errors import UserInputError
+from ..errors import UserInputError, VerificationError
 from ..fixed import FixedType
 from ..hardware.parts import parse_part
 from ..verify import compare as cmp
@@ -125,3 +125,16 @@ def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
     mismatches = int(np.sum(np.any((emu != csim).reshape(len(x), -1), axis=1)))
     return {"available": True, "events": int(len(x)), "mismatches_vs_csim": mismatches,
             "events_per_second": round(len(x) / max(seconds, 1e-9))}
+
+
+def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = None) -> None:
+    """Raise VerificationError for a csim or RTL mismatch, once the build folder is in place."""
+    if rtl_failure:
+        raise VerificationError(f"{rtl_failure} (in {target})")
+    if summary["mismatches"]:
+        where = summary.get("divergence", {}).get("layer")
+        raise VerificationError(
+            f"{summary['mismatches']} mismatches / {summary['events']} events (max {summary['max_abs_diff_lsb']} LSB)"
+            + (f", first diverging layer '{where}'" if where else "")
+            + f": see {target / 'csim_check.json'}"
+        )

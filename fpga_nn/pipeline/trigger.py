@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from ..data import dataset, trigger_inputs
-from ..errors import VerificationError
 from ..fixed import FixedType
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
 from ..quantize.train import TrainConfig, set_seeds, train_classifier
@@ -79,17 +78,5 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
         rtl_failure = None
         if not summary["mismatches"]:
             rtl_failure = figures.finish(qmodel, INPUT_TYPE, staging, options)
-    _raise_on_mismatch(summary, target, rtl_failure)
+    firmware.raise_on_mismatch(summary, target, rtl_failure)
     return target
-
-
-def _raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = None) -> None:
-    if rtl_failure:
-        raise VerificationError(f"{rtl_failure} (in {target})")
-    if summary["mismatches"]:
-        where = summary.get("divergence", {}).get("layer")
-        raise VerificationError(
-            f"{summary['mismatches']} mismatches / {summary['events']} events (max {summary['max_abs_diff_lsb']} LSB)"
-            + (f", first diverging layer '{where}'" if where else "")
-            + f": see {target / 'csim_check.json'}"
-        )

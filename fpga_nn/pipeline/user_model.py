@@ -11,7 +11,6 @@ import numpy as np
 from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from . import figures, firmware, outdir
-from .trigger import _raise_on_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -89,5 +88,5 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
         rtl_failure = None
         if not summary["mismatches"]:
             rtl_failure = figures.finish(model, input_type, staging, options)
-    _raise_on_mismatch(summary, target, rtl_failure)
+    firmware.raise_on_mismatch(summary, target, rtl_failure)
     return target
