@@ -57,6 +57,26 @@ def test_every_cast_matches_ap_fixed_headers(tmp_path):
         got = np.stack([cast(codes, 10, s) & 63, cast(codes, 10, u) & 31], axis=1).ravel()
         np.testing.assert_array_equal(got, ref[:8192], err_msg=f"{q},{o} from fixed")
         np.testing.assert_array_equal(from_float(x, s) & 63, ref[8192:], err_msg=f"{q},{o} from double")
+        src = FixedType(True, 16, 6)  # the float-code path must give the same codes
+        for dtype in (np.float32, np.float64):
+            fs = cast(codes.astype(dtype), 10, s, src).astype(np.int64) & 63
+            fu = cast(codes.astype(dtype), 10, u, src).astype(np.int64) & 31
+            np.testing.assert_array_equal(np.stack([fs, fu], axis=1).ravel(), ref[:8192], err_msg=f"{q},{o} {dtype}")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(src=st.builds(lambda s, w, i: FixedType(s, w, i), st.booleans(), st.integers(2, 22), st.integers(-4, 12)),
+       dst=st.builds(lambda s, w, i, q, o: FixedType(s, w, i, q, o), st.booleans(), st.integers(2, 24),
+                     st.integers(-4, 16), st.sampled_from(Q_MODES), st.sampled_from(O_MODES)))
+def test_float_codes_cast_like_int_codes(src, dst):
+    """Every code of a source type: float32 and float64 codes cast exactly as int64 codes do."""
+    lo, hi = (-(1 << (src.width - 1)), 1 << (src.width - 1)) if src.signed else (0, 1 << src.width)
+    codes = np.unique(np.r_[np.arange(lo, min(hi, lo + 4096)), np.arange(max(lo, hi - 4096), hi),
+                            np.random.default_rng(src.width).integers(lo, hi, 4096)])
+    ref = cast(codes, src.fractional, dst)
+    for dtype in (np.float32, np.float64):
+        got = cast(codes.astype(dtype), src.fractional, dst, src)
+        np.testing.assert_array_equal(np.asarray(got, dtype=np.int64), ref, err_msg=f"{src} -> {dst} {dtype}")
 
 
 def fixed_types(min_w=4, max_w=20):

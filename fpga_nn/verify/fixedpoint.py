@@ -14,6 +14,8 @@ import numpy as np
 from ..fixed import FixedType
 
 MAX_CODE_BITS = 62
+# Integers below 2^bits are exact in these float types, with room for one carry of a rounding step
+FLOAT_CODE_BITS = {np.dtype(np.float32): 23, np.dtype(np.float64): 52}
 
 
 def _bounds(t: FixedType) -> tuple[int, int]:
@@ -65,12 +67,67 @@ def _overflow(codes: np.ndarray, t: FixedType) -> np.ndarray:
     raise ValueError(f"unknown overflow mode {mode}")
 
 
-def cast(codes: np.ndarray, f_in: int, t: FixedType) -> np.ndarray:
-    """Codes with ``f_in`` fractional bits -> codes of type ``t``."""
+def _round_float(v: np.ndarray, mode: str) -> np.ndarray:
+    """The quantization modes on exactly scaled float codes ``v = code / 2^shift``."""
+    if mode == "TRN":
+        return np.floor(v)
+    if mode == "RND":
+        return np.floor(v + 0.5)
+    if mode == "RND_CONV":
+        return np.rint(v)  # IEEE round-half-to-even: ties go to the even quotient
+    if mode == "RND_MIN_INF":
+        return np.ceil(v - 0.5)
+    if mode == "TRN_ZERO":
+        return np.trunc(v)
+    if mode == "RND_INF":
+        return np.where(v < 0, np.ceil(v - 0.5), np.floor(v + 0.5))
+    if mode == "RND_ZERO":
+        return np.where(v < 0, np.floor(v + 0.5), np.ceil(v - 0.5))
+    raise ValueError(f"unknown quantization mode {mode}")
+
+
+def _overflow_float(v: np.ndarray, t: FixedType) -> np.ndarray:
+    lo, hi = _bounds(t)
+    if v.size and lo <= v.min() and v.max() <= hi:
+        return v
+    if t.overflow == "WRAP":
+        return v - float(1 << t.width) * np.floor((v - lo) * 2.0**-t.width)
+    if t.overflow == "SAT":
+        return np.clip(v, lo, hi)
+    if t.overflow == "SAT_SYM":
+        return np.clip(v, -hi if t.signed else 0, hi)
+    if t.overflow == "SAT_ZERO":
+        return np.where((v < lo) | (v > hi), 0, v)
+    raise ValueError(f"unknown overflow mode {t.overflow}")
+
+
+def cast(codes: np.ndarray, f_in: int, t: FixedType, src: FixedType | None = None) -> np.ndarray:
+    """Codes with ``f_in`` fractional bits -> codes of type ``t``.
+
+    ``src``, when given, is the type the codes hold (``f_in`` is then its fractional bits): a cast
+    into a type that contains it returns the codes unchanged. Codes may be int64 or, to spare
+    conversions of large arrays, float32/float64 holding integers: they stay float (every step is
+    exact: power-of-two scaling, floor/rint, clip) when ``src`` bounds them well inside the
+    mantissa, move to float64 when only that is wide enough, and to int64 otherwise.
+    """
     if t.width > MAX_CODE_BITS:
         raise ValueError(f"{t.to_ap()} is wider than the emulator's {MAX_CODE_BITS}-bit codes")
-    codes = np.asarray(codes, dtype=np.int64)
     shift = f_in - t.fractional
+    if src is not None and shift == 0:
+        lo, hi = _bounds(src)
+        t_lo, t_hi = _bounds(t)
+        if t_lo <= lo and hi <= t_hi:
+            return codes
+    if isinstance(codes, np.ndarray) and codes.dtype in FLOAT_CODE_BITS and src is not None:
+        need = max(src.width + max(0, -shift), t.width)
+        if need > FLOAT_CODE_BITS[codes.dtype] and need <= FLOAT_CODE_BITS[np.dtype(np.float64)]:
+            codes = codes.astype(np.float64)
+        if need <= FLOAT_CODE_BITS[codes.dtype]:
+            v = codes * codes.dtype.type(2.0**-shift) if shift else codes
+            if shift > 0:
+                v = _round_float(v, t.rounding)
+            return _overflow_float(v, t)
+    codes = np.asarray(codes, dtype=np.int64)
     if shift > 0:
         codes = _round_shift(codes, shift, t.rounding)
     elif shift < 0:
