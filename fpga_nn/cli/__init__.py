@@ -10,9 +10,11 @@ import click
 
 from ..errors import FpgaNnError
 from .build import build
+from .cnn import cnn
 from .data import data
 from .emulate import emulate
 from .report import report
+from .suite import suite
 
 
 def _quiet_frameworks() -> None:
@@ -21,6 +23,7 @@ def _quiet_frameworks() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", module="qkeras")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices from predict in loops
     warnings.filterwarnings("ignore", message=".*keras.constraints.*")
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
@@ -40,6 +43,8 @@ cli.add_command(build)
 cli.add_command(data)
 cli.add_command(emulate)
 cli.add_command(report)
+cli.add_command(suite)
+cli.add_command(cnn)
 
 
 def main(argv: list[str] | None = None) -> int:

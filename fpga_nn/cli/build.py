@@ -10,7 +10,8 @@ import click
 @click.command()
 @click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-              help="A QKeras/Keras .h5 model; default: train the 5-6-1 trigger network on the embedded data.")
+              help="A QKeras/Keras .h5 model, or 'cnn' for the compact CNN on generated jet images; "
+                   "default: train the 5-6-1 trigger network on the embedded data.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
               help="With --model: a .npy array of inputs. Without: an fpga-nn HDF5 event file.")
 @click.option("--name", default=None, help="Project name (a C++ identifier); default 'trigger' or the model file stem.")
@@ -41,14 +42,19 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     parse_part(part)  # before any heavy import or work
     if model_path is None and input_precision is not None:
         raise UserInputError("--input-precision applies to --model builds only")
-    if model_path is not None and data_path is None:
+    cnn = model_path is not None and str(model_path) == "cnn" and not model_path.exists()
+    if model_path is not None and data_path is None and not cnn:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
     default_name = "trigger" if model_path is None else model_path.stem
     options = BuildOptions(part=part, name=name or default_name, backend=backend, io_type=io_type,
                            clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
                            force=force, rtl=rtl, synth=synth, latency_cutoff=latency_cutoff,
                            input_rate_khz=input_rate_khz)
-    if model_path is None:
+    if cnn:
+        from ..pipeline.cnn import build_cnn
+
+        target = build_cnn(options._replace(io_type="io_stream"))
+    elif model_path is None:
         from ..pipeline.trigger import build_trigger
 
         target = build_trigger(options, data_path=data_path)
@@ -68,7 +74,12 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
             click.echo(line)
     metrics_file = target / "metrics.json"
     m = json.loads(metrics_file.read_text())
-    if "csim" in m:
+    if "emulator_whole_test_set" in m:
+        e = m["emulator_whole_test_set"]
+        click.echo(f"AUC QKeras {m['quantized']['auc']:.4f}, firmware (csim, {m['csim']['images']} images) "
+                   f"{m['csim']['auc']:.4f}; emulator == QKeras on {e['images'] - e['mismatches_vs_qkeras']} "
+                   f"of {e['images']} test images")
+    elif "csim" in m:
         wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}
         click.echo(f"AUC float {m['float']['auc']:.4f}, quantized {m['quantized']['auc']:.4f}, "
                    f"firmware {m['csim']['auc']:.4f}; signal efficiency {wp[0.01]:.3f} at 1% and "

@@ -156,3 +156,10 @@ def from_float(x: np.ndarray, t: FixedType) -> np.ndarray:
 
 def to_float(codes: np.ndarray, t: FixedType) -> np.ndarray:
     return np.asarray(codes, dtype=np.float64) * 2.0**-t.fractional
+
+
+def on_grid(x: np.ndarray, t: FixedType) -> np.ndarray:
+    """Float values moved onto the grid of ``t`` (round to nearest even, saturate), as float32:
+    what a producer upstream of the FPGA sends, so the offline model and the firmware see the same input."""
+    rounded = FixedType(t.signed, t.width, t.integer, "RND_CONV", "SAT")
+    return to_float(from_float(x, rounded), t).astype(np.float32)

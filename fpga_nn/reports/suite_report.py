@@ -1,0 +1,166 @@
+"""The suite's table (results.json, results.md) and plots (ROC overlay, background m(llg) per score bin,
+loss and validation-significance curves)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .plots import _plt
+
+
+def _strip(obj):
+    """Results without the bootstrap replicas (kept in rows/*.json) so the summary stays readable."""
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in ("replicas", "history")}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _pm(value, err, fmt="{:.3f}"):
+    return fmt.format(value) + ("" if err is None else " ± " + fmt.format(err))
+
+
+def markdown(results: dict) -> str:
+    info, dev = results["dataset"], results["device"]
+    lines = [
+        "# Reference classifier suite: H -> Z gamma vs Z gamma",
+        "",
+        f"Test set: {info['n_events']['test']:,} events ({info['n_signal']['test']:,} signal); significance and "
+        f"AUC in {info['window_gev'][0]} < m(llg) < {info['window_gev'][1]} GeV, bins of equal signal "
+        f"({results['config']['significance']['n_bins']}), Asimov per bin, combined in quadrature. Yields: "
+        f"Pythia 8 LO cross sections x {info['effective_lumi_fb']:.3g} fb^-1 (luminosity scaled so that "
+        f"s/sqrt(b) = 0.50 as seed 004's Random row; at {info['lumi_fb']} fb^-1 s/sqrt(b) = "
+        f"{info['s_over_sqrt_b_at_lumi']:.2f}). Bkg. corr.: dCor^2(score, m(llg)) on test background "
+        "(100-180 GeV). ± : standard deviation of the Poisson bootstrap of the test set.",
+        "",
+        f"Device: {', '.join(dev['gpu']) or 'CPU'} ({dev['cpu_count']} cores), TensorFlow {dev['tensorflow']}; "
+        f"event generation {results['data_seconds']} s (cached afterwards).",
+        "",
+        "| method | loss | signif. | AUC (%) | bkg. corr. (1e-3) | best epoch | params | train s | peak MB "
+        "| signif. (power shower) | AUC (power shower, %) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["rows"]:
+        t = r["test"]
+        ps = r.get("test_power_shower")
+        loss = "N.A." if r["loss"] is None else {"bce": "BCE", "extreme": "Ext"}[r["loss"]] + (
+            "+DisCo" if r["disco"] else "")
+        mem = r["memory"].get("gpu_peak_mb", r["memory"]["host_peak_mb"])
+        params = f"{r['parameters']:,}" + (" trees" if r["parameters_kind"] == "trees" else "")
+        name = r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
+        ps_cols = f"{ps['significance']:.3f} | {100 * ps['auc']:.1f}" if ps else "- | -"
+        lines.append(
+            f"| {name} | {loss} | {_pm(t['significance'], t.get('significance_err'))} "
+            f"| {_pm(100 * t['auc'], 100 * t['auc_err'] if 'auc_err' in t else None, '{:.1f}')} "
+            f"| {_pm(1e3 * t['bkg_corr'], 1e3 * t['bkg_corr_err'] if 'bkg_corr_err' in t else None, '{:.1f}')} "
+            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {ps_cols} |")
+        if r["firmware"]:
+            f, c = r["firmware_test"], r["firmware_check"]
+            lines.append(
+                f"| {r['method']} firmware (C-sim) | {loss} | {_pm(f['significance'], f.get('significance_err'))} "
+                f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | - | - | - | - | - | - |")
+            lines.append(f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
+                         f"| input {c['input_type']} | output {c['output_type']} | | | | | | | |")
+    lines += ["", "## Comparisons (paired bootstrap)", ""]
+    for c in results.get("comparisons", []):
+        scale, unit = (1e3, " x1e-3") if c["metric"] == "bkg_corr" else (1.0, "")
+        lines.append(f"- {c['metric']}: {c['a']} - {c['b']} = {scale * c['difference']:+.3f} ± "
+                     f"{scale * c['error']:.3f}{unit}")
+    lines += ["", "Plots: `roc.png`, `mass_by_score.png`, `training.png`.", ""]
+    return "\n".join(lines)
+
+
+def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
+    out = Path(out)
+    tmp = out / "results.json.tmp"
+    tmp.write_text(json.dumps(_strip(results), indent=1) + "\n")
+    os.replace(tmp, out / "results.json")
+    (out / "results.md").write_text(markdown(results))
+    scores = {r["key"]: dict(np.load(out / "rows" / f"{r['key']}.npz")) for r in results["rows"]}
+    lo, hi = results["dataset"]["window_gev"]
+    win = (test["mass"] > lo) & (test["mass"] < hi)
+    roc_plot(results["rows"], scores, test, win, out / "roc.png")
+    mass_plot(results["rows"], scores, test, out / "mass_by_score.png")
+    training_plot(results["rows"], out / "training.png")
+
+
+def _roc(score, y, w):
+    order = np.argsort(-score, kind="stable")
+    ys, ws = y[order], w[order]
+    tpr = np.cumsum(np.where(ys == 1, ws, 0)) / ws[ys == 1].sum()
+    fpr = np.cumsum(np.where(ys == 0, ws, 0)) / ws[ys == 0].sum()
+    return fpr, tpr
+
+
+def roc_plot(rows, scores, test, win, path):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for r in rows:
+        s = scores[r["key"]]["test"][win]
+        fpr, tpr = _roc(s, test["y"][win], test["weight"][win])
+        ax.plot(fpr, tpr, "--" if r["firmware"] else "-", lw=1.2,
+                label=f"{r['label']} (AUC {100 * r['test']['auc']:.1f}%)")
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
+    ax.set_xlabel("background efficiency (in the mass window)")
+    ax.set_ylabel("signal efficiency")
+    ax.legend(fontsize=6, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def mass_plot(rows, scores, test, path, n_bins: int = 4):
+    """Background m(llg) in bins of score (equal signal per bin): flat shapes = decorrelated."""
+    want = [k for k in ("BDT", "ETN-bce", "ETN-bce+disco", "ETN-extreme+disco") if any(r["key"] == k for r in rows)]
+    if not want:
+        want = [rows[-1]["key"]]
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(want), figsize=(4.2 * len(want), 3.8), squeeze=False)
+    y, m = test["y"], test["mass"]
+    edges = np.linspace(100, 180, 33)
+    for ax, key in zip(axes[0], want, strict=True):
+        s = scores[key]["test"]
+        cuts = np.quantile(s[y == 1], np.linspace(0, 1, n_bins + 1)[1:-1])
+        b = np.searchsorted(cuts, s, side="right")
+        for k in range(n_bins):
+            sel = (y == 0) & (b == k)
+            if sel.sum():
+                ax.hist(m[sel], bins=edges, histtype="step", density=True, label=f"score bin {k + 1}")
+        corr = next(r for r in rows if r["key"] == key)["test"]["bkg_corr"]
+        ax.set_title(f"{key}: dCor² = {1e3 * corr:.1f}e-3", fontsize=9)
+        ax.set_xlabel("background m(llγ) [GeV]")
+    axes[0][0].set_ylabel("normalised events")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def training_plot(rows, path):
+    nn = [r for r in rows if r.get("history")]
+    if not nn:
+        return
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    for r in nn:
+        h = r["history"]
+        ep = np.arange(1, len(h["loss"]) + 1)
+        (line,) = a1.plot(ep, h["val_loss"], lw=1, label=r["label"])
+        a1.plot(ep, h["loss"], ":", lw=0.8, color=line.get_color())
+        a2.plot(ep, h["val_significance"], lw=1, color=line.get_color())
+        a2.axvline(r["best_epoch"], color=line.get_color(), lw=0.5, ls="--")
+    a1.set_xlabel("epoch")
+    a1.set_ylabel("loss (validation solid, training dotted)")
+    a1.set_yscale("log")
+    a2.set_xlabel("epoch")
+    a2.set_ylabel("validation significance (dashed: kept epoch)")
+    a1.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,53 @@
+"""The image task: jet-image generation and a small compact-CNN firmware build, bit-exact."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fpga_nn.cli import main
+from fpga_nn.data import jets
+from fpga_nn.pipeline.cnn import CnnConfig, build_cnn
+from fpga_nn.pipeline.firmware import BuildOptions
+
+SMALL = jets.JetImageConfig(n_events_w=400, n_events_qcd=300, chunk_size=200, sizes=(16, 32), seed=5)
+
+
+def test_jet_chunk_is_reproducible_and_physical():
+    a, n = jets.generate_chunk(SMALL, "W", 1)
+    b, _ = jets.generate_chunk(SMALL, "W", 1)
+    assert n == 200 and len(a["jet_pt"]) > 20
+    np.testing.assert_array_equal(a["image32"], b["image32"])  # same seed, same jets, same pixels
+    assert np.all((a["jet_pt"] > 450) & (a["jet_pt"] < 550)) and np.all(np.abs(a["jet_eta"]) < 2)
+    # both sizes come from the same constituents: the 32x32 image pooled 2x2 is the 16x16 image
+    pooled = a["image32"].reshape(-1, 16, 2, 16, 2).sum(axis=(2, 4))
+    np.testing.assert_allclose(pooled, a["image16"], rtol=1e-5, atol=1e-7)
+    # W jets carry the W mass: the median jet mass lies near 80 GeV
+    assert 65 < np.median(a["jet_mass"]) < 95
+
+
+@pytest.mark.csim
+def test_small_cnn_build_bit_exact(tmp_path, monkeypatch):
+    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    cfg = CnnConfig(data=SMALL, size=16, epochs=1, csim_images=10_000)
+    target = build_cnn(BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn",
+                                    io_type="io_stream"), cfg, workers=2)
+    check = json.loads((target / "csim_check.json").read_text())
+    m = json.loads((target / "metrics.json").read_text())
+    n_test = m["dataset"]["test"]
+    assert (check["mismatches"], check["events"]) == (0, n_test)  # every test image through the C-simulation
+    assert m["emulator_whole_test_set"] == {**m["emulator_whole_test_set"], "images": n_test,
+                                            "mismatches_vs_qkeras": 0}
+    assert check["emulator"]["mismatches_vs_csim"] == 0
+    assert json.loads((target / "build.json").read_text())["io_type"] == "io_stream"
+    # an existing project is kept without --force
+    with pytest.raises(Exception, match="already exists"):
+        build_cnn(BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn"), cfg)
+
+
+def test_build_cnn_bad_part_fails_before_work(tmp_path, capsys):
+    assert main(["build", "--model", "cnn", "--part", "xcv-nonsense", "--output-dir", str(tmp_path / "x")]) == 2
+    assert "part" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,136 @@
+"""The reference suite: losses, figures of merit, and the --quick run end to end (firmware rows included)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from fpga_nn.cli import main
+from fpga_nn.reports import significance as sig
+
+
+def _brute_dcor(x, y, w):
+    p = w / w.sum()
+    a, b = np.abs(x[:, None] - x[None]), np.abs(y[:, None] - y[None])
+
+    def centre(m):
+        r = m @ p
+        return m - r[:, None] - r[None, :] + p @ r
+
+    A, B = centre(a), centre(b)
+    pp = p[:, None] * p[None]
+    return np.sum(pp * A * B) / np.sqrt(np.sum(pp * A * A) * np.sum(pp * B * B))
+
+
+def test_distance_correlation_exact():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    y = x**2 + 0.3 * rng.normal(size=300)
+    w = rng.poisson(1.0, 300) + 0.5
+    assert sig.distance_correlation_sq(x, y, w, block=64) == pytest.approx(_brute_dcor(x, y, w), rel=1e-10)
+    assert sig.distance_correlation_sq(x, 2 * x + 3) == pytest.approx(1.0, rel=1e-12)
+    # with ties in the data too (the sort-based row means)
+    xt = np.round(x, 1)
+    assert sig.distance_correlation_sq(xt, y) == pytest.approx(_brute_dcor(xt, y, np.ones(300)), rel=1e-10)
+
+
+def test_disco_tensorflow_equals_numpy():
+    import tensorflow as tf
+
+    from fpga_nn.quantize.losses import disco
+
+    rng = np.random.default_rng(1)
+    m = rng.uniform(100, 180, 256)
+    s = 1 / (1 + np.exp(-(m - 140) / 20 + rng.normal(size=256)))
+    w = (rng.uniform(size=256) < 0.6).astype(np.float64)  # background mask as weights
+    got = float(disco(tf.constant(m), tf.constant(s), tf.constant(w)))
+    assert got == pytest.approx(sig.distance_correlation_sq(m[w > 0], s[w > 0]), rel=1e-9)
+
+
+def test_extreme_loss_is_seed_formula_and_proper():
+    import tensorflow as tf
+
+    from fpga_nn.quantize.losses import extreme_terms
+
+    z = np.linspace(-6, 6, 49)
+    p = 1 / (1 + np.exp(-z))
+    for y in (0.0, 1.0):
+        seed = -y * (-1 / p - np.log(1 - p) + np.log(p)) - (1 - y) * (1 / (p - 1) + np.log(1 - p) - np.log(p))
+        got = extreme_terms(tf.constant(np.full_like(z, y)), tf.constant(z)).numpy()
+        np.testing.assert_allclose(got, seed, rtol=1e-12)
+    # a proper scoring rule: for a true signal fraction q the expected loss is smallest at p = q
+    zz = np.linspace(-4, 4, 8001)
+    for q in (0.2, 0.5, 0.7):
+        e = q * extreme_terms(tf.ones_like(zz), zz).numpy() + (1 - q) * extreme_terms(tf.zeros_like(zz), zz).numpy()
+        assert 1 / (1 + np.exp(-zz[np.argmin(e)])) == pytest.approx(q, abs=1e-3)
+
+
+def test_weighted_auc_equals_sklearn_with_ties():
+    rng = np.random.default_rng(2)
+    score = np.round(rng.normal(size=2000), 1)  # many ties
+    label = (rng.uniform(size=2000) < 0.4).astype(int)
+    score = score + 0.5 * label
+    w = rng.uniform(0.1, 3, 2000)
+    assert sig.weighted_auc(score, label, w) == pytest.approx(roc_auc_score(label, score, sample_weight=w), rel=1e-12)
+
+
+def test_binned_significance_by_hand():
+    # signal weights 1 at scores 0.1..0.4 (two bins of 2), background at 0.15 (w 4) and 0.35 (w 1)
+    score = np.array([0.1, 0.2, 0.3, 0.4, 0.15, 0.35])
+    label = np.array([1, 1, 1, 1, 0, 0])
+    w = np.array([1, 1, 1, 1, 4.0, 1.0])
+    z = sig.binned_significance(score, label, w, n_bins=2)
+
+    def asimov(s, b):
+        return np.sqrt(2 * ((s + b) * np.log(1 + s / b) - s))
+
+    assert z == pytest.approx(np.hypot(asimov(2, 4), asimov(2, 1)), rel=1e-12)
+    assert sig.binned_significance(score, label, w, n_bins=1) == pytest.approx(asimov(4, 5), rel=1e-12)
+
+
+def test_bad_suite_config_is_named(tmp_path, capsys):
+    bad = tmp_path / "suite.yaml"
+    bad.write_text("dataset: {n_signal: 10, n_background: 10, seed: 1}\nwindow: [120, 130]\nsignificance: {}\n"
+                   "training: {}\nrows: [{method: SVM}]\n")
+    assert main(["suite", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "method 'SVM' unknown" in capsys.readouterr().err
+    assert main(["suite", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.csim
+def test_quick_suite_end_to_end(tmp_path, monkeypatch):
+    """Every method, both losses, DisCo, the power-shower sample and the firmware rows; then a resumed rerun."""
+    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "suite"
+    assert main(["suite", "--quick", "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    keys = [r["key"] for r in res["rows"]]
+    assert keys == ["Random", "BDT", "XGBoost", "FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco",
+                    "FNN-bce-firmware", "DFNN-bce-firmware"]
+    n_test = res["dataset"]["n_events"]["test"]
+    for r in res["rows"]:
+        t = r["test"]
+        assert 0 < t["significance"] and 0 <= t["auc"] <= 1 and t["bkg_corr"] >= 0
+        assert "test_power_shower" in r
+        if r["firmware"]:
+            c = r["firmware_check"]
+            assert (c["mismatches"], c["events"]) == (0, n_test)  # csim == QKeras on every test event
+            assert r["firmware_test"]["significance"] == t["significance"]
+            assert r["firmware_test"]["auc"] == t["auc"]
+    nn = {r["key"]: r for r in res["rows"]}
+    assert nn["ETN-bce+disco"]["parameters"] > 0 and nn["ETN-bce+disco"]["best_epoch"] in (1, 2)
+    for name in ("results.md", "roc.png", "mass_by_score.png", "training.png"):
+        assert (out / name).stat().st_size > 1000
+    assert "| XGBoost |" in (out / "results.md").read_text()
+
+    # resumable: a second run retrains nothing (same row files, untouched)
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")}
+    assert main(["suite", "--quick", "--out", str(out)]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")} == stamps
+    assert json.loads((out / "results.json").read_text())["rows"][1]["test"] == res["rows"][1]["test"]
+    assert sorted(os.listdir(out / "firmware")) == ["DFNN-bce-firmware", "FNN-bce-firmware"]
