@@ -134,3 +134,31 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     assert {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")} == stamps
     assert json.loads((out / "results.json").read_text())["rows"][1]["test"] == res["rows"][1]["test"]
     assert sorted(os.listdir(out / "firmware")) == ["DFNN-bce-firmware", "FNN-bce-firmware"]
+
+
+def test_gpu_path_mixed_precision_on_cpu(tmp_path):
+    """The GPU settings (float16 compute, float32 logit) exercised on the CPU with a tiny ETN."""
+    from fpga_nn.pipeline import suite
+
+    rng = np.random.default_rng(3)
+    n = 600
+    y = (rng.uniform(size=n) < 0.5).astype(np.int8)
+    x = rng.normal(size=(n, 4)).astype(np.float32) + y[:, None] * 0.8
+    mass = rng.uniform(100, 180, n)
+    mass[y == 1] = rng.normal(125, 2, int(y.sum()))
+    prep = suite.Prepared(x={"train": x[:400], "val": x[400:]}, y={"train": y[:400], "val": y[400:]},
+                          mass={"train": mass[:400], "val": mass[400:]},
+                          weight={"train": np.ones(400), "val": np.ones(200)}, mean=np.zeros(4), std=np.ones(4),
+                          info={})
+    cfg = {"training": {"seed": 1, "epochs": 2, "batch_size": 64, "learning_rate": 1e-3, "disco_lambda": 1.0,
+                        "mixed_precision": "always"},
+           "etn": {"d_model": 8, "n_blocks": 1, "n_heads": 2}, "window": [120, 130], "significance": {"n_bins": 4}}
+    model, meta = suite.train_network(cfg, {"method": "ETN", "loss": "extreme", "disco": True}, prep, prep.x,
+                                      progress=False)
+    assert meta["mixed_precision"] is True
+    assert model.get_layer("ffn0_a").compute_dtype == "float16"
+    assert model.get_layer("logit").compute_dtype == "float32"
+    assert meta["epochs_run"] == 2 and all(np.isfinite(meta["history"]["val_significance"]))
+    import tensorflow as tf
+
+    assert tf.keras.mixed_precision.global_policy().name == "float32"  # restored for the next row

@@ -347,7 +347,10 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     t = cfg["training"]
     set_seeds(t["seed"])
     gpu = bool(tf.config.list_physical_devices("GPU"))
-    mixed = gpu and row["method"] == "ETN" and t.get("mixed_precision", True) and not row.get("firmware")
+    # mixed precision: true = on a GPU (where it helps), "always" = also on the CPU (to test that path)
+    mp_setting = t.get("mixed_precision", True)
+    mixed = (row["method"] == "ETN" and not row.get("firmware")
+             and (mp_setting == "always" or (bool(mp_setting) and gpu)))
     if mixed:
         tf.keras.mixed_precision.set_global_policy("mixed_float16")
     try:

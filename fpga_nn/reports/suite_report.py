@@ -66,6 +66,7 @@ def markdown(results: dict) -> str:
                 f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | - | - | - | - | - | - |")
             lines.append(f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
                          f"| input {c['input_type']} | output {c['output_type']} | | | | | | | |")
+    lines += ["", "## Findings", ""] + findings(results)
     lines += ["", "## Comparisons (paired bootstrap)", ""]
     for c in results.get("comparisons", []):
         scale, unit = (1e3, " x1e-3") if c["metric"] == "bkg_corr" else (1.0, "")
@@ -73,6 +74,71 @@ def markdown(results: dict) -> str:
                      f"{scale * c['error']:.3f}{unit}")
     lines += ["", "Plots: `roc.png`, `mass_by_score.png`, `training.png`.", ""]
     return "\n".join(lines)
+
+
+SEED_004 = {  # significance of seed 004's table (15 inputs where both exist)
+    "Random": 0.50, "BDT": 1.17, "XGBoost": 1.49, "FNN-bce": 1.43, "FNN-extreme": 1.45, "DFNN-bce": 1.50,
+    "DFNN-extreme": 1.46, "ETN-bce": 1.51, "ETN-extreme": 1.48, "FNN-bce+disco": 1.35, "FNN-extreme+disco": 1.46,
+    "DFNN-bce+disco": 1.46, "ETN-bce+disco": 1.52, "ETN-extreme+disco": 1.50,
+}
+
+
+def findings(results: dict) -> list[str]:
+    """Plain statements: the ranking against the seed's, DisCo's effect, the power-shower shift."""
+    rows = [r for r in results["rows"] if not r["firmware"]]
+    by = {r["key"]: r for r in results["rows"]}
+    out = []
+    ranked = sorted(rows, key=lambda r: -r["test"]["significance"])
+    out.append("- Ranking by test significance: " + " > ".join(
+        f"{r['label']} {r['test']['significance']:.2f}±{r['test'].get('significance_err', 0):.2f}" for r in ranked))
+    seed_rank = sorted((k for k in SEED_004 if k in by), key=lambda k: -SEED_004[k])
+    out.append("- Seed 004's ranking of the same rows: " + " > ".join(f"{k} {SEED_004[k]:.2f}" for k in seed_rank))
+    best = ranked[0]
+    close = [r["label"] for r in ranked[1:] if r["key"] != "Random" and _within(best, r)]
+    if close:
+        out.append(f"- Within 2 sigma (paired) of the best ({best['label']}): {', '.join(close)}: the ordering "
+                   "among these is not resolved by this test set.")
+    for r in rows:
+        if r["disco"]:
+            base = by.get(r["key"].replace("+disco", ""))
+            if base:
+                a, b = r["test"], base["test"]
+                err = float(np.hypot(a.get("bkg_corr_err", 0), b.get("bkg_corr_err", 0)))
+                change = a["bkg_corr"] - b["bkg_corr"]
+                verdict = ("lowers" if change < -2 * err else "raises" if change > 2 * err else "does not change "
+                           "(within 2 sigma)")
+                out.append(f"- DisCo {verdict} the background correlation of {base['label']}: "
+                           f"{1e3 * b['bkg_corr']:.1f}±{1e3 * b.get('bkg_corr_err', 0):.1f} -> "
+                           f"{1e3 * a['bkg_corr']:.1f}±{1e3 * a.get('bkg_corr_err', 0):.1f} (1e-3), significance "
+                           f"{b['significance']:.2f} -> {a['significance']:.2f}")
+    shifts = [(r["label"], r["test"]["significance"], r["test_power_shower"]["significance"], r["test"]["auc"],
+               r["test_power_shower"]["auc"]) for r in rows if r.get("test_power_shower") and r["key"] != "Random"]
+    if shifts:
+        lo = min(shifts, key=lambda v: v[2] / v[1])
+        frac = [v[2] / v[1] for v in shifts]
+        auc_n, auc_p = [v[3] for v in shifts], [v[4] for v in shifts]
+        out.append(f"- Power-shower background (systematic): significance falls to {min(frac):.0%}-{max(frac):.0%} "
+                   f"of nominal, AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
+                   f"(largest relative loss: {lo[0]}).")
+    for r in results["rows"]:
+        if r["firmware"]:
+            float_key = r["key"].replace("-firmware", "")
+            ref = by.get(float_key)
+            c = r["firmware_check"]
+            txt = (f"- {r['method']} firmware: C-simulation == QKeras on {c['events'] - c['mismatches']} of "
+                   f"{c['events']} test events; significance {r['firmware_test']['significance']:.2f}")
+            if ref:
+                txt += f" vs float {ref['test']['significance']:.2f}"
+            out.append(txt + ".")
+    return out
+
+
+def _within(a: dict, b: dict) -> bool:
+    ra, rb = a["test"].get("replicas", {}).get("significance"), b["test"].get("replicas", {}).get("significance")
+    if not ra or not rb:
+        return False
+    d = a["test"]["significance"] - b["test"]["significance"]
+    return d < 2 * float(np.std(np.asarray(ra) - np.asarray(rb)))
 
 
 def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
