@@ -135,7 +135,9 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
     qmodel = compact_cnn_quantized((cfg.size, cfg.size, 1))
     q_train = train(qmodel, x, y, split, cfg.epochs, cfg, "QKeras compact CNN")
     q_scores = qmodel.predict(x[te], batch_size=512, verbose=0).ravel()
-    sub = te[: cfg.csim_images]
+    # a fixed random subset of the test set (the split is sorted, and files hold W jets before QCD)
+    pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])
+    sub = te[pick]
     opts = options._replace(io_type="io_stream")
     with outdir.staged(target, options.force) as staging:
         summary = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
@@ -155,7 +157,7 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
                   "emulator_whole_test_set": full}
         (staging / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
         (staging / "plots").mkdir()
-        plots.roc_curves(y[sub], {"QKeras 8-bit": q_scores[: len(sub)], "firmware (csim)": csim},
+        plots.roc_curves(y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim},
                          staging / "plots" / "roc.png")
     firmware.raise_on_mismatch(summary, target)
     if full["mismatches_vs_qkeras"]:

@@ -519,9 +519,10 @@ def comparisons(rows: list[dict]) -> list[dict]:
              ("ETN-bce", "BDT"), ("FNN-bce", "Random")]
     for a, b in pairs:
         if a in by and b in by:
-            d = _paired(by[a], by[b], "significance")
-            if d:
-                out.append({"a": a, "b": b, "metric": "significance", "difference": d[0], "error": d[1]})
+            for metric in ("significance", "auc"):
+                d = _paired(by[a], by[b], metric)
+                if d:
+                    out.append({"a": a, "b": b, "metric": metric, "difference": d[0], "error": d[1]})
     for r in rows:
         if r.get("disco") and not r.get("firmware"):
             base = r["key"].replace("+disco", "")

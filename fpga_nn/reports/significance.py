@@ -22,8 +22,12 @@ def asimov(s: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def binned_significance(score: np.ndarray, label: np.ndarray, weight: np.ndarray, n_bins: int = 8,
-                        min_background: float | None = None) -> float:
-    """Combined significance of bins of equal signal weight (edges from the weighted signal quantiles)."""
+                        min_background: float | None = None, details: bool = False):
+    """Combined significance of bins of equal signal weight (edges from the weighted signal quantiles).
+
+    ``details=True`` returns a dict with the per-bin s, b and the number of simulated background
+    events per bin (bins with none rest on the one-event floor: the figure is then limited by the
+    size of the background sample)."""
     score, label, weight = np.asarray(score, np.float64), np.asarray(label), np.asarray(weight, np.float64)
     sig = label == 1
     if not sig.any() or sig.all():
@@ -36,7 +40,11 @@ def binned_significance(score: np.ndarray, label: np.ndarray, weight: np.ndarray
     s = np.bincount(idx[sig], weight[sig], minlength=n_bins)
     b = np.bincount(idx[~sig], weight[~sig], minlength=n_bins)
     floor = min_background if min_background is not None else float(weight[~sig].min())
-    return float(np.sqrt(np.sum(asimov(s, np.maximum(b, floor)) ** 2)))
+    z = float(np.sqrt(np.sum(asimov(s, np.maximum(b, floor)) ** 2)))
+    if details:
+        return {"significance": z, "s": s.tolist(), "b": b.tolist(), "floor": floor,
+                "background_mc": np.bincount(idx[~sig], minlength=n_bins).tolist()}
+    return z
 
 
 def weighted_auc(score: np.ndarray, label: np.ndarray, weight: np.ndarray | None = None) -> float:
