@@ -254,7 +254,7 @@ def training_plot(rows, path):
         a2.axvline(r["best_epoch"], color=line.get_color(), lw=0.5, ls="--")
     a1.set_xlabel("epoch")
     a1.set_ylabel("loss (validation solid, training dotted)")
-    a1.set_yscale("log")
+    a1.set_yscale("symlog", linthresh=1.0)  # the extreme loss is unbounded (negative, and e^z)
     a2.set_xlabel("epoch")
     a2.set_ylabel("validation significance (dashed: kept epoch)")
     a1.legend(fontsize=6)
