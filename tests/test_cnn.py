@@ -41,6 +41,8 @@ def test_small_cnn_build_bit_exact(tmp_path, monkeypatch):
     assert m["emulator_whole_test_set"] == {**m["emulator_whole_test_set"], "images": n_test,
                                             "mismatches_vs_qkeras": 0}
     assert check["emulator"]["mismatches_vs_csim"] == 0
+    labels = np.load(target / "vectors" / "labels.npy")
+    assert 0 < labels.sum() < len(labels)  # the checked images hold both W and QCD jets
     assert json.loads((target / "build.json").read_text())["io_type"] == "io_stream"
     # an existing project is kept without --force
     with pytest.raises(Exception, match="already exists"):

@@ -46,28 +46,35 @@ def compact_cnn_quantized(input_shape=(64, 64, 1), bits: int = 8, name: str = "c
     return tf.keras.Model(x_in, x, name=name)
 
 
+BN_MOMENTUM = 0.9  # Keras's 0.99 (0.999 in MobileNetV2) leaves the inference statistics unsettled after a
+# few hundred steps on these sparse images: validation AUC stayed below 0.5 for three epochs
+
+
 def resnet_style(input_shape=(64, 64, 1), widths=(32, 64, 128, 256), blocks: int = 2, name: str = "resnet_style"):
     """ResNet-18 layout (7x7/2 stem, max pool, four stages of two basic blocks, global average pool),
     widths halved for 64x64 images: about 2.8M parameters, 65x the compact CNN."""
+    import functools
+
     import tensorflow as tf
 
     L = tf.keras.layers
+    bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
 
     def block(x, width, stride, tag):
         shortcut = x
         h = L.Conv2D(width, 3, strides=stride, padding="same", use_bias=False, name=f"{tag}_a")(x)
-        h = L.BatchNormalization(name=f"{tag}_a_bn")(h)
+        h = bn(name=f"{tag}_a_bn")(h)
         h = L.ReLU(name=f"{tag}_a_relu")(h)
         h = L.Conv2D(width, 3, padding="same", use_bias=False, name=f"{tag}_b")(h)
-        h = L.BatchNormalization(name=f"{tag}_b_bn")(h)
+        h = bn(name=f"{tag}_b_bn")(h)
         if stride != 1 or shortcut.shape[-1] != width:
             shortcut = L.Conv2D(width, 1, strides=stride, use_bias=False, name=f"{tag}_proj")(shortcut)
-            shortcut = L.BatchNormalization(name=f"{tag}_proj_bn")(shortcut)
+            shortcut = bn(name=f"{tag}_proj_bn")(shortcut)
         return L.ReLU(name=f"{tag}_out")(L.Add(name=f"{tag}_add")([h, shortcut]))
 
     x_in = tf.keras.Input(input_shape, name="inputs")
     x = L.Conv2D(widths[0], 7, strides=2, padding="same", use_bias=False, name="stem")(x_in)
-    x = L.ReLU(name="stem_relu")(L.BatchNormalization(name="stem_bn")(x))
+    x = L.ReLU(name="stem_relu")(bn(name="stem_bn")(x))
     x = L.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
     for s, width in enumerate(widths):
         for b in range(blocks):
@@ -83,6 +90,9 @@ def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mo
 
     base = tf.keras.applications.MobileNetV2(input_shape=input_shape, alpha=alpha, include_top=False,
                                              weights=None, pooling="avg")
+    for layer in base.layers:
+        if isinstance(layer, tf.keras.layers.BatchNormalization):
+            layer.momentum = BN_MOMENTUM
     x_in = tf.keras.Input(input_shape, name="inputs")
     x = tf.keras.layers.Dense(1, name="score")(base(x_in))
     return tf.keras.Model(x_in, x, name=name)

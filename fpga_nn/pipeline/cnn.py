@@ -100,7 +100,7 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
         hist["val_loss"].append(float(h.history["val_loss"][0]))
         hist["val_auc"].append(auc)
         log.info("%s epoch %d: val AUC %.4f (%.1f s)", progress_name, epoch + 1, auc, times[-1])
-        if auc > best[0]:
+        if best[2] is None or auc > best[0]:
             best = (auc, epoch + 1, model.get_weights())
     model.set_weights(best[2])
     return {"history": hist, "best_epoch": best[1], "seconds_per_epoch": float(np.mean(times)),
