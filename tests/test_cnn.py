@@ -53,3 +53,28 @@ def test_build_cnn_bad_part_fails_before_work(tmp_path, capsys):
     assert main(["build", "--model", "cnn", "--part", "xcv-nonsense", "--output-dir", str(tmp_path / "x")]) == 2
     assert "part" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.csim
+def test_user_cnn_with_dropout_builds_bit_exact(tmp_path, capsys):
+    """--model FILE.h5 takes QConv2D, MaxPooling2D, Dropout and Flatten (io_stream)."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    tf.keras.utils.set_random_seed(4)
+    x_in = tf.keras.Input((8, 8, 1))
+    h = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                bias_quantizer=quantized_bits(6, 0, alpha=1), name="conv")(x_in)
+    h = QActivation(quantized_relu(8, 3), name="relu")(h)
+    h = tf.keras.layers.MaxPooling2D(2, name="pool")(h)
+    h = tf.keras.layers.Dropout(0.3, name="drop")(h)
+    h = tf.keras.layers.Flatten(name="flat")(h)
+    h = QDense(1, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1),
+               name="out")(h)
+    h = QActivation(quantized_bits(8, 3, alpha=1), name="score")(h)
+    tf.keras.Model(x_in, h).save(tmp_path / "cnn.h5")
+    np.save(tmp_path / "x.npy", (np.random.default_rng(1).integers(0, 256, (200, 8, 8, 1)) / 256).astype(np.float32))
+    assert main(["build", "--part", "xcvu13p-flga2577-2-e", "--model", str(tmp_path / "cnn.h5"), "--data",
+                 str(tmp_path / "x.npy"), "--io-type", "io_stream", "--no-rtl", "--output-dir",
+                 str(tmp_path / "out")]) == 0
+    assert "0 mismatches / 200 events" in capsys.readouterr().out
