@@ -190,6 +190,10 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
     return target
 
 
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
 def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig) -> None:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -222,7 +226,7 @@ def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig
         lines.append(f"| {r['model']} | {r['parameters']:,} | {r['auc']:.4f} | {t[1e-2]['tpr']:.3f} "
                      f"| {t[1e-3]['tpr']:.3f} ({t[1e-3]['background_jets_passing']} QCD jets) "
                      f"| {t[3e-4]['tpr']:.3f} ({t[3e-4]['background_jets_passing']} QCD jets) "
-                     f"| {r.get('seconds_per_epoch', float('nan')):.1f} | {r.get('best_epoch', '-')} |")
+                     f"| {_fmt(r.get('seconds_per_epoch'))} | {r.get('best_epoch', '-')} |")
     b = build_result
     lines += ["", f"Firmware: C-simulation == QKeras on {b['csim']['images']} of {b['csim']['images']} images "
               f"({b['csim']['mismatches']} mismatches); emulator == QKeras on {b['emulator_whole_test_set']['images']} "
