@@ -78,3 +78,22 @@ def test_user_cnn_with_dropout_builds_bit_exact(tmp_path, capsys):
                  str(tmp_path / "x.npy"), "--io-type", "io_stream", "--no-rtl", "--output-dir",
                  str(tmp_path / "out")]) == 0
     assert "0 mismatches / 200 events" in capsys.readouterr().out
+
+
+def test_build_model_cnn_dispatches_even_beside_a_cnn_folder(tmp_path, monkeypatch, capsys):
+    """`--model cnn` means the image task unless a *file* named cnn exists (a cnn/ results folder is common)."""
+    import fpga_nn.pipeline.cnn as cnn_pipeline
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cnn").mkdir()
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "csim_check.json").write_text(json.dumps({"mismatches": 0, "events": 7, "output_type": "ap_fixed<8,4>"}))
+    (proj / "metrics.json").write_text(json.dumps({
+        "quantized": {"auc": 0.5}, "csim": {"auc": 0.5, "images": 7},
+        "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0}}))
+    calls = []
+    monkeypatch.setattr(cnn_pipeline, "build_cnn", lambda options, *a, **k: calls.append(options) or proj)
+    assert main(["build", "--model", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 0
+    assert calls[0].io_type == "io_stream" and calls[0].name == "cnn"
+    assert "emulator == QKeras on 9 of 9 test images" in capsys.readouterr().out

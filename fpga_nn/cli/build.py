@@ -42,7 +42,7 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     parse_part(part)  # before any heavy import or work
     if model_path is None and input_precision is not None:
         raise UserInputError("--input-precision applies to --model builds only")
-    cnn = model_path is not None and str(model_path) == "cnn" and not model_path.exists()
+    cnn = model_path is not None and str(model_path) == "cnn" and not model_path.is_file()
     if model_path is not None and data_path is None and not cnn:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
     default_name = "trigger" if model_path is None else model_path.stem
