@@ -57,6 +57,11 @@ class EventData:
         return trigger_inputs.encode(self.features)
 
 
+def cache_dir(kind: str) -> Path:
+    """Where generated samples are cached: ``$FPGA_NN_CACHE/<kind>`` (default ~/.cache/fpga-nn/<kind>)."""
+    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / kind
+
+
 def default_path() -> Path:
     """The small dataset shipped inside the package."""
     return Path(str(resources.files("fpga_nn.data") / "default" / DEFAULT_NAME))

@@ -212,16 +212,11 @@ def load(path: Path, size: int) -> dict:
 
 
 def cached(config: JetImageConfig, path: Path, workers: int | None = None) -> Path:
-    import h5py
+    from .dataset import stored_fingerprint
 
     path = Path(path)
-    if path.is_file():
-        try:
-            with h5py.File(path, "r") as f:
-                if str(f.attrs["fingerprint"]) == config.fingerprint():
-                    log.info("using cached jet images %s", path)
-                    return path
-        except (OSError, KeyError):
-            pass
+    if path.is_file() and stored_fingerprint(path) == config.fingerprint():
+        log.info("using cached jet images %s", path)
+        return path
     log.info("generating jet images into %s", path)
     return save(generate(config, workers), path)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-from ..data import jets
+from ..data import dataset, jets
 from ..fixed import FixedType
 from ..reports import plots
 from ..verify.fixedpoint import on_grid
@@ -45,8 +44,7 @@ class CnnConfig:
 
 
 def cache_path(cfg: CnnConfig) -> Path:
-    root = Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn"))
-    return root / "jets" / f"jets-{cfg.data.fingerprint()}.h5"
+    return dataset.cache_dir("jets") / f"jets-{cfg.data.fingerprint()}.h5"
 
 
 def load_images(cfg: CnnConfig, workers: int | None = None):

@@ -106,10 +106,6 @@ def _hash(obj) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- data
-def cache_dir() -> Path:
-    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / "events"
-
-
 def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:
     d = cfg["dataset"]
     nominal = GenerationConfig(n_signal=d["n_signal"], n_background=d["n_background"], seed=d["seed"],
@@ -123,7 +119,7 @@ def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | 
 
 
 def load_events(gen: GenerationConfig, workers: int | None = None) -> dataset.EventData:
-    path = cache_dir() / f"hzg-{gen.fingerprint()}.h5"
+    path = dataset.cache_dir("events") / f"hzg-{gen.fingerprint()}.h5"
     path.parent.mkdir(parents=True, exist_ok=True)
     return dataset.cached(gen, path, workers)
 
@@ -218,10 +214,9 @@ def evaluate(cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot
     pick = np.random.default_rng(11).choice(bkg, min(corr_events, len(bkg)), replace=False)
     out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick])
     if boot is not None:
-        ws = boot.w[:, : int(win.sum())] if boot.w.shape[1] >= win.sum() else None
-        if ws is not None:
-            reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, min_b) for r in ws]
-            reps_a = [sig.weighted_auc(score[win], y[win], w[win] * r) for r in ws]
+        if boot.w.shape[1] == win.sum():  # replicas are drawn for the test window (firmware rows reuse them)
+            reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, min_b) for r in boot.w]
+            reps_a = [sig.weighted_auc(score[win], y[win], w[win] * r) for r in boot.w]
             out["replicas"] = {"significance": reps_z, "auc": reps_a}
             out["significance_err"] = float(np.std(reps_z))
             out["auc_err"] = float(np.std(reps_a))

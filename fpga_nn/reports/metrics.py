@@ -7,10 +7,11 @@ import numpy as np
 WORKING_POINTS = (0.01, 0.05, 0.10)
 
 
-def roc(labels: np.ndarray, scores: np.ndarray):
+def roc(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None):
     from sklearn.metrics import roc_curve
 
-    fpr, tpr, thr = roc_curve(np.asarray(labels).ravel(), np.asarray(scores, dtype=np.float64).ravel())
+    fpr, tpr, thr = roc_curve(np.asarray(labels).ravel(), np.asarray(scores, dtype=np.float64).ravel(),
+                              sample_weight=weights)
     return fpr, tpr, thr
 
 

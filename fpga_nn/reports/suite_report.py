@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import roc
 from .plots import _plt
 
 
@@ -186,20 +187,12 @@ def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     training_plot(results["rows"], out / "training.png")
 
 
-def _roc(score, y, w):
-    order = np.argsort(-score, kind="stable")
-    ys, ws = y[order], w[order]
-    tpr = np.cumsum(np.where(ys == 1, ws, 0)) / ws[ys == 1].sum()
-    fpr = np.cumsum(np.where(ys == 0, ws, 0)) / ws[ys == 0].sum()
-    return fpr, tpr
-
-
 def roc_plot(rows, scores, test, win, path):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 5))
     for r in rows:
         s = scores[r["key"]]["test"][win]
-        fpr, tpr = _roc(s, test["y"][win], test["weight"][win])
+        fpr, tpr, _ = roc(test["y"][win], s, test["weight"][win])
         ax.plot(fpr, tpr, "--" if r["firmware"] else "-", lw=1.2,
                 label=f"{r['label']} (AUC {100 * r['test']['auc']:.1f}%)")
     ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
