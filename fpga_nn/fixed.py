@@ -9,9 +9,17 @@ import numpy as np
 
 from .errors import UserInputError
 
+# The grammar of every type hls4ml writes or reads, with or without the ``ap_`` prefix:
+#   [ap_][u]fixed<W, I[, Q[, O[, N]]]>   and   [ap_][u]int<W>
+# Q and O may carry an AP_ prefix; N (saturation bits) is accepted only as 0, the one value
+# hls4ml writes (a wrap with N > 0 saturates the top N bits, which nothing here models).
 _FIXED_RE = re.compile(
-    r"\s*(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(?:,\s*(\w+)\s*)?(?:,\s*(\w+)\s*)?(?:,\s*\d+\s*)?>\s*"
-)
+    r"\s*(?:ap_)?(?P<u>u?)fixed\s*<\s*(?P<w>\d+)\s*,\s*(?P<i>-?\d+)\s*(?:,\s*(?P<q>\w+)\s*)?"
+    r"(?:,\s*(?P<o>\w+)\s*)?(?:,\s*(?P<n>\d+)\s*)?>\s*", re.IGNORECASE)
+_INT_RE = re.compile(r"\s*(?:ap_)?(?P<u>u?)int\s*<\s*(?P<w>\d+)\s*>\s*", re.IGNORECASE)
+ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV")
+OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
+_SPELLING = "ap_fixed<W,I>, ap_ufixed<W,I>, ap_fixed<W,I,RND_CONV,SAT>, ap_int<W> or ap_uint<W>"
 
 
 class FixedType(NamedTuple):
@@ -32,7 +40,10 @@ class FixedType(NamedTuple):
         return 2.0**-self.fractional
 
     def to_hls(self) -> str:
-        """hls4ml's spelling, e.g. ``fixed<8,4,RND_CONV,SAT>`` (hls4ml adds the ``ap_`` itself)."""
+        """hls4ml's spelling, e.g. ``fixed<8,4,RND_CONV,SAT>`` (hls4ml adds the ``ap_`` itself).
+
+        Integer types stay fixed-point here (``int<4>`` prints as ``fixed<4,4>``): the same value set.
+        """
         base = "fixed" if self.signed else "ufixed"
         if self.rounding == "TRN" and self.overflow == "WRAP":
             return f"{base}<{self.width},{self.integer}>"
@@ -52,15 +63,37 @@ class FixedType(NamedTuple):
 
     @classmethod
     def parse(cls, text: str) -> FixedType:
-        """Parse ``ap_fixed<16,6>``, ``ufixed<8,0,RND,SAT>`` and the like."""
+        """Read any spelling of the grammar above: ``ap_fixed<16,6>``, ``fixed<8,4,RND_CONV,SAT,0>``, ``int<2>``."""
+        text = str(text)
+        m = _INT_RE.fullmatch(text)
+        if m:
+            width = int(m["w"])
+            return cls(not m["u"], width, width)
         m = _FIXED_RE.fullmatch(text)
         if not m:
-            raise UserInputError(f"cannot read fixed-point type {text!r}: write it as ap_fixed<W,I> or ap_ufixed<W,I>")
-        unsigned, width, integer, rnd, ovf = m.groups()
-        def mode(word: str) -> str:
-            return word.upper().removeprefix("AP_")
+            raise UserInputError(f"cannot read fixed-point type {text!r}: write it as {_SPELLING}")
+        def mode(word: str | None, default: str, allowed: tuple[str, ...]) -> str:
+            word = (word or default).upper().removeprefix("AP_")
+            if word not in allowed:
+                raise UserInputError(f"type {text!r}: unknown mode {word}; use one of {', '.join(allowed)}")
+            return word
 
-        return cls(not unsigned, int(width), int(integer), mode(rnd or "TRN"), mode(ovf or "WRAP"))
+        if m["n"] not in (None, "0"):
+            raise UserInputError(f"type {text!r}: saturation bits N={m['n']} are not supported; drop the fifth field")
+        width = int(m["w"])
+        if width < 1:
+            raise UserInputError(f"type {text!r}: the width must be at least 1 bit")
+        return cls(not m["u"], width, int(m["i"]), mode(m["q"], "TRN", ROUNDING_MODES),
+                   mode(m["o"], "WRAP", OVERFLOW_MODES))
+
+    @classmethod
+    def from_precision(cls, precision) -> FixedType:
+        """An hls4ml precision object (FixedPrecisionType, IntegerPrecisionType, ...) as a FixedType.
+
+        XnorPrecisionType (1-bit binary, 0 meaning -1) and ExponentPrecisionType (power-of-two
+        weights) print like integers but mean something else: callers check for them first.
+        """
+        return cls.parse(str(precision))
 
     @classmethod
     def narrowest_for(cls, values: np.ndarray, max_fractional: int = 32) -> FixedType | None:

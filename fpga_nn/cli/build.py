@@ -29,9 +29,11 @@ import click
               help="da4ml pipelining: logic delay per pipeline stage (da4ml units).")
 @click.option("--input-rate-khz", type=float, default=1000.0, show_default=True,
               help="Rate of candidates reaching the network, for the trigger rates of the report.")
+@click.option("--no-softmax", is_flag=True,
+              help="With --model: drop a softmax/sigmoid/tanh head and build the logits, bit-exact end to end.")
 @click.option("--force", is_flag=True, help="Replace an existing project directory.")
 def build(part, model_path, data_path, name, output_dir, backend, io_type, clock_period, reuse_factor,
-          input_precision, rtl, synth, latency_cutoff, input_rate_khz, force):
+          input_precision, rtl, synth, latency_cutoff, input_rate_khz, no_softmax, force):
     """Build a verified HLS project for PART and print its path and the csim check."""
     import json
 
@@ -49,7 +51,7 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     options = BuildOptions(part=part, name=name or default_name, backend=backend, io_type=io_type,
                            clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
                            force=force, rtl=rtl, synth=synth, latency_cutoff=latency_cutoff,
-                           input_rate_khz=input_rate_khz)
+                           input_rate_khz=input_rate_khz, no_softmax=no_softmax)
     if cnn:
         from ..pipeline.cnn import build_cnn
 
@@ -64,8 +66,18 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
         target = build_user_model(options, model_path, data_path, input_precision)
     check = json.loads((target / "csim_check.json").read_text())
     click.echo(f"project: {target}")
-    click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events "
-               f"(bit-exact against the offline quantized model, output {check['output_type']})")
+    head = check.get("softmax")
+    if head:
+        click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events up to the "
+                   f"{head['function']} (bit-exact against QKeras at {check['checked']})")
+        agree = (f", argmax agreement {head['argmax_agreement_percent']:.2f} %"
+                 if "argmax_agreement_percent" in head else "")
+        click.echo(f"{head['function']} '{head['layer']}' (hls4ml table): equal to the emulator on "
+                   f"{check['events'] - head['emulator_mismatches']} of {check['events']} events; vs float "
+                   f"{head['function']}: max |diff| {head['max_abs_diff_vs_float']:.4g}{agree}")
+    else:
+        click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events "
+                   f"(bit-exact against the offline quantized model, output {check['output_type']})")
     report_file = target / "report.json"
     if report_file.is_file():
         from .report import summary_lines

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 
 from ..fixed import FixedType
-from .layers import inbound_layer_names
+from .graph import inbound_layer_names, input_layer
+from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,15 @@ def make_hls_config(model, input_type: FixedType, backend: str = "Vitis", reuse_
     )
     cfg["Model"]["Strategy"] = strategy
     layers = cfg["LayerName"]
-    input_name = model.layers[0].name
+    input_name = input_layer(model).name  # from the graph: a Sequential model's first layer is not its input
+    if input_name not in layers:
+        raise KeyError(f"hls4ml's configuration has no input layer '{input_name}': normalize the model first")
     layers[input_name]["Precision"]["result"] = input_type.to_hls()
+
+    for layer in model.layers:  # the exact type of each QActivation's quantizer (keep_negative, symmetric)
+        qtype = quantizer_type(activation_quantizer(layer)) if type(layer).__name__ == "QActivation" else None
+        if qtype is not None and layer.name in layers:
+            layers[layer.name].setdefault("Precision", {})["result"] = qtype.to_hls()
 
     inbound = inbound_layer_names(model)
     for layer in model.layers:

@@ -5,26 +5,24 @@ from __future__ import annotations
 import keyword
 import logging
 import os
-import re
 from pathlib import Path
 
 from ..errors import UserInputError
 from ..fixed import FixedType
+from . import graph
 from .hls_config import make_hls_config
-from .layers import check_supported
+from .support import check_supported
 
 log = logging.getLogger(__name__)
 
 BACKENDS = ("Vitis", "Vivado")
 IO_TYPES = ("io_parallel", "io_stream")
 INLINE_WEIGHTS_LIMIT = 4096
-_CPP_RESERVED = {"class", "int", "float", "double", "void", "struct", "union", "template", "namespace", "in",
-                 "out", "const", "static", "return", "if", "else", "for", "while", "switch", "case", "default"}
 
 
 def check_project_name(name: str) -> str:
     """The project name becomes C++ identifiers (``<name>_float``): reject what would not compile."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name in _CPP_RESERVED or keyword.iskeyword(name):
+    if not graph.cpp_safe(name) or keyword.iskeyword(name):
         raise UserInputError(
             f"project name '{name}' is not a valid C++ identifier: use letters, digits and '_' only, "
             "starting with a letter, and not a C++ keyword (e.g. 'my_net')"
@@ -32,18 +30,10 @@ def check_project_name(name: str) -> str:
     return name
 
 
-def check_input_layer_name(model) -> None:
-    """hls4ml's generated testbench breaks on an input named like a C++ keyword (e.g. 'in')."""
-    name = model.layers[0].name
-    if name in _CPP_RESERVED or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise UserInputError(f"input layer name '{name}' breaks the generated C++ testbench: rename the layer "
-                             "(e.g. 'inputs') and save the model again")
-
-
 def write_project(model, output_dir: str | os.PathLike, part: str, input_type: FixedType, *,
                   project_name: str = "myproject", backend: str = "Vitis", io_type: str = "io_parallel",
                   clock_period: float = 5.0, reuse_factor: int = 1, tb_inputs: str | None = None,
-                  tb_outputs: str | None = None, trace: bool = False):
+                  tb_outputs: str | None = None, trace: bool = False, trace_head: bool = False):
     """Convert ``model`` and write its project into ``output_dir``; returns the hls4ml ModelGraph.
 
     Small models get their weights only in the C++ headers (``write_weights_txt=False``): the
@@ -62,8 +52,8 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     if clock_period <= 0 or reuse_factor < 1:
         raise UserInputError("the clock period must be > 0 ns and the reuse factor >= 1")
     check_project_name(project_name)
-    check_supported(model)
-    check_input_layer_name(model)
+    model = graph.normalize(model)
+    check_supported(model, io_type)
 
     config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
     kwargs = {}
@@ -74,6 +64,10 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
         io_type=io_type, part=part, clock_period=clock_period,
         write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
     )
+    if trace_head:
+        feeder = head_input_layer(hls_model)
+        feeder.set_attr("trace", True)
+        hls_model.config.trace_output = True
     hls_model.write()
     # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it
     # and point the recorded configuration at the model.h5 fpga-nn saves instead.
@@ -83,6 +77,13 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     if cfg.is_file():
         cfg.write_text(cfg.read_text().replace(str(out / "keras_model.keras"), str(out / "model.h5")))
     return hls_model
+
+
+def head_input_layer(hls_model):
+    """The hls4ml layer whose output feeds the model's last layer (the input of a softmax head)."""
+    head = list(hls_model.get_layers())[-1]
+    by_output = {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
+    return by_output[head.inputs[0]]
 
 
 def output_type(hls_model) -> FixedType:

@@ -34,6 +34,7 @@ class BuildOptions(NamedTuple):
     latency_cutoff: float = 7.0  # da4ml pipelining: delay units per stage
     input_rate_khz: float = 1000.0  # rate of candidates reaching the network, for trigger rates
     csim_optimization: str = "-O3"  # g++ flag for the C-simulation library (CNNs: -O1)
+    no_softmax: bool = False  # build a model's logits: drop a softmax/sigmoid/tanh head
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
@@ -60,9 +61,29 @@ def save_keras_model(model, path: Path) -> None:
     model.save(str(path), save_format="h5", include_optimizer=False)
 
 
+def table_head(model):
+    """The model's last layer when it is a table activation (softmax, sigmoid, tanh), else None."""
+    from ..convert.support import TABLE_ACTIVATIONS
+
+    last = model.layers[-1]
+    act = "softmax" if type(last).__name__ == "Softmax" else last.get_config().get("activation")
+    if type(last).__name__ in ("Activation", "Softmax") and act in TABLE_ACTIVATIONS:
+        return last
+    return None
+
+
 def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path,
                        options: BuildOptions) -> dict:
-    """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch)."""
+    """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch).
+
+    A model ending in a table activation (softmax, sigmoid, tanh) is checked by the softmax contract:
+    its input (the logits) must equal QKeras bit for bit, its output must equal the emulator's
+    reproduction of hls4ml's tables; the difference to the float function is reported.
+    """
+    from ..convert import graph
+
+    model = graph.normalize(model)
+    head = table_head(model)
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
     x = np.ascontiguousarray(inputs, dtype=np.float32)
@@ -75,21 +96,36 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     hls_model = hls_project.write_project(
         model, staging, options.part, input_type, project_name=options.name, backend=options.backend,
         io_type=options.io_type, clock_period=options.clock_period, reuse_factor=options.reuse_factor,
-        tb_inputs=str(vec / "inputs.npy"), tb_outputs=str(vec / "expected.npy"),
+        tb_inputs=str(vec / "inputs.npy"), tb_outputs=str(vec / "expected.npy"), trace_head=head is not None,
     )
     t_convert = time.perf_counter() - t0
     out_type = hls_project.output_type(hls_model)
     n_out = int(np.prod(expected.shape[1:]))
 
     t0 = time.perf_counter()
-    csim = run_csim(staging, x, n_out, optimization=options.csim_optimization)
+    if head is None:
+        csim = run_csim(staging, x, n_out, optimization=options.csim_optimization)
+        summary_ref, summary_fw, summary_type = expected, csim, out_type
+    else:
+        logits = graph.submodel(model, head, at_input=True).predict(x, batch_size=8192, verbose=0)
+        feeder = hls_project.head_input_layer(hls_model)
+        logits_type = FixedType.from_precision(feeder.get_output_variable().type.precision)
+        csim, traced = run_csim(staging, x, n_out, optimization=options.csim_optimization,
+                                n_traced=int(np.prod(logits.shape[1:])))
+        np.save(vec / "logits_expected.npy", logits)
+        np.save(vec / "logits_csim.npy", traced)
+        summary_ref, summary_fw, summary_type = logits, traced.reshape(logits.shape), logits_type
     csim = csim.reshape(expected.shape).astype(np.float32)
     t_csim = time.perf_counter() - t0
     np.save(vec / "csim.npy", csim)
-    summary = cmp.compare(expected, csim, out_type)
+    summary = cmp.compare(summary_ref, summary_fw, summary_type)
+    summary["output_type"] = out_type.to_ap()
     summary["csim_seconds"] = round(t_csim, 3)
     summary["input_type"] = input_type.to_ap()
     summary["emulator"] = _emulate(hls_model, staging, x, csim)
+    if head is not None:
+        summary["checked"] = f"the input of {_head_word(head)} '{head.name}' ({summary_type.to_ap()})"
+        summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
     cmp.write_check(summary, staging / "csim_check.json")
 
     record = {
@@ -106,6 +142,25 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
         cmp.write_check(summary, staging / "csim_check.json")
     return summary
+
+
+def _head_word(head) -> str:
+    act = "softmax" if type(head).__name__ == "Softmax" else head.get_config().get("activation")
+    return act
+
+
+def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) -> dict:
+    """How far the firmware's table activation is from the float function, and whether the emulator
+    reproduces the tables exactly (the part of the contract that is bit-exact)."""
+    exp = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
+    got = np.asarray(csim, dtype=np.float64).reshape(len(csim), -1)
+    diff = np.abs(exp - got)
+    out = {"layer": head.name, "function": _head_word(head),
+           "max_abs_diff_vs_float": float(diff.max()), "mean_abs_diff_vs_float": float(diff.mean()),
+           "emulator_mismatches": emulator.get("mismatches_vs_csim") if emulator.get("available") else None}
+    if exp.shape[1] > 1:
+        out["argmax_agreement_percent"] = round(100.0 * float(np.mean(exp.argmax(1) == got.argmax(1))), 4)
+    return out
 
 
 def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
@@ -138,3 +193,9 @@ def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = Non
             + (f", first diverging layer '{where}'" if where else "")
             + f": see {target / 'csim_check.json'}"
         )
+    head = summary.get("softmax")
+    if head and head["emulator_mismatches"] != 0:
+        why = ("the emulator cannot model it" if head["emulator_mismatches"] is None
+               else f"{head['emulator_mismatches']} events differ from the emulated tables")
+        raise VerificationError(f"{head['function']} '{head['layer']}': the firmware output is not verified ({why}); "
+                                f"build with --no-softmax for exact logits: see {target / 'csim_check.json'}")

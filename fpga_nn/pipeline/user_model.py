@@ -52,13 +52,21 @@ def load_inputs(path: Path, model) -> np.ndarray:
     return x.astype(np.float32)
 
 
+def first_layers(model) -> list:
+    """The layers that read the model's input, found from the graph."""
+    from ..convert.graph import inbound_layer_names, input_layer
+
+    name = input_layer(model).name
+    return [model.get_layer(n) for n, ins in inbound_layer_names(model).items() if name in ins]
+
+
 def infer_input_type(x: np.ndarray, model) -> FixedType:
-    """The narrowest exact type; a wide one if the first layer is a quantizer that re-rounds anyway."""
+    """The narrowest exact type; a wide one if the input only feeds a quantizer that re-rounds anyway."""
     t = FixedType.narrowest_for(x, max_fractional=24)
     if t is not None and t.width <= 32:
         return t
-    first = model.layers[1] if len(model.layers) > 1 else None
-    if first is not None and type(first).__name__ == "QActivation":
+    readers = first_layers(model)
+    if readers and all(type(layer).__name__ == "QActivation" for layer in readers):
         return WIDE_INPUT
     raise UserInputError(
         "the input values are not exactly representable in a fixed-point type of <= 32 bits: quantize the "
@@ -66,15 +74,29 @@ def infer_input_type(x: np.ndarray, model) -> FixedType:
     )
 
 
+def without_head(model):
+    """The model up to its softmax/sigmoid/tanh head (the logits), or the model itself if it has none."""
+    from ..convert.graph import submodel
+
+    head = firmware.table_head(model)
+    if head is None:
+        return model
+    log.info("--no-softmax: building the logits (the input of '%s')", head.name)
+    return submodel(model, head, at_input=True)
+
+
 def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path: Path,
                      input_precision: str | None = None) -> Path:
     firmware.validate(options)
     target = options.target()
     outdir.check_target(target, options.force)
-    model = load_user_model(Path(model_path))
-    from ..convert.layers import check_supported
+    from ..convert.graph import normalize
+    from ..convert.support import check_supported
 
-    check_supported(model)
+    model = normalize(load_user_model(Path(model_path)))
+    if options.no_softmax:
+        model = without_head(model)
+    check_supported(model, options.io_type)
     x = load_inputs(Path(data_path), model)
     input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
     lost = int(np.sum(~input_type.representable(x))) if input_type != WIDE_INPUT else 0

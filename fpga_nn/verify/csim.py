@@ -71,8 +71,12 @@ def build_library(project_dir: Path, optimization: str = "-O3") -> Path:
 
 
 def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_library: bool = False,
-             optimization: str = "-O3") -> np.ndarray:
-    """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs))."""
+             optimization: str = "-O3", n_traced: int = 0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs)).
+
+    With ``n_traced``, the project must have exactly one traced layer of that many values (the input
+    of a softmax head): returns (outputs, traced values).
+    """
     project_dir = Path(project_dir).resolve()
     x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
     name = _project_name(project_dir)
@@ -80,12 +84,16 @@ def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_l
         lib = build_library(project_dir, optimization)
         xin, yout = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
         np.save(xin, x)
+        tout = Path(tmp) / "t.npy"
         cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), name, str(n_outputs), str(xin), str(yout)]
+        if n_traced:
+            cmd += [str(n_traced), str(tout)]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
             raise ToolError(f"C-simulation of {project_dir} exited with code {proc.returncode}:\n{tail}")
         y = np.load(yout)
+        traced = np.load(tout) if n_traced else None
         if not keep_library:
             lib.unlink()
-    return y
+    return (y, traced) if n_traced else y

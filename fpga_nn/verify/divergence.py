@@ -19,7 +19,7 @@ def first_divergence(model, hls_model, inputs: np.ndarray, summary: dict, projec
     hls4ml merges some layers (a linear quantizer into its Dense, for instance); a firmware
     layer is compared with the Keras layer of the same name when one exists.
     """
-    import tensorflow as tf
+    from ..convert import graph
 
     idx = [m["event"] for m in summary["first_mismatches"]][:MAX_EVENTS]
     x = np.ascontiguousarray(inputs[idx], dtype=np.float64)
@@ -39,7 +39,7 @@ def first_divergence(model, hls_model, inputs: np.ndarray, summary: dict, projec
     for name, fw in traced.items():
         if name not in keras_names:
             continue
-        sub = tf.keras.Model(model.inputs, model.get_layer(name).output)
+        sub = graph.submodel(model, model.get_layer(name))
         ref = sub.predict(x.astype(np.float32), verbose=0).reshape(len(x), -1)
         fw = np.asarray(fw, dtype=np.float64).reshape(len(x), -1)
         diff = float(np.max(np.abs(ref - fw))) if ref.shape == fw.shape else float("inf")

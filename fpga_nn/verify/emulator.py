@@ -128,10 +128,9 @@ def conv(layer, arrays, x: Codes) -> Codes:
 
 
 def _max_pool(layer, codes: np.ndarray) -> np.ndarray:
-    """The window maxima, before the cast to the layer's result type."""
+    """The window maxima (or sums, for average pooling), before any cast."""
     a = layer["attrs"]
-    if a.get("pool_op", "Max") != "Max":
-        raise UnsupportedModelError(f"layer '{layer['name']}': only max pooling is emulated")
+    average = a.get("pool_op", "Max") == "Average"
     one_d = layer["class"] == "Pooling1D"
     c4 = codes[:, None] if one_d else codes
     ph, pw = (1, a["pool_width"]) if one_d else (a["pool_height"], a["pool_width"])
@@ -145,14 +144,91 @@ def _max_pool(layer, codes: np.ndarray) -> np.ndarray:
     for i in range(ph):  # elementwise maxima over the window taps (faster than a windowed reduce)
         for j in range(pw):
             tap = c4[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
-            out = tap.copy() if out is None else np.maximum(out, tap, out=out)
+            if out is None:
+                out = tap.astype(np.int64) if average else tap.copy()
+            else:
+                out = out + tap if average else np.maximum(out, tap, out=out)
     return out[:, 0] if one_d else out
+
+
+def _average(layer, total: np.ndarray, tx: FixedType, length: int) -> Codes:
+    """``accum_t y = 0; y += x[i]...; y /= length``, exact for power-of-two lengths (a shift)."""
+    acc_t = _t(layer, "accum_t")
+    if length & (length - 1):
+        raise UnsupportedModelError(f"layer '{layer['name']}': average over {length} values (not a power of two) "
+                                    "is not emulated")
+    # The sum of `length` values of tx cannot leave accum_t when hls4ml sized it; cast as the C++ does.
+    acc = cast(total, tx.fractional, acc_t)
+    shift = length.bit_length() - 1
+    return cast(acc, acc_t.fractional + shift, acc_t), acc_t
 
 
 def pooling(layer, arrays, x: Codes) -> Codes:
     codes, tx = x
     res_t = _t(layer, "result_t")
-    return cast(_max_pool(layer, codes), tx.fractional, res_t, tx), res_t
+    pooled = _max_pool(layer, codes)
+    if layer["attrs"].get("pool_op", "Max") == "Average":
+        a = layer["attrs"]
+        n = a["pool_width"] * (1 if layer["class"] == "Pooling1D" else a["pool_height"])
+        acc, acc_t = _average(layer, pooled, tx, n)
+        return cast(acc, acc_t.fractional, res_t, acc_t), res_t
+    return cast(pooled, tx.fractional, res_t, tx), res_t
+
+
+def global_pooling(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    res_t = _t(layer, "result_t")
+    flat = codes.reshape(len(codes), -1, codes.shape[-1]).astype(np.int64)
+    if layer["attrs"].get("pool_op", "Max") == "Max":
+        return cast(flat.max(axis=1), tx.fractional, res_t, tx), res_t
+    acc, acc_t = _average(layer, flat.sum(axis=1), tx, flat.shape[1])
+    return cast(acc, acc_t.fractional, res_t, acc_t), res_t
+
+
+def merge(layer, arrays, xs: list[Codes]) -> Codes:
+    """``res = a op b`` in full ap_fixed precision, then one cast to ``result_t`` (nnet_merge.h)."""
+    (a, ta), (b, tb) = xs
+    res_t = _t(layer, "result_t")
+    op = layer["attrs"].get("op", "add")
+    a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
+    if op == "multiply":
+        return cast(a * b, ta.fractional + tb.fractional, res_t), res_t
+    f = max(ta.fractional, tb.fractional)
+    a, b = a << (f - ta.fractional), b << (f - tb.fractional)
+    if op == "add":
+        return cast(a + b, f, res_t), res_t
+    if op == "subtract":
+        return cast(a - b, f, res_t), res_t
+    if op == "average":  # (a + b) * ap_ufixed<1,0>(0.5)
+        return cast(a + b, f + 1, res_t), res_t
+    if op in ("maximum", "minimum"):  # the larger (smaller) input, cast from its own type
+        pick = (a > b) if op == "maximum" else (a < b)
+        ca, cb = cast(a, f, res_t), cast(b, f, res_t)
+        return np.where(pick, ca, cb), res_t
+    raise UnsupportedModelError(f"layer '{layer['name']}': merge '{op}' is not emulated")
+
+
+def concatenate(layer, arrays, xs: list[Codes]) -> Codes:
+    res_t = _t(layer, "result_t")
+    axis = int(layer["attrs"].get("axis", -1))
+    parts = [cast(c.astype(np.int64, copy=False), t.fractional, res_t, t) for c, t in xs]
+    return np.concatenate(parts, axis=axis if axis < 0 else axis), res_t
+
+
+def resize(layer, arrays, x: Codes) -> Codes:
+    """Nearest-neighbour upsampling with nnet_image.h's 16-bit fixed ratios; Keras's repeat for 1D."""
+    codes, tx = x
+    a = layer["attrs"]
+    if a.get("algorithm", "nearest") != "nearest":
+        raise UnsupportedModelError(f"layer '{layer['name']}': only nearest-neighbour resize is emulated")
+    out_shape = layer["output_shape"]
+    c4 = codes[:, None] if codes.ndim == 3 else codes
+    h, w = c4.shape[1], c4.shape[2]
+    nh, nw = (1, out_shape[0]) if codes.ndim == 3 else (out_shape[0], out_shape[1])
+    ys = (np.arange(nh) * (((h << 16) // nh) + 1)) >> 16
+    xs = (np.arange(nw) * (((w << 16) // nw) + 1)) >> 16
+    out = c4[:, ys][:, :, xs]
+    return (out[:, 0] if codes.ndim == 3 else out), tx
 
 
 def _monotone_activation(layer: dict) -> bool:
@@ -290,7 +366,10 @@ def softmax(layer, arrays, x: Codes) -> Codes:
     return cast(prod, acc_t.fractional + inv_t.fractional, res_t), res_t
 
 
+_MULTI_INPUT = {"Merge", "Concatenate"}
 _LAYERS: dict[str, Callable] = {
+    "Merge": merge, "Concatenate": concatenate, "GlobalPooling1D": global_pooling, "GlobalPooling2D": global_pooling,
+    "Resize": resize,
     "Softmax": softmax,
     "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
     "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Pooling1D": pooling, "Pooling2D": pooling,
@@ -307,22 +386,33 @@ class Emulator:
         first = self.record["layers"][0]
         self.input_type = _t(first, "result_t")
         self.input_shape = tuple(first["output_shape"])
-        self.steps = self._plan(self.record["layers"][1:])
+        self.input_name = first["name"]
+        self.steps = self._plan(self.record["layers"])
+        self.output_name = self.record["layers"][-1]["name"]
 
     @staticmethod
-    def _plan(layers: list[dict]) -> list[tuple[dict, Callable | None]]:
-        """(layer, function) per step; None reshapes. A monotone activation followed by a max pooling
-        with the same result type becomes one pool-first step (bit-identical, 4x less casting)."""
-        steps, i = [], 0
-        while i < len(layers):
-            layer, nxt = layers[i], layers[i + 1] if i + 1 < len(layers) else None
+    def _plan(layers: list[dict]) -> list[tuple[dict, Callable | None, list[str]]]:
+        """(layer, function, input names) per step; None reshapes. A monotone activation followed by a
+        max pooling with the same result type, and read by nothing else, becomes one pool-first step
+        (bit-identical, 4x less casting). Records without input names (fpga-nn < 0.2) are chains."""
+        for prev, layer in zip(layers, layers[1:]):
+            layer.setdefault("inputs", [prev["name"]])
+        readers: dict[str, int] = {}
+        for layer in layers:
+            for name in layer["inputs"]:
+                readers[name] = readers.get(name, 0) + 1
+        steps, i, body = [], 0, layers[1:]
+        while i < len(body):
+            layer, nxt = body[i], body[i + 1] if i + 1 < len(body) else None
             if (nxt is not None and _monotone_activation(layer) and nxt["class"] in ("Pooling1D", "Pooling2D")
-                    and nxt["attrs"].get("pool_op", "Max") == "Max"
-                    and _t(nxt, "result_t") == _t(layer, "result_t")):
-                steps.append((nxt, pool_then_activation(layer, nxt)))
+                    and nxt["attrs"].get("pool_op", "Max") == "Max" and nxt["inputs"] == [layer["name"]]
+                    and readers.get(layer["name"]) == 1 and _t(nxt, "result_t") == _t(layer, "result_t")):
+                steps.append((nxt, pool_then_activation(layer, nxt), layer["inputs"]))
                 i += 2
                 continue
-            steps.append((layer, _LAYERS.get(layer["class"])))
+            if layer["class"] not in _LAYERS and layer["class"] != "Reshape":
+                raise UnsupportedModelError(f"the emulator has no model of layer '{layer['name']}' ({layer['class']})")
+            steps.append((layer, _LAYERS.get(layer["class"]), layer["inputs"]))
             i += 1
         return steps
 
@@ -338,11 +428,14 @@ class Emulator:
 
     def _predict(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64).reshape(len(x), *self.input_shape)
-        state: Codes = (from_float(x, self.input_type), self.input_type)
-        for layer, fn in self.steps:
-            if fn is None:  # Reshape / Transpose of a flat vector: data order unchanged
-                state = (state[0].reshape(len(x), *layer["output_shape"]), state[1])
-                continue
-            state = fn(layer, self.arrays, state)
-        codes, t = state
+        values: dict[str, Codes] = {self.input_name: (from_float(x, self.input_type), self.input_type)}
+        for layer, fn, inputs in self.steps:
+            if fn is None:  # Reshape of a row-major array: data order unchanged
+                codes, t = values[inputs[0]]
+                values[layer["name"]] = (codes.reshape(len(x), *layer["output_shape"]), t)
+            elif layer["class"] in _MULTI_INPUT:
+                values[layer["name"]] = fn(layer, self.arrays, [values[n] for n in inputs])
+            else:
+                values[layer["name"]] = fn(layer, self.arrays, values[inputs[0]])
+        codes, t = values[self.output_name]
         return (codes.reshape(len(x), -1) * 2.0**-t.fractional).astype(np.float64)

@@ -21,15 +21,18 @@ WEIGHTS = "emulation_weights.npz"
 
 _ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt_width", "filt_height", "stride_width",
           "stride_height", "pad_left", "pad_right", "pad_top", "pad_bottom", "in_width", "in_height", "out_width",
-          "out_height", "pool_width", "pool_height", "n_filt", "pool_op", "n_scale_bias")
+          "out_height", "pool_width", "pool_height", "n_filt", "pool_op", "n_scale_bias", "op", "axis", "count_pad",
+          "n_chan", "algorithm")
 SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
-             "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax"}
+             "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax", "Merge", "Concatenate", "GlobalPooling1D",
+             "GlobalPooling2D", "Resize"}
 _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 
 def export(hls_model, out_dir: Path) -> dict:
     """Write the record of ``hls_model`` into ``out_dir``; raises for layers the emulator cannot run."""
     layers, arrays = [], {}
+    producer = {out: layer.name for layer in hls_model.get_layers() for out in layer.outputs}
     for layer in hls_model.get_layers():
         cls = layer.class_name
         if cls not in SUPPORTED:
@@ -40,15 +43,17 @@ def export(hls_model, out_dir: Path) -> dict:
             "types": {k: FixedType.parse(str(v.precision)).to_ap() for k, v in layer.types.items()
                       if "fixed" in str(v.precision)},
             "output_shape": [int(d) for d in layer.get_output_variable().shape],
+            "inputs": [producer[i] for i in layer.inputs if i in producer],
             "weights": {},
         }
         if cls == "Softmax":
             entry["attrs"].update(_softmax_config(layer))
         for wname, w in layer.weights.items():
-            wtype = FixedType.parse(str(w.type.precision))
             key = f"{layer.name}/{wname}"
-            arrays[key] = from_float(np.asarray(w.data, dtype=np.float64), wtype)
+            arrays[key], wtype, kind = _weight_codes(w)
             entry["weights"][wname] = {"key": key, "type": wtype.to_ap(), "shape": list(np.shape(w.data))}
+            if kind != "fixed":
+                entry["weights"][wname]["kind"] = kind
         layers.append(entry)
     out = hls_model.get_output_variables()[0]
     record = {"project": hls_model.config.get_project_name(), "io_type": hls_model.config.get_config_value("IOType"),
@@ -56,6 +61,30 @@ def export(hls_model, out_dir: Path) -> dict:
     Path(out_dir, RECORD).write_text(json.dumps(record, indent=1) + "\n")
     np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
     return record
+
+
+def _weight_codes(w) -> tuple[np.ndarray, FixedType, str]:
+    """Integer codes of one weight array, its type, and how the C++ multiplies by it.
+
+    * 1-bit binary weights (``XnorPrecisionType``, stored 0/1 for -1/+1): ``weight_binary`` returns
+      -x or x, the product of x and a code of -1/+1 in ``int<2>``.
+    * power-of-two weights (``ExponentPrecisionType``): ``weight_exponential`` shifts x by the
+      exponent inside ``ap_fixed<2(E+Wx), E+Wx>``; recorded as exact fixed-point values with kind
+      ``exponent<E>`` so the emulator applies the same shift and truncation.
+    """
+    from hls4ml.model.types import ExponentPrecisionType, XnorPrecisionType
+
+    data = np.asarray(w.data, dtype=np.float64)
+    precision = w.type.precision
+    if isinstance(precision, XnorPrecisionType):
+        return np.where(data > 0, 1, -1).astype(np.int64), FixedType(True, 2, 2), "fixed"
+    if isinstance(precision, ExponentPrecisionType):
+        t = FixedType.narrowest_for(data, max_fractional=60)
+        if t is None or t.width > 62:
+            raise UnsupportedModelError(f"power-of-two weights '{w.name}' span more than 62 bits")
+        return from_float(data, t), t, f"exponent<{precision.width}>"
+    wtype = FixedType.from_precision(precision)
+    return from_float(data, wtype), wtype, "fixed"
 
 
 def _softmax_config(layer) -> dict:

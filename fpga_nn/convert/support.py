@@ -1,0 +1,233 @@
+"""The one table of what the firmware flow supports: Keras/QKeras layers, QKeras quantizers, io types.
+
+``fpga-nn check``, the build's pre-check, the hls4ml configuration, the emulator record and
+docs/byom.md all read :data:`LAYERS` and :data:`QUANTIZERS`. A layer's verdict is one of
+
+* ``exact``: the firmware equals the QKeras model bit for bit (given quantized weights and
+  activations whose values the firmware types hold; ``build`` proves it on every event);
+* ``table``: a table approximation (softmax, sigmoid, tanh): accepted as the model's last
+  layer, where the firmware is exact up to its input and its output equals the emulator's
+  reproduction of hls4ml's tables (the softmax contract, docs/byom.md);
+* ``refused``: the build stops before any work, naming the layer, its type and the reason.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..errors import UnsupportedModelError
+
+BOTH = ("io_parallel", "io_stream")
+STREAM = ("io_stream",)
+
+
+class Support(NamedTuple):
+    verdict: str  # exact | table | refused
+    io_types: tuple[str, ...] = BOTH
+    note: str = ""
+
+
+_REMOVED = Support("exact", BOTH, "no hardware (removed by hls4ml)")
+LAYERS: dict[str, Support] = {
+    "InputLayer": Support("exact", BOTH, "cast to the input type (inferred from the data or --input-precision)"),
+    "Dense": Support("exact", BOTH, "weights must hold fixed-point values: quantize them (QDense) or train on a grid"),
+    "QDense": Support("exact", BOTH),
+    "Conv1D": Support("exact", BOTH), "Conv2D": Support("exact", BOTH),
+    "QConv1D": Support("exact", BOTH), "QConv2D": Support("exact", BOTH),
+    "QConv2DBatchnorm": Support("exact", BOTH, "converted with the folded, quantized kernel"),
+    "DepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "QDepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "SeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "SeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "QSeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "QSeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
+    "MaxPooling1D": Support("exact", BOTH), "MaxPooling2D": Support("exact", BOTH),
+    "AveragePooling1D": Support("exact", BOTH, "exact when the window mean lands on the result type's grid "
+                                               "(power-of-two windows)"),
+    "AveragePooling2D": Support("exact", BOTH, "exact when the window mean lands on the result type's grid "
+                                               "(power-of-two windows)"),
+    "GlobalMaxPooling1D": Support("exact", BOTH), "GlobalMaxPooling2D": Support("exact", BOTH),
+    "GlobalAveragePooling1D": Support("exact", BOTH, "exact for power-of-two sizes"),
+    "GlobalAveragePooling2D": Support("exact", BOTH, "exact for power-of-two sizes"),
+    "Add": Support("exact", BOTH), "Subtract": Support("exact", BOTH), "Multiply": Support("exact", BOTH),
+    "Average": Support("exact", BOTH), "Maximum": Support("exact", BOTH), "Minimum": Support("exact", BOTH),
+    "Concatenate": Support("exact", BOTH),
+    "Reshape": Support("exact", BOTH), "Flatten": Support("exact", BOTH),
+    "ZeroPadding1D": Support("exact", BOTH), "ZeroPadding2D": Support("exact", BOTH),
+    "UpSampling1D": Support("exact", STREAM, "hls4ml implements nearest-neighbour resize for io_stream"),
+    "UpSampling2D": Support("exact", BOTH, "nearest-neighbour only"),
+    "Activation": Support("exact", BOTH, "linear and relu exact; softmax, sigmoid, tanh are tables (last layer only)"),
+    "ReLU": Support("exact", BOTH), "Softmax": Support("table", BOTH, "last layer only"),
+    "QActivation": Support("exact", BOTH, "see the quantizer table"),
+    "BatchNormalization": Support("exact", BOTH, "exact when followed by a quantizer that re-rounds its output"),
+    "QBatchNormalization": Support("exact", BOTH, "exact when followed by a quantizer that re-rounds its output"),
+    "Dropout": _REMOVED, "SpatialDropout1D": _REMOVED, "SpatialDropout2D": _REMOVED, "GaussianNoise": _REMOVED,
+    "QDenseBatchnorm": Support("refused", BOTH, "hls4ml 1.3 has no converter for QDenseBatchnorm: use QDense "
+                                                "followed by BatchNormalization and a quantizer"),
+    "LSTM": Support("refused", BOTH, "recurrent layers are not verified bit-exact (hls4ml's LSTM tables)"),
+    "GRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
+    "SimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
+    "QLSTM": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
+    "QGRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
+    "QSimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
+    "Lambda": Support("refused", BOTH, "arbitrary Python code has no hardware: write it as Keras layers"),
+    "TFOpLambda": Support("refused", BOTH, "a TensorFlow operation applied to a tensor (x * 2, tf.concat, ...) has "
+                                           "no converter: write it as Keras layers"),
+    "LayerNormalization": Support("refused", BOTH, "hls4ml's LayerNormalization uses a table for 1/sqrt"),
+    "Embedding": Support("refused", BOTH, "not in the verified set"),
+    "Permute": Support("refused", BOTH, "not in the verified set"),
+    "Cropping1D": Support("refused", BOTH, "not in the verified set"),
+    "Cropping2D": Support("refused", BOTH, "not in the verified set"),
+}
+
+# QKeras quantizers by class name, with the places they may appear.
+QUANTIZERS: dict[str, Support] = {
+    "quantized_bits": Support("exact", BOTH, "alpha None, 1 or 'auto_po2'; alpha='auto' is refused"),
+    "quantized_relu": Support("exact", BOTH, "relu_upper_bound and use_sigmoid are refused"),
+    "binary": Support("exact", BOTH, "alpha None or 1; weights stored as 1 bit (xnor)"),
+    "ternary": Support("exact", BOTH, "alpha None or 1 for weights; activations use the threshold"),
+    "quantized_po2": Support("exact", BOTH, "weights only: hls4ml shifts by the exponent"),
+    "quantized_tanh": Support("refused", BOTH, "hls4ml replaces it by a hard tanh that differs from QKeras "
+                                               "(hls4ml's own tests allow 2 %): use quantized_bits after a tanh "
+                                               "table or quantized_relu"),
+    "quantized_sigmoid": Support("refused", BOTH, "hls4ml replaces it by a hard sigmoid that differs from QKeras "
+                                                  "(hls4ml's own tests allow 2 %)"),
+    "stochastic_binary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
+    "stochastic_ternary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
+}
+TABLE_ACTIVATIONS = ("softmax", "sigmoid", "tanh")
+_QUANTIZER_KEYS = ("kernel_quantizer", "bias_quantizer", "depthwise_quantizer", "pointwise_quantizer", "activation")
+
+
+class LayerVerdict(NamedTuple):
+    name: str
+    cls: str
+    verdict: str  # exact | table | refused
+    reason: str = ""
+
+
+def _quantizer(value):
+    """A QKeras quantizer object from a layer config value (string, dict or object); None if there is none."""
+    if value is None or value == "linear":
+        return None
+    from qkeras.quantizers import get_quantizer
+
+    try:
+        return get_quantizer(value)
+    except Exception:  # a plain Keras activation name such as 'relu'
+        return None
+
+
+def _quantizer_problem(key: str, qobj) -> str | None:
+    name = type(qobj).__name__ if hasattr(qobj, "get_config") else getattr(qobj, "__name__", str(qobj))
+    if name == "ternary_tanh":
+        return None
+    entry = QUANTIZERS.get(name)
+    if entry is None:
+        return f"quantizer {name} ({key}) is not in the verified set ({', '.join(sorted(QUANTIZERS))})"
+    if entry.verdict == "refused":
+        return f"{key} {name}: {entry.note}"
+    cfg = qobj.get_config() if hasattr(qobj, "get_config") else {}
+    alpha = cfg.get("alpha")
+    weight = key != "activation"
+    if name == "quantized_po2" and not weight:
+        return "quantized_po2 as an activation: hls4ml converts power-of-two quantizers for weights only"
+    if name in ("quantized_bits", "binary", "ternary") and alpha not in (None, 1, 1.0, "auto_po2"):
+        return (f"{key} {name} with alpha={alpha!r}: the per-channel float scale is rounded in firmware; "
+                "use alpha=1 or alpha='auto_po2'")
+    if name in ("binary", "ternary") and alpha == "auto_po2":
+        return f"{key} {name} with alpha='auto_po2' is not in the verified set: use alpha=1"
+    if name == "quantized_relu" and (cfg.get("relu_upper_bound") or cfg.get("use_sigmoid")):
+        return f"{key} quantized_relu with relu_upper_bound/use_sigmoid has no exact hls4ml equivalent"
+    if name == "quantized_relu" and cfg.get("negative_slope"):
+        return (f"{key} quantized_relu with negative_slope={cfg['negative_slope']}: hls4ml's LeakyReLU does not "
+                "re-quantize the negative side as QKeras does (822 of 1,000 test events differ)")
+    if name in ("binary", "binary_tanh") and not weight:
+        return (f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
+                "not the values QKeras computes; use ternary or quantized_bits(2,1)")
+    return None
+
+
+def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
+    cls = type(layer).__name__
+    entry = LAYERS.get(cls)
+    if entry is None:
+        return LayerVerdict(layer.name, cls, "refused",
+                            f"layer type {cls} is not in the verified set (fpga-nn check lists it; docs/byom.md)")
+    if entry.verdict == "refused":
+        return LayerVerdict(layer.name, cls, "refused", entry.note)
+    if io_type not in entry.io_types:
+        return LayerVerdict(layer.name, cls, "refused", f"{cls} needs {' or '.join(entry.io_types)}: "
+                                                        f"{entry.note or 'hls4ml limitation'} (use --io-type)")
+    cfg = layer.get_config()
+    for key in _QUANTIZER_KEYS:
+        if key not in cfg or (key == "activation" and not cls.startswith("Q")):
+            continue
+        qobj = _quantizer(cfg[key])
+        if qobj is not None:
+            problem = _quantizer_problem(key, qobj)
+            if problem:
+                return LayerVerdict(layer.name, cls, "refused", problem)
+    act = cfg.get("activation") if cls in ("Activation", "Dense", "Conv1D", "Conv2D") else None
+    if cls == "Softmax":
+        act = "softmax"
+    if act in TABLE_ACTIVATIONS:
+        if not last:
+            return LayerVerdict(layer.name, cls, "refused",
+                                f"{act} is a table approximation in firmware; inside the network it cannot equal "
+                                "the float function: use it as the last layer, or quantized_relu/quantized_bits")
+        return LayerVerdict(layer.name, cls, "table", f"{act} table: exact up to its input, then equal to the "
+                                                      "emulated hls4ml table (--no-softmax builds the logits)")
+    if act not in (None, "linear", "relu") and cls in ("Activation", "Dense", "Conv1D", "Conv2D"):
+        return LayerVerdict(layer.name, cls, "refused", f"activation '{act}' is not in the verified set "
+                                                        "(linear, relu; softmax/sigmoid/tanh as the last layer)")
+    return LayerVerdict(layer.name, cls, "exact", entry.note)
+
+
+def verdicts(model, io_type: str = "io_parallel") -> list[LayerVerdict]:
+    """One verdict per layer of a flat model (see :func:`fpga_nn.convert.graph.normalize`)."""
+    last = model.layers[-1].name
+    return [layer_verdict(layer, io_type, layer.name == last) for layer in model.layers]
+
+
+def check_supported(model, io_type: str = "io_parallel") -> list[LayerVerdict]:
+    """Raise naming the first refused layer, its type and the reason; else return the verdicts."""
+    result = verdicts(model, io_type)
+    for v in result:
+        if v.verdict == "refused":
+            raise UnsupportedModelError(f"layer '{v.name}' ({v.cls}) is refused: {v.reason}")
+    return result
+
+
+def quantizer_type(qobj):
+    """The fixed-point type whose RND_CONV/SAT cast equals the QKeras quantizer (None: leave it to hls4ml).
+
+    QKeras rounds with ``tf.round`` (half to even: RND_CONV) and clips (SAT). ``quantized_bits`` keeps
+    ``integer`` bits beside the sign (``keep_negative=False``: no sign bit); ``symmetric`` drops the most
+    negative code (SAT_SYM). hls4ml's own inference ignores keep_negative and symmetric.
+    """
+    from ..fixed import FixedType
+
+    name = type(qobj).__name__
+    if not hasattr(qobj, "get_config") or name not in ("quantized_bits", "quantized_relu"):
+        return None
+    cfg = qobj.get_config()
+    bits, integer = int(cfg["bits"]), int(cfg.get("integer", 0))
+    if name == "quantized_relu":
+        if cfg.get("negative_slope"):
+            return None
+        return FixedType(False, bits, integer, "RND_CONV", "SAT")
+    if cfg.get("alpha") not in (None, 1, 1.0):
+        return None
+    if not cfg.get("keep_negative", True):
+        return FixedType(False, bits, integer, "RND_CONV", "SAT")
+    return FixedType(True, bits, integer + 1, "RND_CONV", "SAT_SYM" if cfg.get("symmetric") else "SAT")
+
+
+def activation_quantizer(layer):
+    """The quantizer object a QActivation (or a Q-layer's ``activation=``) applies, or None."""
+    key = "activation"
+    cfg = layer.get_config()
+    if key not in cfg or not type(layer).__name__.startswith("Q"):
+        return None
+    return _quantizer(cfg[key])
