@@ -113,3 +113,23 @@ class FixedType(NamedTuple):
         mag_bits = max(int(hi).bit_length(), int(-lo - 1).bit_length() if lo < 0 else 0, 1)
         width = mag_bits + (1 if signed else 0)
         return cls(signed, width, width - frac)
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value of the type."""
+        if self.signed:
+            return -(2.0 ** (self.integer - 1)), 2.0 ** (self.integer - 1) - self.lsb
+        return 0.0, 2.0**self.integer - self.lsb
+
+    @classmethod
+    def covering(cls, lo: float, hi: float, fractional: int) -> FixedType:
+        """The narrowest type with ``fractional`` bits whose range holds [lo, hi]."""
+        signed = lo < 0
+        integer = 1 if signed else 0
+        while True:
+            t = cls(signed, integer + fractional, integer)
+            t_lo, t_hi = t.bounds
+            if t.width >= 1 and t_lo <= lo and hi <= t_hi:
+                return t
+            integer += 1
+

@@ -126,7 +126,7 @@ def _merge(kind):
     return build
 
 
-def _conv2d_stack(pool, extra=None):
+def _conv2d_stack(pool, extra=None, shape=(8, 8, 1)):
     def build(x):
         import tensorflow as tf
         from qkeras import QActivation, QConv2D
@@ -138,7 +138,7 @@ def _conv2d_stack(pool, extra=None):
             h = extra(h)
         h = pool(h)
         return h
-    build.shape = (8, 8, 1)
+    build.shape = shape
     return build
 
 
@@ -200,8 +200,9 @@ def _cases() -> list[Case]:
                  "quantized_relu(10)", "quantized_relu(10,5)"]:
         cases.append(Case(f"qact_{expr}", _single_quantizer(expr), (6,), "exact"))
     cases += [
-        Case("qact_quantized_relu_leaky", _single_quantizer("quantized_relu(8,3,negative_slope=0.25)"), (6,), "exact"),
-        Case("qact_binary", _single_quantizer("binary()"), (6,), "exact"),
+        Case("qact_quantized_relu_leaky", _single_quantizer("quantized_relu(8,3,negative_slope=0.25)"), (6,), "refused",
+             "quantizer", "negative_slope"),
+        Case("qact_binary", _single_quantizer("binary()"), (6,), "refused", "quantizer", "0/1 codes"),
         Case("qact_ternary", _single_quantizer("ternary()"), (6,), "exact"),
         Case("qact_quantized_tanh", _single_quantizer("quantized_tanh(8)"), (6,), "refused", "quantizer",
              "quantized_tanh"),
@@ -212,7 +213,8 @@ def _cases() -> list[Case]:
         Case("qact_po2", _single_quantizer("quantized_po2(4)"), (6,), "refused", "quantizer", "quantized_po2"),
         Case("kernel_ternary", _dense_kernel("ternary(alpha=1)"), (8,), "exact"),
         Case("kernel_binary", _dense_kernel("binary()"), (8,), "exact"),
-        Case("kernel_binary_bn", _dense_kernel("binary()", act="quantized_bits(8,3,alpha=1)", bn=True), (8,), "exact"),
+        Case("kernel_binary_bn", _dense_kernel("binary()", act="quantized_bits(8,3,alpha=1)", bn=True), (8,), "refused",
+             "bn", "float scale and shift"),
         Case("kernel_po2", _dense_kernel("quantized_po2(4,1)", bias="quantized_bits(8,3,alpha=1)"), (8,), "exact"),
         Case("kernel_auto_po2", _dense_kernel("quantized_bits(6,0,alpha='auto_po2')"), (8,), "exact"),
         Case("kernel_alpha_auto", _dense_kernel("quantized_bits(6,0,alpha='auto')"), (8,), "refused", "dense",
@@ -252,8 +254,10 @@ def _cases() -> list[Case]:
              (16, 2), "exact"),
         Case("conv2d_avgpool", _functional(_conv2d_stack(lambda h: L.AveragePooling2D(2, name="avg")(h))),
              (8, 8, 1), "exact"),
-        Case("conv2d_global_avg", _functional(_conv2d_stack(lambda h: L.GlobalAveragePooling2D(name="gavg")(h))),
-             (8, 8, 1), "exact"),
+        Case("conv2d_global_avg_36", _functional(_conv2d_stack(lambda h: L.GlobalAveragePooling2D(name="gavg")(h))),
+             (8, 8, 1), "refused", "gavg", "mean over 36 values"),
+        Case("conv2d_global_avg_16", _functional(_conv2d_stack(lambda h: L.GlobalAveragePooling2D(name="gavg")(h),
+                                                               shape=(6, 6, 1)), name="gavg16"), (6, 6, 1), "exact"),
         Case("conv2d_global_max_stream", _functional(_conv2d_stack(lambda h: L.GlobalMaxPooling2D(name="gmax")(h))),
              (8, 8, 1), "exact", io_type="io_stream"),
         Case("upsample_pad_reshape", _img_seq(L.Reshape((4, 4, 1), input_shape=(16,), name="reshape"),

@@ -10,6 +10,7 @@ import click
 
 from ..errors import FpgaNnError
 from .build import build
+from .check import check
 from .cnn import cnn
 from .data import data
 from .emulate import emulate
@@ -40,6 +41,7 @@ def cli(verbose: int) -> None:
 
 
 cli.add_command(build)
+cli.add_command(check)
 cli.add_command(data)
 cli.add_command(emulate)
 cli.add_command(report)

@@ -29,8 +29,7 @@ _PARENTS_WITH_AUTO_RESULT = {"Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "
 def _is_linear_quantizer(layer) -> bool:
     if type(layer).__name__ != "QActivation":
         return False
-    q = layer.activation
-    return type(q).__name__ == "quantized_bits" or getattr(q, "__name__", "") == "quantized_bits"
+    return type(activation_quantizer(layer)).__name__ == "quantized_bits"  # object or string, from the config
 
 
 def make_hls_config(model, input_type: FixedType, backend: str = "Vitis", reuse_factor: int = 1,
@@ -74,3 +73,60 @@ def make_hls_config(model, input_type: FixedType, backend: str = "Vitis", reuse_
         for layer_cfg in layers.values():
             layer_cfg["Trace"] = True
     return cfg
+
+
+def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
+    """Result (and accumulator) types that hold merges and average pools exactly.
+
+    hls4ml gives a Merge or Concatenate the type of one input (a signed input concatenated to an
+    unsigned one loses its sign) and an average pool its input type (the mean's extra fractional
+    bits are cut). The exact type follows from the input types' ranges; :func:`write_project`
+    converts once, reads them, and converts again with these in the configuration.
+    """
+    by_output = {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
+    out: dict[str, dict[str, str]] = {}
+    for layer in hls_model.get_layers():
+        ins = [FixedType.from_precision(by_output[i].get_output_variable().type.precision)
+               for i in layer.inputs if i in by_output]
+        if not ins or "int" not in str(ins[0].to_ap()) and "fixed" not in ins[0].to_ap():
+            continue
+        cls = layer.class_name
+        if cls in ("Merge", "Concatenate") and len(ins) == 2:
+            (a_lo, a_hi), (b_lo, b_hi) = ins[0].bounds, ins[1].bounds
+            f = max(ins[0].fractional, ins[1].fractional)
+            op = layer.get_attr("op", "concatenate") if cls == "Merge" else "concatenate"
+            if op == "add":
+                t = FixedType.covering(a_lo + b_lo, a_hi + b_hi, f)
+            elif op == "subtract":
+                t = FixedType.covering(a_lo - b_hi, a_hi - b_lo, f)
+            elif op == "multiply":
+                p = [a * b for a in (a_lo, a_hi) for b in (b_lo, b_hi)]
+                t = FixedType.covering(min(p), max(p), ins[0].fractional + ins[1].fractional)
+            elif op == "average":
+                t = FixedType.covering((a_lo + b_lo) / 2, (a_hi + b_hi) / 2, f + 1)
+            else:  # concatenate, maximum, minimum: the union of the ranges
+                t = FixedType.covering(min(a_lo, b_lo), max(a_hi, b_hi), f)
+            out[layer.name] = {"result": t.to_hls()}
+        elif cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D") \
+                and layer.get_attr("pool_op") == "Average":
+            n = _pool_count(layer)
+            if n & (n - 1):
+                continue  # refused by the support table before conversion
+            lo, hi = ins[0].bounds
+            shift = n.bit_length() - 1
+            acc = FixedType.covering(lo * n, hi * n, ins[0].fractional + shift)
+            out[layer.name] = {"result": FixedType.covering(lo, hi, ins[0].fractional + shift).to_hls(),
+                               "accum": acc.to_hls()}
+    return out
+
+
+def _pool_count(layer) -> int:
+    a = layer.get_attr
+    if layer.class_name == "Pooling1D":
+        return a("pool_width")
+    if layer.class_name == "Pooling2D":
+        return a("pool_width") * a("pool_height")
+    if layer.class_name == "GlobalPooling1D":
+        return a("n_in")
+    return a("in_height") * a("in_width")
+

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import UserInputError
 from ..fixed import FixedType
 from . import graph
-from .hls_config import make_hls_config
+from .hls_config import exact_result_types, make_hls_config
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -59,11 +59,19 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     kwargs = {}
     if tb_inputs is not None:
         kwargs.update(input_data_tb=str(tb_inputs), output_data_tb=str(tb_outputs))
-    hls_model = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, output_dir=str(output_dir), project_name=project_name, backend=backend,
-        io_type=io_type, part=part, clock_period=clock_period,
-        write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
-    )
+    def convert():
+        return hls4ml.converters.convert_from_keras_model(
+            model, hls_config=config, output_dir=str(output_dir), project_name=project_name, backend=backend,
+            io_type=io_type, part=part, clock_period=clock_period,
+            write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
+        )
+
+    hls_model = convert()
+    exact = exact_result_types(hls_model)
+    if exact:  # merges and average pools: convert again with types that hold their results exactly
+        for name, precision in exact.items():
+            config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
+        hls_model = convert()
     if trace_head:
         feeder = head_input_layer(hls_model)
         feeder.set_attr("trace", True)

@@ -59,8 +59,12 @@ LAYERS: dict[str, Support] = {
     "Activation": Support("exact", BOTH, "linear and relu exact; softmax, sigmoid, tanh are tables (last layer only)"),
     "ReLU": Support("exact", BOTH), "Softmax": Support("table", BOTH, "last layer only"),
     "QActivation": Support("exact", BOTH, "see the quantizer table"),
-    "BatchNormalization": Support("exact", BOTH, "exact when followed by a quantizer that re-rounds its output"),
-    "QBatchNormalization": Support("exact", BOTH, "exact when followed by a quantizer that re-rounds its output"),
+    "BatchNormalization": Support("refused", BOTH, "its float scale and shift are rounded to fixed point (and folded "
+                                                   "into the layer before it) in firmware, so results differ from "
+                                                   "QKeras near rounding boundaries: fold it into the weights "
+                                                   "(QConv2DBatchnorm) or quantize the model without it"),
+    "QBatchNormalization": Support("refused", BOTH, "computed in float by QKeras, rounded to fixed point in firmware: "
+                                                    "fold it into the weights (QConv2DBatchnorm)"),
     "Dropout": _REMOVED, "SpatialDropout1D": _REMOVED, "SpatialDropout2D": _REMOVED, "GaussianNoise": _REMOVED,
     "QDenseBatchnorm": Support("refused", BOTH, "hls4ml 1.3 has no converter for QDenseBatchnorm: use QDense "
                                                 "followed by BatchNormalization and a quantizer"),
@@ -135,8 +139,6 @@ def _quantizer_problem(key: str, qobj) -> str | None:
     if name in ("quantized_bits", "binary", "ternary") and alpha not in (None, 1, 1.0, "auto_po2"):
         return (f"{key} {name} with alpha={alpha!r}: the per-channel float scale is rounded in firmware; "
                 "use alpha=1 or alpha='auto_po2'")
-    if name in ("binary", "ternary") and alpha == "auto_po2":
-        return f"{key} {name} with alpha='auto_po2' is not in the verified set: use alpha=1"
     if name == "quantized_relu" and (cfg.get("relu_upper_bound") or cfg.get("use_sigmoid")):
         return f"{key} quantized_relu with relu_upper_bound/use_sigmoid has no exact hls4ml equivalent"
     if name == "quantized_relu" and cfg.get("negative_slope"):
@@ -160,6 +162,12 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
         return LayerVerdict(layer.name, cls, "refused", f"{cls} needs {' or '.join(entry.io_types)}: "
                                                         f"{entry.note or 'hls4ml limitation'} (use --io-type)")
     cfg = layer.get_config()
+    if "AveragePooling" in cls:
+        n = _average_count(layer)
+        if n & (n - 1):
+            return LayerVerdict(layer.name, cls, "refused", f"the mean over {n} values is not on a fixed-point grid and "
+                                                            "the firmware's division truncates: use a power-of-two "
+                                                            "window (2, 4, 2x2, 4x4, ...)")
     for key in _QUANTIZER_KEYS:
         if key not in cfg or (key == "activation" and not cls.startswith("Q")):
             continue
@@ -182,6 +190,17 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
         return LayerVerdict(layer.name, cls, "refused", f"activation '{act}' is not in the verified set "
                                                         "(linear, relu; softmax/sigmoid/tanh as the last layer)")
     return LayerVerdict(layer.name, cls, "exact", entry.note)
+
+
+def _average_count(layer) -> int:
+    import numpy as np
+
+    if cls_global := type(layer).__name__.startswith("Global"):
+        shape = layer.input_shape[1:-1]
+    else:
+        shape = layer.get_config()["pool_size"]
+    del cls_global
+    return int(np.prod(shape))
 
 
 def verdicts(model, io_type: str = "io_parallel") -> list[LayerVerdict]:

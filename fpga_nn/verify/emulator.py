@@ -372,8 +372,8 @@ _LAYERS: dict[str, Callable] = {
     "Resize": resize,
     "Softmax": softmax,
     "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
-    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Pooling1D": pooling, "Pooling2D": pooling,
-    "BatchNormalization": batchnorm, "Activation": activation,
+    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Conv2DBatchnorm": conv, "Pooling1D": pooling, "Pooling2D": pooling,
+    "BatchNormalization": batchnorm, "ApplyAlpha": batchnorm, "Activation": activation,
 }
 
 

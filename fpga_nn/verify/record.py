@@ -25,7 +25,7 @@ _ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt
           "n_chan", "algorithm")
 SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
              "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax", "Merge", "Concatenate", "GlobalPooling1D",
-             "GlobalPooling2D", "Resize"}
+             "GlobalPooling2D", "Resize", "ApplyAlpha", "Conv2DBatchnorm"}
 _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 

@@ -1,0 +1,97 @@
+"""``fpga-nn check``: a verdict per layer before any build (and, with data, the emulator against QKeras)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..convert import graph, support
+from ..fixed import FixedType
+from . import user_model
+
+DEFAULT_INPUT = FixedType(True, 16, 6)
+
+
+class CheckResult(NamedTuple):
+    verdicts: list[support.LayerVerdict]
+    types: dict[str, str]  # Keras layer name -> firmware result type (after hls4ml's passes)
+    input_type: FixedType | None
+    emulated: dict | None  # with data: emulator vs QKeras
+
+
+def check_model(model_path: Path, data_path: Path | None = None, input_precision: str | None = None,
+                io_type: str = "io_parallel") -> CheckResult:
+    model = graph.normalize(user_model.load_user_model(Path(model_path)))
+    verdicts = support.verdicts(model, io_type)
+    x = user_model.load_inputs(Path(data_path), model) if data_path else None
+    if input_precision:
+        input_type = FixedType.parse(input_precision)
+    elif x is not None:
+        input_type = user_model.infer_input_type(x, model)
+    else:
+        input_type = None
+    if any(v.verdict == "refused" for v in verdicts):
+        return CheckResult(verdicts, {}, input_type, None)
+    from ..convert.hls_config import make_hls_config
+    from ..verify import record
+    from ..verify.emulator import Emulator
+
+    import hls4ml
+
+    with tempfile.TemporaryDirectory(prefix="fpga-nn-check-") as tmp:
+        cfg = make_hls_config(model, input_type or DEFAULT_INPUT)
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model, hls_config=cfg, output_dir=tmp, project_name="check", io_type=io_type)
+        types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
+        emulated = None
+        if x is not None:
+            try:
+                record.export(hls_model, Path(tmp))
+                emulated = _emulate_vs_qkeras(model, Emulator(tmp), x)
+            except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
+                emulated = {"available": False, "reason": str(exc)}
+    return CheckResult(verdicts, types, input_type, emulated)
+
+
+def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
+    from .firmware import table_head
+
+    head = table_head(model)
+    ref_model = graph.submodel(model, head, at_input=True) if head is not None else model
+    if head is not None:  # compare the logits: the emulator's output is the table head's, so emulate without it
+        return {"available": True, "events": len(x), "compared": f"input of '{head.name}' (run build for the "
+                                                                     "traced comparison)", "mismatches": None}
+    ref = ref_model.predict(x.astype(np.float32), batch_size=8192, verbose=0).reshape(len(x), -1)
+    got = emu.predict(x).reshape(len(x), -1)
+    return {"available": True, "events": len(x), "mismatches": int(np.any(ref != got, axis=1).sum())}
+
+
+def format_result(result: CheckResult) -> list[str]:
+    lines = [f"input type: {result.input_type.to_ap() if result.input_type else 'give --data or --input-precision'}"]
+    width = max(len(v.name) for v in result.verdicts)
+    for v in result.verdicts:
+        ftype = result.types.get(v.name, "-" if v.verdict == "refused" or not result.types else "(merged by hls4ml)")
+        word = {"exact": "exact", "table": "exact up to softmax", "refused": "refused"}[v.verdict]
+        if v.verdict == "table":
+            word = f"exact up to {v.reason.split()[0]}"
+        why = f": {v.reason}" if v.verdict == "refused" else ""
+        lines.append(f"{v.name:<{width}}  {v.cls:<18} {ftype:<28} {word}{why}")
+    refused = [v for v in result.verdicts if v.verdict == "refused"]
+    if refused:
+        lines.append(f"verdict: refused ({len(refused)} layer{'s' if len(refused) > 1 else ''}; build would stop "
+                     f"at '{refused[0].name}')")
+    elif any(v.verdict == "table" for v in result.verdicts):
+        lines.append("verdict: exact up to the table head (build verifies the logits bit for bit; --no-softmax "
+                     "builds them alone)")
+    else:
+        lines.append("verdict: exact (build proves it on every event of --data)")
+    e = result.emulated
+    if e is not None:
+        if not e["available"]:
+            lines.append(f"emulator: not available ({e['reason']})")
+        elif e.get("mismatches") is not None:
+            lines.append(f"emulator vs QKeras: {e['mismatches']} mismatches / {e['events']} events")
+    return lines
