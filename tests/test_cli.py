@@ -61,7 +61,7 @@ def test_unsupported_layer_is_named(tmp_path, capsys):
                "--output-dir", str(tmp_path / "out")])
     assert rc == 2
     err = capsys.readouterr().err
-    assert "layer 'my_rnn' of type SimpleRNN is not supported" in err
+    assert "layer 'my_rnn' (SimpleRNN) is refused: recurrent layers are not verified bit-exact" in err
     assert not (tmp_path / "out").exists()
 
 
