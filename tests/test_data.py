@@ -23,14 +23,16 @@ def test_embedded_default_contents():
 @pytest.mark.generation
 @pytest.mark.parametrize("process", PROCESSES)
 def test_embedded_slice_regenerates_identically(process):
-    """Chunk 0 of each process, regenerated from its stored seed, equals the shipped events exactly."""
+    """Chunk 0 of each process, regenerated from its stored seed, gives the shipped events: the same
+    selected events, values equal to 1e-12 (derived angles go through libm, whose last bit can differ
+    between CPUs: photon eta differed by 4e-16 on 73 of 338 events on one machine)."""
     data = dataset.load_default()
     stored = (data.process == PROCESSES.index(process)) & (data.chunk == 0)
     feats, n = generate_chunk(data.config, process, 0)
     assert n == data.config.chunk_size
     assert len(feats) == int(stored.sum()) > 100
     for col in COLUMNS:
-        np.testing.assert_array_equal(feats[col], data.features[col][stored], err_msg=col)
+        np.testing.assert_allclose(feats[col], data.features[col][stored], rtol=1e-12, atol=1e-12, err_msg=col)
 
 
 def test_chunk_seeds_distinct_and_bounded():
