@@ -143,7 +143,7 @@ def _quantizer_problem(key: str, qobj) -> str | None:
         return f"{key} quantized_relu with relu_upper_bound/use_sigmoid has no exact hls4ml equivalent"
     if name == "quantized_relu" and cfg.get("negative_slope"):
         return (f"{key} quantized_relu with negative_slope={cfg['negative_slope']}: hls4ml's LeakyReLU does not "
-                "re-quantize the negative side as QKeras does (822 of 1,000 test events differ)")
+                "re-quantize the negative side as QKeras does")
     if name in ("binary", "binary_tanh") and not weight:
         return (f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
                 "not the values QKeras computes; use ternary or quantized_bits(2,1)")
