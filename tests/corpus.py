@@ -6,7 +6,8 @@ build exact up to the softmax, or refuse naming a layer and a reason.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def _seeded(model, seed, span=1.0):
     """Deterministic weights; BatchNorm variances kept positive."""
     rng = np.random.default_rng(seed)
     weights = []
-    for w, v in zip(model.weights, model.get_weights()):
+    for w, v in zip(model.weights, model.get_weights(), strict=True):
         if "moving_variance" in w.name:
             weights.append(rng.uniform(0.5, 2.0, v.shape).astype(np.float32))
         elif "gamma" in w.name:
@@ -100,8 +101,8 @@ def _functional(build, name="functional"):
 
 
 def _skip_add(x):
-    from qkeras import QActivation
     import tensorflow as tf
+    from qkeras import QActivation
 
     a = QActivation("quantized_relu(8,3)", name="relu_a")(_qdense(8, 8, 1, name="fc_a")(x))
     b = QActivation("quantized_relu(8,3)", name="relu_b")(_qdense(8, 8, 1, name="fc_b")(a))
@@ -128,7 +129,6 @@ def _merge(kind):
 
 def _conv2d_stack(pool, extra=None, shape=(8, 8, 1)):
     def build(x):
-        import tensorflow as tf
         from qkeras import QActivation, QConv2D
 
         h = QConv2D(3, (3, 3), kernel_quantizer=q("quantized_bits(6,0,alpha=1)"),

@@ -23,9 +23,9 @@ from .conftest import PART
 
 INPUT = FixedType(True, 12, 5)
 CASES = {c.name: c for c in corpus.cases()}
-CSIM = ["jet_tagger_softmax", "jet_tagger_reloaded", "nested_sequential_input_named_in", "skip_add", "merge_concatenate",
-        "conv2d_avgpool", "kernel_po2", "kernel_binary", "qconv2d_bn", "qdepthwise2d", "qseparable2d",
-        "upsample1d_pad1d", "qact_ternary", "dense_sigmoid_head", "conv2d_global_max_stream"]
+CSIM = ["jet_tagger_softmax", "jet_tagger_reloaded", "nested_sequential_input_named_in", "skip_add",
+        "merge_concatenate", "conv2d_avgpool", "kernel_po2", "kernel_binary", "qconv2d_bn", "qdepthwise2d",
+        "qseparable2d", "upsample1d_pad1d", "qact_ternary", "dense_sigmoid_head", "conv2d_global_max_stream"]
 
 
 def test_corpus_size_and_coverage():
@@ -54,20 +54,14 @@ def test_refused_before_any_work(name):
 
 def _emulate(case, model, x):
     """Convert without compiling; the emulator's outputs (or logits, for a table head) and QKeras's."""
-    import hls4ml
-
-    from fpga_nn.convert.hls_config import exact_result_types, make_hls_config
+    from fpga_nn.convert.project import convert_model
     from fpga_nn.pipeline.firmware import table_head
     from fpga_nn.verify import record
     from fpga_nn.verify.emulator import Emulator
 
     head = table_head(model)
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = make_hls_config(model, INPUT)
-        hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=tmp, io_type=case.io_type)
-        for layer_name, precision in exact_result_types(hm).items():
-            cfg["LayerName"].setdefault(layer_name, {}).setdefault("Precision", {}).update(precision)
-        hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=tmp, io_type=case.io_type)
+        _, hm = convert_model(model, tmp, INPUT, io_type=case.io_type)
         record.export(hm, Path(tmp))
         got = Emulator(tmp).predict(x)
     return head, got

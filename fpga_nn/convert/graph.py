@@ -43,7 +43,7 @@ def _rebuild(model, new_inputs: list):
     """Call every layer of ``model`` again, in graph order, on ``new_inputs``; nested models are inlined."""
     import tensorflow as tf
 
-    mapping = {id(t): new for t, new in zip(model.inputs, new_inputs)}
+    mapping = {id(t): new for t, new in zip(model.inputs, new_inputs, strict=True)}
 
     def fetch(t):
         return mapping[id(t)] if id(t) in mapping else t
@@ -63,17 +63,16 @@ def _rebuild(model, new_inputs: list):
                 out = _split_activation(layer, args[0])
             else:
                 out = layer(*args, **kwargs)
-            for old, new in zip(tf.nest.flatten(node.outputs), tf.nest.flatten(out)):
+            for old, new in zip(tf.nest.flatten(node.outputs), tf.nest.flatten(out), strict=True):
                 mapping[id(old)] = new
     return [mapping[id(t)] for t in model.outputs]
 
 
 def _table_activation(layer) -> str | None:
     """'softmax'/'sigmoid'/'tanh' when a Dense/Conv layer applies one itself (Dense(5, activation='softmax'))."""
-    if type(layer).__name__ not in ("Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D"):
-        return None
-    act = layer.get_config().get("activation")
-    return act if act in ("softmax", "sigmoid", "tanh") else None
+    from .support import table_function
+
+    return None if type(layer).__name__ in ("Activation", "Softmax") else table_function(layer)
 
 
 def _split_activation(layer, x):

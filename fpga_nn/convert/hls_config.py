@@ -75,6 +75,11 @@ def make_hls_config(model, input_type: FixedType, backend: str = "Vitis", reuse_
     return cfg
 
 
+def producers(hls_model) -> dict:
+    """For each variable of an hls4ml model, the layer that writes it."""
+    return {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
+
+
 def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
     """Result (and accumulator) types that hold merges and average pools exactly.
 
@@ -83,12 +88,12 @@ def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
     bits are cut). The exact type follows from the input types' ranges; :func:`write_project`
     converts once, reads them, and converts again with these in the configuration.
     """
-    by_output = {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
+    by_output = producers(hls_model)
     out: dict[str, dict[str, str]] = {}
     for layer in hls_model.get_layers():
         ins = [FixedType.from_precision(by_output[i].get_output_variable().type.precision)
                for i in layer.inputs if i in by_output]
-        if not ins or "int" not in str(ins[0].to_ap()) and "fixed" not in ins[0].to_ap():
+        if not ins:
             continue
         cls = layer.class_name
         if cls in ("Merge", "Concatenate") and len(ins) == 2:

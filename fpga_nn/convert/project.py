@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import UserInputError
 from ..fixed import FixedType
 from . import graph
-from .hls_config import exact_result_types, make_hls_config
+from .hls_config import exact_result_types, make_hls_config, producers
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,33 @@ def check_project_name(name: str) -> str:
     return name
 
 
+def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *, io_type: str = "io_parallel",
+                  backend: str = "Vitis", reuse_factor: int = 1, trace: bool = False, **convert_kwargs):
+    """Check and convert ``model`` in memory (nothing written); returns (the flat model, the hls4ml ModelGraph).
+
+    hls4ml sizes Merge/Concatenate results and average pools too narrowly: the model is converted
+    once, those types are computed from their inputs' ranges, and it is converted again with them.
+    ``build``, ``check`` and the tests all convert here, so they see the same firmware types.
+    """
+    import hls4ml
+
+    model = graph.normalize(model)
+    check_supported(model, io_type)
+    config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
+
+    def convert():
+        return hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(output_dir),
+                                                          backend=backend, io_type=io_type, **convert_kwargs)
+
+    hls_model = convert()
+    exact = exact_result_types(hls_model)
+    if exact:
+        for name, precision in exact.items():
+            config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
+        hls_model = convert()
+    return model, hls_model
+
+
 def write_project(model, output_dir: str | os.PathLike, part: str, input_type: FixedType, *,
                   project_name: str = "myproject", backend: str = "Vitis", io_type: str = "io_parallel",
                   clock_period: float = 5.0, reuse_factor: int = 1, tb_inputs: str | None = None,
@@ -43,8 +70,6 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     15 minutes to compile (the compact CNN), the text files seconds. fpga-nn runs the C-simulation
     in a child process and removes the library afterwards, so the absolute paths cannot go stale.
     """
-    import hls4ml
-
     if backend not in BACKENDS:
         raise UserInputError(f"backend '{backend}' not supported: choose one of {', '.join(BACKENDS)}")
     if io_type not in IO_TYPES:
@@ -52,26 +77,14 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     if clock_period <= 0 or reuse_factor < 1:
         raise UserInputError("the clock period must be > 0 ns and the reuse factor >= 1")
     check_project_name(project_name)
-    model = graph.normalize(model)
-    check_supported(model, io_type)
-
-    config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
     kwargs = {}
     if tb_inputs is not None:
         kwargs.update(input_data_tb=str(tb_inputs), output_data_tb=str(tb_outputs))
-    def convert():
-        return hls4ml.converters.convert_from_keras_model(
-            model, hls_config=config, output_dir=str(output_dir), project_name=project_name, backend=backend,
-            io_type=io_type, part=part, clock_period=clock_period,
-            write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
-        )
-
-    hls_model = convert()
-    exact = exact_result_types(hls_model)
-    if exact:  # merges and average pools: convert again with types that hold their results exactly
-        for name, precision in exact.items():
-            config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
-        hls_model = convert()
+    model, hls_model = convert_model(
+        model, output_dir, input_type, io_type=io_type, backend=backend, reuse_factor=reuse_factor, trace=trace,
+        project_name=project_name, part=part, clock_period=clock_period,
+        write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
+    )
     if trace_head:
         feeder = head_input_layer(hls_model)
         feeder.set_attr("trace", True)
@@ -90,8 +103,7 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
 def head_input_layer(hls_model):
     """The hls4ml layer whose output feeds the model's last layer (the input of a softmax head)."""
     head = list(hls_model.get_layers())[-1]
-    by_output = {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
-    return by_output[head.inputs[0]]
+    return producers(hls_model)[head.inputs[0]]
 
 
 def output_type(hls_model) -> FixedType:

@@ -108,6 +108,19 @@ class LayerVerdict(NamedTuple):
     cls: str
     verdict: str  # exact | table | refused
     reason: str = ""
+    function: str = ""  # the table activation of a "table" verdict
+
+
+def table_function(layer) -> str | None:
+    """'softmax', 'sigmoid' or 'tanh' when ``layer`` applies that table activation (an Activation, a
+    Softmax layer, or a Dense/Conv with ``activation=``), else None."""
+    cls = type(layer).__name__
+    if cls == "Softmax":
+        return "softmax"
+    if cls not in ("Activation", "Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D"):
+        return None
+    act = layer.get_config().get("activation")
+    return act if act in TABLE_ACTIVATIONS else None
 
 
 def _quantizer(value):
@@ -165,9 +178,9 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
     if "AveragePooling" in cls:
         n = _average_count(layer)
         if n & (n - 1):
-            return LayerVerdict(layer.name, cls, "refused", f"the mean over {n} values is not on a fixed-point grid and "
-                                                            "the firmware's division truncates: use a power-of-two "
-                                                            "window (2, 4, 2x2, 4x4, ...)")
+            return LayerVerdict(layer.name, cls, "refused",
+                                f"the mean over {n} values is not on a fixed-point grid and the firmware's division "
+                                "truncates: use a power-of-two window (2, 4, 2x2, 4x4, ...)")
     for key in _QUANTIZER_KEYS:
         if key not in cfg or (key == "activation" and not cls.startswith("Q")):
             continue
@@ -176,31 +189,28 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
             problem = _quantizer_problem(key, qobj)
             if problem:
                 return LayerVerdict(layer.name, cls, "refused", problem)
-    act = cfg.get("activation") if cls in ("Activation", "Dense", "Conv1D", "Conv2D") else None
-    if cls == "Softmax":
-        act = "softmax"
-    if act in TABLE_ACTIVATIONS:
+    act = table_function(layer)
+    if act is not None:
         if not last:
             return LayerVerdict(layer.name, cls, "refused",
                                 f"{act} is a table approximation in firmware; inside the network it cannot equal "
                                 "the float function: use it as the last layer, or quantized_relu/quantized_bits")
         return LayerVerdict(layer.name, cls, "table", f"{act} table: exact up to its input, then equal to the "
-                                                      "emulated hls4ml table (--no-softmax builds the logits)")
-    if act not in (None, "linear", "relu") and cls in ("Activation", "Dense", "Conv1D", "Conv2D"):
+                                                      "emulated hls4ml table (--no-softmax builds the logits)", act)
+    act = cfg.get("activation") if cls in ("Activation", "Dense", "Conv1D", "Conv2D") else None
+    if act not in (None, "linear", "relu"):
         return LayerVerdict(layer.name, cls, "refused", f"activation '{act}' is not in the verified set "
                                                         "(linear, relu; softmax/sigmoid/tanh as the last layer)")
     return LayerVerdict(layer.name, cls, "exact", entry.note)
 
 
 def _average_count(layer) -> int:
+    """How many values one output of an average pooling layer averages."""
     import numpy as np
 
-    if cls_global := type(layer).__name__.startswith("Global"):
-        shape = layer.input_shape[1:-1]
-    else:
-        shape = layer.get_config()["pool_size"]
-    del cls_global
-    return int(np.prod(shape))
+    if type(layer).__name__.startswith("Global"):
+        return int(np.prod(layer.input_shape[1:-1]))
+    return int(np.prod(layer.get_config()["pool_size"]))
 
 
 def verdicts(model, io_type: str = "io_parallel") -> list[LayerVerdict]:

@@ -35,16 +35,12 @@ def check_model(model_path: Path, data_path: Path | None = None, input_precision
         input_type = None
     if any(v.verdict == "refused" for v in verdicts):
         return CheckResult(verdicts, {}, input_type, None)
-    from ..convert.hls_config import make_hls_config
+    from ..convert.project import convert_model
     from ..verify import record
     from ..verify.emulator import Emulator
 
-    import hls4ml
-
     with tempfile.TemporaryDirectory(prefix="fpga-nn-check-") as tmp:
-        cfg = make_hls_config(model, input_type or DEFAULT_INPUT)
-        hls_model = hls4ml.converters.convert_from_keras_model(
-            model, hls_config=cfg, output_dir=tmp, project_name="check", io_type=io_type)
+        _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
         emulated = None
         if x is not None:
@@ -60,11 +56,10 @@ def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
     from .firmware import table_head
 
     head = table_head(model)
-    ref_model = graph.submodel(model, head, at_input=True) if head is not None else model
-    if head is not None:  # compare the logits: the emulator's output is the table head's, so emulate without it
+    if head is not None:  # the emulator's output is the table head's: build compares the traced logits
         return {"available": True, "events": len(x), "compared": f"input of '{head.name}' (run build for the "
                                                                      "traced comparison)", "mismatches": None}
-    ref = ref_model.predict(x.astype(np.float32), batch_size=8192, verbose=0).reshape(len(x), -1)
+    ref = model.predict(x.astype(np.float32), batch_size=8192, verbose=0).reshape(len(x), -1)
     got = emu.predict(x).reshape(len(x), -1)
     return {"available": True, "events": len(x), "mismatches": int(np.any(ref != got, axis=1).sum())}
 
@@ -74,9 +69,7 @@ def format_result(result: CheckResult) -> list[str]:
     width = max(len(v.name) for v in result.verdicts)
     for v in result.verdicts:
         ftype = result.types.get(v.name, "-" if v.verdict == "refused" or not result.types else "(merged by hls4ml)")
-        word = {"exact": "exact", "table": "exact up to softmax", "refused": "refused"}[v.verdict]
-        if v.verdict == "table":
-            word = f"exact up to {v.reason.split()[0]}"
+        word = f"exact up to {v.function}" if v.verdict == "table" else v.verdict
         why = f": {v.reason}" if v.verdict == "refused" else ""
         lines.append(f"{v.name:<{width}}  {v.cls:<18} {ftype:<28} {word}{why}")
     refused = [v for v in result.verdicts if v.verdict == "refused"]

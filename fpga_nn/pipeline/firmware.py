@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..convert import project as hls_project
+from ..convert.support import table_function
 from ..errors import UserInputError, VerificationError
 from ..fixed import FixedType
 from ..hardware.parts import parse_part
@@ -63,13 +64,8 @@ def save_keras_model(model, path: Path) -> None:
 
 def table_head(model):
     """The model's last layer when it is a table activation (softmax, sigmoid, tanh), else None."""
-    from ..convert.support import TABLE_ACTIVATIONS
-
     last = model.layers[-1]
-    act = "softmax" if type(last).__name__ == "Softmax" else last.get_config().get("activation")
-    if type(last).__name__ in ("Activation", "Softmax") and act in TABLE_ACTIVATIONS:
-        return last
-    return None
+    return last if type(last).__name__ in ("Activation", "Softmax") and table_function(last) else None
 
 
 def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path,
@@ -124,7 +120,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     summary["input_type"] = input_type.to_ap()
     summary["emulator"] = _emulate(hls_model, staging, x, csim)
     if head is not None:
-        summary["checked"] = f"the input of {_head_word(head)} '{head.name}' ({summary_type.to_ap()})"
+        summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
         summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
     cmp.write_check(summary, staging / "csim_check.json")
 
@@ -144,18 +140,13 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     return summary
 
 
-def _head_word(head) -> str:
-    act = "softmax" if type(head).__name__ == "Softmax" else head.get_config().get("activation")
-    return act
-
-
 def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) -> dict:
     """How far the firmware's table activation is from the float function, and whether the emulator
     reproduces the tables exactly (the part of the contract that is bit-exact)."""
     exp = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
     got = np.asarray(csim, dtype=np.float64).reshape(len(csim), -1)
     diff = np.abs(exp - got)
-    out = {"layer": head.name, "function": _head_word(head),
+    out = {"layer": head.name, "function": table_function(head),
            "max_abs_diff_vs_float": float(diff.max()), "mean_abs_diff_vs_float": float(diff.mean()),
            "emulator_mismatches": emulator.get("mismatches_vs_csim") if emulator.get("available") else None}
     if exp.shape[1] > 1:

@@ -127,7 +127,7 @@ def conv(layer, arrays, x: Codes) -> Codes:
     return (out[:, 0] if one_d else out), res_t
 
 
-def _max_pool(layer, codes: np.ndarray) -> np.ndarray:
+def _window_reduce(layer, codes: np.ndarray) -> np.ndarray:
     """The window maxima (or sums, for average pooling), before any cast."""
     a = layer["attrs"]
     average = a.get("pool_op", "Max") == "Average"
@@ -166,7 +166,7 @@ def _average(layer, total: np.ndarray, tx: FixedType, length: int) -> Codes:
 def pooling(layer, arrays, x: Codes) -> Codes:
     codes, tx = x
     res_t = _t(layer, "result_t")
-    pooled = _max_pool(layer, codes)
+    pooled = _window_reduce(layer, codes)
     if layer["attrs"].get("pool_op", "Max") == "Average":
         a = layer["attrs"]
         n = a["pool_width"] * (1 if layer["class"] == "Pooling1D" else a["pool_height"])
@@ -212,7 +212,7 @@ def concatenate(layer, arrays, xs: list[Codes]) -> Codes:
     res_t = _t(layer, "result_t")
     axis = int(layer["attrs"].get("axis", -1))
     parts = [cast(c.astype(np.int64, copy=False), t.fractional, res_t, t) for c, t in xs]
-    return np.concatenate(parts, axis=axis if axis < 0 else axis), res_t
+    return np.concatenate(parts, axis=axis), res_t
 
 
 def resize(layer, arrays, x: Codes) -> Codes:
@@ -243,7 +243,7 @@ def pool_then_activation(act_layer: dict, pool_layer: dict) -> Callable:
 
     def step(layer, arrays, x: Codes) -> Codes:
         codes, tx = x
-        return activation(act_layer, arrays, (_max_pool(pool_layer, codes), tx))
+        return activation(act_layer, arrays, (_window_reduce(pool_layer, codes), tx))
 
     return step
 
@@ -395,7 +395,7 @@ class Emulator:
         """(layer, function, input names) per step; None reshapes. A monotone activation followed by a
         max pooling with the same result type, and read by nothing else, becomes one pool-first step
         (bit-identical, 4x less casting). Records without input names (fpga-nn < 0.2) are chains."""
-        for prev, layer in zip(layers, layers[1:]):
+        for prev, layer in zip(layers, layers[1:], strict=False):
             layer.setdefault("inputs", [prev["name"]])
         readers: dict[str, int] = {}
         for layer in layers:

@@ -32,7 +32,9 @@ _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 def export(hls_model, out_dir: Path) -> dict:
     """Write the record of ``hls_model`` into ``out_dir``; raises for layers the emulator cannot run."""
     layers, arrays = [], {}
-    producer = {out: layer.name for layer in hls_model.get_layers() for out in layer.outputs}
+    from ..convert.hls_config import producers
+
+    producer = {var: layer.name for var, layer in producers(hls_model).items()}
     for layer in hls_model.get_layers():
         cls = layer.class_name
         if cls not in SUPPORTED:
