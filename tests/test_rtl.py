@@ -115,3 +115,18 @@ def test_report_without_rtl_still_appears(default_build, tmp_path, capsys):
     r = json.loads((project / "report.json").read_text())
     assert r["latency"] is None and r["resources"] == []
     assert r["csim"]["mismatches"] == 0 and r["physics"]["auc"]["firmware (csim)"] > 0.75
+
+
+@pytest.mark.parametrize("spelling", ["string", "object"])
+def test_activation_type_reads_string_quantizers(spelling):
+    """Users (and JSON-reloaded models) give QActivation its quantizer as a string: the RTL trace must
+    read the same (k, i, f) as from the object (it saw a `str` and gave up on every such model)."""
+    from qkeras import QActivation, quantized_bits, quantized_relu
+
+    from fpga_nn.hardware.trace import _activation_type
+
+    relu = QActivation("quantized_relu(6)" if spelling == "string" else quantized_relu(6), name="r")
+    bits = QActivation("quantized_bits(8,3,alpha=1)" if spelling == "string" else quantized_bits(8, 3, alpha=1),
+                       name="b")
+    assert _activation_type(relu) == (0, 0, 6)
+    assert _activation_type(bits) == (1, 3, 4)

