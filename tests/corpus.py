@@ -20,7 +20,8 @@ class Case(NamedTuple):
     layer: str | None = None  # the refused layer
     reason: str | None = None  # a phrase of the refusal
     io_type: str = "io_parallel"
-    data: str = "wide"  # "wide": ap_fixed<12,5> codes that saturate; "unit": [0, 1) on 10 bits
+    data: str = "wide"  # "wide": ap_fixed<12,5> codes that saturate; "unit": [0, 1) on 10 bits;
+    # "near": [-0.5, 0.5) on the same grid (every ternary threshold value occurs)
 
 
 def _seq(*layers, name):
@@ -142,6 +143,28 @@ def _conv2d_stack(pool, extra=None, shape=(8, 8, 1)):
     return build
 
 
+_DW = {"depthwise_quantizer": "quantized_bits(6,0,alpha=1)", "bias_quantizer": "quantized_bits(6,0,alpha=1)"}
+
+
+def _on_grid(make, steps):
+    """A float model whose weights are multiples of 1/steps (weights a float layer's firmware holds exactly)."""
+    def rounded():
+        model = make()
+        model.set_weights([np.round(w * steps) / steps for w in model.get_weights()])
+        return model
+    return rounded
+
+
+def ternary_network():
+    """hls4ml's ternary test network: ternary activations around a dense layer with ternary weights."""
+    from qkeras import QActivation, QDense
+
+    return _seeded(_seq(QActivation("ternary()", input_shape=(6,), name="t_in"),
+                        QDense(8, kernel_quantizer="ternary(alpha=1)", bias_quantizer="quantized_bits(4,2,alpha=1)",
+                               name="fc"),
+                        QActivation("ternary()", name="t_out"), name="ternary_net"), 13, span=2.0)
+
+
 def _img_seq(*layers, name="cnn"):
     return lambda: _seeded(_seq(*layers, name=name), 5)
 
@@ -181,7 +204,15 @@ def nested():
 
 def _cases() -> list[Case]:
     import tensorflow as tf
-    from qkeras import QActivation, QConv1D, QConv2D, QConv2DBatchnorm, QDepthwiseConv2D, QSeparableConv2D
+    from qkeras import (
+        QActivation,
+        QConv1D,
+        QConv2D,
+        QConv2DBatchnorm,
+        QDepthwiseConv2D,
+        QSeparableConv1D,
+        QSeparableConv2D,
+    )
 
     L = tf.keras.layers
     cases = [
@@ -246,6 +277,27 @@ def _cases() -> list[Case]:
                                                        bias_quantizer="quantized_bits(6,0,alpha=1)"),
                                       QActivation("quantized_relu(8,3)", name="r")), (8, 8, 2), "exact",
              io_type="io_stream"),
+        Case("qdepthwise2d_quantized_bits", _img_seq(QDepthwiseConv2D((3, 3), input_shape=(8, 8, 2), name="dw", **_DW),
+                                                     QActivation("quantized_bits(6,2)", name="q")), (8, 8, 2), "exact",
+             io_type="io_stream"),
+        Case("qseparable1d_quantized_bits", _img_seq(QSeparableConv1D(3, 3, input_shape=(12, 2), name="sep", **_DW,
+                                                                      pointwise_quantizer="quantized_bits(6,0,alpha=1)"),
+                                                     QActivation("quantized_bits(6,2)", name="q")), (12, 2), "exact",
+             io_type="io_stream"),
+        Case("depthwise1d_grid_weights", _on_grid(_img_seq(L.DepthwiseConv1D(3, input_shape=(12, 2), name="dw"),
+                                                           QActivation("quantized_bits(8,3)", name="q")), 32),
+             (12, 2), "exact", io_type="io_stream"),
+        Case("qconv2d_bn_quantized_bits", _img_seq(QConv2DBatchnorm(3, (3, 3), input_shape=(8, 8, 1), name="convbn",
+                                                                    kernel_quantizer="quantized_bits(6,0,alpha=1)",
+                                                                    bias_quantizer="quantized_bits(6,0,alpha=1)"),
+                                                   QActivation("quantized_bits(6,2)", name="q")), (8, 8, 1), "exact"),
+        Case("depth_multiplier_2", _img_seq(QDepthwiseConv2D((3, 3), input_shape=(8, 8, 2), name="dw2",
+                                                             depth_multiplier=2, **_DW)), (8, 8, 2), "refused", "dw2",
+             "depth_multiplier=2", io_type="io_stream"),
+        Case("ternary_threshold_on_grid", _single_quantizer("ternary(threshold=0.25)"), (6,), "exact", data="near"),
+        Case("ternary_threshold_half", _single_quantizer("ternary(threshold=0.5)"), (6,), "refused", "quantizer",
+             "threshold=0.5"),
+        Case("ternary_network", ternary_network, (6,), "exact"),
         Case("conv1d_avgpool_global", _img_seq(QConv1D(4, 3, input_shape=(16, 2), name="c1",
                                                        kernel_quantizer="quantized_bits(6,0,alpha=1)",
                                                        bias_quantizer="quantized_bits(6,0,alpha=1)"),
@@ -301,4 +353,6 @@ def inputs(case: Case, n: int = 1000, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if case.data == "unit":
         return (rng.integers(0, 1024, size=(n, *case.shape)) / 1024.0).astype(np.float32)
+    if case.data == "near":
+        return (rng.integers(-64, 64, size=(n, *case.shape)) / 128.0).astype(np.float32)
     return (rng.integers(-2048, 2048, size=(n, *case.shape)) / 128.0).astype(np.float32)

@@ -22,7 +22,9 @@ from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
 
-_PARENTS_WITH_AUTO_RESULT = {"Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D", "BatchNormalization",
+_PARENTS_WITH_AUTO_RESULT = {"Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D", "QConv2DBatchnorm",
+                             "DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D", "SeparableConv1D",
+                             "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D", "BatchNormalization",
                              "QBatchNormalization"}
 
 
@@ -135,3 +137,45 @@ def _pool_count(layer) -> int:
         return a("n_in")
     return a("in_height") * a("in_width")
 
+
+
+def exact_ternary_thresholds(hls_model, model) -> list[str]:
+    """Set the thresholds of ternary activations so that the firmware decides as QKeras does.
+
+    QKeras's ``ternary`` gives ``sign(x)`` where ``|x| >= t`` (float32 compare); hls4ml folds the
+    threshold into a ``BatchNormalizationQuantizedTanh`` layer that outputs 1 where ``x > hi`` and -1
+    where ``x <= lo``, with ``hi = floor(t)`` and ``lo = floor(-t)`` on the input's grid. Where t lies on
+    that grid (0.25 on a grid of 1/128), ``x = t`` gives 0 in firmware and 1 in QKeras. On a grid of
+    step q the exact values are ``hi = ceil(t) - q`` and ``lo = floor(-t)``. Only layers whose
+    thresholds are ±t (no batch normalization folded in) are changed; returns their names.
+    """
+    import numpy as np
+
+    keras = {layer.name: layer for layer in model.layers}
+    changed = []
+    for layer in hls_model.get_layers():
+        if layer.class_name != "BatchNormalizationQuantizedTanh" or "threshold_hi" not in layer.weights:
+            continue
+        source = _ternary_source(layer.name, keras)
+        qobj = activation_quantizer(source) if source is not None else None
+        if type(qobj).__name__ != "ternary":
+            continue
+        t = float(np.float32(qobj.threshold if qobj.threshold is not None else qobj.default_threshold))
+        hi, lo = layer.weights["threshold_hi"], layer.weights["threshold_lo"]
+        q = FixedType.from_precision(hi.type.precision).lsb
+        if not (np.allclose(hi.data, np.floor(t / q) * q) and np.allclose(lo.data, np.floor(-t / q) * q)):
+            continue  # a folded scale: not a plain ternary threshold
+        hi.data = np.full_like(hi.data, np.ceil(t / q) * q - q)
+        lo.data = np.full_like(lo.data, np.floor(-t / q) * q)
+        changed.append(layer.name)
+    return changed
+
+
+def _ternary_source(name: str, keras: dict):
+    """The Keras layer behind hls4ml's ``bnbt_<activation>_scale`` node (a QActivation, or a Q-layer's
+    ``activation=`` split into ``<layer>_<quantizer>``)."""
+    base = name.removeprefix("bnbt_").removesuffix("_scale")
+    if base in keras:
+        return keras[base]
+    owners = [k for k in keras if base.startswith(k + "_")]
+    return keras[max(owners, key=len)] if owners else None

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import UserInputError
 from ..fixed import FixedType
 from . import graph
-from .hls_config import exact_result_types, make_hls_config, producers
+from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, producers
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *
     """Check and convert ``model`` in memory (nothing written); returns (the flat model, the hls4ml ModelGraph).
 
     hls4ml sizes Merge/Concatenate results and average pools too narrowly: the model is converted
-    once, those types are computed from their inputs' ranges, and it is converted again with them.
+    once, those types are computed from their inputs' ranges, and it is converted again with them;
+    ternary thresholds are then put on the input grid as QKeras compares (``exact_ternary_thresholds``).
     ``build``, ``check`` and the tests all convert here, so they see the same firmware types.
     """
     import hls4ml
@@ -54,6 +55,7 @@ def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *
         for name, precision in exact.items():
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
         hls_model = convert()
+    exact_ternary_thresholds(hls_model, model)
     return model, hls_model
 
 

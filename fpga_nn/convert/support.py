@@ -35,6 +35,7 @@ LAYERS: dict[str, Support] = {
     "Conv1D": Support("exact", BOTH), "Conv2D": Support("exact", BOTH),
     "QConv1D": Support("exact", BOTH), "QConv2D": Support("exact", BOTH),
     "QConv2DBatchnorm": Support("exact", BOTH, "converted with the folded, quantized kernel"),
+    "DepthwiseConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "DepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "QDepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "SeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
@@ -89,7 +90,8 @@ QUANTIZERS: dict[str, Support] = {
     "quantized_bits": Support("exact", BOTH, "alpha None, 1 or 'auto_po2'; alpha='auto' is refused"),
     "quantized_relu": Support("exact", BOTH, "relu_upper_bound and use_sigmoid are refused"),
     "binary": Support("exact", BOTH, "alpha None or 1; weights stored as 1 bit (xnor)"),
-    "ternary": Support("exact", BOTH, "alpha None or 1 for weights; activations use the threshold"),
+    "ternary": Support("exact", BOTH, "alpha None or 1 for weights; activations: any threshold but 0.5 "
+                                      "(thresholds are set on the input grid as QKeras compares)"),
     "quantized_po2": Support("exact", BOTH, "weights only: hls4ml shifts by the exponent"),
     "quantized_tanh": Support("refused", BOTH, "hls4ml replaces it by a hard tanh that differs from QKeras "
                                                "(hls4ml's own tests allow 2 %): use quantized_bits after a tanh "
@@ -157,6 +159,9 @@ def _quantizer_problem(key: str, qobj) -> str | None:
     if name == "quantized_relu" and cfg.get("negative_slope"):
         return (f"{key} quantized_relu with negative_slope={cfg['negative_slope']}: hls4ml's LeakyReLU does not "
                 "re-quantize the negative side as QKeras does")
+    if name == "ternary" and not weight and cfg.get("threshold") == 0.5:
+        return (f"{key} ternary(threshold=0.5): hls4ml's ternary_tanh doubles x in the input type (it may wrap) "
+                "and maps x = 0.5 to 0 where QKeras gives 1; use the default threshold or any other value")
     if name in ("binary", "binary_tanh") and not weight:
         return (f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
                 "not the values QKeras computes; use ternary or quantized_bits(2,1)")
@@ -175,6 +180,9 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
         return LayerVerdict(layer.name, cls, "refused", f"{cls} needs {' or '.join(entry.io_types)}: "
                                                         f"{entry.note or 'hls4ml limitation'} (use --io-type)")
     cfg = layer.get_config()
+    if cfg.get("depth_multiplier", 1) != 1:
+        return LayerVerdict(layer.name, cls, "refused", f"depth_multiplier={cfg['depth_multiplier']} is not in the "
+                                                        "verified set (depth_multiplier=1)")
     if "AveragePooling" in cls:
         n = _average_count(layer)
         if n & (n - 1):

@@ -105,15 +105,60 @@ def _patches(codes: np.ndarray, kh: int, kw: int, sh: int, sw: int, pads: tuple[
     return np.ascontiguousarray(win[:, :oh, :ow].transpose(0, 1, 2, 4, 5, 3)).reshape(n, oh, ow, kh * kw * c)
 
 
-def conv(layer, arrays, x: Codes) -> Codes:
-    codes, tx = x
+def _geometry(layer, codes: np.ndarray):
+    """(the input as an N, H, W, C image, kernel, strides, paddings, one_d) of a 1D or 2D convolution."""
     a = layer["attrs"]
-    one_d = layer["class"] == "Conv1D"
-    c4 = codes[:, None] if one_d else codes  # Conv1D as a 1 x W image
+    one_d = layer["class"].endswith("1D")
+    c4 = codes[:, None] if one_d else codes  # a 1D convolution as a 1 x W image
     kh, kw = (1, a["filt_width"]) if one_d else (a["filt_height"], a["filt_width"])
     sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
     pads = (0, 0, a["pad_left"], a["pad_right"]) if one_d else (a["pad_top"], a["pad_bottom"], a["pad_left"],
                                                                  a["pad_right"])
+    return c4, (kh, kw), (sh, sw), pads, one_d
+
+
+def depthwise(layer, arrays, x: Codes) -> Codes:
+    """nnet::depthwise_product: per channel, ``acc = bias; acc += (accum_t)(x * w)`` over the kernel taps
+    in window order, cast to ``result_t`` (a SeparableConv's first half; its second is a PointwiseConv)."""
+    codes, tx = x
+    c4, (kh, kw), (sh, sw), pads, one_d = _geometry(layer, codes)
+    w, tw = _weights(layer, arrays, "weight")
+    if w.shape[-1] != 1:
+        raise UnsupportedModelError(f"layer '{layer['name']}': depth_multiplier {w.shape[-1]} is not emulated")
+    b, tb = _weights(layer, arrays, "bias") if "bias" in layer["weights"] else (None, None)
+    acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
+    n_chan = c4.shape[-1]
+    w = w.reshape(kh * kw, n_chan)
+    outs = []
+    for c in range(n_chan):
+        patches = _patches(c4[..., c : c + 1].astype(np.int64), kh, kw, sh, sw, pads)
+        n, oh, ow, k = patches.shape
+        acc = _mac(patches.reshape(-1, k), tx, w[:, c : c + 1], tw, None if b is None else b[c : c + 1], tb, acc_t)
+        outs.append(cast(acc, acc_t.fractional, res_t, acc_t).reshape(n, oh, ow))
+    out = np.stack(outs, axis=-1)
+    return (out[:, 0] if one_d else out), res_t
+
+
+def ternary_threshold(layer, arrays, x: Codes) -> Codes:
+    """nnet::normalize_ternary_tanh: 1 above ``threshold_hi``, -1 at or below ``threshold_lo``, else 0."""
+    codes, tx = x
+    flat = codes.reshape(len(codes), -1).astype(np.int64, copy=False)
+    sides = []
+    for name in ("threshold_hi", "threshold_lo"):
+        t, tt = _weights(layer, arrays, name)
+        t = t.reshape(-1)
+        t = t[np.arange(flat.shape[1]) % len(t)]
+        f = max(tx.fractional, tt.fractional)
+        sides.append((flat << (f - tx.fractional), t[None, :] << (f - tt.fractional)))
+    (xh, hi), (xl, lo) = sides
+    out = np.where(xh > hi, 1, np.where(xl <= lo, -1, 0)).astype(np.int64)
+    res_t = _t(layer, "result_t")
+    return out.reshape(codes.shape), res_t
+
+
+def conv(layer, arrays, x: Codes) -> Codes:
+    codes, tx = x
+    c4, (kh, kw), (sh, sw), pads, one_d = _geometry(layer, codes)
     # im2col in floating point (codes of up to 24 bits are exact in float32, 53 in float64): the
     # matrix product then needs no conversion of the (kernel-size times larger) patch array
     patches = _patches(c4.astype(np.float32 if tx.width <= 24 else np.float64), kh, kw, sh, sw, pads)
@@ -372,7 +417,9 @@ _LAYERS: dict[str, Callable] = {
     "Resize": resize,
     "Softmax": softmax,
     "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
-    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Conv2DBatchnorm": conv, "Pooling1D": pooling, "Pooling2D": pooling,
+    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Conv2DBatchnorm": conv, "PointwiseConv1D": conv,
+    "PointwiseConv2D": conv, "DepthwiseConv1D": depthwise, "DepthwiseConv2D": depthwise,
+    "BatchNormalizationQuantizedTanh": ternary_threshold, "Pooling1D": pooling, "Pooling2D": pooling,
     "BatchNormalization": batchnorm, "ApplyAlpha": batchnorm, "Activation": activation,
 }
 

@@ -25,7 +25,8 @@ _ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt
           "n_chan", "algorithm")
 SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
              "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax", "Merge", "Concatenate", "GlobalPooling1D",
-             "GlobalPooling2D", "Resize", "ApplyAlpha", "Conv2DBatchnorm"}
+             "GlobalPooling2D", "Resize", "ApplyAlpha", "Conv2DBatchnorm", "PointwiseConv1D", "PointwiseConv2D",
+             "DepthwiseConv1D", "DepthwiseConv2D", "BatchNormalizationQuantizedTanh"}
 _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 
@@ -43,7 +44,7 @@ def export(hls_model, out_dir: Path) -> dict:
             "name": layer.name, "class": cls,
             "attrs": {a: layer.get_attr(a) for a in _ATTRS if isinstance(layer.get_attr(a), (int, str, float))},
             "types": {k: FixedType.parse(str(v.precision)).to_ap() for k, v in layer.types.items()
-                      if "fixed" in str(v.precision)},
+                      if "fixed" in str(v.precision) or "int<" in str(v.precision)},
             "output_shape": [int(d) for d in layer.get_output_variable().shape],
             "inputs": [producer[i] for i in layer.inputs if i in producer],
             "weights": {},
