@@ -27,3 +27,11 @@ class VerificationError(FpgaNnError):
     """The firmware does not reproduce the offline model bit for bit."""
 
     exit_code = 4
+
+
+class Terminated(SystemExit):
+    """SIGTERM (``kill``, ``timeout``, a batch system) raised as an exception, so that every ``finally``
+    runs: children ended, staging and temporary folders removed, an existing project untouched."""
+
+    def __init__(self) -> None:
+        super().__init__(143)

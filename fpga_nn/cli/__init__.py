@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
 import click
 
-from ..errors import FpgaNnError
+from ..errors import FpgaNnError, Terminated
 from .build import build
 from .check import check
 from .cnn import cnn
@@ -49,18 +50,32 @@ cli.add_command(suite)
 cli.add_command(cnn)
 
 
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        previous = None
     try:
         cli.main(args=argv, prog_name="fpga-nn", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo("interrupted: the partial output was removed", err=True)
         return 130
+    except Terminated:
+        click.echo("terminated (SIGTERM): the partial output was removed", err=True)
+        return 143
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except FpgaNnError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

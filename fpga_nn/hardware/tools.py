@@ -1,13 +1,17 @@
 """The only door to external programs (g++ via build_lib.sh, vitis_hls, vivado, yosys, verilator).
 
-Programs are found with :func:`shutil.which` and run with ``subprocess.run(check=True)``;
-a failure raises :class:`~fpga_nn.errors.ToolError` carrying the tail of the log.
+Programs are found with :func:`shutil.which` and run in their own process group
+(:func:`run_group`): when fpga-nn is interrupted or terminated, the whole group (a script and the
+g++, Verilator or Yosys it started) is ended before the exception goes on. A failure raises
+:class:`~fpga_nn.errors.ToolError` carrying the tail of the log.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +35,7 @@ def run(cmd: Sequence[str], cwd: str | Path, log_file: str | Path | None = None,
     """Run ``cmd`` in ``cwd``; return its combined output, raise ToolError with the log tail on failure."""
     log.debug("running %s in %s", " ".join(map(str, cmd)), cwd)
     try:
-        proc = subprocess.run(
-            [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
-        )
+        proc = run_group([str(c) for c in cmd], cwd=cwd, timeout=timeout, env=env)
     except FileNotFoundError as exc:
         raise ToolError(f"cannot run {cmd[0]}: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
@@ -45,3 +47,30 @@ def run(cmd: Sequence[str], cwd: str | Path, log_file: str | Path | None = None,
         tail = "\n".join(output.strip().splitlines()[-LOG_TAIL_LINES:])
         raise ToolError(f"{Path(str(cmd[0])).name} failed with exit code {proc.returncode} in {cwd}:\n{tail}")
     return output
+
+
+def run_group(cmd: Sequence[str], cwd: str | Path | None = None, timeout: float | None = None,
+              env: dict | None = None) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, capture_output=True, text=True)`` in a new process group; on any
+    exception (a timeout, Ctrl-C, SIGTERM turned into SystemExit) the group is terminated, then killed."""
+    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        _end_group(proc)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _end_group(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.communicate(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue

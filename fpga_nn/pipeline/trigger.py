@@ -35,7 +35,8 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
     """Train, convert, verify; returns the project path. Raises VerificationError on any mismatch."""
     firmware.validate(options)
     target = options.target()
-    outdir.check_target(target, options.force)
+    inputs = (data_path,) if data_path else ()
+    outdir.check_target(target, options.force, inputs)
 
     data = dataset.load(data_path) if data_path else dataset.load_default()
     x, y, tr, va, te = prepare(data)
@@ -50,7 +51,7 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
     fmodel = float_twin(spec)
     f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
 
-    with outdir.staged(target, options.force) as staging:
+    with outdir.staged(target, options.force, inputs) as staging:
         summary = firmware.convert_and_verify(qmodel, x[te], INPUT_TYPE, staging, options)
         np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
         np.save(staging / "vectors" / "codes.npy", trigger_inputs.encode(data.features)[te])

@@ -35,20 +35,14 @@ def load_user_model(path: Path):
 
 
 def load_inputs(path: Path, model) -> np.ndarray:
-    if not path.is_file():
-        raise UserInputError(f"data file {path} not found: pass a .npy array of model inputs to --data")
-    try:
-        x = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise UserInputError(f"{path} is not a numeric .npy array ({exc})") from exc
-    if not np.issubdtype(x.dtype, np.number):
-        raise UserInputError(f"{path} holds {x.dtype} values: numeric inputs are needed")
+    from ..data.validate import check_finite, load_npy
+
+    x = load_npy(Path(path))
     want = tuple(model.input_shape[1:])
     if tuple(x.shape[1:]) != want:
         raise UserInputError(f"{path} has events of shape {tuple(x.shape[1:])} but the model takes {want}: "
                              f"save an array of shape (N, {', '.join(map(str, want))})")
-    if len(x) == 0:
-        raise UserInputError(f"{path} holds no events")
+    check_finite(x, path)
     return x.astype(np.float32)
 
 
@@ -89,7 +83,8 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
                      input_precision: str | None = None) -> Path:
     firmware.validate(options)
     target = options.target()
-    outdir.check_target(target, options.force)
+    inputs = (model_path, data_path)
+    outdir.check_target(target, options.force, inputs)
     from ..convert.graph import normalize
     from ..convert.support import check_supported
 
@@ -104,7 +99,7 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
         log.warning("%d input values are not exactly representable in %s: the firmware rounds/wraps them",
                     lost, input_type.to_ap())
     log.info("input type %s", input_type.to_ap())
-    with outdir.staged(target, options.force) as staging:
+    with outdir.staged(target, options.force, inputs) as staging:
         summary = firmware.convert_and_verify(model, x, input_type, staging, options)
         (staging / "metrics.json").write_text(json.dumps({"events": len(x), "labels": None}, indent=2) + "\n")
         rtl_failure = None

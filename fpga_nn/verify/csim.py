@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -88,7 +87,7 @@ def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_l
         cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), name, str(n_outputs), str(xin), str(yout)]
         if n_traced:
             cmd += [str(n_traced), str(tout)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        proc = tools.run_group(cmd)
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
             raise ToolError(f"C-simulation of {project_dir} exited with code {proc.returncode}:\n{tail}")

@@ -143,13 +143,24 @@ def from_float(x: np.ndarray, t: FixedType) -> np.ndarray:
         huge = _overflow(np.where(x > 0, 1 << 61, -(1 << 61)).astype(np.int64), t)
         finite = from_float(np.where(infinite, 0.0, x), t)
         return np.where(infinite, huge, finite)
+    if np.isnan(x).any():
+        raise ValueError("NaN has no fixed-point value: refuse non-finite inputs before casting")
+    huge = np.abs(x) >= 2.0 ** (60 - t.fractional)  # codes of 2^60 and beyond (out of range for W <= 58)
+    if t.width <= 58 and huge.any():
+        # Integers beyond the int64 codes: WRAP keeps the low W bits of the code (fmod is exact in
+        # IEEE arithmetic), the saturating modes treat every out-of-range value alike.
+        if t.overflow == "WRAP":
+            x = np.where(huge, np.fmod(x, 2.0 ** (t.width - t.fractional)), x)
+        else:
+            x = np.where(huge, np.copysign(2.0 ** (60 - t.fractional), x), x)
     scaled = x * 2.0**t.fractional
     floor = np.floor(scaled)
     if np.array_equal(floor, scaled):  # already on the grid: no rounding to decide
         return _overflow(floor.astype(np.int64), t)
-    frac = scaled - floor
-    # Two guard bits say whether the dropped part is zero, below, at or above half an LSB.
-    guard = np.select([frac == 0, frac < 0.5, frac == 0.5], [0, 1, 2], 3)
+    # Two guard bits say whether the dropped part is zero, below, at or above half an LSB. Compared
+    # with floor + 0.5 (exact), not as scaled - floor, which rounds (-0.49999999999999994 + 1 -> 0.5).
+    mid = floor + 0.5
+    guard = np.select([scaled == floor, scaled < mid, scaled == mid], [0, 1, 2], 3)
     codes = floor.astype(np.int64) * 4 + guard
     return cast(codes, t.fractional + 2, t)
 

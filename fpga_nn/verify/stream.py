@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.validate import check_dtype, check_finite, load_npy
 from ..errors import UserInputError
 from .emulator import Emulator
 
@@ -23,7 +24,7 @@ def open_inputs(path: Path, dataset: str | None = None) -> Iterator[np.ndarray]:
     if not path.is_file():
         raise UserInputError(f"input file {path} not found")
     if path.suffix == ".npy":
-        yield np.load(path, mmap_mode="r")
+        yield load_npy(path, mmap=True)
         return
     if path.suffix in (".h5", ".hdf5"):
         import h5py
@@ -34,8 +35,9 @@ def open_inputs(path: Path, dataset: str | None = None) -> Iterator[np.ndarray]:
                 if len(names) != 1:
                     raise UserInputError(f"{path} holds datasets {names}: name one with --dataset")
                 dataset = names[0]
-            if dataset not in f:
+            if dataset not in f or not isinstance(f[dataset], h5py.Dataset):
                 raise UserInputError(f"{path} has no dataset '{dataset}'")
+            check_dtype(f[dataset], f"{path}:{dataset}")
             yield f[dataset]
         return
     raise UserInputError(f"{path}: inputs must be .npy or .h5/.hdf5")
@@ -46,15 +48,21 @@ def emulate_file(project: Path, data: Path, out: Path, dataset: str | None = Non
     """Write the firmware scores of every input row to ``out`` (.npy); returns the number of events."""
     from tqdm import tqdm
 
-    emu = Emulator(project)
+    if chunk < 1:
+        raise UserInputError(f"--chunk {chunk}: the events per chunk must be >= 1")
     out = Path(out)
     if out.suffix != ".npy":
         raise UserInputError(f"output {out} must be a .npy file")
+    if out.resolve() == Path(data).resolve():
+        raise UserInputError(f"--out {out} is the input file: write the scores to another file")
+    emu = Emulator(project)
     with open_inputs(data, dataset) as x:
         n = len(x)
         if tuple(x.shape[1:]) != emu.input_shape and int(np.prod(x.shape[1:])) != int(np.prod(emu.input_shape)):
             raise UserInputError(f"{data} has events of shape {tuple(x.shape[1:])}, the firmware takes "
                                  f"{emu.input_shape}")
+        for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
+            check_finite(np.asarray(x[start : start + chunk]), data, start)
         n_out = emu.predict(np.asarray(x[:1])).shape[1]
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npy", dir=out.parent)
