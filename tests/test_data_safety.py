@@ -220,3 +220,92 @@ def test_sigterm_mid_compile_leaves_everything_as_it_was(tmp_path, user_files):
     assert list(tmp.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.h5", "proj", "tmp", "x.npy"]
     assert sorted(p.name for p in target.iterdir()) == [outdir.MARKER, "old.txt"]
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--clock-period", "nan"], "--clock-period nan must be a finite number > 0"),
+    (["--input-rate-khz", "nan"], "--input-rate-khz nan must be a finite number > 0"),
+    (["--name", ""], "project name '' is not a valid C++ identifier"),
+    (["--input-precision", "ap_fixed<0,0>"], "the width must be at least 1 bit"),
+])
+def test_bad_options_are_refused_before_any_work(tmp_path, user_files, capsys, args, phrase):
+    assert main(_build(*user_files, tmp_path / "out", *args)) == 2
+    assert phrase in _one_line(capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_part_names_as_vendors_write_them():
+    from fpga_nn.hardware.parts import parse_part
+
+    assert parse_part("  xcvu13p-flga2577-2-e ").name == "xcvu13p-flga2577-2-e"  # stripped before any file
+    versal = parse_part("xcvc1902-vsva2197-2MP-e-S")
+    assert (versal.device, versal.package, versal.speed, versal.temperature) == ("vc1902", "vsva2197", "2MP", "e")
+
+
+def test_an_unsafe_model_file_name_becomes_a_safe_project_name(capsys):
+    from fpga_nn.cli.build import safe_name
+
+    assert safe_name("my-net v2") == "my_net_v2"
+    assert safe_name("2024_model") == "net_2024_model"
+    assert safe_name("int") == "net_int"
+    assert "note: project name 'my_net_v2'" in capsys.readouterr().err
+    assert safe_name("jet_tagger") == "jet_tagger" and capsys.readouterr().err == ""
+
+
+def test_records_never_hold_bare_nan(tmp_path):
+    import json
+
+    from fpga_nn.jsonio import write_json
+
+    write_json(tmp_path / "r.json", {"a": float("nan"), "b": [np.float32("inf"), 1.5], "c": np.float64(2.0)})
+    assert json.loads((tmp_path / "r.json").read_text(), parse_constant=lambda c: 1 / 0) == \
+        {"a": None, "b": [None, 1.5], "c": 2.0}
+
+
+def test_report_says_when_the_firmware_is_not_verified(default_build, tmp_path, capsys):
+    import json
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(default_build, project)
+    check = json.loads((project / "csim_check.json").read_text())
+    (project / "csim_check.json").write_text(json.dumps({**check, "mismatches": 3}))
+    assert main(["report", str(project)]) == 0
+    assert "note: VERIFICATION FAILED: the C-simulation differs from the offline model on 3 of" in \
+        capsys.readouterr().out
+    (project / "csim_check.json").unlink()
+    assert main(["report", str(project)]) == 0
+    assert "note: bit accuracy unknown: no csim_check.json" in capsys.readouterr().out
+    assert main(["report", str(project), "--input-rate-khz", "nan"]) == 2
+    assert "--input-rate-khz nan must be a finite number > 0" in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "record"])
+def test_emulate_on_a_damaged_project_is_one_line(default_build, tmp_path, capsys, damage):
+    import shutil
+
+    project = tmp_path / "p"
+    shutil.copytree(default_build, project)
+    if damage == "missing":
+        (project / "emulation_weights.npz").unlink()
+    elif damage == "truncated":
+        blob = (project / "emulation_weights.npz").read_bytes()
+        (project / "emulation_weights.npz").write_bytes(blob[: len(blob) // 2])
+    else:
+        (project / "emulation.json").write_text("{not json")
+    data = tmp_path / "x.npy"
+    np.save(data, np.load(default_build / "vectors" / "inputs.npy")[:10])
+    assert main(["emulate", str(project), "--data", str(data), "--out", str(tmp_path / "y.npy")]) == 2
+    assert "rebuild it with 'fpga-nn build'" in _one_line(capsys.readouterr().err)
+
+
+def test_model_paths_that_are_not_model_files(tmp_path, user_files, capsys):
+    folder = tmp_path / "not_a_model"
+    folder.mkdir()
+    assert main(["build", "--part", PART, "--model", str(folder), "--data", str(user_files[1]),
+                 "--output-dir", str(tmp_path / "out")]) == 2
+    assert "not a TensorFlow SavedModel" in _one_line(capsys.readouterr().err)
+    text = tmp_path / "model.h5"
+    text.write_text("hello")
+    assert main(_build(text, user_files[1], tmp_path / "out")) == 2
+    assert "model.save('x.h5')" in _one_line(capsys.readouterr().err)

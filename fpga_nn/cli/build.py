@@ -7,6 +7,22 @@ from pathlib import Path
 import click
 
 
+def safe_name(stem: str) -> str:
+    """A project name (a C++ identifier) from a model file's stem, said in one line when it had to change."""
+    import keyword
+    import re
+
+    from ..convert.graph import cpp_safe
+
+    name = re.sub(r"\W", "_", stem, flags=re.ASCII).strip("_") or "model"
+    if not name[0].isalpha() or keyword.iskeyword(name) or not cpp_safe(name):
+        name = f"net_{name}"
+    if name != stem:
+        click.echo(f"note: project name '{name}' (from '{stem}', which is not a C++ identifier); set it with --name",
+                   err=True)
+    return name
+
+
 @click.command()
 @click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
@@ -41,14 +57,19 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     from ..hardware.parts import parse_part
     from ..pipeline.firmware import BuildOptions
 
-    parse_part(part)  # before any heavy import or work
+    part = parse_part(part).name  # before any heavy import or work (spaces stripped)
     if model_path is None and input_precision is not None:
         raise UserInputError("--input-precision applies to --model builds only")
+    if input_precision is not None:
+        from ..fixed import FixedType
+
+        FixedType.parse(input_precision)
     cnn = model_path is not None and str(model_path) == "cnn" and not model_path.is_file()
     if model_path is not None and data_path is None and not cnn:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
-    default_name = "trigger" if model_path is None else model_path.stem
-    options = BuildOptions(part=part, name=name or default_name, backend=backend, io_type=io_type,
+    if name is None:
+        name = "trigger" if model_path is None else safe_name(model_path.stem)
+    options = BuildOptions(part=part, name=name, backend=backend, io_type=io_type,
                            clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
                            force=force, rtl=rtl, synth=synth, latency_cutoff=latency_cutoff,
                            input_rate_khz=input_rate_khz, no_softmax=no_softmax)

@@ -11,15 +11,18 @@ from ..errors import UserInputError
 log = logging.getLogger(__name__)
 
 # UltraScale(+), Alveo, Zynq MPSoC/RFSoC, Versal:  xc<device>-<package><pins>-<speed>-<temperature>
-_MODERN = re.compile(r"^xc(?P<device>[a-z]{1,4}\d{1,3}[a-z]{0,3})-(?P<package>[a-z]{3,5}\d{3,4})"
-                     r"-(?P<speed>\d{1,2}[a-z]{0,2})-(?P<temperature>[ceimq])$", re.IGNORECASE)
+# (Versal speed grades carry a voltage, '-2MP-e', and engineering samples a suffix, '-S' or '-ES1')
+_MODERN = re.compile(r"^xc(?P<device>[a-z]{1,4}\d{1,4}[a-z]{0,3})-(?P<package>[a-z]{3,5}\d{3,4})"
+                     r"-(?P<speed>\d{1,2}[a-z]{0,3})-(?P<temperature>[ceimq])(?:-(?P<suffix>[a-z]{1,2}\d?))?$",
+                     re.IGNORECASE)
 # 7-series (Artix, Kintex, Virtex, Zynq-7000, Spartan-7):  xc7<family><size>[t]<package><pins>-<speed>[temp]
 _SEVEN = re.compile(r"^xc(?P<device>7[azksv]x?\d{2,4}t?)(?P<package>[a-z]{2,4}\d{3,4})"
                     r"-(?P<speed>\d{1,2}[a-z]{0,2})(?P<temperature>[ciq]?)$", re.IGNORECASE)
 
 EXPECTED_FORM = (
     "expected a Xilinx part such as xcvu13p-flga2577-2-e, xcku115-flvb2104-2-i, xcu250-figd2104-2L-e "
-    "(xc<device>-<package>-<speed>-<temperature>) or xc7z020clg400-1 (7-series: xc7<device><package>-<speed>)"
+    "(xc<device>-<package>-<speed>-<temperature>), xcvc1902-vsva2197-2MP-e-S (Versal) or xc7z020clg400-1 "
+    "(7-series: xc7<device><package>-<speed>)"
 )
 
 

@@ -8,7 +8,6 @@ registers the input to the edge that registers the result at the output port.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..errors import ToolError
 from ..fixed import FixedType
+from ..jsonio import write_json
 from . import tools
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def generate(model, input_type: FixedType, out_dir: Path, name: str, part: str, 
         "input_kif": [int(v) for v in kin.max(axis=1)], "output_kif": [int(v) for v in kout.max(axis=1)],
         "trace_seconds": round(t_trace, 2),
     }
-    (out_dir / "fpga_nn_rtl.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_json(out_dir / "fpga_nn_rtl.json", meta, indent=2)
     return meta
 
 
@@ -204,7 +204,7 @@ def verify(model, input_type: FixedType, x: np.ndarray, expected: np.ndarray, cs
                        {k: round(v, 2) for k, v in t.items()})
     check = {**result._asdict(), "latency_ns": result.latency_ns, "source": "RTL simulation (Verilator)",
              "verilator": tool_version()}
-    (rtl_dir / "rtl_check.json").write_text(json.dumps(check, indent=2) + "\n")
+    write_json(rtl_dir / "rtl_check.json", check, indent=2)
     shutil.rmtree(rtl_dir / "sim" / "obj_dir", ignore_errors=True)
     return result
 

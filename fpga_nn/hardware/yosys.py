@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import ToolError
+from ..jsonio import write_json
 from . import tools
 from .parts import Capacity, parse_part
 
@@ -85,7 +86,7 @@ def synthesize(rtl_dir: Path, top: str, part: str) -> YosysCounts:
     except (OSError, KeyError, json.JSONDecodeError) as exc:
         raise ToolError(f"could not read Yosys statistics {stat}: {exc}") from exc
     result = count(cells, family)
-    (Path(rtl_dir) / "yosys_counts.json").write_text(json.dumps({**result._asdict(), "note": NOTE}, indent=2) + "\n")
+    write_json(Path(rtl_dir) / "yosys_counts.json", {**result._asdict(), "note": NOTE}, indent=2)
     return result
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data import dataset, jets
 from ..fixed import FixedType
+from ..jsonio import write_json
 from ..reports import plots
 from ..verify.fixedpoint import on_grid
 from . import firmware, outdir
@@ -153,7 +154,7 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
                                 "seconds_per_epoch": q_train["seconds_per_epoch"]},
                   "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": summary["mismatches"]},
                   "emulator_whole_test_set": full}
-        (staging / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_json(staging / "metrics.json", result, indent=2)
         (staging / "plots").mkdir()
         plots.roc_curves(y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim},
                          staging / "plots" / "roc.png")
@@ -213,7 +214,7 @@ def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig
                "device": device, "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
                "build": build_result, "rows": [{k: v for k, v in r.items() if k != "history"} for r in rows],
                "claim_seed_002": claim}
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_json(out / "results.json", results, indent=2)
     lines = ["# Compact CNN vs large CNNs on jet images", "",
              f"{results['task']}; test set {len(y):,} jets ({int(y.sum()):,} W). Device: "
              f"{', '.join(device['gpu']) or 'CPU'} ({device['cpu_count']} cores).", "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 from ..errors import ToolError, UnsupportedModelError
 from ..fixed import FixedType
 from ..hardware import vendor
+from ..jsonio import write_json
 from .firmware import BuildOptions
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def _status(staging: Path, message: str) -> None:
     log.warning("%s", message)
-    (staging / "rtl_status.json").write_text(json.dumps({"message": message}) + "\n")
+    write_json(staging / "rtl_status.json", {"message": message}, indent=None)
 
 
 def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions) -> str | None:
@@ -50,7 +50,7 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
         log.info("Yosys: %d LUT (+%d INV), %d FF, %d DSP", counts.lut, counts.inv, counts.ff, counts.dsp)
     except ToolError as exc:
         log.warning("Yosys: %s", str(exc).splitlines()[0])
-        (staging / "rtl" / "yosys_status.json").write_text(json.dumps({"message": str(exc).splitlines()[0]}) + "\n")
+        write_json(staging / "rtl" / "yosys_status.json", {"message": str(exc).splitlines()[0]}, indent=None)
     return None
 
 

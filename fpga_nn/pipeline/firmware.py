@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -15,6 +15,7 @@ from ..convert.support import table_function
 from ..errors import UserInputError, VerificationError
 from ..fixed import FixedType
 from ..hardware.parts import parse_part
+from ..jsonio import write_json
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
 
@@ -49,12 +50,12 @@ def validate(options: BuildOptions) -> None:
         raise UserInputError(f"backend '{options.backend}' not supported: choose {' or '.join(hls_project.BACKENDS)}")
     if options.io_type not in hls_project.IO_TYPES:
         raise UserInputError(f"io type '{options.io_type}' not supported: choose {' or '.join(hls_project.IO_TYPES)}")
-    if options.clock_period <= 0:
-        raise UserInputError(f"clock period {options.clock_period} ns must be > 0")
+    for flag, value in (("--clock-period", options.clock_period), ("--input-rate-khz", options.input_rate_khz),
+                        ("--latency-cutoff", options.latency_cutoff)):
+        if not (math.isfinite(value) and value > 0):  # nan fails every comparison: test for it
+            raise UserInputError(f"{flag} {value} must be a finite number > 0")
     if options.reuse_factor < 1:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
-    if options.input_rate_khz <= 0 or options.latency_cutoff <= 0:
-        raise UserInputError("the input rate and the latency cutoff must be > 0")
 
 
 def save_keras_model(model, path: Path) -> None:
@@ -131,7 +132,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         "layer_types": hls_project.layer_types(hls_model), "convert_seconds": round(t_convert, 3),
         "csim_seconds": round(t_csim, 3),
     }
-    (staging / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_json(staging / "build.json", record, indent=2)
     if summary["mismatches"]:
         from ..verify.divergence import first_divergence
 

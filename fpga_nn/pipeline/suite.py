@@ -33,6 +33,7 @@ from ..data.generator import GenerationConfig
 from ..data.selection import FEATURES
 from ..errors import UserInputError
 from ..fixed import FixedType
+from ..jsonio import write_json
 from ..reports import significance as sig
 from ..verify.fixedpoint import on_grid
 
@@ -480,7 +481,7 @@ def run_suite(cfg: dict, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: b
         result = run_row(cfg, row, prep, boot, out, part, progress)
         result["settings_hash"] = digest
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(tmp, result, indent=1)
         os.replace(tmp, path)
         rows.append(result)
     results = {

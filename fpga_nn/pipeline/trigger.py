@@ -10,6 +10,7 @@ import numpy as np
 
 from ..data import dataset, trigger_inputs
 from ..fixed import FixedType
+from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
 from ..quantize.train import TrainConfig, set_seeds, train_classifier
 from ..reports import metrics, plots
@@ -70,7 +71,7 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
                           "train_seconds": round(q_res.seconds, 2)},
             "csim": metrics.summarize(y[te], csim),
         }
-        (staging / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+        write_json(staging / "metrics.json", result, indent=2)
         (staging / "plots").mkdir()
         plots.loss_curves({"QKeras 8-bit": q_res.history, "float": f_res.history}, staging / "plots" / "loss.png")
         plots.roc_curves(y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
+from ..jsonio import write_json
 from . import figures, firmware, outdir
 
 log = logging.getLogger(__name__)
@@ -18,8 +18,14 @@ WIDE_INPUT = FixedType(True, 40, 16)
 
 
 def load_user_model(path: Path):
-    """Load an .h5 model with the QKeras custom objects; name the missing object if loading fails."""
-    if not path.is_file():
+    """Load a Keras/QKeras model (.h5, .keras or a SavedModel folder) with the QKeras custom objects;
+    a failure is one line naming the file and what to do."""
+    path = Path(path)
+    saved_model = path.is_dir() and (path / "saved_model.pb").is_file()
+    if path.is_dir() and not saved_model:
+        raise UserInputError(f"{path} is a folder but not a TensorFlow SavedModel (no saved_model.pb): pass the "
+                             "model file, saved with model.save('x.h5')")
+    if not path.exists():
         raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
     import tensorflow as tf
     from qkeras.utils import _add_supported_quantized_objects
@@ -28,10 +34,17 @@ def load_user_model(path: Path):
     _add_supported_quantized_objects(objects)
     try:
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
-    except (ValueError, TypeError) as exc:
-        raise UnsupportedModelError(f"cannot load {path}: {exc}") from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UnsupportedModelError(f"cannot load {path}: {_first_line(exc)}: save the model with model.save('x.h5') "
+                                    "from the code that built it") from None
     except OSError as exc:
-        raise UserInputError(f"{path} is not a Keras HDF5 model ({exc}): save it with model.save('x.h5')") from exc
+        raise UserInputError(f"{path} is not a Keras model file ({_first_line(exc)}): save it with "
+                             "model.save('x.h5')") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def load_inputs(path: Path, model) -> np.ndarray:
@@ -101,7 +114,7 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
     log.info("input type %s", input_type.to_ap())
     with outdir.staged(target, options.force, inputs) as staging:
         summary = firmware.convert_and_verify(model, x, input_type, staging, options)
-        (staging / "metrics.json").write_text(json.dumps({"events": len(x), "labels": None}, indent=2) + "\n")
+        write_json(staging / "metrics.json", {"events": len(x), "labels": None}, indent=2)
         rtl_failure = None
         if not summary["mismatches"]:
             rtl_failure = figures.finish(model, input_type, staging, options)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
+from ..jsonio import write_json
 from . import metrics
 from . import vendor as parsers
 
@@ -31,7 +33,12 @@ DEFAULT_INPUT_RATE_KHZ = 1000.0
 
 
 def _load_json(path: Path) -> dict | None:
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{path} is not valid JSON ({exc}): rebuild the project with 'fpga-nn build'") from None
 
 
 def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
@@ -100,13 +107,20 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     build = _load_json(project / "build.json")
     if build is None:
         raise UserInputError(f"{project} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'")
-    if input_rate_khz <= 0:
-        raise UserInputError(f"input rate {input_rate_khz} kHz must be > 0")
+    if not (math.isfinite(input_rate_khz) and input_rate_khz > 0):
+        raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
     notes: list[str] = []
     part = parse_part(build["part"])
     if part.capacity is None:
         notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
-    csim = _load_json(project / "csim_check.json") or {}
+    csim = _load_json(project / "csim_check.json")
+    if csim is None:
+        csim = {}
+        notes.append("bit accuracy unknown: no csim_check.json in this project (rebuild it with 'fpga-nn build')")
+    elif csim.get("mismatches"):
+        notes.append(f"VERIFICATION FAILED: the C-simulation differs from the offline model on {csim['mismatches']} "
+                     f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
+                     "not bit-exact")
     no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
     if no_vendor_files and vendor_tools.available(build["backend"]) is None:
         notes.append(vendor_tools.missing_message(build["backend"]))
@@ -146,7 +160,7 @@ def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict
     public = {k: v for k, v in report.items() if k != "physics"}
     if phys is not None:
         public["physics"] = {k: v for k, v in phys.items() if k not in ("scores", "labels")}
-    (project / "report.json").write_text(json.dumps(public, indent=2) + "\n")
+    write_json(project / "report.json", public, indent=2)
     (project / "report.md").write_text(render_markdown(public))
     (project / "report.html").write_text(render_html(public, plots))
     return public

@@ -3,12 +3,12 @@ loss and validation-significance curves)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
+from ..jsonio import write_json
 from .metrics import roc
 from .plots import _plt
 
@@ -176,7 +176,7 @@ def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     out = Path(out)
     _bin_details(results, out, test)
     tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps(_strip(results), indent=1) + "\n")
+    write_json(tmp, _strip(results), indent=1)
     os.replace(tmp, out / "results.json")
     (out / "results.md").write_text(markdown(results))
     scores = {r["key"]: dict(np.load(out / "rows" / f"{r['key']}.npz")) for r in results["rows"]}

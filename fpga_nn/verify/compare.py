@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ..fixed import FixedType
+from ..jsonio import write_json
 
 MAX_LISTED = 10
 
@@ -49,4 +49,4 @@ def compare(expected: np.ndarray, firmware: np.ndarray, out_type: FixedType) -> 
 
 
 def write_check(summary: dict, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(Path(path), summary, indent=2)

@@ -8,12 +8,14 @@ runs without TensorFlow or hls4ml, exactly on what the firmware was generated fr
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
+from ..jsonio import write_json
 from .fixedpoint import from_float
 
 RECORD = "emulation.json"
@@ -61,7 +63,7 @@ def export(hls_model, out_dir: Path) -> dict:
     out = hls_model.get_output_variables()[0]
     record = {"project": hls_model.config.get_project_name(), "io_type": hls_model.config.get_config_value("IOType"),
               "layers": layers, "output_type": FixedType.parse(str(out.type.precision)).to_ap()}
-    Path(out_dir, RECORD).write_text(json.dumps(record, indent=1) + "\n")
+    write_json(Path(out_dir, RECORD), record, indent=1)
     np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
     return record
 
@@ -125,5 +127,21 @@ def load(project: Path) -> tuple[dict, dict[str, np.ndarray]]:
         from ..errors import UserInputError
 
         raise UserInputError(f"{project} has no {RECORD}: rebuild it with 'fpga-nn build' (fpga-nn >= 0.1)")
-    with np.load(project / WEIGHTS) as npz:
-        return json.loads(path.read_text()), {k: npz[k] for k in npz.files}
+    try:
+        record = json.loads(path.read_text())
+        with np.load(project / WEIGHTS, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # missing, truncated, not JSON
+        from ..errors import UserInputError
+
+        raise UserInputError(f"{project}'s emulation record is unreadable ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'empty'}): rebuild it with 'fpga-nn build'") \
+            from None
+    missing = [w["key"] for layer in record.get("layers", []) for w in layer.get("weights", {}).values()
+               if w["key"] not in arrays]
+    if missing:
+        from ..errors import UserInputError
+
+        raise UserInputError(f"{project}/{WEIGHTS} lacks {missing[0]} (and {len(missing) - 1} more): rebuild it "
+                             "with 'fpga-nn build'")
+    return record, arrays

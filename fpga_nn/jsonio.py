@@ -1,0 +1,27 @@
+"""JSON records that every JSON reader accepts: NaN and infinities are written as null, never bare."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+
+def finite(obj):
+    """``obj`` with every non-finite float (Python or NumPy) replaced by None, recursively."""
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if isinstance(obj, float) or type(obj).__name__ in ("float32", "float64", "float16"):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    return obj
+
+
+def dumps(obj, **kwargs) -> str:
+    return json.dumps(finite(obj), allow_nan=False, **kwargs)
+
+
+def write_json(path: str | Path, obj, indent: int | None = 2) -> None:
+    Path(path).write_text(dumps(obj, indent=indent) + "\n")
