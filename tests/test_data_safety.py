@@ -309,3 +309,41 @@ def test_model_paths_that_are_not_model_files(tmp_path, user_files, capsys):
     text.write_text("hello")
     assert main(_build(text, user_files[1], tmp_path / "out")) == 2
     assert "model.save('x.h5')" in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.csim
+@pytest.mark.parametrize("precision", ["ap_fixed<6,2>", "ap_fixed<7,3,AP_RND_CONV,AP_SAT>"])
+def test_the_reference_sees_the_input_cast_the_firmware_applies(tmp_path, user_files, capsys, precision):
+    """Inputs wider than --input-precision are cast (wrapped/rounded) by the firmware: the QKeras
+    reference runs on the cast values, the build is exact, and the build says what the cast changed."""
+    import json
+
+    from fpga_nn.fixed import FixedType
+    from fpga_nn.verify.fixedpoint import from_float, to_float
+
+    out = tmp_path / "out"
+    assert main(_build(*user_files, out, "--input-precision", precision, "--no-rtl")) == 0
+    printed = capsys.readouterr().out
+    assert "0 mismatches / 200 events" in printed
+    check = json.loads((out / "csim_check.json").read_text())
+    raw = np.load(user_files[1]).astype(np.float64)
+    t = FixedType.parse(precision)
+    seen = to_float(from_float(raw, t), t)
+    assert check["input_cast"]["changed_values"] == int((raw != seen).sum()) > 100
+    assert check["input_cast"]["max_abs_change"] == float(np.abs(raw - seen).max())
+    np.testing.assert_array_equal(np.load(out / "vectors" / "inputs.npy"), seen.astype(np.float32))
+    assert f"input cast: {t.to_ap()} changed {check['input_cast']['changed_values']} input values" in printed
+
+
+def test_types_wider_than_verified_are_refused_before_compiling(tmp_path, capsys):
+    """A plain float Keras model: hls4ml infers a 68-bit accumulator; refused naming the layer, no build."""
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(5,), name="fc1"),
+                                 tf.keras.layers.Dense(1, name="out")])
+    model.save(tmp_path / "float_net.h5")
+    np.save(tmp_path / "x.npy", signed_inputs(50, 5, seed=2))
+    assert main(_build(tmp_path / "float_net.h5", tmp_path / "x.npy", tmp_path / "out")) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "layer 'out' needs accum type fixed<68,36,TRN,WRAP,0> (68 bits)" in line and "quantize its weights" in line
+    assert not (tmp_path / "out").exists()

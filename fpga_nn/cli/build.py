@@ -99,6 +99,11 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
     else:
         click.echo(f"csim check: {check['mismatches']} mismatches / {check['events']} events "
                    f"(bit-exact against the offline quantized model, output {check['output_type']})")
+    cast = check.get("input_cast") or {}
+    if cast.get("changed_values"):
+        click.echo(f"input cast: {cast['type']} changed {cast['changed_values']} input values in "
+                   f"{cast['changed_events']} events (max |change| {cast['max_abs_change']:.4g}); the reference "
+                   "saw the cast values, as the firmware does (vectors/inputs.npy)")
     report_file = target / "report.json"
     if report_file.is_file():
         from .report import summary_lines

@@ -56,7 +56,27 @@ def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
         hls_model = convert()
     exact_ternary_thresholds(hls_model, model)
+    check_widths(hls_model)
     return model, hls_model
+
+
+MAX_WIDTH = 62  # the emulator's int64 codes (fpga_nn.verify.fixedpoint.MAX_CODE_BITS)
+
+
+def check_widths(hls_model) -> None:
+    """Refuse, before any compilation, a type wider than the emulator's codes (a float Dense whose
+    weights need many fractional bits gets an accumulator such as ap_fixed<68,36>)."""
+    for layer in hls_model.get_layers():
+        for key, var in layer.types.items():
+            text = str(var.precision)
+            if "fixed" not in text and "int<" not in text:
+                continue
+            width = FixedType.parse(text).width
+            if width > MAX_WIDTH:
+                raise UserInputError(
+                    f"layer '{layer.name}' needs {key.removesuffix('_t')} type {text} ({width} bits), wider than "
+                    f"the {MAX_WIDTH} bits fpga-nn verifies: quantize its weights (QDense/QConv with "
+                    "quantized_bits) or give a narrower --input-precision")
 
 
 def write_project(model, output_dir: str | os.PathLike, part: str, input_type: FixedType, *,

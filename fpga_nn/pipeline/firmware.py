@@ -22,6 +22,9 @@ from ..verify.csim import run_csim
 log = logging.getLogger(__name__)
 
 
+TB_EVENTS = 10_000  # events in the HLS testbench's text vectors (tb_data/); all events are checked in csim
+
+
 class BuildOptions(NamedTuple):
     part: str
     name: str = "trigger"
@@ -69,6 +72,29 @@ def table_head(model):
     return last if type(last).__name__ in ("Activation", "Softmax") and table_function(last) else None
 
 
+def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, dict]:
+    """The inputs as the firmware sees them, after its input cast (``input_t x = value``, with the type's
+    own rounding and overflow), and what the cast changed. The offline reference runs on these values:
+    the cast is part of the firmware, so QKeras and the C-simulation are compared on the same inputs."""
+    from ..verify.fixedpoint import from_float, to_float
+
+    raw = np.asarray(inputs, dtype=np.float64)
+    seen = to_float(from_float(raw, input_type), input_type)
+    x = np.ascontiguousarray(seen, dtype=np.float32)
+    if not np.array_equal(x, seen):
+        raise UserInputError(f"input type {input_type.to_ap()} holds values that float32 cannot: give a type of "
+                             "at most 24 significant bits with --input-precision")
+    changed = raw != seen
+    report = {"type": input_type.to_ap(), "changed_values": int(changed.sum()),
+              "changed_events": int(changed.reshape(len(raw), -1).any(axis=1).sum()),
+              "max_abs_change": float(np.abs(raw - seen).max(initial=0.0))}
+    if report["changed_values"]:
+        log.warning("the input cast to %s changed %d input values (max |change| %.4g): the reference sees the cast "
+                    "values, as the firmware does", input_type.to_ap(), report["changed_values"],
+                    report["max_abs_change"])
+    return x, report
+
+
 def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path,
                        options: BuildOptions) -> dict:
     """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch).
@@ -83,17 +109,24 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     head = table_head(model)
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
-    x = np.ascontiguousarray(inputs, dtype=np.float32)
+    x, cast = cast_inputs(inputs, input_type)
     np.save(vec / "inputs.npy", x)
     expected = model.predict(x, batch_size=8192, verbose=0)
     np.save(vec / "expected.npy", expected)
     save_keras_model(model, staging / "model.h5")
 
     t0 = time.perf_counter()
+    # hls4ml writes the testbench vectors as text (~100 bytes per value): at most TB_EVENTS events go
+    # there; every event stays in vectors/*.npy (binary) and in the C-simulation check.
+    tb_in, tb_out = vec / "inputs.npy", vec / "expected.npy"
+    if len(x) > TB_EVENTS:
+        tb_in, tb_out = vec / "tb_inputs.npy", vec / "tb_expected.npy"
+        np.save(tb_in, x[:TB_EVENTS])
+        np.save(tb_out, expected[:TB_EVENTS])
     hls_model = hls_project.write_project(
         model, staging, options.part, input_type, project_name=options.name, backend=options.backend,
         io_type=options.io_type, clock_period=options.clock_period, reuse_factor=options.reuse_factor,
-        tb_inputs=str(vec / "inputs.npy"), tb_outputs=str(vec / "expected.npy"), trace_head=head is not None,
+        tb_inputs=str(tb_in), tb_outputs=str(tb_out), trace_head=head is not None,
     )
     t_convert = time.perf_counter() - t0
     out_type = hls_project.output_type(hls_model)
@@ -119,6 +152,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     summary["output_type"] = out_type.to_ap()
     summary["csim_seconds"] = round(t_csim, 3)
     summary["input_type"] = input_type.to_ap()
+    summary["input_cast"] = cast
     summary["emulator"] = _emulate(hls_model, staging, x, csim)
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
@@ -130,7 +164,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         "clock_period_ns": options.clock_period, "reuse_factor": options.reuse_factor,
         "project_name": options.name, "input_type": input_type.to_ap(), "output_type": out_type.to_ap(),
         "layer_types": hls_project.layer_types(hls_model), "convert_seconds": round(t_convert, 3),
-        "csim_seconds": round(t_csim, 3),
+        "csim_seconds": round(t_csim, 3), "testbench_events": int(min(len(x), TB_EVENTS)),
     }
     write_json(staging / "build.json", record, indent=2)
     if summary["mismatches"]:

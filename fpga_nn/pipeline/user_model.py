@@ -107,10 +107,6 @@ def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path
     check_supported(model, options.io_type)
     x = load_inputs(Path(data_path), model)
     input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
-    lost = int(np.sum(~input_type.representable(x))) if input_type != WIDE_INPUT else 0
-    if lost:
-        log.warning("%d input values are not exactly representable in %s: the firmware rounds/wraps them",
-                    lost, input_type.to_ap())
     log.info("input type %s", input_type.to_ap())
     with outdir.staged(target, options.force, inputs) as staging:
         summary = firmware.convert_and_verify(model, x, input_type, staging, options)
