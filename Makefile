@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PART   ?= xcvu13p-flga2577-2-e
 
-.PHONY: setup tools demo test lint clean
+.PHONY: setup tools demo test test-long lint clean
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -28,6 +28,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2
+
+# The property tests with many more drawn examples (about an hour on 2 cores)
+test-long: setup
+	FPGA_NN_LONG_TESTS=1 $(BIN)/python -m pytest -q -n 2
 
 lint: setup
 	$(BIN)/ruff check fpga_nn tests benchmarks

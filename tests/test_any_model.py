@@ -11,7 +11,7 @@ from fpga_nn.cli import main
 from fpga_nn.fixed import FixedType
 
 from . import corpus
-from .conftest import PART
+from .conftest import LONG, PART
 
 QUANT = st.sampled_from(["quantized_bits(6,1,alpha=1)", "quantized_bits(8,2,alpha=1)", "quantized_bits(4,0,alpha=1)",
                          "ternary(alpha=1)", "quantized_po2(4,1)"])
@@ -61,7 +61,7 @@ def models(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=100, deadline=None, derandomize=True,
+@settings(max_examples=500 if LONG else 100, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(models())
 def test_random_models_emulator_equals_qkeras(drawn):

@@ -80,8 +80,8 @@ def test_user_cnn_with_dropout_builds_bit_exact(tmp_path, capsys):
     assert "0 mismatches / 200 events" in capsys.readouterr().out
 
 
-def test_build_model_cnn_dispatches_even_beside_a_cnn_folder(tmp_path, monkeypatch, capsys):
-    """`--model cnn` means the image task unless a *file* named cnn exists (a cnn/ results folder is common)."""
+def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, capsys):
+    """The image task is `--task cnn`; `--model cnn` without such a file names the option (no guessing)."""
     import fpga_nn.pipeline.cnn as cnn_pipeline
 
     monkeypatch.chdir(tmp_path)
@@ -94,6 +94,8 @@ def test_build_model_cnn_dispatches_even_beside_a_cnn_folder(tmp_path, monkeypat
         "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0}}))
     calls = []
     monkeypatch.setattr(cnn_pipeline, "build_cnn", lambda options, *a, **k: calls.append(options) or proj)
-    assert main(["build", "--model", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 0
+    assert main(["build", "--model", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 2
+    assert "the compact-CNN task is 'fpga-nn build --task cnn'" in capsys.readouterr().err
+    assert main(["build", "--task", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 0
     assert calls[0].io_type == "io_stream" and calls[0].name == "cnn"
     assert "emulator == QKeras on 9 of 9 test images" in capsys.readouterr().out

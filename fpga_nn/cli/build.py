@@ -25,9 +25,11 @@ def safe_name(stem: str) -> str:
 
 @click.command()
 @click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
+@click.option("--task", type=click.Choice(["trigger", "cnn", "model"]), default=None,
+              help="trigger: train the 5-6-1 trigger network on the embedded data (default without --model); "
+                   "cnn: the compact CNN on generated jet images; model: your --model (default with --model).")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-              help="A QKeras/Keras .h5 model, or 'cnn' for the compact CNN on generated jet images; "
-                   "default: train the 5-6-1 trigger network on the embedded data.")
+              help="A Keras/QKeras model (.h5, .keras or a SavedModel folder) to build, with --data.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
               help="With --model: a .npy array of inputs. Without: an fpga-nn HDF5 event file.")
 @click.option("--name", default=None, help="Project name (a C++ identifier); default 'trigger' or the model file stem.")
@@ -48,7 +50,7 @@ def safe_name(stem: str) -> str:
 @click.option("--no-softmax", is_flag=True,
               help="With --model: drop a softmax/sigmoid/tanh head and build the logits, bit-exact end to end.")
 @click.option("--force", is_flag=True, help="Replace an existing project directory.")
-def build(part, model_path, data_path, name, output_dir, backend, io_type, clock_period, reuse_factor,
+def build(part, task, model_path, data_path, name, output_dir, backend, io_type, clock_period, reuse_factor,
           input_precision, rtl, synth, latency_cutoff, input_rate_khz, no_softmax, force):
     """Build a verified HLS project for PART and print its path and the csim check."""
     import json
@@ -64,11 +66,22 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
         from ..fixed import FixedType
 
         FixedType.parse(input_precision)
-    cnn = model_path is not None and str(model_path) == "cnn" and not model_path.is_file()
-    if model_path is not None and data_path is None and not cnn:
+    if task is None:
+        task = "model" if model_path is not None else "trigger"
+    if task == "model" and model_path is None:
+        raise UserInputError("--task model needs --model FILE.h5 and --data FILE.npy")
+    if task != "model" and model_path is not None:
+        raise UserInputError(f"--task {task} trains its own network: drop --model, or use --task model")
+    if task == "cnn" and data_path is not None:
+        raise UserInputError("--task cnn generates its own jet images: drop --data")
+    if task == "model" and str(model_path) == "cnn" and not model_path.is_file() \
+            and not (model_path / "saved_model.pb").is_file():  # the old spelling of --task cnn
+        raise UserInputError("no model file 'cnn': the compact-CNN task is 'fpga-nn build --task cnn'")
+    if task == "model" and data_path is None:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
+    cnn = task == "cnn"
     if name is None:
-        name = "trigger" if model_path is None else safe_name(model_path.stem)
+        name = {"trigger": "trigger", "cnn": "cnn"}.get(task) or safe_name(model_path.stem)
     options = BuildOptions(part=part, name=name, backend=backend, io_type=io_type,
                            clock_period=clock_period, reuse_factor=reuse_factor, output_dir=output_dir,
                            force=force, rtl=rtl, synth=synth, latency_cutoff=latency_cutoff,
@@ -77,7 +90,7 @@ def build(part, model_path, data_path, name, output_dir, backend, io_type, clock
         from ..pipeline.cnn import build_cnn
 
         target = build_cnn(options._replace(io_type="io_stream"))
-    elif model_path is None:
+    elif task == "trigger":
         from ..pipeline.trigger import build_trigger
 
         target = build_trigger(options, data_path=data_path)

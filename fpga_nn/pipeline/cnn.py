@@ -120,7 +120,7 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
     from ..models.cnn import compact_cnn_quantized
     from ..quantize.train import set_seeds
     from ..verify.emulator import Emulator
-    from .suite import device_info
+    from .devices import device_info
 
     firmware.validate(options)
     target = options.target()

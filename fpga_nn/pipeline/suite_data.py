@@ -1,0 +1,202 @@
+"""The suite's configuration, events, splits and metrics (seed 004): everything a row is judged by."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..data import dataset
+from ..data.generator import GenerationConfig
+from ..data.selection import FEATURES
+from ..errors import UserInputError
+from ..reports import significance as sig
+
+METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
+NN_METHODS = ("FNN", "DFNN", "ETN")
+MASS = "m_llg"
+
+
+def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> dict:
+    """The suite YAML (the packaged default when ``path`` is None), with ``quick:`` overrides applied."""
+    import yaml
+
+    if path is None:
+        text = (resources.files("fpga_nn.pipeline") / "suite.yaml").read_text()
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise UserInputError(f"suite config {p} not found: pass an existing YAML file (see docs/suite.md)")
+        text = p.read_text()
+    try:
+        cfg = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserInputError(f"suite config is not valid YAML: {exc}") from exc
+    quick_over = cfg.pop("quick", {}) or {}
+    if quick:
+        for section, values in quick_over.items():
+            if isinstance(values, dict) and isinstance(cfg.get(section), dict):
+                cfg.setdefault(section, {}).update(values)
+            else:
+                cfg[section] = values
+    _validate(cfg)
+    return cfg
+
+
+def _validate(cfg: dict) -> None:
+    for section in ("dataset", "window", "significance", "training", "rows"):
+        if section not in cfg:
+            raise UserInputError(f"suite config: section '{section}' is missing (see fpga_nn/pipeline/suite.yaml)")
+    unknown = [f for f in cfg.get("features", []) if f not in FEATURES]
+    if unknown:
+        raise UserInputError(f"suite config: unknown features {unknown}; available: {', '.join(FEATURES)}")
+    for row in cfg["rows"]:
+        if row.get("method") not in METHODS:
+            raise UserInputError(f"suite config: method '{row.get('method')}' unknown: choose from {METHODS}")
+        if row["method"] in NN_METHODS and row.get("loss", "bce") not in ("bce", "extreme"):
+            raise UserInputError(f"suite config: loss '{row.get('loss')}' unknown: choose bce or extreme")
+    lo, hi = cfg["window"]
+    if not 100 <= lo < hi <= 180:
+        raise UserInputError(f"suite config: mass window {lo}-{hi} GeV must lie inside the generated 100-180 GeV")
+
+
+def row_key(row: dict) -> str:
+    if row["method"] not in NN_METHODS:
+        return row["method"]
+    key = f"{row['method']}-{row.get('loss', 'bce')}"
+    return key + ("+disco" if row.get("disco") else "") + ("-firmware" if row.get("firmware") else "")
+
+
+def row_label(row: dict) -> str:
+    if row["method"] not in NN_METHODS:
+        return row["method"]
+    loss = {"bce": "BCE", "extreme": "Ext"}[row.get("loss", "bce")] + ("+DisCo" if row.get("disco") else "")
+    return f"{row['method']} {loss}" + (" (8-bit firmware)" if row.get("firmware") else "")
+
+
+def _hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:
+    d = cfg["dataset"]
+    nominal = GenerationConfig(n_signal=d["n_signal"], n_background=d["n_background"], seed=d["seed"],
+                               chunk_size=d.get("chunk_size", 5000))
+    syst = None
+    if cfg.get("systematic", {}).get("power_shower", False):
+        n_bkg = cfg["systematic"].get("n_background", d["n_background"])
+        syst = GenerationConfig(n_signal=0, n_background=n_bkg, seed=d["seed"] + 1, power_shower=True,
+                                chunk_size=d.get("chunk_size", 5000))
+    return nominal, syst
+
+
+def load_events(gen: GenerationConfig, workers: int | None = None) -> dataset.EventData:
+    path = dataset.cache_dir("events") / f"hzg-{gen.fingerprint()}.h5"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return dataset.cached(gen, path, workers)
+
+
+@dataclasses.dataclass
+class Prepared:
+    """Standardised inputs, labels, masses and physics weights of the three splits (+ systematic)."""
+
+    x: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    mass: dict[str, np.ndarray]
+    weight: dict[str, np.ndarray]  # expected events at the normalised luminosity
+    mean: np.ndarray
+    std: np.ndarray
+    info: dict
+
+
+def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
+    features = cfg.get("features") or [f for f in FEATURES if f != MASS]
+    idx = dict(zip(("train", "val", "test"), dataset.split(len(nominal), cfg["dataset"].get("split_seed", 7)),
+                   strict=True))
+    raw = nominal.matrix(features)
+    mean, std = raw[idx["train"]].mean(axis=0), raw[idx["train"]].std(axis=0) + 1e-12
+    s_cfg = cfg["significance"]
+    sigma = s_cfg["sigma_fb"]
+    n_gen = nominal.n_generated
+    frac = {k: len(v) / len(nominal) for k, v in idx.items()}
+    prep = Prepared({}, {}, {}, {}, mean, std, {})
+    for split_name, ii in idx.items():
+        prep.x[split_name] = ((raw[ii] - mean) / std).astype(np.float32)
+        prep.y[split_name] = nominal.label[ii].astype(np.int8)
+        prep.mass[split_name] = nominal.features[MASS][ii]
+        per_event = np.where(prep.y[split_name] == 1, sigma["signal"] / n_gen["signal"],
+                             sigma["background"] / n_gen["background"])
+        prep.weight[split_name] = per_event * s_cfg["lumi_fb"] / frac[split_name]
+    if syst is not None:
+        # the systematic sample: nominal test signal + power-shower background (all of it: never trained on)
+        xs = (syst.matrix(features) - mean) / std
+        prep.x["test_ps"] = np.concatenate([prep.x["test"][prep.y["test"] == 1], xs.astype(np.float32)])
+        prep.y["test_ps"] = np.concatenate([prep.y["test"][prep.y["test"] == 1], np.zeros(len(xs), np.int8)])
+        prep.mass["test_ps"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
+        w_bkg = np.full(len(xs), sigma["background"] / syst.n_generated["background"] * s_cfg["lumi_fb"])
+        prep.weight["test_ps"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_bkg])
+    # Normalise the luminosity so that s / sqrt(b) in the window of the test set equals seed 004's
+    # Random row (0.50): significances are then in the seed table's units.
+    lo, hi = cfg["window"]
+    win = (prep.mass["test"] > lo) & (prep.mass["test"] < hi)
+    s = prep.weight["test"][win & (prep.y["test"] == 1)].sum()
+    b = prep.weight["test"][win & (prep.y["test"] == 0)].sum()
+    target = s_cfg.get("normalise_random_to")
+    scale = (target * np.sqrt(b) / s) ** 2 if target else 1.0
+    for k in prep.weight:
+        prep.weight[k] = prep.weight[k] * scale
+    prep.info = {
+        "features": features, "n_events": {k: int(len(v)) for k, v in prep.y.items()},
+        "n_signal": {k: int(v.sum()) for k, v in prep.y.items()},
+        "window_gev": [lo, hi], "lumi_fb": s_cfg["lumi_fb"], "lumi_scale": float(scale),
+        "effective_lumi_fb": float(s_cfg["lumi_fb"] * scale),
+        "expected_in_window_test": {"signal": float(s * scale), "background": float(b * scale)},
+        "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),
+        "n_generated": nominal.n_generated,
+        "n_generated_power_shower": syst.n_generated if syst is not None else None,
+    }
+    return prep
+
+
+class Bootstrap:
+    """Poisson(1) replica weights, shared by all rows (paired differences)."""
+
+    def __init__(self, n_events: int, n_replicas: int, seed: int):
+        self.w = np.random.default_rng(seed).poisson(1.0, (n_replicas, n_events)).astype(np.float64)
+
+
+def window_mask(cfg: dict, mass: np.ndarray) -> np.ndarray:
+    lo, hi = cfg["window"]
+    return (mass > lo) & (mass < hi)
+
+
+def evaluate(cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot: Bootstrap | None,
+             corr_events: int = 4000) -> dict:
+    """Significance and AUC in the window (with replicas), dCor^2 on all background of the split."""
+    y, w, m = prep.y[split_name], prep.weight[split_name], prep.mass[split_name]
+    win = window_mask(cfg, m)
+    n_bins = cfg["significance"]["n_bins"]
+    min_b = float(w[y == 0].min())
+    out = {
+        "significance": sig.binned_significance(score[win], y[win], w[win], n_bins, min_b),
+        "auc": sig.weighted_auc(score[win], y[win], w[win]),
+    }
+    bkg = np.flatnonzero(y == 0)
+    pick = np.random.default_rng(11).choice(bkg, min(corr_events, len(bkg)), replace=False)
+    out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick])
+    if boot is not None:
+        if boot.w.shape[1] == win.sum():  # replicas are drawn for the test window (firmware rows reuse them)
+            reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, min_b) for r in boot.w]
+            reps_a = [sig.weighted_auc(score[win], y[win], w[win] * r) for r in boot.w]
+            out["replicas"] = {"significance": reps_z, "auc": reps_a}
+            out["significance_err"] = float(np.std(reps_z))
+            out["auc_err"] = float(np.std(reps_a))
+        reps = np.random.default_rng(12).poisson(1.0, (min(len(boot.w), 50), len(pick))) + 1e-12
+        rc = [sig.distance_correlation_sq(score[pick], m[pick], r) for r in reps]
+        out["bkg_corr_err"] = float(np.std(rc))
+    return out
