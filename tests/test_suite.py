@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -100,6 +101,35 @@ def test_bad_suite_config_is_named(tmp_path, capsys):
     assert "method 'SVM' unknown" in capsys.readouterr().err
     assert main(["suite", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("training: {epoch: 3}\n", "unknown key in 'training' 'epoch' (did you mean 'epochs'?)"),
+    ("etn: {dmodel: 8}\n", "unknown key in 'etn' 'dmodel' (did you mean 'd_model'?)"),
+    ("rows: [{method: FNN, los: bce}]\n", "unknown row key 'los' (did you mean 'loss'?)"),
+    ("trainig: {epochs: 3}\n", "unknown section 'trainig' (did you mean 'training'?)"),
+    ("quick: {bdt: {n_estimator: 3}}\n", "unknown key in 'bdt' 'n_estimator' (did you mean 'n_estimators'?)"),
+    ("schema: 2\n", "schema 2 is not 1"),
+])
+def test_suite_config_typos_are_refused(tmp_path, text, phrase):
+    from fpga_nn.errors import UserInputError
+    from fpga_nn.pipeline.suite import load_config
+
+    path = tmp_path / "suite.yaml"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match=re.escape(phrase)):
+        load_config(path)
+
+
+def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
+    from fpga_nn.pipeline.suite import load_config
+
+    path = tmp_path / "suite.yaml"
+    path.write_text("training: {epochs: 3}\netn: {n_heads: 4}\n")
+    cfg, packaged = load_config(path), load_config()
+    assert cfg["training"] == {**packaged["training"], "epochs": 3}
+    assert cfg["etn"] == {**packaged["etn"], "n_heads": 4} and cfg["etn"]["d_model"] == 16  # one default: the YAML
+    assert cfg["rows"] == packaged["rows"]
 
 
 @pytest.mark.csim

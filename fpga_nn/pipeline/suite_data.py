@@ -22,21 +22,83 @@ NN_METHODS = ("FNN", "DFNN", "ETN")
 MASS = "m_llg"
 
 
-def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> dict:
-    """The suite YAML (the packaged default when ``path`` is None), with ``quick:`` overrides applied."""
+SCHEMA_VERSION = 1
+# Every key a suite YAML may hold (sections -> their keys; None: a value, not a section). The packaged
+# suite.yaml gives every default: a user's file is merged over it, so the code holds no second default.
+SCHEMA: dict[str, frozenset | None] = {
+    "schema": None, "features": None, "window": None, "bootstrap": None, "rows": None, "quick": None,
+    "dataset": frozenset({"n_signal", "n_background", "seed", "chunk_size", "split_seed"}),
+    "systematic": frozenset({"power_shower", "n_background"}),
+    "significance": frozenset({"n_bins", "lumi_fb", "sigma_fb", "normalise_random_to"}),
+    "training": frozenset({"epochs", "patience", "batch_size", "learning_rate", "disco_lambda", "seed",
+                           "mixed_precision"}),
+    "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs"}),
+    "fnn": frozenset({"epochs"}), "dfnn": frozenset({"epochs"}),
+    "bdt": frozenset({"n_estimators", "max_depth", "learning_rate"}),
+    "xgboost": frozenset({"n_estimators", "max_depth", "learning_rate", "early_stopping"}),
+    "firmware": frozenset({"input_type"}),
+}
+ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
+
+
+def _read_yaml(text: str, where: str) -> dict:
     import yaml
 
+    try:
+        cfg = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserInputError(f"suite config {where} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(cfg, dict):
+        raise UserInputError(f"suite config {where} must be a mapping of sections (see fpga_nn/pipeline/suite.yaml)")
+    return cfg
+
+
+def _check_keys(cfg: dict, where: str) -> None:
+    """Unknown sections, section keys and row keys are errors: a typo must not silently mean a default."""
+    import difflib
+
+    def refuse(key: str, allowed, what: str) -> None:
+        near = difflib.get_close_matches(key, sorted(allowed), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else f"; known: {', '.join(sorted(allowed))}"
+        raise UserInputError(f"suite config {where}: unknown {what} '{key}'{hint}")
+
+    for section, value in cfg.items():
+        if section not in SCHEMA:
+            refuse(section, SCHEMA, "section")
+        keys = SCHEMA[section]
+        if keys is not None and isinstance(value, dict):
+            for key in value:
+                if key not in keys:
+                    refuse(key, keys, f"key in '{section}'")
+    for row in cfg.get("rows", []) or []:
+        for key in row if isinstance(row, dict) else ():
+            if key not in ROW_KEYS:
+                refuse(key, ROW_KEYS, "row key")
+
+
+def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> dict:
+    """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
+    with ``quick:`` overrides applied; unknown keys are refused."""
+    defaults = _read_yaml((resources.files("fpga_nn.pipeline") / "suite.yaml").read_text(), "(packaged)")
     if path is None:
-        text = (resources.files("fpga_nn.pipeline") / "suite.yaml").read_text()
+        cfg, where = defaults, "(packaged)"
     else:
         p = Path(path)
         if not p.is_file():
             raise UserInputError(f"suite config {p} not found: pass an existing YAML file (see docs/suite.md)")
-        text = p.read_text()
-    try:
-        cfg = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserInputError(f"suite config is not valid YAML: {exc}") from exc
+        cfg, where = _read_yaml(p.read_text(), str(p)), str(p)
+        _check_keys(cfg, where)
+        _check_keys(cfg.get("quick") or {}, f"{where} (quick)")
+        merged = {k: v for k, v in defaults.items() if k != "quick"}
+        for section, value in cfg.items():
+            if isinstance(value, dict) and isinstance(merged.get(section), dict):
+                merged[section] = {**merged[section], **value}
+            else:
+                merged[section] = value
+        cfg = merged
+    if cfg.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise UserInputError(f"suite config {where}: schema {cfg['schema']} is not {SCHEMA_VERSION}: start from "
+                             "fpga_nn/pipeline/suite.yaml of this version")
     quick_over = cfg.pop("quick", {}) or {}
     if quick:
         for section, values in quick_over.items():
