@@ -34,6 +34,7 @@ test-long: setup
 	FPGA_NN_LONG_TESTS=1 $(BIN)/python -m pytest -q -n 2
 
 lint: setup
+	$(BIN)/ruff format --check fpga_nn tests benchmarks
 	$(BIN)/ruff check fpga_nn tests benchmarks
 
 clean:

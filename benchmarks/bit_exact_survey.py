@@ -69,8 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         rows = list(pool.map(_one, names))
     exact = {label: sum(1 for r in rows if r[label] == 0) for label in ("fpga_nn", "bit_exact")}
-    result = {"models": len(rows), "exact_models": exact, "rows": rows,
-              "note": "mismatching events of 1,000 against QKeras (logits for table heads); 'error' = no firmware"}
+    result = {
+        "models": len(rows),
+        "exact_models": exact,
+        "rows": rows,
+        "note": "mismatching events of 1,000 against QKeras (logits for table heads); 'error' = no firmware",
+    }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1) + "\n")
     for r in rows:

@@ -58,11 +58,16 @@ def wide_case(n: int):
     x_in = tf.keras.Input((16,), name="inputs")
     h = x_in
     for k, width in enumerate((64, 32, 32)):
-        h = QDense(width, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1),
-                   name=f"dense{k}")(h)
+        h = QDense(
+            width,
+            kernel_quantizer=quantized_bits(6, 0, alpha=1),
+            bias_quantizer=quantized_bits(6, 0, alpha=1),
+            name=f"dense{k}",
+        )(h)
         h = QActivation(quantized_relu(6, 2), name=f"relu{k}")(h)
-    h = QDense(5, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1),
-               name="out")(h)
+    h = QDense(
+        5, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1), name="out"
+    )(h)
     h = QActivation(quantized_bits(8, 3, alpha=1), name="score")(h)
     model = tf.keras.Model(x_in, h)
     _randomize(model, 3, 0.5)
@@ -108,19 +113,27 @@ def run_case(name, model, x, input_type, io_type, workdir: Path) -> dict:
     t_keras = time.perf_counter() - t0
     n = len(x)
     row = {
-        "case": name, "events": n, "io_type": io_type,
-        "events_per_s": {"csim": n / t_csim, "csim_fpga_nn_worker": n / t_worker, "emulator": n / t_emu,
-                         "qkeras": n / t_keras},
+        "case": name,
+        "events": n,
+        "io_type": io_type,
+        "events_per_s": {
+            "csim": n / t_csim,
+            "csim_fpga_nn_worker": n / t_worker,
+            "emulator": n / t_emu,
+            "qkeras": n / t_keras,
+        },
         "seconds": {"csim": t_csim, "csim_fpga_nn_worker": t_worker, "emulator": t_emu, "qkeras": t_keras},
         "speedup_emulator_vs_csim": t_csim / t_emu,
         "speedup_emulator_vs_csim_fpga_nn_worker": t_worker / t_emu,
         "emulator_equals_csim": bool(np.array_equal(emu, csim) and np.array_equal(worker, csim)),
         "csim_mismatches_vs_qkeras": int(np.sum(np.any(csim != keras, axis=1))),
     }
-    print(f"{name}: csim {row['events_per_s']['csim']:,.0f}/s, emulator {row['events_per_s']['emulator']:,.0f}/s "
-          f"({row['speedup_emulator_vs_csim']:.0f}x), qkeras {row['events_per_s']['qkeras']:,.0f}/s, "
-          f"equal={row['emulator_equals_csim']}, csim vs qkeras mismatches={row['csim_mismatches_vs_qkeras']}",
-          flush=True)
+    print(
+        f"{name}: csim {row['events_per_s']['csim']:,.0f}/s, emulator {row['events_per_s']['emulator']:,.0f}/s "
+        f"({row['speedup_emulator_vs_csim']:.0f}x), qkeras {row['events_per_s']['qkeras']:,.0f}/s, "
+        f"equal={row['emulator_equals_csim']}, csim vs qkeras mismatches={row['csim_mismatches_vs_qkeras']}",
+        flush=True,
+    )
     return row
 
 
@@ -137,9 +150,13 @@ def main(argv=None) -> int:
         fn, n = cases[key]
         with tempfile.TemporaryDirectory(prefix="fpga-nn-bench-") as tmp:
             rows.append(run_case(*fn(n // scale), Path(tmp)))
-    result = {"benchmark": "emulator", "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
-              "quick": args.quick, "rows": rows,
-              "targets": {"a": 100, "b": 20, "c": 50}}
+    result = {
+        "benchmark": "emulator",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "quick": args.quick,
+        "rows": rows,
+        "targets": {"a": 100, "b": 20, "c": 50},
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")

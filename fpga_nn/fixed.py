@@ -15,7 +15,9 @@ from .errors import UserInputError
 # hls4ml writes (a wrap with N > 0 saturates the top N bits, which nothing here models).
 _FIXED_RE = re.compile(
     r"\s*(?:ap_)?(?P<u>u?)fixed\s*<\s*(?P<w>\d+)\s*,\s*(?P<i>-?\d+)\s*(?:,\s*(?P<q>\w+)\s*)?"
-    r"(?:,\s*(?P<o>\w+)\s*)?(?:,\s*(?P<n>\d+)\s*)?>\s*", re.IGNORECASE)
+    r"(?:,\s*(?P<o>\w+)\s*)?(?:,\s*(?P<n>\d+)\s*)?>\s*",
+    re.IGNORECASE,
+)
 _INT_RE = re.compile(r"\s*(?:ap_)?(?P<u>u?)int\s*<\s*(?P<w>\d+)\s*>\s*", re.IGNORECASE)
 ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV")
 OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
@@ -72,6 +74,7 @@ class FixedType(NamedTuple):
         m = _FIXED_RE.fullmatch(text)
         if not m:
             raise UserInputError(f"cannot read fixed-point type {text!r}: write it as {_SPELLING}")
+
         def mode(word: str | None, default: str, allowed: tuple[str, ...]) -> str:
             word = (word or default).upper().removeprefix("AP_")
             if word not in allowed:
@@ -83,8 +86,9 @@ class FixedType(NamedTuple):
         width = int(m["w"])
         if width < 1:
             raise UserInputError(f"type {text!r}: the width must be at least 1 bit")
-        return cls(not m["u"], width, int(m["i"]), mode(m["q"], "TRN", ROUNDING_MODES),
-                   mode(m["o"], "WRAP", OVERFLOW_MODES))
+        return cls(
+            not m["u"], width, int(m["i"]), mode(m["q"], "TRN", ROUNDING_MODES), mode(m["o"], "WRAP", OVERFLOW_MODES)
+        )
 
     @classmethod
     def from_precision(cls, precision) -> FixedType:
@@ -132,4 +136,3 @@ class FixedType(NamedTuple):
             if t.width >= 1 and t_lo <= lo and hi <= t_hi:
                 return t
             integer += 1
-

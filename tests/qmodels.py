@@ -10,11 +10,19 @@ def make_model(n_in=5, hidden=(6,), n_out=1, wbits=8, wint=0, relu=(8, 3), out=(
     x_in = tf.keras.Input((n_in,), name="inputs")
     x = x_in
     for i, width in enumerate(hidden):
-        x = QDense(width, kernel_quantizer=quantized_bits(wbits, wint, alpha=1),
-                   bias_quantizer=quantized_bits(wbits, wint, alpha=1), name=f"dense{i}")(x)
+        x = QDense(
+            width,
+            kernel_quantizer=quantized_bits(wbits, wint, alpha=1),
+            bias_quantizer=quantized_bits(wbits, wint, alpha=1),
+            name=f"dense{i}",
+        )(x)
         x = QActivation(quantized_relu(*relu), name=f"relu{i}")(x)
-    x = QDense(n_out, kernel_quantizer=quantized_bits(wbits, wint, alpha=1),
-               bias_quantizer=quantized_bits(wbits, wint, alpha=1), name="dense_out")(x)
+    x = QDense(
+        n_out,
+        kernel_quantizer=quantized_bits(wbits, wint, alpha=1),
+        bias_quantizer=quantized_bits(wbits, wint, alpha=1),
+        name="dense_out",
+    )(x)
     x = QActivation(quantized_bits(out[0], out[1], alpha=1), name="score")(x)
     model = tf.keras.Model(x_in, x, name=name)
     rng = np.random.default_rng(seed)

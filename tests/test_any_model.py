@@ -13,10 +13,24 @@ from fpga_nn.fixed import FixedType
 from . import corpus
 from .conftest import LONG, PART
 
-QUANT = st.sampled_from(["quantized_bits(6,1,alpha=1)", "quantized_bits(8,2,alpha=1)", "quantized_bits(4,0,alpha=1)",
-                         "ternary(alpha=1)", "quantized_po2(4,1)"])
-ACT = st.sampled_from(["quantized_relu(6,2)", "quantized_relu(8,3)", "quantized_bits(8,3,alpha=1)",
-                       "quantized_bits(6,2,keep_negative=False)", "quantized_bits(6,2,symmetric=1)"])
+QUANT = st.sampled_from(
+    [
+        "quantized_bits(6,1,alpha=1)",
+        "quantized_bits(8,2,alpha=1)",
+        "quantized_bits(4,0,alpha=1)",
+        "ternary(alpha=1)",
+        "quantized_po2(4,1)",
+    ]
+)
+ACT = st.sampled_from(
+    [
+        "quantized_relu(6,2)",
+        "quantized_relu(8,3)",
+        "quantized_bits(8,3,alpha=1)",
+        "quantized_bits(6,2,keep_negative=False)",
+        "quantized_bits(6,2,symmetric=1)",
+    ]
+)
 
 
 @st.composite
@@ -33,8 +47,10 @@ def models(draw):
     def block(i, width):
         kq = draw(QUANT)
         bq = "quantized_bits(8,2,alpha=1)" if "po2" in kq or "ternary" in kq else kq
-        return [QDense(width, kernel_quantizer=kq, bias_quantizer=bq, name=f"fc{i}"),
-                QActivation(draw(ACT), name=f"act{i}")]
+        return [
+            QDense(width, kernel_quantizer=kq, bias_quantizer=bq, name=f"fc{i}"),
+            QActivation(draw(ACT), name=f"act{i}"),
+        ]
 
     layers = [layer for i, w in enumerate(widths) for layer in block(i, w)]
     if style == "sequential":
@@ -50,8 +66,12 @@ def models(draw):
             side = QActivation(draw(ACT), name="side")(x)
             merge = tf.keras.layers.Concatenate(name="cat") if style == "functional_concat" else None
             if merge is None:
-                side = QDense(widths[-1], kernel_quantizer="quantized_bits(6,1,alpha=1)",
-                              bias_quantizer="quantized_bits(6,1,alpha=1)", name="fc_side")(side)
+                side = QDense(
+                    widths[-1],
+                    kernel_quantizer="quantized_bits(6,1,alpha=1)",
+                    bias_quantizer="quantized_bits(6,1,alpha=1)",
+                    name="fc_side",
+                )(side)
                 merge = tf.keras.layers.Add(name="add")
             h = merge([h, side])
         model = tf.keras.Model(x, h, name=style)
@@ -61,8 +81,12 @@ def models(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=500 if LONG else 100, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=500 if LONG else 100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(models())
 def test_random_models_emulator_equals_qkeras(drawn):
     from fpga_nn.convert import graph
@@ -78,19 +102,31 @@ def test_random_models_emulator_equals_qkeras(drawn):
     np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("int<2>", FixedType(True, 2, 2)), ("uint<1>", FixedType(False, 1, 1)), ("ap_int<8>", FixedType(True, 8, 8)),
-    ("ap_uint<4>", FixedType(False, 4, 4)), ("fixed<8,3,TRN,WRAP,0>", FixedType(True, 8, 3)),
-    ("ap_fixed<8,3,AP_RND_CONV,AP_SAT,0>", FixedType(True, 8, 3, "RND_CONV", "SAT")),
-    ("ufixed<4,0,RND,SAT_SYM>", FixedType(False, 4, 0, "RND", "SAT_SYM")),
-    (" ap_ufixed< 6 , -2 > ", FixedType(False, 6, -2)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("int<2>", FixedType(True, 2, 2)),
+        ("uint<1>", FixedType(False, 1, 1)),
+        ("ap_int<8>", FixedType(True, 8, 8)),
+        ("ap_uint<4>", FixedType(False, 4, 4)),
+        ("fixed<8,3,TRN,WRAP,0>", FixedType(True, 8, 3)),
+        ("ap_fixed<8,3,AP_RND_CONV,AP_SAT,0>", FixedType(True, 8, 3, "RND_CONV", "SAT")),
+        ("ufixed<4,0,RND,SAT_SYM>", FixedType(False, 4, 0, "RND", "SAT_SYM")),
+        (" ap_ufixed< 6 , -2 > ", FixedType(False, 6, -2)),
+    ],
+)
 def test_type_grammar(text, expected):
     assert FixedType.parse(text) == expected
 
 
-@pytest.mark.parametrize("text, phrase", [("ap_fixed<8,3,TRN,WRAP,2>", "saturation bits N=2"),
-                                          ("fixed<8,3,ROUND>", "unknown mode ROUND"), ("float", "ap_int<W>")])
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("ap_fixed<8,3,TRN,WRAP,2>", "saturation bits N=2"),
+        ("fixed<8,3,ROUND>", "unknown mode ROUND"),
+        ("float", "ap_int<W>"),
+    ],
+)
 def test_type_grammar_errors(text, phrase):
     from fpga_nn.errors import UserInputError
 

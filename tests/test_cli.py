@@ -38,8 +38,19 @@ def test_existing_directory_is_kept_without_force(tmp_path, capsys):
 
 
 def test_missing_model_file(tmp_path, capsys):
-    rc = main(["build", "--part", PART, "--model", str(tmp_path / "none.h5"), "--data", str(tmp_path / "x.npy"),
-               "--output-dir", str(tmp_path / "out")])
+    rc = main(
+        [
+            "build",
+            "--part",
+            PART,
+            "--model",
+            str(tmp_path / "none.h5"),
+            "--data",
+            str(tmp_path / "x.npy"),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert rc == 2
     assert "model file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -57,8 +68,19 @@ def test_unsupported_layer_is_named(tmp_path, capsys):
     x = tf.keras.layers.SimpleRNN(3, name="my_rnn")(x_in)
     tf.keras.Model(x_in, x).save(tmp_path / "rnn.h5")
     np.save(tmp_path / "x.npy", np.zeros((4, 8, 2), np.float32))
-    rc = main(["build", "--part", PART, "--model", str(tmp_path / "rnn.h5"), "--data", str(tmp_path / "x.npy"),
-               "--output-dir", str(tmp_path / "out")])
+    rc = main(
+        [
+            "build",
+            "--part",
+            PART,
+            "--model",
+            str(tmp_path / "rnn.h5"),
+            "--data",
+            str(tmp_path / "x.npy"),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "layer 'my_rnn' (SimpleRNN) is refused: recurrent layers are not verified bit-exact" in err
@@ -68,8 +90,19 @@ def test_unsupported_layer_is_named(tmp_path, capsys):
 def test_wrong_data_shape(tmp_path, capsys):
     make_model(name="shape").save(tmp_path / "m.h5")
     np.save(tmp_path / "x.npy", np.zeros((4, 7), np.float32))
-    rc = main(["build", "--part", PART, "--model", str(tmp_path / "m.h5"), "--data", str(tmp_path / "x.npy"),
-               "--output-dir", str(tmp_path / "out")])
+    rc = main(
+        [
+            "build",
+            "--part",
+            PART,
+            "--model",
+            str(tmp_path / "m.h5"),
+            "--data",
+            str(tmp_path / "x.npy"),
+            "--output-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert rc == 2
     assert "shape (7,) but the model takes (5,)" in capsys.readouterr().err
 
@@ -79,8 +112,19 @@ def test_user_model_build_and_force(tmp_path, capsys):
     model = make_model(hidden=(8,), wint=1, seed=3, name="user")
     model.save(tmp_path / "net.h5")
     np.save(tmp_path / "x.npy", signed_inputs(500, 5, seed=4))
-    args = ["build", "--part", "xcku115-flvb2104-2-i", "--model", str(tmp_path / "net.h5"),
-            "--data", str(tmp_path / "x.npy"), "--name", "my_net", "--output-dir", str(tmp_path / "out")]
+    args = [
+        "build",
+        "--part",
+        "xcku115-flvb2104-2-i",
+        "--model",
+        str(tmp_path / "net.h5"),
+        "--data",
+        str(tmp_path / "x.npy"),
+        "--name",
+        "my_net",
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "0 mismatches / 500 events" in out

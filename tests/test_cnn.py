@@ -32,14 +32,16 @@ def test_jet_chunk_is_reproducible_and_physical():
 def test_small_cnn_build_bit_exact(tmp_path, monkeypatch):
     monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
     cfg = CnnConfig(data=SMALL, size=16, epochs=1, csim_images=10_000)
-    target = build_cnn(BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn",
-                                    io_type="io_stream"), cfg, workers=2)
+    target = build_cnn(
+        BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn", io_type="io_stream"),
+        cfg,
+        workers=2,
+    )
     check = json.loads((target / "csim_check.json").read_text())
     m = json.loads((target / "metrics.json").read_text())
     n_test = m["dataset"]["test"]
     assert (check["mismatches"], check["events"]) == (0, n_test)  # every test image through the C-simulation
-    assert m["emulator_whole_test_set"] == {**m["emulator_whole_test_set"], "images": n_test,
-                                            "mismatches_vs_qkeras": 0}
+    assert m["emulator_whole_test_set"] == {**m["emulator_whole_test_set"], "images": n_test, "mismatches_vs_qkeras": 0}
     assert check["emulator"]["mismatches_vs_csim"] == 0
     labels = np.load(target / "vectors" / "labels.npy")
     assert 0 < labels.sum() < len(labels)  # the checked images hold both W and QCD jets
@@ -63,20 +65,43 @@ def test_user_cnn_with_dropout_builds_bit_exact(tmp_path, capsys):
 
     tf.keras.utils.set_random_seed(4)
     x_in = tf.keras.Input((8, 8, 1))
-    h = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
-                bias_quantizer=quantized_bits(6, 0, alpha=1), name="conv")(x_in)
+    h = QConv2D(
+        3,
+        3,
+        padding="same",
+        kernel_quantizer=quantized_bits(6, 0, alpha=1),
+        bias_quantizer=quantized_bits(6, 0, alpha=1),
+        name="conv",
+    )(x_in)
     h = QActivation(quantized_relu(8, 3), name="relu")(h)
     h = tf.keras.layers.MaxPooling2D(2, name="pool")(h)
     h = tf.keras.layers.Dropout(0.3, name="drop")(h)
     h = tf.keras.layers.Flatten(name="flat")(h)
-    h = QDense(1, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1),
-               name="out")(h)
+    h = QDense(
+        1, kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1), name="out"
+    )(h)
     h = QActivation(quantized_bits(8, 3, alpha=1), name="score")(h)
     tf.keras.Model(x_in, h).save(tmp_path / "cnn.h5")
     np.save(tmp_path / "x.npy", (np.random.default_rng(1).integers(0, 256, (200, 8, 8, 1)) / 256).astype(np.float32))
-    assert main(["build", "--part", "xcvu13p-flga2577-2-e", "--model", str(tmp_path / "cnn.h5"), "--data",
-                 str(tmp_path / "x.npy"), "--io-type", "io_stream", "--no-rtl", "--output-dir",
-                 str(tmp_path / "out")]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--part",
+                "xcvu13p-flga2577-2-e",
+                "--model",
+                str(tmp_path / "cnn.h5"),
+                "--data",
+                str(tmp_path / "x.npy"),
+                "--io-type",
+                "io_stream",
+                "--no-rtl",
+                "--output-dir",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )
     assert "0 mismatches / 200 events" in capsys.readouterr().out
 
 
@@ -89,9 +114,15 @@ def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, 
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "csim_check.json").write_text(json.dumps({"mismatches": 0, "events": 7, "output_type": "ap_fixed<8,4>"}))
-    (proj / "metrics.json").write_text(json.dumps({
-        "quantized": {"auc": 0.5}, "csim": {"auc": 0.5, "images": 7},
-        "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0}}))
+    (proj / "metrics.json").write_text(
+        json.dumps(
+            {
+                "quantized": {"auc": 0.5},
+                "csim": {"auc": 0.5, "images": 7},
+                "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0},
+            }
+        )
+    )
     calls = []
     monkeypatch.setattr(cnn_pipeline, "build_cnn", lambda options, *a, **k: calls.append(options) or proj)
     assert main(["build", "--model", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 2

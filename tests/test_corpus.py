@@ -23,10 +23,25 @@ from .conftest import PART
 
 INPUT = FixedType(True, 12, 5)
 CASES = {c.name: c for c in corpus.cases()}
-CSIM = ["jet_tagger_softmax", "jet_tagger_reloaded", "nested_sequential_input_named_in", "skip_add",
-        "merge_concatenate", "conv2d_avgpool", "kernel_po2", "kernel_binary", "qconv2d_bn", "qdepthwise2d",
-        "qseparable2d", "upsample1d_pad1d", "qact_ternary", "dense_sigmoid_head", "conv2d_global_max_stream",
-        "ternary_network", "qseparable1d_quantized_bits"]
+CSIM = [
+    "jet_tagger_softmax",
+    "jet_tagger_reloaded",
+    "nested_sequential_input_named_in",
+    "skip_add",
+    "merge_concatenate",
+    "conv2d_avgpool",
+    "kernel_po2",
+    "kernel_binary",
+    "qconv2d_bn",
+    "qdepthwise2d",
+    "qseparable2d",
+    "upsample1d_pad1d",
+    "qact_ternary",
+    "dense_sigmoid_head",
+    "conv2d_global_max_stream",
+    "ternary_network",
+    "qseparable1d_quantized_bits",
+]
 
 
 def test_corpus_size_and_coverage():
@@ -35,10 +50,27 @@ def test_corpus_size_and_coverage():
     assert {"exact", "softmax", "refused"} == {c.verdict for c in cases}
     models = {c.name: graph.normalize(c.make()) for c in cases if c.verdict != "refused"}
     seen = {type(layer).__name__ for m in models.values() for layer in m.layers}
-    for cls in ("QConv2DBatchnorm", "QDepthwiseConv2D", "DepthwiseConv1D", "QSeparableConv1D", "QSeparableConv2D",
-                "AveragePooling1D", "AveragePooling2D",
-                "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "Add", "Subtract", "Multiply",
-                "Concatenate", "Reshape", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D"):
+    for cls in (
+        "QConv2DBatchnorm",
+        "QDepthwiseConv2D",
+        "DepthwiseConv1D",
+        "QSeparableConv1D",
+        "QSeparableConv2D",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalAveragePooling2D",
+        "Add",
+        "Subtract",
+        "Multiply",
+        "Concatenate",
+        "Reshape",
+        "ZeroPadding1D",
+        "ZeroPadding2D",
+        "UpSampling1D",
+        "UpSampling2D",
+    ):
         assert cls in seen, cls
 
 
@@ -108,5 +140,6 @@ def test_csim_representatives(name, tmp_path):
         assert "input of" in summary["checked"]
     else:
         assert "softmax" not in summary
-        np.testing.assert_array_equal(np.load(tmp_path / "vectors" / "csim.npy"),
-                                      np.load(tmp_path / "vectors" / "expected.npy"))
+        np.testing.assert_array_equal(
+            np.load(tmp_path / "vectors" / "csim.npy"), np.load(tmp_path / "vectors" / "expected.npy")
+        )

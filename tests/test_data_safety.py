@@ -76,9 +76,11 @@ def test_force_never_replaces_the_folder_holding_the_inputs(tmp_path, capsys):
 
 def test_a_second_build_of_the_same_target_is_refused_while_the_first_runs(tmp_path):
     target = tmp_path / "proj"
-    hold = ("import sys, time; from fpga_nn.pipeline import outdir; "
-            f"outdir.check_target(__import__('pathlib').Path({str(target)!r}), False); print('held', flush=True); "
-            "time.sleep(60)")
+    hold = (
+        "import sys, time; from fpga_nn.pipeline import outdir; "
+        f"outdir.check_target(__import__('pathlib').Path({str(target)!r}), False); print('held', flush=True); "
+        "time.sleep(60)"
+    )
     other = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline().strip() == "held"
@@ -117,8 +119,10 @@ def test_emulate_refuses_to_overwrite_its_input(default_build, tmp_path, capsys)
 def test_emulate_chunk_must_be_positive(default_build, tmp_path, capsys, chunk):
     data = tmp_path / "x.npy"
     np.save(data, np.load(default_build / "vectors" / "inputs.npy")[:10])
-    assert main(["emulate", str(default_build), "--data", str(data), "--out", str(tmp_path / "y.npy"),
-                 "--chunk", chunk]) == 2
+    assert (
+        main(["emulate", str(default_build), "--data", str(data), "--out", str(tmp_path / "y.npy"), "--chunk", chunk])
+        == 2
+    )
     assert f"--chunk {chunk}" in _one_line(capsys.readouterr().err)
     assert not (tmp_path / "y.npy").exists()
 
@@ -129,8 +133,10 @@ def test_non_finite_inputs_are_refused_naming_event_and_feature(default_build, t
     x[37, 2] = bad
     data = tmp_path / "x.npy"
     np.save(data, x)
-    assert main(["emulate", str(default_build), "--data", str(data), "--out", str(tmp_path / "y.npy"),
-                 "--chunk", "16"]) == 2
+    assert (
+        main(["emulate", str(default_build), "--data", str(data), "--out", str(tmp_path / "y.npy"), "--chunk", "16"])
+        == 2
+    )
     line = _one_line(capsys.readouterr().err)
     assert "event 37, feature 2" in line and "non-finite" in line
     y = signed_inputs(50, 5, seed=1)
@@ -222,12 +228,15 @@ def test_sigterm_mid_compile_leaves_everything_as_it_was(tmp_path, user_files):
     assert sorted(p.name for p in target.iterdir()) == [outdir.MARKER, "old.txt"]
 
 
-@pytest.mark.parametrize("args, phrase", [
-    (["--clock-period", "nan"], "--clock-period nan must be a finite number > 0"),
-    (["--input-rate-khz", "nan"], "--input-rate-khz nan must be a finite number > 0"),
-    (["--name", ""], "project name '' is not a valid C++ identifier"),
-    (["--input-precision", "ap_fixed<0,0>"], "the width must be at least 1 bit"),
-])
+@pytest.mark.parametrize(
+    "args, phrase",
+    [
+        (["--clock-period", "nan"], "--clock-period nan must be a finite number > 0"),
+        (["--input-rate-khz", "nan"], "--input-rate-khz nan must be a finite number > 0"),
+        (["--name", ""], "project name '' is not a valid C++ identifier"),
+        (["--input-precision", "ap_fixed<0,0>"], "the width must be at least 1 bit"),
+    ],
+)
 def test_bad_options_are_refused_before_any_work(tmp_path, user_files, capsys, args, phrase):
     assert main(_build(*user_files, tmp_path / "out", *args)) == 2
     assert phrase in _one_line(capsys.readouterr().err)
@@ -258,8 +267,11 @@ def test_records_never_hold_bare_nan(tmp_path):
     from fpga_nn.jsonio import write_json
 
     write_json(tmp_path / "r.json", {"a": float("nan"), "b": [np.float32("inf"), 1.5], "c": np.float64(2.0)})
-    assert json.loads((tmp_path / "r.json").read_text(), parse_constant=lambda c: 1 / 0) == \
-        {"a": None, "b": [None, 1.5], "c": 2.0}
+    assert json.loads((tmp_path / "r.json").read_text(), parse_constant=lambda c: 1 / 0) == {
+        "a": None,
+        "b": [None, 1.5],
+        "c": 2.0,
+    }
 
 
 def test_report_says_when_the_firmware_is_not_verified(default_build, tmp_path, capsys):
@@ -271,8 +283,9 @@ def test_report_says_when_the_firmware_is_not_verified(default_build, tmp_path, 
     check = json.loads((project / "csim_check.json").read_text())
     (project / "csim_check.json").write_text(json.dumps({**check, "mismatches": 3}))
     assert main(["report", str(project)]) == 0
-    assert "note: VERIFICATION FAILED: the C-simulation differs from the offline model on 3 of" in \
-        capsys.readouterr().out
+    assert (
+        "note: VERIFICATION FAILED: the C-simulation differs from the offline model on 3 of" in capsys.readouterr().out
+    )
     (project / "csim_check.json").unlink()
     assert main(["report", str(project)]) == 0
     assert "note: bit accuracy unknown: no csim_check.json" in capsys.readouterr().out
@@ -302,8 +315,22 @@ def test_emulate_on_a_damaged_project_is_one_line(default_build, tmp_path, capsy
 def test_model_paths_that_are_not_model_files(tmp_path, user_files, capsys):
     folder = tmp_path / "not_a_model"
     folder.mkdir()
-    assert main(["build", "--part", PART, "--model", str(folder), "--data", str(user_files[1]),
-                 "--output-dir", str(tmp_path / "out")]) == 2
+    assert (
+        main(
+            [
+                "build",
+                "--part",
+                PART,
+                "--model",
+                str(folder),
+                "--data",
+                str(user_files[1]),
+                "--output-dir",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
     assert "not a TensorFlow SavedModel" in _one_line(capsys.readouterr().err)
     text = tmp_path / "model.h5"
     text.write_text("hello")
@@ -339,8 +366,12 @@ def test_types_wider_than_verified_are_refused_before_compiling(tmp_path, capsys
     """A plain float Keras model: hls4ml infers a 68-bit accumulator; refused naming the layer, no build."""
     import tensorflow as tf
 
-    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(5,), name="fc1"),
-                                 tf.keras.layers.Dense(1, name="out")])
+    model = tf.keras.Sequential(
+        [
+            tf.keras.layers.Dense(8, activation="relu", input_shape=(5,), name="fc1"),
+            tf.keras.layers.Dense(1, name="out"),
+        ]
+    )
     model.save(tmp_path / "float_net.h5")
     np.save(tmp_path / "x.npy", signed_inputs(50, 5, seed=2))
     assert main(_build(tmp_path / "float_net.h5", tmp_path / "x.npy", tmp_path / "out")) == 2

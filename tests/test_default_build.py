@@ -8,10 +8,23 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.csim]
 
 EXPECTED_FILES = [
-    "build_prj.tcl", "build_lib.sh", "hls4ml_config.yml", "model.h5", "csim_check.json", "metrics.json",
-    "build.json", "firmware/trigger.cpp", "firmware/parameters.h", "vectors/inputs.npy",
-    "vectors/expected.npy", "vectors/csim.npy", "vectors/labels.npy", "plots/roc.png", "plots/loss.png",
-    "plots/scores.png", "tb_data/tb_input_features.dat",
+    "build_prj.tcl",
+    "build_lib.sh",
+    "hls4ml_config.yml",
+    "model.h5",
+    "csim_check.json",
+    "metrics.json",
+    "build.json",
+    "firmware/trigger.cpp",
+    "firmware/parameters.h",
+    "vectors/inputs.npy",
+    "vectors/expected.npy",
+    "vectors/csim.npy",
+    "vectors/labels.npy",
+    "plots/roc.png",
+    "plots/loss.png",
+    "plots/scores.png",
+    "tb_data/tb_input_features.dat",
 ]
 
 

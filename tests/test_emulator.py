@@ -67,14 +67,27 @@ def test_every_cast_matches_ap_fixed_headers(tmp_path):
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(src=st.builds(lambda s, w, i: FixedType(s, w, i), st.booleans(), st.integers(2, 22), st.integers(-4, 12)),
-       dst=st.builds(lambda s, w, i, q, o: FixedType(s, w, i, q, o), st.booleans(), st.integers(2, 24),
-                     st.integers(-4, 16), st.sampled_from(Q_MODES), st.sampled_from(O_MODES)))
+@given(
+    src=st.builds(lambda s, w, i: FixedType(s, w, i), st.booleans(), st.integers(2, 22), st.integers(-4, 12)),
+    dst=st.builds(
+        lambda s, w, i, q, o: FixedType(s, w, i, q, o),
+        st.booleans(),
+        st.integers(2, 24),
+        st.integers(-4, 16),
+        st.sampled_from(Q_MODES),
+        st.sampled_from(O_MODES),
+    ),
+)
 def test_float_codes_cast_like_int_codes(src, dst):
     """Every code of a source type: float32 and float64 codes cast exactly as int64 codes do."""
     lo, hi = (-(1 << (src.width - 1)), 1 << (src.width - 1)) if src.signed else (0, 1 << src.width)
-    codes = np.unique(np.r_[np.arange(lo, min(hi, lo + 4096)), np.arange(max(lo, hi - 4096), hi),
-                            np.random.default_rng(src.width).integers(lo, hi, 4096)])
+    codes = np.unique(
+        np.r_[
+            np.arange(lo, min(hi, lo + 4096)),
+            np.arange(max(lo, hi - 4096), hi),
+            np.random.default_rng(src.width).integers(lo, hi, 4096),
+        ]
+    )
     ref = cast(codes, src.fractional, dst)
     for dtype in (np.float32, np.float64):
         got = cast(codes.astype(dtype), src.fractional, dst, src)
@@ -84,7 +97,10 @@ def test_float_codes_cast_like_int_codes(src, dst):
 def fixed_types(min_w=4, max_w=20):
     return st.builds(
         lambda signed, w, i, q, o: FixedType(signed, w, i, q, o),
-        st.booleans(), st.integers(min_w, max_w), st.integers(-1, 8), st.sampled_from(Q_MODES),
+        st.booleans(),
+        st.integers(min_w, max_w),
+        st.integers(-1, 8),
+        st.sampled_from(Q_MODES),
         st.sampled_from(O_MODES),
     ).filter(lambda t: t.width > max(t.integer, 0) - 8 and t.fractional >= 0)
 
@@ -94,16 +110,19 @@ def model_specs(draw):
     n_in = draw(st.integers(1, 8))
     layers = []
     for _ in range(draw(st.integers(1, 3))):
-        layers.append({
-            "width": draw(st.integers(1, 10)),
-            "wbits": draw(st.integers(2, 9)), "wint": draw(st.integers(0, 2)),
-            "accum": draw(st.one_of(st.none(), fixed_types(8, 24))),
-            "result": draw(st.one_of(st.none(), fixed_types(4, 18))),
-            "act": draw(st.sampled_from(["relu", "sigmoid", "tanh", "linear", "none"])),
-            "act_result": draw(fixed_types(4, 16)),
-            "table_size": draw(st.sampled_from([256, 1024, 4096])),
-            "table": draw(fixed_types(8, 18)),
-        })
+        layers.append(
+            {
+                "width": draw(st.integers(1, 10)),
+                "wbits": draw(st.integers(2, 9)),
+                "wint": draw(st.integers(0, 2)),
+                "accum": draw(st.one_of(st.none(), fixed_types(8, 24))),
+                "result": draw(st.one_of(st.none(), fixed_types(4, 18))),
+                "act": draw(st.sampled_from(["relu", "sigmoid", "tanh", "linear", "none"])),
+                "act_result": draw(fixed_types(4, 16)),
+                "table_size": draw(st.sampled_from([256, 1024, 4096])),
+                "table": draw(fixed_types(8, 18)),
+            }
+        )
     return {"n_in": n_in, "input": draw(fixed_types(4, 14)), "layers": layers, "seed": draw(st.integers(0, 2**16))}
 
 
@@ -122,11 +141,13 @@ def _build(spec, out_dir: Path):
     weights = []
     for lay, w in zip([lay for lay in spec["layers"] for _ in (0, 1)], model.get_weights(), strict=True):
         f = lay["wbits"] - lay["wint"] - 1  # weights exactly on the grid of fixed<wbits, wint+1>
-        weights.append((rng.integers(-(2 ** (lay["wbits"] - 1)), 2 ** (lay["wbits"] - 1), w.shape) / 2.0**f)
-                       .astype(np.float32))
+        weights.append(
+            (rng.integers(-(2 ** (lay["wbits"] - 1)), 2 ** (lay["wbits"] - 1), w.shape) / 2.0**f).astype(np.float32)
+        )
     model.set_weights(weights)
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis",
-                                               default_precision="fixed<24,12>")
+    cfg = hls4ml.utils.config_from_keras_model(
+        model, granularity="name", backend="Vitis", default_precision="fixed<24,12>"
+    )
     names = cfg["LayerName"]
     names["inputs"]["Precision"]["result"] = spec["input"].to_hls()
     for k, lay in enumerate(spec["layers"]):
@@ -140,9 +161,16 @@ def _build(spec, out_dir: Path):
             names[f"a{k}"]["Precision"]["result"] = lay["act_result"].to_hls()
             names[f"a{k}"]["TableSize"] = lay["table_size"]
             names[f"a{k}"]["table_t"] = lay["table"].to_ap()
-    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(out_dir),
-                                                    project_name="prop", backend="Vitis", io_type="io_parallel",
-                                                    part="xcvu13p-flga2577-2-e", write_weights_txt=False)
+    hm = hls4ml.converters.convert_from_keras_model(
+        model,
+        hls_config=cfg,
+        output_dir=str(out_dir),
+        project_name="prop",
+        backend="Vitis",
+        io_type="io_parallel",
+        part="xcvu13p-flga2577-2-e",
+        write_weights_txt=False,
+    )
     hm.write()
     return hm
 
@@ -151,9 +179,12 @@ def _inputs(spec, rng, n=400):
     t = spec["input"]
     span = 2.0 ** max(t.integer, 1)
     # in range, beyond the range (wrap/saturate), and between grid points (rounding)
-    return np.concatenate([rng.uniform(-3 * span, 3 * span, (n // 2, spec["n_in"])),
-                           rng.integers(-(2 ** t.width), 2**t.width, (n // 2, spec["n_in"])) * t.lsb / 2]) \
-        .astype(np.float64)
+    return np.concatenate(
+        [
+            rng.uniform(-3 * span, 3 * span, (n // 2, spec["n_in"])),
+            rng.integers(-(2**t.width), 2**t.width, (n // 2, spec["n_in"])) * t.lsb / 2,
+        ]
+    ).astype(np.float64)
 
 
 CASES_PER_MODEL = 4
@@ -162,8 +193,13 @@ RANDOM_MODELS = 200 if LONG else 24  # each compiles a C-simulation (~3 s at -O1
 
 @pytest.mark.csim
 @pytest.mark.slow
-@settings(max_examples=RANDOM_MODELS, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
-          print_blob=True)
+@settings(
+    max_examples=RANDOM_MODELS,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
 @given(spec=model_specs())
 def test_emulator_equals_csim_on_random_models(spec, tmp_path_factory):
     out = tmp_path_factory.mktemp("prop")
@@ -188,8 +224,9 @@ def test_default_build_emulator_equals_csim(default_build):
     check = json.loads((default_build / "csim_check.json").read_text())
     assert check["emulator"]["available"] and check["emulator"]["mismatches_vs_csim"] == 0
     x = np.load(default_build / "vectors" / "inputs.npy")
-    np.testing.assert_array_equal(Emulator(default_build).predict(x).astype(np.float32),
-                                  np.load(default_build / "vectors" / "csim.npy"))
+    np.testing.assert_array_equal(
+        Emulator(default_build).predict(x).astype(np.float32), np.load(default_build / "vectors" / "csim.npy")
+    )
 
 
 @pytest.mark.slow
@@ -200,18 +237,45 @@ def test_emulate_cli_streams_in_chunks(default_build, tmp_path, capsys):
 
     x = np.load(default_build / "vectors" / "inputs.npy")
     np.save(tmp_path / "x.npy", x)
-    assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.npy"), "--out", str(tmp_path / "y.npy"),
-                 "--chunk", "1000"]) == 0
+    assert (
+        main(
+            [
+                "emulate",
+                str(default_build),
+                "--data",
+                str(tmp_path / "x.npy"),
+                "--out",
+                str(tmp_path / "y.npy"),
+                "--chunk",
+                "1000",
+            ]
+        )
+        == 0
+    )
     assert "11718 events" in capsys.readouterr().out
-    np.testing.assert_array_equal(np.load(tmp_path / "y.npy").astype(np.float32),
-                                  np.load(default_build / "vectors" / "csim.npy"))
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "y.npy").astype(np.float32), np.load(default_build / "vectors" / "csim.npy")
+    )
     with h5py.File(tmp_path / "x.h5", "w") as f:
         f["a"], f["b"] = x, x[:10]
     z = str(tmp_path / "z.npy")
     assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.h5"), "--out", z]) == 2
     assert "--dataset" in capsys.readouterr().err
-    assert main(["emulate", str(default_build), "--data", str(tmp_path / "x.h5"), "--dataset", "a",
-                 "--out", str(tmp_path / "z.npy")]) == 0
+    assert (
+        main(
+            [
+                "emulate",
+                str(default_build),
+                "--data",
+                str(tmp_path / "x.h5"),
+                "--dataset",
+                "a",
+                "--out",
+                str(tmp_path / "z.npy"),
+            ]
+        )
+        == 0
+    )
     np.testing.assert_array_equal(np.load(tmp_path / "z.npy"), np.load(tmp_path / "y.npy"))
 
 
@@ -229,8 +293,10 @@ def test_emulation_memory_is_bounded(default_build, tmp_path):
         x.flush()
         del x
         tracemalloc.start()
-        assert emulate_file(default_build, tmp_path / f"in{n}.npy", tmp_path / f"out{n}.npy", chunk=65_536,
-                            progress=False) == n
+        assert (
+            emulate_file(default_build, tmp_path / f"in{n}.npy", tmp_path / f"out{n}.npy", chunk=65_536, progress=False)
+            == n
+        )
         peaks[n] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         y = np.load(tmp_path / f"out{n}.npy", mmap_mode="r")
@@ -276,17 +342,24 @@ def test_small_cnn_emulator_csim_qkeras_agree(one_d, io_type, tmp_path):
     summary = convert_and_verify(model, x, FixedType(True, 9, 3), tmp_path, opts)
     assert summary["mismatches"] == 0, summary["first_mismatches"][:2]
     assert summary["emulator"]["available"] and summary["emulator"]["mismatches_vs_csim"] == 0
-    np.testing.assert_array_equal(Emulator(tmp_path).predict(x).astype(np.float32),
-                                  np.load(tmp_path / "vectors" / "csim.npy"))
+    np.testing.assert_array_equal(
+        Emulator(tmp_path).predict(x).astype(np.float32), np.load(tmp_path / "vectors" / "csim.npy")
+    )
     assert len(np.unique(np.load(tmp_path / "vectors" / "csim.npy"))) > 20
 
 
 @pytest.mark.csim
 @pytest.mark.slow
-@pytest.mark.parametrize("implementation, table_size, n_out, accum", [
-    ("stable", 1024, 5, None), ("stable", 256, 3, "fixed<14,5,RND,SAT>"), ("latency", 1024, 4, None),
-    ("latency", 512, 6, "fixed<16,6,TRN,WRAP>"),
-], ids=["stable-1024", "stable-256-sat", "latency-1024", "latency-512-wrap"])
+@pytest.mark.parametrize(
+    "implementation, table_size, n_out, accum",
+    [
+        ("stable", 1024, 5, None),
+        ("stable", 256, 3, "fixed<14,5,RND,SAT>"),
+        ("latency", 1024, 4, None),
+        ("latency", 512, 6, "fixed<16,6,TRN,WRAP>"),
+    ],
+    ids=["stable-1024", "stable-256-sat", "latency-1024", "latency-512-wrap"],
+)
 def test_softmax_emulator_equals_csim(implementation, table_size, n_out, accum, tmp_path):
     import hls4ml
     import tensorflow as tf
@@ -305,8 +378,9 @@ def test_softmax_emulator_equals_csim(implementation, table_size, n_out, accum, 
     sm["Precision"]["result"] = "ufixed<12,1,RND,SAT>"
     if accum:
         sm["Precision"]["accum"] = accum
-    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(tmp_path), project_name="sm",
-                                                    backend="Vitis", write_weights_txt=False)
+    hm = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=cfg, output_dir=str(tmp_path), project_name="sm", backend="Vitis", write_weights_txt=False
+    )
     hm.write()
     record.export(hm, tmp_path)
     x = rng.integers(-512, 512, (2000, 4)) / 64
@@ -336,8 +410,9 @@ def test_batchnorm_emulator_equals_csim(result, tmp_path):
     cfg["LayerName"]["inputs"]["Precision"]["result"] = "fixed<10,4>"
     cfg["LayerName"]["bn"]["Precision"].update(scale="fixed<12,3>", bias="fixed<12,3>", result=result)
     cfg["LayerName"]["d"]["Precision"].update(weight="fixed<8,3>", bias="fixed<8,3>", result="fixed<20,8>")
-    hm = hls4ml.converters.convert_from_keras_model(model, hls_config=cfg, output_dir=str(tmp_path), project_name="bn",
-                                                    backend="Vitis", write_weights_txt=False)
+    hm = hls4ml.converters.convert_from_keras_model(
+        model, hls_config=cfg, output_dir=str(tmp_path), project_name="bn", backend="Vitis", write_weights_txt=False
+    )
     hm.write()
     rec = record.export(hm, tmp_path)
     assert "BatchNormalization" in [layer["class"] for layer in rec["layers"]]

@@ -19,14 +19,38 @@ ROUNDING = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND
 OVERFLOW = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
 TYPES = [FixedType(True, 8, 4, q, o) for q in ROUNDING for o in OVERFLOW]
 TYPES += [FixedType(False, 8, 4, q, o) for q in ("TRN", "RND_CONV") for o in OVERFLOW]
-TYPES += [FixedType(True, 12, 5, "TRN", "WRAP"), FixedType(True, 16, -2, "RND", "SAT"),
-          FixedType(True, 24, 30, "RND_CONV", "WRAP"), FixedType(False, 32, 16, "RND_CONV", "SAT")]
+TYPES += [
+    FixedType(True, 12, 5, "TRN", "WRAP"),
+    FixedType(True, 16, -2, "RND", "SAT"),
+    FixedType(True, 24, 30, "RND_CONV", "WRAP"),
+    FixedType(False, 32, 16, "RND_CONV", "SAT"),
+]
 
 
 def _edges() -> np.ndarray:
     f32, f64 = np.finfo(np.float32), np.finfo(np.float64)
-    v = [0.0, -0.0, 5e-324, -5e-324, 1e-310, f64.tiny, float(f32.tiny), float(f32.max), -float(f32.max), f64.max,
-         -f64.max, 1e30, -1e30, 1e18, -1e18, 2.0**62, -(2.0**62), 2.0**70 + 2.0**20, np.inf, -np.inf]
+    v = [
+        0.0,
+        -0.0,
+        5e-324,
+        -5e-324,
+        1e-310,
+        f64.tiny,
+        float(f32.tiny),
+        float(f32.max),
+        -float(f32.max),
+        f64.max,
+        -f64.max,
+        1e30,
+        -1e30,
+        1e18,
+        -1e18,
+        2.0**62,
+        -(2.0**62),
+        2.0**70 + 2.0**20,
+        np.inf,
+        -np.inf,
+    ]
     for k in range(-40, 80):
         p = 2.0**k
         v += [p, -p, np.nextafter(p, 0), np.nextafter(p, np.inf), -np.nextafter(p, 0), -np.nextafter(p, np.inf)]
@@ -51,8 +75,10 @@ def reference(tmp_path_factory) -> np.ndarray:
 
     headers = Path(hls4ml.__file__).parent / "templates" / "vivado" / "ap_types"
     tmp = tmp_path_factory.mktemp("apcast")
-    body = "\n".join(f"    {{ {_cpp_name(t)} v = x; std::printf(\"%lld \", (long long)std::ldexp(v.to_double(), "
-                     f"{t.fractional})); }}" for t in TYPES)
+    body = "\n".join(
+        f'    {{ {_cpp_name(t)} v = x; std::printf("%lld ", (long long)std::ldexp(v.to_double(), {t.fractional})); }}'
+        for t in TYPES
+    )
     (tmp / "cast.cpp").write_text(f"""#include <cstdio>
 #include <cmath>
 #include "ap_fixed.h"
@@ -64,8 +90,9 @@ int main() {{
   }}
 }}
 """)
-    subprocess.run(["g++", "-O1", "-std=c++14", f"-I{headers}", "cast.cpp", "-o", "cast"], cwd=tmp, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["g++", "-O1", "-std=c++14", f"-I{headers}", "cast.cpp", "-o", "cast"], cwd=tmp, check=True, capture_output=True
+    )
     out = subprocess.run([str(tmp / "cast")], input=_edges().tobytes(), capture_output=True, check=True).stdout
     return np.array([[int(c) for c in line.split()] for line in out.decode().splitlines()], dtype=np.int64)
 

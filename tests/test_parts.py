@@ -20,8 +20,19 @@ def test_well_formed_parts(name, device, package, speed, temperature):
     assert (part.device, part.package, part.speed, part.temperature) == (device, package, speed, temperature)
 
 
-@pytest.mark.parametrize("name", ["vu13p", "xcvu13p", "xcvu13p-flga2577", "xc7z020-clg400", "xcvu13p_flga2577_2_e",
-                                  "", "xcvu13p-flga2577-2-e-extra", "ep4ce22f17c6"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "vu13p",
+        "xcvu13p",
+        "xcvu13p-flga2577",
+        "xc7z020-clg400",
+        "xcvu13p_flga2577_2_e",
+        "",
+        "xcvu13p-flga2577-2-e-extra",
+        "ep4ce22f17c6",
+    ],
+)
 def test_malformed_parts_show_expected_form(name):
     with pytest.raises(UserInputError, match="xcvu13p-flga2577-2-e") as info:
         parse_part(name)

@@ -45,11 +45,10 @@ def test_yosys_family_and_counts():
     assert yosys_family("xcvu13p-flga2577-2-e") == "xcup"
     assert yosys_family("xcku115-flvb2104-2-i") == "xcu"
     assert yosys_family("xc7z020clg400-1") == "xc7"
-    c = count({"LUT2": 5, "LUT6": 2, "INV": 1, "FDRE": 7, "FDSE": 1, "CARRY8": 3, "DSP48E2": 2, "MUXF7": 1,
-               "IBUF": 9}, "xcup")
+    c = count(
+        {"LUT2": 5, "LUT6": 2, "INV": 1, "FDRE": 7, "FDSE": 1, "CARRY8": 3, "DSP48E2": 2, "MUXF7": 1, "IBUF": 9}, "xcup"
+    )
     assert (c.lut, c.inv, c.ff, c.carry, c.dsp, c.muxf) == (7, 1, 8, 3, 2, 1)
-
-
 
 
 @pytest.mark.slow
@@ -69,7 +68,8 @@ def test_default_build_rtl_figures(default_build):
     yosys_row = [r for r in report["resources"] if r["source"].startswith("Yosys")]
     assert yosys_row and yosys_row[0]["lut"] == counts["lut"] and yosys_row[0]["dsp"] == 0
     assert yosys_row[0]["inv"] == counts["inv"] and counts["inv"] + counts["lut"] == sum(
-        n for c, n in counts["cells"].items() if c.startswith("LUT") or c == "INV")
+        n for c, n in counts["cells"].items() if c.startswith("LUT") or c == "INV"
+    )
     assert yosys_row[0]["utilization_pct"]["lut"] == round(100 * counts["lut"] / 1_728_000, 4)
     wps = [w for w in report["physics"]["working_points"] if w["model"] == "firmware (csim)"]
     assert [w["target_background_efficiency"] for w in wps] == [0.01, 0.05, 0.10]
@@ -126,7 +126,8 @@ def test_activation_type_reads_string_quantizers(spelling):
     from fpga_nn.hardware.trace import _activation_type
 
     relu = QActivation("quantized_relu(6)" if spelling == "string" else quantized_relu(6), name="r")
-    bits = QActivation("quantized_bits(8,3,alpha=1)" if spelling == "string" else quantized_bits(8, 3, alpha=1),
-                       name="b")
+    bits = QActivation(
+        "quantized_bits(8,3,alpha=1)" if spelling == "string" else quantized_bits(8, 3, alpha=1), name="b"
+    )
     assert _activation_type(relu) == (0, 0, 6)
     assert _activation_type(bits) == (1, 3, 4)

@@ -95,22 +95,27 @@ def test_binned_significance_by_hand():
 
 def test_bad_suite_config_is_named(tmp_path, capsys):
     bad = tmp_path / "suite.yaml"
-    bad.write_text("dataset: {n_signal: 10, n_background: 10, seed: 1}\nwindow: [120, 130]\nsignificance: {}\n"
-                   "training: {}\nrows: [{method: SVM}]\n")
+    bad.write_text(
+        "dataset: {n_signal: 10, n_background: 10, seed: 1}\nwindow: [120, 130]\nsignificance: {}\n"
+        "training: {}\nrows: [{method: SVM}]\n"
+    )
     assert main(["suite", "--config", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "method 'SVM' unknown" in capsys.readouterr().err
     assert main(["suite", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text, phrase", [
-    ("training: {epoch: 3}\n", "unknown key in 'training' 'epoch' (did you mean 'epochs'?)"),
-    ("etn: {dmodel: 8}\n", "unknown key in 'etn' 'dmodel' (did you mean 'd_model'?)"),
-    ("rows: [{method: FNN, los: bce}]\n", "unknown row key 'los' (did you mean 'loss'?)"),
-    ("trainig: {epochs: 3}\n", "unknown section 'trainig' (did you mean 'training'?)"),
-    ("quick: {bdt: {n_estimator: 3}}\n", "unknown key in 'bdt' 'n_estimator' (did you mean 'n_estimators'?)"),
-    ("schema: 2\n", "schema 2 is not 1"),
-])
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("training: {epoch: 3}\n", "unknown key in 'training' 'epoch' (did you mean 'epochs'?)"),
+        ("etn: {dmodel: 8}\n", "unknown key in 'etn' 'dmodel' (did you mean 'd_model'?)"),
+        ("rows: [{method: FNN, los: bce}]\n", "unknown row key 'los' (did you mean 'loss'?)"),
+        ("trainig: {epochs: 3}\n", "unknown section 'trainig' (did you mean 'training'?)"),
+        ("quick: {bdt: {n_estimator: 3}}\n", "unknown key in 'bdt' 'n_estimator' (did you mean 'n_estimators'?)"),
+        ("schema: 2\n", "schema 2 is not 1"),
+    ],
+)
 def test_suite_config_typos_are_refused(tmp_path, text, phrase):
     from fpga_nn.errors import UserInputError
     from fpga_nn.pipeline.suite import load_config
@@ -140,8 +145,17 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     assert main(["suite", "--quick", "--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())
     keys = [r["key"] for r in res["rows"]]
-    assert keys == ["Random", "BDT", "XGBoost", "FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco",
-                    "FNN-bce-firmware", "DFNN-bce-firmware"]
+    assert keys == [
+        "Random",
+        "BDT",
+        "XGBoost",
+        "FNN-bce",
+        "FNN-extreme+disco",
+        "DFNN-bce",
+        "ETN-bce+disco",
+        "FNN-bce-firmware",
+        "DFNN-bce-firmware",
+    ]
     n_test = res["dataset"]["n_events"]["test"]
     for r in res["rows"]:
         t = r["test"]
@@ -176,15 +190,31 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     x = rng.normal(size=(n, 4)).astype(np.float32) + y[:, None] * 0.8
     mass = rng.uniform(100, 180, n)
     mass[y == 1] = rng.normal(125, 2, int(y.sum()))
-    prep = suite.Prepared(x={"train": x[:400], "val": x[400:]}, y={"train": y[:400], "val": y[400:]},
-                          mass={"train": mass[:400], "val": mass[400:]},
-                          weight={"train": np.ones(400), "val": np.ones(200)}, mean=np.zeros(4), std=np.ones(4),
-                          info={})
-    cfg = {"training": {"seed": 1, "epochs": 2, "batch_size": 64, "learning_rate": 1e-3, "disco_lambda": 1.0,
-                        "mixed_precision": "always"},
-           "etn": {"d_model": 8, "n_blocks": 1, "n_heads": 2}, "window": [120, 130], "significance": {"n_bins": 4}}
-    model, meta = suite.train_network(cfg, {"method": "ETN", "loss": "extreme", "disco": True}, prep, prep.x,
-                                      progress=False)
+    prep = suite.Prepared(
+        x={"train": x[:400], "val": x[400:]},
+        y={"train": y[:400], "val": y[400:]},
+        mass={"train": mass[:400], "val": mass[400:]},
+        weight={"train": np.ones(400), "val": np.ones(200)},
+        mean=np.zeros(4),
+        std=np.ones(4),
+        info={},
+    )
+    cfg = {
+        "training": {
+            "seed": 1,
+            "epochs": 2,
+            "batch_size": 64,
+            "learning_rate": 1e-3,
+            "disco_lambda": 1.0,
+            "mixed_precision": "always",
+        },
+        "etn": {"d_model": 8, "n_blocks": 1, "n_heads": 2},
+        "window": [120, 130],
+        "significance": {"n_bins": 4},
+    }
+    model, meta = suite.train_network(
+        cfg, {"method": "ETN", "loss": "extreme", "disco": True}, prep, prep.x, progress=False
+    )
     assert meta["mixed_precision"] is True
     assert model.get_layer("ffn0_a").compute_dtype == "float16"
     assert model.get_layer("logit").compute_dtype == "float32"

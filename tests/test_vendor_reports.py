@@ -11,8 +11,11 @@ from fpga_nn.reports.vendor import Resources, parse_csynth_rpt, parse_csynth_xml
 DATA = Path(__file__).parent / "data" / "vivado-hls-2020.1"
 
 
-@pytest.mark.parametrize("parse, name", [(parse_csynth_xml, "myproject_csynth.xml"),
-                                         (parse_csynth_rpt, "myproject_csynth.rpt")], ids=["xml", "rpt"])
+@pytest.mark.parametrize(
+    "parse, name",
+    [(parse_csynth_xml, "myproject_csynth.xml"), (parse_csynth_rpt, "myproject_csynth.rpt")],
+    ids=["xml", "rpt"],
+)
 def test_csynth(parse, name):
     r = parse(DATA / name)
     assert r.top == "myproject"
@@ -59,7 +62,7 @@ def test_vendor_run_uses_the_tool_and_reads_its_reports(tmp_path, monkeypatch):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     fake = bindir / "vitis_hls"
-    fake.write_text("#!/bin/sh\necho \"$@\" > called.txt\n")
+    fake.write_text('#!/bin/sh\necho "$@" > called.txt\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(bindir))
     project = tmp_path / "prj"

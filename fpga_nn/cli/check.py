@@ -9,8 +9,13 @@ import click
 
 @click.command()
 @click.argument("model_path", type=click.Path(path_type=Path))
-@click.option("--data", "data_path", type=click.Path(path_type=Path), default=None,
-              help="A .npy array of inputs: infers the input type and runs the emulator against QKeras.")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A .npy array of inputs: infers the input type and runs the emulator against QKeras.",
+)
 @click.option("--input-precision", default=None, help="Input type such as ap_fixed<16,6> (else from --data).")
 @click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default="io_parallel", show_default=True)
 def check(model_path, data_path, input_precision, io_type):

@@ -9,10 +9,19 @@ import click
 
 @click.command()
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the CNN firmware.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("results/cnn"), show_default=True,
-              help="Folder for results.json, results.md and roc.png.")
-@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
-              help="Firmware project folder (default hls_projects/cnn).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("results/cnn"),
+    show_default=True,
+    help="Folder for results.json, results.md and roc.png.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Firmware project folder (default hls_projects/cnn).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing firmware project.")
 @click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
 def cnn(part, out, output_dir, force, workers):
@@ -31,6 +40,8 @@ def cnn(part, out, output_dir, force, workers):
         click.echo(f"{r['model']:<26} {r['parameters']:>10,} parameters  AUC {r['auc']:.4f}")
     if res.get("claim_seed_002"):
         c = res["claim_seed_002"]
-        click.echo(f"seed 002 claim: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}, "
-                   f"{c['parameter_ratio']:.0f}x parameters)")
+        click.echo(
+            f"seed 002 claim: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}, "
+            f"{c['parameter_ratio']:.0f}x parameters)"
+        )
     click.echo(f"project: {target}\ntable: {out / 'results.md'}")

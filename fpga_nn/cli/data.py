@@ -26,8 +26,16 @@ def generate(out, n_signal, n_background, seed, chunk_size, mpi, power_shower, w
     from ..data import dataset
     from ..data.generator import GenerationConfig
 
-    config = GenerationConfig(n_signal=n_signal, n_background=n_background, seed=seed, chunk_size=chunk_size,
-                              mpi=mpi, power_shower=power_shower)
+    config = GenerationConfig(
+        n_signal=n_signal,
+        n_background=n_background,
+        seed=seed,
+        chunk_size=chunk_size,
+        mpi=mpi,
+        power_shower=power_shower,
+    )
     events = dataset.cached(config, out, workers=workers)
-    click.echo(f"{out}: {len(events)} selected events ({int(events.label.sum())} signal) from "
-               f"{events.n_generated['signal']} + {events.n_generated['background']} generated")
+    click.echo(
+        f"{out}: {len(events)} selected events ({int(events.label.sum())} signal) from "
+        f"{events.n_generated['signal']} + {events.n_generated['background']} generated"
+    )

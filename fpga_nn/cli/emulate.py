@@ -9,8 +9,13 @@ import click
 
 @click.command()
 @click.argument("project", type=click.Path(path_type=Path))
-@click.option("--data", "data_path", type=click.Path(path_type=Path), required=True,
-              help="Inputs as the model takes them: .npy, or .h5 with --dataset.")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Inputs as the model takes them: .npy, or .h5 with --dataset.",
+)
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="Scores to write (.npy).")
 @click.option("--dataset", default=None, help="HDF5 dataset name (when the file holds several).")
 @click.option("--chunk", type=int, default=65_536, show_default=True, help="Events per chunk (bounds the memory).")

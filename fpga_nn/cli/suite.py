@@ -8,11 +8,21 @@ import click
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Suite YAML (default: the packaged fpga_nn/pipeline/suite.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Suite YAML (default: the packaged fpga_nn/pipeline/suite.yaml).",
+)
 @click.option("--quick", is_flag=True, help="The config's quick: section (a minutes-long run of every path).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("results/suite"), show_default=True,
-              help="Output folder: results.json/.md, plots, rows/ (finished rows are reused).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("results/suite"),
+    show_default=True,
+    help="Output folder: results.json/.md, plots, rows/ (finished rows are reused).",
+)
 @click.option("--fresh", is_flag=True, help="Retrain every row even if a finished one matches the settings.")
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware rows.")
 @click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
@@ -26,10 +36,14 @@ def suite(config_path, quick, out, fresh, part, workers):
     results = run_suite(cfg, out, part=part, fresh=fresh, workers=workers)
     for r in results["rows"]:
         t = r["test"]
-        click.echo(f"{r['label']:<32} significance {t['significance']:.3f} ± {t.get('significance_err', 0):.3f}  "
-                   f"AUC {100 * t['auc']:.1f}%  bkg corr {1e3 * t['bkg_corr']:.2f}e-3")
+        click.echo(
+            f"{r['label']:<32} significance {t['significance']:.3f} ± {t.get('significance_err', 0):.3f}  "
+            f"AUC {100 * t['auc']:.1f}%  bkg corr {1e3 * t['bkg_corr']:.2f}e-3"
+        )
         if r["firmware"]:
             c = r["firmware_check"]
-            click.echo(f"{'  firmware (C-simulation)':<32} significance {r['firmware_test']['significance']:.3f}  "
-                       f"csim vs QKeras: {c['mismatches']} mismatches / {c['events']} events")
+            click.echo(
+                f"{'  firmware (C-simulation)':<32} significance {r['firmware_test']['significance']:.3f}  "
+                f"csim vs QKeras: {c['mismatches']} mismatches / {c['events']} events"
+            )
     click.echo(f"table: {out / 'results.md'}")

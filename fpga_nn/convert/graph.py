@@ -13,11 +13,45 @@ import re
 
 from ..errors import UnsupportedModelError
 
-CPP_RESERVED = frozenset({
-    "class", "int", "float", "double", "void", "struct", "union", "template", "namespace", "in", "out", "const",
-    "static", "return", "if", "else", "for", "while", "switch", "case", "default", "char", "long", "short",
-    "unsigned", "signed", "auto", "bool", "new", "delete", "this", "operator", "private", "public", "typedef",
-})
+CPP_RESERVED = frozenset(
+    {
+        "class",
+        "int",
+        "float",
+        "double",
+        "void",
+        "struct",
+        "union",
+        "template",
+        "namespace",
+        "in",
+        "out",
+        "const",
+        "static",
+        "return",
+        "if",
+        "else",
+        "for",
+        "while",
+        "switch",
+        "case",
+        "default",
+        "char",
+        "long",
+        "short",
+        "unsigned",
+        "signed",
+        "auto",
+        "bool",
+        "new",
+        "delete",
+        "this",
+        "operator",
+        "private",
+        "public",
+        "typedef",
+    }
+)
 
 
 def cpp_safe(name: str) -> bool:
@@ -29,7 +63,8 @@ def input_layer(model):
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise UnsupportedModelError(
             f"model '{model.name}' has {len(model.inputs)} inputs and {len(model.outputs)} outputs: the firmware flow "
-            "takes one input tensor and one output tensor (concatenate inputs before the model)")
+            "takes one input tensor and one output tensor (concatenate inputs before the model)"
+        )
     return model.inputs[0]._keras_history.layer
 
 

@@ -22,10 +22,24 @@ from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
 
-_PARENTS_WITH_AUTO_RESULT = {"Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D", "QConv2DBatchnorm",
-                             "DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D", "SeparableConv1D",
-                             "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D", "BatchNormalization",
-                             "QBatchNormalization"}
+_PARENTS_WITH_AUTO_RESULT = {
+    "Dense",
+    "QDense",
+    "Conv1D",
+    "Conv2D",
+    "QConv1D",
+    "QConv2D",
+    "QConv2DBatchnorm",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "QDepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "QSeparableConv1D",
+    "QSeparableConv2D",
+    "BatchNormalization",
+    "QBatchNormalization",
+}
 
 
 def _is_linear_quantizer(layer) -> bool:
@@ -34,13 +48,22 @@ def _is_linear_quantizer(layer) -> bool:
     return type(activation_quantizer(layer)).__name__ == "quantized_bits"  # object or string, from the config
 
 
-def make_hls_config(model, input_type: FixedType, backend: str = "Vitis", reuse_factor: int = 1,
-                    strategy: str = "Latency", trace: bool = False) -> dict:
+def make_hls_config(
+    model,
+    input_type: FixedType,
+    backend: str = "Vitis",
+    reuse_factor: int = 1,
+    strategy: str = "Latency",
+    trace: bool = False,
+) -> dict:
     """hls4ml configuration for ``model`` whose input arrives as ``input_type``."""
     import hls4ml
 
     cfg = hls4ml.utils.config_from_keras_model(
-        model, granularity="name", backend=backend, default_precision="fixed<32,16>",
+        model,
+        granularity="name",
+        backend=backend,
+        default_precision="fixed<32,16>",
         default_reuse_factor=reuse_factor,
     )
     cfg["Model"]["Strategy"] = strategy
@@ -93,8 +116,11 @@ def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
     by_output = producers(hls_model)
     out: dict[str, dict[str, str]] = {}
     for layer in hls_model.get_layers():
-        ins = [FixedType.from_precision(by_output[i].get_output_variable().type.precision)
-               for i in layer.inputs if i in by_output]
+        ins = [
+            FixedType.from_precision(by_output[i].get_output_variable().type.precision)
+            for i in layer.inputs
+            if i in by_output
+        ]
         if not ins:
             continue
         cls = layer.class_name
@@ -114,16 +140,20 @@ def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
             else:  # concatenate, maximum, minimum: the union of the ranges
                 t = FixedType.covering(min(a_lo, b_lo), max(a_hi, b_hi), f)
             out[layer.name] = {"result": t.to_hls()}
-        elif cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D") \
-                and layer.get_attr("pool_op") == "Average":
+        elif (
+            cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D")
+            and layer.get_attr("pool_op") == "Average"
+        ):
             n = _pool_count(layer)
             if n & (n - 1):
                 continue  # refused by the support table before conversion
             lo, hi = ins[0].bounds
             shift = n.bit_length() - 1
             acc = FixedType.covering(lo * n, hi * n, ins[0].fractional + shift)
-            out[layer.name] = {"result": FixedType.covering(lo, hi, ins[0].fractional + shift).to_hls(),
-                               "accum": acc.to_hls()}
+            out[layer.name] = {
+                "result": FixedType.covering(lo, hi, ins[0].fractional + shift).to_hls(),
+                "accum": acc.to_hls(),
+            }
     return out
 
 
@@ -136,7 +166,6 @@ def _pool_count(layer) -> int:
     if layer.class_name == "GlobalPooling1D":
         return a("n_in")
     return a("in_height") * a("in_width")
-
 
 
 def exact_ternary_thresholds(hls_model, model) -> list[str]:

@@ -30,8 +30,17 @@ def check_project_name(name: str) -> str:
     return name
 
 
-def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *, io_type: str = "io_parallel",
-                  backend: str = "Vitis", reuse_factor: int = 1, trace: bool = False, **convert_kwargs):
+def convert_model(
+    model,
+    output_dir: str | os.PathLike,
+    input_type: FixedType,
+    *,
+    io_type: str = "io_parallel",
+    backend: str = "Vitis",
+    reuse_factor: int = 1,
+    trace: bool = False,
+    **convert_kwargs,
+):
     """Check and convert ``model`` in memory (nothing written); returns (the flat model, the hls4ml ModelGraph).
 
     hls4ml sizes Merge/Concatenate results and average pools too narrowly: the model is converted
@@ -46,8 +55,9 @@ def convert_model(model, output_dir: str | os.PathLike, input_type: FixedType, *
     config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
 
     def convert():
-        return hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(output_dir),
-                                                          backend=backend, io_type=io_type, **convert_kwargs)
+        return hls4ml.converters.convert_from_keras_model(
+            model, hls_config=config, output_dir=str(output_dir), backend=backend, io_type=io_type, **convert_kwargs
+        )
 
     hls_model = convert()
     exact = exact_result_types(hls_model)
@@ -76,13 +86,26 @@ def check_widths(hls_model) -> None:
                 raise UserInputError(
                     f"layer '{layer.name}' needs {key.removesuffix('_t')} type {text} ({width} bits), wider than "
                     f"the {MAX_WIDTH} bits fpga-nn verifies: quantize its weights (QDense/QConv with "
-                    "quantized_bits) or give a narrower --input-precision")
+                    "quantized_bits) or give a narrower --input-precision"
+                )
 
 
-def write_project(model, output_dir: str | os.PathLike, part: str, input_type: FixedType, *,
-                  project_name: str = "myproject", backend: str = "Vitis", io_type: str = "io_parallel",
-                  clock_period: float = 5.0, reuse_factor: int = 1, tb_inputs: str | None = None,
-                  tb_outputs: str | None = None, trace: bool = False, trace_head: bool = False):
+def write_project(
+    model,
+    output_dir: str | os.PathLike,
+    part: str,
+    input_type: FixedType,
+    *,
+    project_name: str = "myproject",
+    backend: str = "Vitis",
+    io_type: str = "io_parallel",
+    clock_period: float = 5.0,
+    reuse_factor: int = 1,
+    tb_inputs: str | None = None,
+    tb_outputs: str | None = None,
+    trace: bool = False,
+    trace_head: bool = False,
+):
     """Convert ``model`` and write its project into ``output_dir``; returns the hls4ml ModelGraph.
 
     Small models get their weights only in the C++ headers (``write_weights_txt=False``): the
@@ -103,9 +126,18 @@ def write_project(model, output_dir: str | os.PathLike, part: str, input_type: F
     if tb_inputs is not None:
         kwargs.update(input_data_tb=str(tb_inputs), output_data_tb=str(tb_outputs))
     model, hls_model = convert_model(
-        model, output_dir, input_type, io_type=io_type, backend=backend, reuse_factor=reuse_factor, trace=trace,
-        project_name=project_name, part=part, clock_period=clock_period,
-        write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT, **kwargs,
+        model,
+        output_dir,
+        input_type,
+        io_type=io_type,
+        backend=backend,
+        reuse_factor=reuse_factor,
+        trace=trace,
+        project_name=project_name,
+        part=part,
+        clock_period=clock_period,
+        write_weights_txt=model.count_params() > INLINE_WEIGHTS_LIMIT,
+        **kwargs,
     )
     if trace_head:
         feeder = head_input_layer(hls_model)

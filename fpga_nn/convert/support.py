@@ -32,8 +32,10 @@ LAYERS: dict[str, Support] = {
     "InputLayer": Support("exact", BOTH, "cast to the input type (inferred from the data or --input-precision)"),
     "Dense": Support("exact", BOTH, "weights must hold fixed-point values: quantize them (QDense) or train on a grid"),
     "QDense": Support("exact", BOTH),
-    "Conv1D": Support("exact", BOTH), "Conv2D": Support("exact", BOTH),
-    "QConv1D": Support("exact", BOTH), "QConv2D": Support("exact", BOTH),
+    "Conv1D": Support("exact", BOTH),
+    "Conv2D": Support("exact", BOTH),
+    "QConv1D": Support("exact", BOTH),
+    "QConv2D": Support("exact", BOTH),
     "QConv2DBatchnorm": Support("exact", BOTH, "converted with the folded, quantized kernel"),
     "DepthwiseConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "DepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
@@ -42,33 +44,57 @@ LAYERS: dict[str, Support] = {
     "SeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "QSeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
     "QSeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "MaxPooling1D": Support("exact", BOTH), "MaxPooling2D": Support("exact", BOTH),
-    "AveragePooling1D": Support("exact", BOTH, "exact when the window mean lands on the result type's grid "
-                                               "(power-of-two windows)"),
-    "AveragePooling2D": Support("exact", BOTH, "exact when the window mean lands on the result type's grid "
-                                               "(power-of-two windows)"),
-    "GlobalMaxPooling1D": Support("exact", BOTH), "GlobalMaxPooling2D": Support("exact", BOTH),
+    "MaxPooling1D": Support("exact", BOTH),
+    "MaxPooling2D": Support("exact", BOTH),
+    "AveragePooling1D": Support(
+        "exact", BOTH, "exact when the window mean lands on the result type's grid (power-of-two windows)"
+    ),
+    "AveragePooling2D": Support(
+        "exact", BOTH, "exact when the window mean lands on the result type's grid (power-of-two windows)"
+    ),
+    "GlobalMaxPooling1D": Support("exact", BOTH),
+    "GlobalMaxPooling2D": Support("exact", BOTH),
     "GlobalAveragePooling1D": Support("exact", BOTH, "exact for power-of-two sizes"),
     "GlobalAveragePooling2D": Support("exact", BOTH, "exact for power-of-two sizes"),
-    "Add": Support("exact", BOTH), "Subtract": Support("exact", BOTH), "Multiply": Support("exact", BOTH),
-    "Average": Support("exact", BOTH), "Maximum": Support("exact", BOTH), "Minimum": Support("exact", BOTH),
+    "Add": Support("exact", BOTH),
+    "Subtract": Support("exact", BOTH),
+    "Multiply": Support("exact", BOTH),
+    "Average": Support("exact", BOTH),
+    "Maximum": Support("exact", BOTH),
+    "Minimum": Support("exact", BOTH),
     "Concatenate": Support("exact", BOTH),
-    "Reshape": Support("exact", BOTH), "Flatten": Support("exact", BOTH),
-    "ZeroPadding1D": Support("exact", BOTH), "ZeroPadding2D": Support("exact", BOTH),
+    "Reshape": Support("exact", BOTH),
+    "Flatten": Support("exact", BOTH),
+    "ZeroPadding1D": Support("exact", BOTH),
+    "ZeroPadding2D": Support("exact", BOTH),
     "UpSampling1D": Support("exact", STREAM, "hls4ml implements nearest-neighbour resize for io_stream"),
     "UpSampling2D": Support("exact", BOTH, "nearest-neighbour only"),
     "Activation": Support("exact", BOTH, "linear and relu exact; softmax, sigmoid, tanh are tables (last layer only)"),
-    "ReLU": Support("exact", BOTH), "Softmax": Support("table", BOTH, "last layer only"),
+    "ReLU": Support("exact", BOTH),
+    "Softmax": Support("table", BOTH, "last layer only"),
     "QActivation": Support("exact", BOTH, "see the quantizer table"),
-    "BatchNormalization": Support("refused", BOTH, "its float scale and shift are rounded to fixed point (and folded "
-                                                   "into the layer before it) in firmware, so results differ from "
-                                                   "QKeras near rounding boundaries: fold it into the weights "
-                                                   "(QConv2DBatchnorm) or quantize the model without it"),
-    "QBatchNormalization": Support("refused", BOTH, "computed in float by QKeras, rounded to fixed point in firmware: "
-                                                    "fold it into the weights (QConv2DBatchnorm)"),
-    "Dropout": _REMOVED, "SpatialDropout1D": _REMOVED, "SpatialDropout2D": _REMOVED, "GaussianNoise": _REMOVED,
-    "QDenseBatchnorm": Support("refused", BOTH, "hls4ml 1.3 has no converter for QDenseBatchnorm: use QDense "
-                                                "followed by BatchNormalization and a quantizer"),
+    "BatchNormalization": Support(
+        "refused",
+        BOTH,
+        "its float scale and shift are rounded to fixed point (and folded "
+        "into the layer before it) in firmware, so results differ from "
+        "QKeras near rounding boundaries: fold it into the weights "
+        "(QConv2DBatchnorm) or quantize the model without it",
+    ),
+    "QBatchNormalization": Support(
+        "refused",
+        BOTH,
+        "computed in float by QKeras, rounded to fixed point in firmware: fold it into the weights (QConv2DBatchnorm)",
+    ),
+    "Dropout": _REMOVED,
+    "SpatialDropout1D": _REMOVED,
+    "SpatialDropout2D": _REMOVED,
+    "GaussianNoise": _REMOVED,
+    "QDenseBatchnorm": Support(
+        "refused",
+        BOTH,
+        "hls4ml 1.3 has no converter for QDenseBatchnorm: use QDense followed by BatchNormalization and a quantizer",
+    ),
     "LSTM": Support("refused", BOTH, "recurrent layers are not verified bit-exact (hls4ml's LSTM tables)"),
     "GRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
     "SimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
@@ -76,8 +102,11 @@ LAYERS: dict[str, Support] = {
     "QGRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
     "QSimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
     "Lambda": Support("refused", BOTH, "arbitrary Python code has no hardware: write it as Keras layers"),
-    "TFOpLambda": Support("refused", BOTH, "a TensorFlow operation applied to a tensor (x * 2, tf.concat, ...) has "
-                                           "no converter: write it as Keras layers"),
+    "TFOpLambda": Support(
+        "refused",
+        BOTH,
+        "a TensorFlow operation applied to a tensor (x * 2, tf.concat, ...) has no converter: write it as Keras layers",
+    ),
     "LayerNormalization": Support("refused", BOTH, "hls4ml's LayerNormalization uses a table for 1/sqrt"),
     "Embedding": Support("refused", BOTH, "not in the verified set"),
     "Permute": Support("refused", BOTH, "not in the verified set"),
@@ -90,14 +119,23 @@ QUANTIZERS: dict[str, Support] = {
     "quantized_bits": Support("exact", BOTH, "alpha None, 1 or 'auto_po2'; alpha='auto' is refused"),
     "quantized_relu": Support("exact", BOTH, "relu_upper_bound and use_sigmoid are refused"),
     "binary": Support("exact", BOTH, "alpha None or 1; weights stored as 1 bit (xnor)"),
-    "ternary": Support("exact", BOTH, "alpha None or 1 for weights; activations: any threshold but 0.5 "
-                                      "(thresholds are set on the input grid as QKeras compares)"),
+    "ternary": Support(
+        "exact",
+        BOTH,
+        "alpha None or 1 for weights; activations: any threshold but 0.5 "
+        "(thresholds are set on the input grid as QKeras compares)",
+    ),
     "quantized_po2": Support("exact", BOTH, "weights only: hls4ml shifts by the exponent"),
-    "quantized_tanh": Support("refused", BOTH, "hls4ml replaces it by a hard tanh that differs from QKeras "
-                                               "(hls4ml's own tests allow 2 %): use quantized_bits after a tanh "
-                                               "table or quantized_relu"),
-    "quantized_sigmoid": Support("refused", BOTH, "hls4ml replaces it by a hard sigmoid that differs from QKeras "
-                                                  "(hls4ml's own tests allow 2 %)"),
+    "quantized_tanh": Support(
+        "refused",
+        BOTH,
+        "hls4ml replaces it by a hard tanh that differs from QKeras "
+        "(hls4ml's own tests allow 2 %): use quantized_bits after a tanh "
+        "table or quantized_relu",
+    ),
+    "quantized_sigmoid": Support(
+        "refused", BOTH, "hls4ml replaces it by a hard sigmoid that differs from QKeras (hls4ml's own tests allow 2 %)"
+    ),
     "stochastic_binary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
     "stochastic_ternary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
 }
@@ -152,19 +190,27 @@ def _quantizer_problem(key: str, qobj) -> str | None:
     if name == "quantized_po2" and not weight:
         return "quantized_po2 as an activation: hls4ml converts power-of-two quantizers for weights only"
     if name in ("quantized_bits", "binary", "ternary") and alpha not in (None, 1, 1.0, "auto_po2"):
-        return (f"{key} {name} with alpha={alpha!r}: the per-channel float scale is rounded in firmware; "
-                "use alpha=1 or alpha='auto_po2'")
+        return (
+            f"{key} {name} with alpha={alpha!r}: the per-channel float scale is rounded in firmware; "
+            "use alpha=1 or alpha='auto_po2'"
+        )
     if name == "quantized_relu" and (cfg.get("relu_upper_bound") or cfg.get("use_sigmoid")):
         return f"{key} quantized_relu with relu_upper_bound/use_sigmoid has no exact hls4ml equivalent"
     if name == "quantized_relu" and cfg.get("negative_slope"):
-        return (f"{key} quantized_relu with negative_slope={cfg['negative_slope']}: hls4ml's LeakyReLU does not "
-                "re-quantize the negative side as QKeras does")
+        return (
+            f"{key} quantized_relu with negative_slope={cfg['negative_slope']}: hls4ml's LeakyReLU does not "
+            "re-quantize the negative side as QKeras does"
+        )
     if name == "ternary" and not weight and cfg.get("threshold") == 0.5:
-        return (f"{key} ternary(threshold=0.5): hls4ml's ternary_tanh doubles x in the input type (it may wrap) "
-                "and maps x = 0.5 to 0 where QKeras gives 1; use the default threshold or any other value")
+        return (
+            f"{key} ternary(threshold=0.5): hls4ml's ternary_tanh doubles x in the input type (it may wrap) "
+            "and maps x = 0.5 to 0 where QKeras gives 1; use the default threshold or any other value"
+        )
     if name in ("binary", "binary_tanh") and not weight:
-        return (f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
-                "not the values QKeras computes; use ternary or quantized_bits(2,1)")
+        return (
+            f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
+            "not the values QKeras computes; use ternary or quantized_bits(2,1)"
+        )
     return None
 
 
@@ -172,23 +218,39 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
     cls = type(layer).__name__
     entry = LAYERS.get(cls)
     if entry is None:
-        return LayerVerdict(layer.name, cls, "refused",
-                            f"layer type {cls} is not in the verified set (fpga-nn check lists it; docs/byom.md)")
+        return LayerVerdict(
+            layer.name,
+            cls,
+            "refused",
+            f"layer type {cls} is not in the verified set (fpga-nn check lists it; docs/byom.md)",
+        )
     if entry.verdict == "refused":
         return LayerVerdict(layer.name, cls, "refused", entry.note)
     if io_type not in entry.io_types:
-        return LayerVerdict(layer.name, cls, "refused", f"{cls} needs {' or '.join(entry.io_types)}: "
-                                                        f"{entry.note or 'hls4ml limitation'} (use --io-type)")
+        return LayerVerdict(
+            layer.name,
+            cls,
+            "refused",
+            f"{cls} needs {' or '.join(entry.io_types)}: {entry.note or 'hls4ml limitation'} (use --io-type)",
+        )
     cfg = layer.get_config()
     if cfg.get("depth_multiplier", 1) != 1:
-        return LayerVerdict(layer.name, cls, "refused", f"depth_multiplier={cfg['depth_multiplier']} is not in the "
-                                                        "verified set (depth_multiplier=1)")
+        return LayerVerdict(
+            layer.name,
+            cls,
+            "refused",
+            f"depth_multiplier={cfg['depth_multiplier']} is not in the verified set (depth_multiplier=1)",
+        )
     if "AveragePooling" in cls:
         n = _average_count(layer)
         if n & (n - 1):
-            return LayerVerdict(layer.name, cls, "refused",
-                                f"the mean over {n} values is not on a fixed-point grid and the firmware's division "
-                                "truncates: use a power-of-two window (2, 4, 2x2, 4x4, ...)")
+            return LayerVerdict(
+                layer.name,
+                cls,
+                "refused",
+                f"the mean over {n} values is not on a fixed-point grid and the firmware's division "
+                "truncates: use a power-of-two window (2, 4, 2x2, 4x4, ...)",
+            )
     for key in _QUANTIZER_KEYS:
         if key not in cfg or (key == "activation" and not cls.startswith("Q")):
             continue
@@ -200,15 +262,29 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
     act = table_function(layer)
     if act is not None:
         if not last:
-            return LayerVerdict(layer.name, cls, "refused",
-                                f"{act} is a table approximation in firmware; inside the network it cannot equal "
-                                "the float function: use it as the last layer, or quantized_relu/quantized_bits")
-        return LayerVerdict(layer.name, cls, "table", f"{act} table: exact up to its input, then equal to the "
-                                                      "emulated hls4ml table (--no-softmax builds the logits)", act)
+            return LayerVerdict(
+                layer.name,
+                cls,
+                "refused",
+                f"{act} is a table approximation in firmware; inside the network it cannot equal "
+                "the float function: use it as the last layer, or quantized_relu/quantized_bits",
+            )
+        return LayerVerdict(
+            layer.name,
+            cls,
+            "table",
+            f"{act} table: exact up to its input, then equal to the "
+            "emulated hls4ml table (--no-softmax builds the logits)",
+            act,
+        )
     act = cfg.get("activation") if cls in ("Activation", "Dense", "Conv1D", "Conv2D") else None
     if act not in (None, "linear", "relu"):
-        return LayerVerdict(layer.name, cls, "refused", f"activation '{act}' is not in the verified set "
-                                                        "(linear, relu; softmax/sigmoid/tanh as the last layer)")
+        return LayerVerdict(
+            layer.name,
+            cls,
+            "refused",
+            f"activation '{act}' is not in the verified set (linear, relu; softmax/sigmoid/tanh as the last layer)",
+        )
     return LayerVerdict(layer.name, cls, "exact", entry.note)
 
 

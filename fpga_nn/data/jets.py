@@ -34,11 +34,22 @@ from ..errors import UserInputError
 log = logging.getLogger(__name__)
 
 PROCESSES = ("W", "QCD")
-_COMMON = ("Beams:eCM = 13000.", "Print:quiet = on", "Next:numberCount = 0", "Random:setSeed = on",
-           "PhaseSpace:pTHatMin = 400.", "PhaseSpace:pTHatMax = 650.", "PartonLevel:MPI = on")
+_COMMON = (
+    "Beams:eCM = 13000.",
+    "Print:quiet = on",
+    "Next:numberCount = 0",
+    "Random:setSeed = on",
+    "PhaseSpace:pTHatMin = 400.",
+    "PhaseSpace:pTHatMax = 650.",
+    "PartonLevel:MPI = on",
+)
 _SETTINGS = {
-    "W": ("WeakBosonAndParton:qqbar2Wg = on", "WeakBosonAndParton:qg2Wq = on", "24:onMode = off",
-          "24:onIfAny = 1 2 3 4 5"),
+    "W": (
+        "WeakBosonAndParton:qqbar2Wg = on",
+        "WeakBosonAndParton:qg2Wq = on",
+        "24:onMode = off",
+        "24:onIfAny = 1 2 3 4 5",
+    ),
     "QCD": ("HardQCD:all = on",),
 }
 R = 0.8
@@ -46,7 +57,7 @@ R = 0.8
 
 @dataclasses.dataclass(frozen=True)
 class JetImageConfig:
-    n_events_w: int = 24_000   # generated events (about 1 in 4 gives a selected W jet)
+    n_events_w: int = 24_000  # generated events (about 1 in 4 gives a selected W jet)
     n_events_qcd: int = 16_000  # about 2 in 5 give a selected QCD jet
     seed: int = 2026
     chunk_size: int = 1_000
@@ -74,9 +85,15 @@ class JetImageConfig:
     def fingerprint(self) -> str:
         from importlib.metadata import version
 
-        blob = json.dumps({"config": dataclasses.asdict(self), "pythia": version("pythia8mc"),
-                           "fastjet": version("fastjet"),
-                           "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES}}, sort_keys=True)
+        blob = json.dumps(
+            {
+                "config": dataclasses.asdict(self),
+                "pythia": version("pythia8mc"),
+                "fastjet": version("fastjet"),
+                "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
+            },
+            sort_keys=True,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -204,11 +221,18 @@ def load(path: Path, size: int) -> dict:
 
     with h5py.File(path, "r") as f:
         if f"image{size}" not in f:
-            raise UserInputError(f"{path} has no {size}x{size} images (sizes: "
-                                 f"{[k for k in f if k.startswith('image')]}); regenerate with that size")
-        return {"images": f[f"image{size}"][...], "label": f["label"][...], "jet_mass": f["jet_mass"][...],
-                "jet_pt": f["jet_pt"][...], "n_generated": json.loads(f.attrs["n_generated"]),
-                "fingerprint": str(f.attrs["fingerprint"])}
+            raise UserInputError(
+                f"{path} has no {size}x{size} images (sizes: "
+                f"{[k for k in f if k.startswith('image')]}); regenerate with that size"
+            )
+        return {
+            "images": f[f"image{size}"][...],
+            "label": f["label"][...],
+            "jet_mass": f["jet_mass"][...],
+            "jet_pt": f["jet_pt"][...],
+            "n_generated": json.loads(f.attrs["n_generated"]),
+            "fingerprint": str(f.attrs["fingerprint"]),
+        }
 
 
 def cached(config: JetImageConfig, path: Path, workers: int | None = None) -> Path:

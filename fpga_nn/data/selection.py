@@ -25,9 +25,22 @@ ISO_CONE = 0.3
 ISO_MAX = 0.15
 
 FEATURES = (
-    "photon_eta", "lep1_eta", "lep2_eta", "min_dr_lg", "max_dr_lg", "lep_flavour",
-    "pt_llg_over_m", "pt_t", "mass_resolution", "cos_Theta", "cos_theta", "phi",
-    "photon_pt_over_m", "lep1_pt", "lep2_pt", "m_llg",
+    "photon_eta",
+    "lep1_eta",
+    "lep2_eta",
+    "min_dr_lg",
+    "max_dr_lg",
+    "lep_flavour",
+    "pt_llg_over_m",
+    "pt_t",
+    "mass_resolution",
+    "cos_Theta",
+    "cos_theta",
+    "phi",
+    "photon_pt_over_m",
+    "lep1_pt",
+    "lep2_pt",
+    "m_llg",
 )
 EXTRA_COLUMNS = ("photon_pt", "m_ll")
 COLUMNS = FEATURES + EXTRA_COLUMNS
@@ -99,8 +112,15 @@ def _event_candidates(ids, p4, rng):
         return None
     lminus, lplus = (lead, sub) if cid[lead] > 0 else (sub, lead)
     return {
-        "flavour": flavour, "lead": cp4[lead], "sub": cp4[sub], "lminus": cp4[lminus], "lplus": cp4[lplus],
-        "photon": cp4[g], "res": res[[lead, sub, g]], "mll": mll, "dr": dr,
+        "flavour": flavour,
+        "lead": cp4[lead],
+        "sub": cp4[sub],
+        "lminus": cp4[lminus],
+        "lplus": cp4[lplus],
+        "photon": cp4[g],
+        "res": res[[lead, sub, g]],
+        "mll": mll,
+        "dr": dr,
     }
 
 

@@ -22,13 +22,15 @@ def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
         x = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserInputError(f"{path} is not a numeric .npy array ({first}): save one with np.save('x.npy', x)") \
-            from None
+        raise UserInputError(
+            f"{path} is not a numeric .npy array ({first}): save one with np.save('x.npy', x)"
+        ) from None
     if isinstance(x, np.lib.npyio.NpzFile):
         names = list(x.files)
         x.close()
-        raise UserInputError(f"{path} is an .npz archive holding {names}: save the input array alone with "
-                             "np.save('x.npy', x)")
+        raise UserInputError(
+            f"{path} is an .npz archive holding {names}: save the input array alone with np.save('x.npy', x)"
+        )
     check_dtype(x, path)
     return x
 
@@ -37,8 +39,10 @@ def check_dtype(x, path) -> None:
     """Real numbers only: complex, boolean, string and object arrays are refused with the fix."""
     kind = np.dtype(x.dtype).kind
     if kind == "c":
-        raise UserInputError(f"{path} holds complex values: the firmware takes real numbers; save x.real (or "
-                             "split real and imaginary parts into features)")
+        raise UserInputError(
+            f"{path} holds complex values: the firmware takes real numbers; save x.real (or "
+            "split real and imaginary parts into features)"
+        )
     if kind == "b":
         raise UserInputError(f"{path} holds booleans: save them as numbers (x.astype('float32'))")
     if kind not in "iuf":
@@ -59,6 +63,8 @@ def check_finite(x: np.ndarray, path, offset: int = 0) -> None:
     first = int(events[0])
     feature = int(np.flatnonzero(flat[first])[0])
     value = np.asarray(x).reshape(len(x), -1)[first, feature]
-    raise UserInputError(f"{path}: {int(bad.sum())} non-finite input values in {len(events)} events (first: "
-                         f"event {offset + first}, feature {feature} = {value}); the firmware has no NaN or "
-                         "infinity: drop or fill those events")
+    raise UserInputError(
+        f"{path}: {int(bad.sum())} non-finite input values in {len(events)} events (first: "
+        f"event {offset + first}, feature {feature} = {value}); the firmware has no NaN or "
+        "infinity: drop or fill those events"
+    )

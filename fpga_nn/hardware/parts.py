@@ -12,12 +12,17 @@ log = logging.getLogger(__name__)
 
 # UltraScale(+), Alveo, Zynq MPSoC/RFSoC, Versal:  xc<device>-<package><pins>-<speed>-<temperature>
 # (Versal speed grades carry a voltage, '-2MP-e', and engineering samples a suffix, '-S' or '-ES1')
-_MODERN = re.compile(r"^xc(?P<device>[a-z]{1,4}\d{1,4}[a-z]{0,3})-(?P<package>[a-z]{3,5}\d{3,4})"
-                     r"-(?P<speed>\d{1,2}[a-z]{0,3})-(?P<temperature>[ceimq])(?:-(?P<suffix>[a-z]{1,2}\d?))?$",
-                     re.IGNORECASE)
+_MODERN = re.compile(
+    r"^xc(?P<device>[a-z]{1,4}\d{1,4}[a-z]{0,3})-(?P<package>[a-z]{3,5}\d{3,4})"
+    r"-(?P<speed>\d{1,2}[a-z]{0,3})-(?P<temperature>[ceimq])(?:-(?P<suffix>[a-z]{1,2}\d?))?$",
+    re.IGNORECASE,
+)
 # 7-series (Artix, Kintex, Virtex, Zynq-7000, Spartan-7):  xc7<family><size>[t]<package><pins>-<speed>[temp]
-_SEVEN = re.compile(r"^xc(?P<device>7[azksv]x?\d{2,4}t?)(?P<package>[a-z]{2,4}\d{3,4})"
-                    r"-(?P<speed>\d{1,2}[a-z]{0,2})(?P<temperature>[ciq]?)$", re.IGNORECASE)
+_SEVEN = re.compile(
+    r"^xc(?P<device>7[azksv]x?\d{2,4}t?)(?P<package>[a-z]{2,4}\d{3,4})"
+    r"-(?P<speed>\d{1,2}[a-z]{0,2})(?P<temperature>[ciq]?)$",
+    re.IGNORECASE,
+)
 
 EXPECTED_FORM = (
     "expected a Xilinx part such as xcvu13p-flga2577-2-e, xcku115-flvb2104-2-i, xcu250-figd2104-2L-e "
@@ -74,6 +79,5 @@ def parse_part(name: str) -> Part:
         raise UserInputError(f"malformed FPGA part '{name}': {EXPECTED_FORM}")
     part = Part(text, m["device"].lower(), m["package"].lower(), m["speed"], m["temperature"].lower())
     if part.capacity is None:
-        log.warning("part %s is well formed but not in fpga-nn's capacity table: utilization %% will be omitted",
-                    text)
+        log.warning("part %s is well formed but not in fpga-nn's capacity table: utilization %% will be omitted", text)
     return part

@@ -31,6 +31,7 @@ def build_jobs() -> int:
     value = os.environ.get("FPGA_NN_JOBS", "")
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
+
 DEFAULT_LATENCY_CUTOFF = 7.0  # da4ml delay units per pipeline stage (an estimate: no timing closure here)
 MAX_LATENCY_SEARCH = 64
 
@@ -72,8 +73,15 @@ def activate_env() -> None:
     Path(env["NUMBA_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
-def generate(model, input_type: FixedType, out_dir: Path, name: str, part: str, clock_period: float,
-             latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
+def generate(
+    model,
+    input_type: FixedType,
+    out_dir: Path,
+    name: str,
+    part: str,
+    clock_period: float,
+    latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
+) -> dict:
     """Trace ``model``, pipeline it and write the Verilog project into ``out_dir``."""
     activate_env()
     from da4ml.codegen.rtl.rtl_model import VerilogModel, get_io_kifs
@@ -85,13 +93,25 @@ def generate(model, input_type: FixedType, out_dir: Path, name: str, part: str, 
     comb = trace_model(model, input_type)
     t_trace = time.perf_counter() - t0
     pipe = to_pipeline(comb, latency_cutoff, verbose=False)
-    VerilogModel(pipe, name, out_dir, latency_cutoff=latency_cutoff, print_latency=False, part_name=part,
-                 clock_period=clock_period).write()
+    VerilogModel(
+        pipe,
+        name,
+        out_dir,
+        latency_cutoff=latency_cutoff,
+        print_latency=False,
+        part_name=part,
+        clock_period=clock_period,
+    ).write()
     kin, kout = get_io_kifs(pipe)
     meta = {
-        "top": name, "stages": len(pipe.solutions), "latency_cutoff": latency_cutoff, "cost": float(comb.cost),
-        "n_inputs": int(comb.shape[0]), "n_outputs": int(comb.shape[1]),
-        "input_kif": [int(v) for v in kin.max(axis=1)], "output_kif": [int(v) for v in kout.max(axis=1)],
+        "top": name,
+        "stages": len(pipe.solutions),
+        "latency_cutoff": latency_cutoff,
+        "cost": float(comb.cost),
+        "n_inputs": int(comb.shape[0]),
+        "n_outputs": int(comb.shape[1]),
+        "input_kif": [int(v) for v in kin.max(axis=1)],
+        "output_kif": [int(v) for v in kout.max(axis=1)],
         "trace_seconds": round(t_trace, 2),
     }
     write_json(out_dir / "fpga_nn_rtl.json", meta, indent=2)
@@ -111,8 +131,12 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
     shutil.copy(tb_src, sim / "stream_tb.cc")
     top = f"{meta['top']}_wrapper"
     defines = {
-        "DUT": f"V{top}", "DUT_HEADER": f'\\"V{top}.h\\"', "N_INP": meta["n_inputs"], "N_OUT": meta["n_outputs"],
-        "INP_BW": _bw(meta["input_kif"]), "OUT_BW": _bw(meta["output_kif"]),
+        "DUT": f"V{top}",
+        "DUT_HEADER": f'\\"V{top}.h\\"',
+        "N_INP": meta["n_inputs"],
+        "N_OUT": meta["n_outputs"],
+        "INP_BW": _bw(meta["input_kif"]),
+        "OUT_BW": _bw(meta["output_kif"]),
     }
     cflags = " ".join(f"-D{k}={v}" for k, v in defines.items())
     verilator = shutil.which("verilator", path=env["PATH"])
@@ -122,11 +146,35 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
     # The PyPI wheel's verilated.mk was configured with an empty CFG_CXXFLAGS_PCH_I: once a design is
     # large enough for Verilator to use a precompiled header, g++ gets the header as a bare file name
     # ("linker input file not found", a 16-64-32-5 tagger). Give make the flag g++ needs.
-    tools.run([verilator, "--cc", "--exe", "--build", "-j", str(build_jobs()), "-O2", "-Wno-fatal",
-               "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",
-               "--top-module", top, "--prefix", f"V{top}", "-I../src", "-I../src/static", "-CFLAGS",
-               f"-std=c++17 -O2 -I{sim} {cflags}", "-o", "stream_tb", *sources, "stream_tb.cc"],
-              cwd=sim, log_file=sim / "verilator_build.log", env=env)
+    tools.run(
+        [
+            verilator,
+            "--cc",
+            "--exe",
+            "--build",
+            "-j",
+            str(build_jobs()),
+            "-O2",
+            "-Wno-fatal",
+            "-MAKEFLAGS",
+            "CFG_CXXFLAGS_PCH_I=-include",
+            "--top-module",
+            top,
+            "--prefix",
+            f"V{top}",
+            "-I../src",
+            "-I../src/static",
+            "-CFLAGS",
+            f"-std=c++17 -O2 -I{sim} {cflags}",
+            "-o",
+            "stream_tb",
+            *sources,
+            "stream_tb.cc",
+        ],
+        cwd=sim,
+        log_file=sim / "verilator_build.log",
+        env=env,
+    )
     exe = sim / "obj_dir" / "stream_tb"
     if not exe.is_file():
         raise ToolError(f"Verilator produced no testbench executable in {sim / 'obj_dir'}")
@@ -155,8 +203,9 @@ def simulate(exe: Path, rtl_dir: Path, x: np.ndarray, meta: dict, hold: int = 1)
     inp, out = rtl_dir / "sim" / "stream_in.bin", rtl_dir / "sim" / "stream_out.bin"
     to_input_codes(x, meta).tofile(inp)
     # $readmemh finds the lookup-table files relative to the working folder.
-    tools.run([str(exe), str(inp), str(out), str(n), str(hold), str(extra)], cwd=rtl_dir / "src" / "memfiles",
-              env=tool_env())
+    tools.run(
+        [str(exe), str(inp), str(out), str(n), str(hold), str(extra)], cwd=rtl_dir / "src" / "memfiles", env=tool_env()
+    )
     raw = np.fromfile(out, dtype=np.int32).reshape(n * hold + extra, meta["n_outputs"])
     inp.unlink()
     out.unlink()
@@ -175,9 +224,18 @@ def match_stream(stream: np.ndarray, expected: np.ndarray, hold: int) -> int | N
     return None
 
 
-def verify(model, input_type: FixedType, x: np.ndarray, expected: np.ndarray, csim: np.ndarray | None,
-           rtl_dir: Path, name: str, part: str, clock_period: float,
-           latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> RtlResult:
+def verify(
+    model,
+    input_type: FixedType,
+    x: np.ndarray,
+    expected: np.ndarray,
+    csim: np.ndarray | None,
+    rtl_dir: Path,
+    name: str,
+    part: str,
+    clock_period: float,
+    latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
+) -> RtlResult:
     """Generate, verilate and stream every event; measure latency and II; compare bit for bit."""
     t = {}
     rtl_dir = Path(rtl_dir).resolve()
@@ -206,10 +264,22 @@ def verify(model, input_type: FixedType, x: np.ndarray, expected: np.ndarray, cs
     if csim is not None:
         mism_csim = int(np.sum(np.any(got != csim.reshape(len(csim), -1), axis=1)))
     np.save(rtl_dir / "rtl_outputs.npy", got.astype(np.float32))
-    result = RtlResult(len(exp), mism_off, mism_csim, int(lat), int(ii), meta["stages"], clock_period,
-                       {k: round(v, 2) for k, v in t.items()})
-    check = {**result._asdict(), "latency_ns": result.latency_ns, "source": "RTL simulation (Verilator)",
-             "verilator": tool_version()}
+    result = RtlResult(
+        len(exp),
+        mism_off,
+        mism_csim,
+        int(lat),
+        int(ii),
+        meta["stages"],
+        clock_period,
+        {k: round(v, 2) for k, v in t.items()},
+    )
+    check = {
+        **result._asdict(),
+        "latency_ns": result.latency_ns,
+        "source": "RTL simulation (Verilator)",
+        "verilator": tool_version(),
+    }
     write_json(rtl_dir / "rtl_check.json", check, indent=2)
     shutil.rmtree(rtl_dir / "sim" / "obj_dir", ignore_errors=True)
     return result

@@ -30,8 +30,13 @@ def find(name: str, hint: str = "") -> str:
     return path
 
 
-def run(cmd: Sequence[str], cwd: str | Path, log_file: str | Path | None = None, timeout: float | None = None,
-        env: dict | None = None) -> str:
+def run(
+    cmd: Sequence[str],
+    cwd: str | Path,
+    log_file: str | Path | None = None,
+    timeout: float | None = None,
+    env: dict | None = None,
+) -> str:
     """Run ``cmd`` in ``cwd``; return its combined output, raise ToolError with the log tail on failure."""
     log.debug("running %s in %s", " ".join(map(str, cmd)), cwd)
     try:
@@ -49,12 +54,14 @@ def run(cmd: Sequence[str], cwd: str | Path, log_file: str | Path | None = None,
     return output
 
 
-def run_group(cmd: Sequence[str], cwd: str | Path | None = None, timeout: float | None = None,
-              env: dict | None = None) -> subprocess.CompletedProcess:
+def run_group(
+    cmd: Sequence[str], cwd: str | Path | None = None, timeout: float | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """``subprocess.run(cmd, capture_output=True, text=True)`` in a new process group; on any
     exception (a timeout, Ctrl-C, SIGTERM turned into SystemExit) the group is terminated, then killed."""
-    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except BaseException:

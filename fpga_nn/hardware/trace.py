@@ -80,8 +80,12 @@ def trace_model(model, input_type: FixedType):
 
     n_in = int(np.prod(model.input_shape[1:]))
     k = int(input_type.signed)
-    inp = FixedVariableArray.from_kif(np.full(n_in, k), np.full(n_in, input_type.integer - k),
-                                      np.full(n_in, input_type.fractional), hwconf=HWConfig(1, -1, -1))
+    inp = FixedVariableArray.from_kif(
+        np.full(n_in, k),
+        np.full(n_in, input_type.integer - k),
+        np.full(n_in, input_type.fractional),
+        hwconf=HWConfig(1, -1, -1),
+    )
     x = inp
     for layer in model.layers:
         cls = type(layer).__name__

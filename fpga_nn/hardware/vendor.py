@@ -34,8 +34,10 @@ def available(backend: str) -> str | None:
 
 def missing_message(backend: str) -> str:
     names = " or ".join(name for name, _ in COMMANDS[backend])
-    return (f"vendor tools not found ({names} is not on PATH): no vendor csynth or synthesis "
-            "figures; source the Vitis/Vivado settings script to get them")
+    return (
+        f"vendor tools not found ({names} is not on PATH): no vendor csynth or synthesis "
+        "figures; source the Vitis/Vivado settings script to get them"
+    )
 
 
 def run_synthesis(project_dir: Path, backend: str, logic_synthesis: bool = False, timeout: float | None = None) -> None:
@@ -44,20 +46,29 @@ def run_synthesis(project_dir: Path, backend: str, logic_synthesis: bool = False
     if found is None:
         raise ToolError(missing_message(backend))
     exe, args = found
-    opts = {"reset": 0, "csim": 0, "synth": 1, "cosim": 0, "validation": 0, "export": 0,
-            "vsynth": int(logic_synthesis), "fifo_opt": 0}
+    opts = {
+        "reset": 0,
+        "csim": 0,
+        "synth": 1,
+        "cosim": 0,
+        "validation": 0,
+        "export": 0,
+        "vsynth": int(logic_synthesis),
+        "fifo_opt": 0,
+    }
     body = "".join(f"    {k:<10} {v}\n" for k, v in opts.items())
     (project_dir / "build_opt.tcl").write_text("array set opt {\n" + body + "}\n")
-    tools.run([exe, *args], cwd=project_dir, log_file=project_dir / "vendor_build.log",
-              timeout=timeout)
+    tools.run([exe, *args], cwd=project_dir, log_file=project_dir / "vendor_build.log", timeout=timeout)
 
 
 def find_reports(project_dir: Path, top: str) -> dict[str, Path]:
     """Report files of the top function that a vendor run left in the project (the newest of each kind)."""
     found: dict[str, Path] = {}
-    for kind, pattern in (("csynth_xml", f"*_prj/solution*/syn/report/{top}_csynth.xml"),
-                          ("csynth_rpt", f"*_prj/solution*/syn/report/{top}_csynth.rpt"),
-                          ("utilization", "vivado_synth.rpt")):
+    for kind, pattern in (
+        ("csynth_xml", f"*_prj/solution*/syn/report/{top}_csynth.xml"),
+        ("csynth_rpt", f"*_prj/solution*/syn/report/{top}_csynth.rpt"),
+        ("utilization", "vivado_synth.rpt"),
+    ):
         hits = sorted(project_dir.glob(pattern), key=lambda p: p.stat().st_mtime)
         if hits:
             found[kind] = hits[-1]

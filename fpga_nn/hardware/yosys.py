@@ -20,13 +20,24 @@ from .parts import Capacity, parse_part
 log = logging.getLogger(__name__)
 
 # Yosys synth_xilinx -family values by the capacity-table family of a part.
-_FAMILY = {"virtexuplus": "xcup", "kintexuplus": "xcup", "zynquplus": "xcup", "kintexu": "xcu", "virtexu": "xcu",
-           "zynq7": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7"}
+_FAMILY = {
+    "virtexuplus": "xcup",
+    "kintexuplus": "xcup",
+    "zynquplus": "xcup",
+    "kintexu": "xcu",
+    "virtexu": "xcu",
+    "zynq7": "xc7",
+    "artix7": "xc7",
+    "kintex7": "xc7",
+    "virtex7": "xc7",
+}
 _PREFIX_FAMILY = (("xc7", "xc7"), ("xcvu", "xcup"), ("xcku", "xcu"), ("xczu", "xcup"), ("xcu", "xcup"))
 
-NOTE = ("Yosys synth_xilinx counts before place and route (Vivado's figures after optimisation are typically "
-        "lower); LUT counts LUT1-LUT6 cells, INV cells are listed apart (Vivado folds inverters into LUT inputs; "
-        "count them as LUT1s for an upper bound); Yosys gives no Xilinx timing.")
+NOTE = (
+    "Yosys synth_xilinx counts before place and route (Vivado's figures after optimisation are typically "
+    "lower); LUT counts LUT1-LUT6 cells, INV cells are listed apart (Vivado folds inverters into LUT inputs; "
+    "count them as LUT1s for an upper bound); Yosys gives no Xilinx timing."
+)
 
 
 class YosysCounts(NamedTuple):
@@ -78,8 +89,10 @@ def synthesize(rtl_dir: Path, top: str, part: str) -> YosysCounts:
     files += sorted(str(p) for p in src.glob(f"{top}_stage*.v")) + [str(src / f"{top}.v")]
     family = yosys_family(part)
     stat = Path(rtl_dir) / "yosys_stat.json"
-    script = (f"read_verilog -defer {' '.join(files)}; hierarchy -top {top}; proc; flatten; memory -nomap; "
-              f"memory_map; opt -full; synth_xilinx -family {family} -top {top}; tee -q -o {stat} stat -json")
+    script = (
+        f"read_verilog -defer {' '.join(files)}; hierarchy -top {top}; proc; flatten; memory -nomap; "
+        f"memory_map; opt -full; synth_xilinx -family {family} -top {top}; tee -q -o {stat} stat -json"
+    )
     tools.run([yosys, "-q", "-p", script], cwd=src / "memfiles", log_file=Path(rtl_dir) / "yosys.log")
     try:
         cells = json.loads(stat.read_text())["design"]["num_cells_by_type"]

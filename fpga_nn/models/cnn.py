@@ -88,8 +88,9 @@ def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mo
     """keras.applications.MobileNetV2 (weights=None) on the single-channel image, one logit out."""
     import tensorflow as tf
 
-    base = tf.keras.applications.MobileNetV2(input_shape=input_shape, alpha=alpha, include_top=False,
-                                             weights=None, pooling="avg")
+    base = tf.keras.applications.MobileNetV2(
+        input_shape=input_shape, alpha=alpha, include_top=False, weights=None, pooling="avg"
+    )
     for layer in base.layers:
         if isinstance(layer, tf.keras.layers.BatchNormalization):
             layer.momentum = BN_MOMENTUM

@@ -37,8 +37,9 @@ def trigger_network(spec: TriggerNetSpec = TriggerNetSpec(), name: str = "trigge
         return quantized_bits(spec.weight_bits, integer, alpha=1)
 
     x_in = tf.keras.Input((spec.n_inputs,), name="inputs")
-    x = QDense(spec.n_hidden, kernel_quantizer=wq(spec.weight_integer), bias_quantizer=wq(spec.bias_integer),
-               name="hidden")(x_in)
+    x = QDense(
+        spec.n_hidden, kernel_quantizer=wq(spec.weight_integer), bias_quantizer=wq(spec.bias_integer), name="hidden"
+    )(x_in)
     x = QActivation(quantized_relu(spec.hidden_bits, spec.hidden_integer), name="hidden_relu")(x)
     x = QDense(1, kernel_quantizer=wq(spec.weight_integer), bias_quantizer=wq(spec.bias_integer), name="output")(x)
     x = QActivation(quantized_bits(spec.output_bits, spec.output_integer, alpha=1), name="score")(x)

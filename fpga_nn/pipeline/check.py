@@ -22,8 +22,9 @@ class CheckResult(NamedTuple):
     emulated: dict | None  # with data: emulator vs QKeras
 
 
-def check_model(model_path: Path, data_path: Path | None = None, input_precision: str | None = None,
-                io_type: str = "io_parallel") -> CheckResult:
+def check_model(
+    model_path: Path, data_path: Path | None = None, input_precision: str | None = None, io_type: str = "io_parallel"
+) -> CheckResult:
     model = graph.normalize(user_model.load_user_model(Path(model_path)))
     verdicts = support.verdicts(model, io_type)
     x = user_model.load_inputs(Path(data_path), model) if data_path else None
@@ -57,8 +58,12 @@ def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
 
     head = table_head(model)
     if head is not None:  # the emulator's output is the table head's: build compares the traced logits
-        return {"available": True, "events": len(x), "compared": f"input of '{head.name}' (run build for the "
-                                                                     "traced comparison)", "mismatches": None}
+        return {
+            "available": True,
+            "events": len(x),
+            "compared": f"input of '{head.name}' (run build for the traced comparison)",
+            "mismatches": None,
+        }
     ref = model.predict(x.astype(np.float32), batch_size=8192, verbose=0).reshape(len(x), -1)
     got = emu.predict(x).reshape(len(x), -1)
     return {"available": True, "events": len(x), "mismatches": int(np.any(ref != got, axis=1).sum())}
@@ -74,11 +79,15 @@ def format_result(result: CheckResult) -> list[str]:
         lines.append(f"{v.name:<{width}}  {v.cls:<18} {ftype:<28} {word}{why}")
     refused = [v for v in result.verdicts if v.verdict == "refused"]
     if refused:
-        lines.append(f"verdict: refused ({len(refused)} layer{'s' if len(refused) > 1 else ''}; build would stop "
-                     f"at '{refused[0].name}')")
+        lines.append(
+            f"verdict: refused ({len(refused)} layer{'s' if len(refused) > 1 else ''}; build would stop "
+            f"at '{refused[0].name}')"
+        )
     elif any(v.verdict == "table" for v in result.verdicts):
-        lines.append("verdict: exact up to the table head (build verifies the logits bit for bit; --no-softmax "
-                     "builds them alone)")
+        lines.append(
+            "verdict: exact up to the table head (build verifies the logits bit for bit; --no-softmax "
+            "builds them alone)"
+        )
     else:
         lines.append("verdict: exact (build proves it on every event of --data)")
     e = result.emulated

@@ -63,8 +63,12 @@ def tpr_at(y, s, fpr_target: float) -> dict:
     bkg = np.sort(s[y == 0])[::-1]
     n_keep = int(np.floor(fpr_target * len(bkg)))
     cut = bkg[n_keep] if n_keep < len(bkg) else -np.inf
-    return {"fpr": fpr_target, "tpr": float(np.mean(s[y == 1] > cut)), "background_jets_passing": n_keep,
-            "background_jets": int(len(bkg))}
+    return {
+        "fpr": fpr_target,
+        "tpr": float(np.mean(s[y == 1] > cut)),
+        "background_jets_passing": n_keep,
+        "background_jets": int(len(bkg)),
+    }
 
 
 def summarize(y, s) -> dict:
@@ -74,8 +78,12 @@ def summarize(y, s) -> dict:
     return {
         "auc": weighted_auc(s, y),
         "tpr_at_fpr": [tpr_at(y, s, f) for f in (1e-2, 1e-3, 3e-4)],
-        "confusion": {"true_W_as_W": int(np.sum(pred & (y == 1))), "true_W_as_QCD": int(np.sum(~pred & (y == 1))),
-                      "true_QCD_as_W": int(np.sum(pred & (y == 0))), "true_QCD_as_QCD": int(np.sum(~pred & (y == 0)))},
+        "confusion": {
+            "true_W_as_W": int(np.sum(pred & (y == 1))),
+            "true_W_as_QCD": int(np.sum(~pred & (y == 1))),
+            "true_QCD_as_W": int(np.sum(pred & (y == 0))),
+            "true_QCD_as_QCD": int(np.sum(~pred & (y == 0))),
+        },
     }
 
 
@@ -86,13 +94,15 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
     from ..reports.significance import weighted_auc
 
     tr, va, _ = split
-    model.compile(optimizer=tf.keras.optimizers.Adam(cfg.learning_rate),
-                  loss=tf.keras.losses.BinaryCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss=tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    )
     best, hist, times = (-1.0, 0, None), {"loss": [], "val_loss": [], "val_auc": []}, []
     for epoch in range(epochs):
         t0 = time.perf_counter()
-        h = model.fit(x[tr], y[tr], batch_size=cfg.batch_size, epochs=1, shuffle=True, verbose=0,
-                      validation_data=(x[va], y[va]))
+        h = model.fit(
+            x[tr], y[tr], batch_size=cfg.batch_size, epochs=1, shuffle=True, verbose=0, validation_data=(x[va], y[va])
+        )
         times.append(time.perf_counter() - t0)
         auc = weighted_auc(model.predict(x[va], batch_size=512, verbose=0).ravel(), y[va])
         hist["loss"].append(float(h.history["loss"][0]))
@@ -102,19 +112,28 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
         if best[2] is None or auc > best[0]:
             best = (auc, epoch + 1, model.get_weights())
     model.set_weights(best[2])
-    return {"history": hist, "best_epoch": best[1], "seconds_per_epoch": float(np.mean(times)),
-            "train_seconds": float(np.sum(times))}
+    return {
+        "history": hist,
+        "best_epoch": best[1],
+        "seconds_per_epoch": float(np.mean(times)),
+        "train_seconds": float(np.sum(times)),
+    }
 
 
 def _model(name: str, size: int):
     from ..models import cnn
 
-    return {"compact_cnn": cnn.compact_cnn, "resnet_style": cnn.resnet_style,
-            "mobilenetv2_style": cnn.mobilenet_style}[name]((size, size, 1))
+    return {"compact_cnn": cnn.compact_cnn, "resnet_style": cnn.resnet_style, "mobilenetv2_style": cnn.mobilenet_style}[
+        name
+    ]((size, size, 1))
 
 
-def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), table_dir: Path | None = None,
-              workers: int | None = None) -> Path:
+def build_cnn(
+    options: firmware.BuildOptions,
+    cfg: CnnConfig = CnnConfig(),
+    table_dir: Path | None = None,
+    workers: int | None = None,
+) -> Path:
     import tensorflow as tf
 
     from ..models.cnn import compact_cnn_quantized
@@ -127,8 +146,15 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
     outdir.check_target(target, options.force)
     x, y, split, d, path = load_images(cfg, workers)
     tr, va, te = split
-    log.info("jet images %s: %d W + %d QCD; %d train, %d validation, %d test", path, int(y.sum()),
-             int((y == 0).sum()), len(tr), len(va), len(te))
+    log.info(
+        "jet images %s: %d W + %d QCD; %d train, %d validation, %d test",
+        path,
+        int(y.sum()),
+        int((y == 0).sum()),
+        len(tr),
+        len(va),
+        len(te),
+    )
 
     set_seeds(cfg.seed)
     qmodel = compact_cnn_quantized((cfg.size, cfg.size, 1))
@@ -145,25 +171,42 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
         t0 = time.perf_counter()
         emu = Emulator(staging).predict(x[te]).ravel()
         t_emu = time.perf_counter() - t0
-        full = {"images": int(len(te)), "mismatches_vs_qkeras": int(np.sum(emu != q_scores)),
-                "images_per_second": round(len(te) / t_emu, 1)}
-        result = {"dataset": {"path": str(path), "fingerprint": d["fingerprint"], "size": cfg.size,
-                              "n_generated": d["n_generated"], "train": len(tr), "validation": len(va),
-                              "test": len(te)},
-                  "quantized": {**summarize(y[te], q_scores), "best_epoch": q_train["best_epoch"],
-                                "seconds_per_epoch": q_train["seconds_per_epoch"]},
-                  "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": summary["mismatches"]},
-                  "emulator_whole_test_set": full}
+        full = {
+            "images": int(len(te)),
+            "mismatches_vs_qkeras": int(np.sum(emu != q_scores)),
+            "images_per_second": round(len(te) / t_emu, 1),
+        }
+        result = {
+            "dataset": {
+                "path": str(path),
+                "fingerprint": d["fingerprint"],
+                "size": cfg.size,
+                "n_generated": d["n_generated"],
+                "train": len(tr),
+                "validation": len(va),
+                "test": len(te),
+            },
+            "quantized": {
+                **summarize(y[te], q_scores),
+                "best_epoch": q_train["best_epoch"],
+                "seconds_per_epoch": q_train["seconds_per_epoch"],
+            },
+            "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": summary["mismatches"]},
+            "emulator_whole_test_set": full,
+        }
         write_json(staging / "metrics.json", result, indent=2)
         (staging / "plots").mkdir()
-        plots.roc_curves(y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim},
-                         staging / "plots" / "roc.png")
+        plots.roc_curves(
+            y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim}, staging / "plots" / "roc.png"
+        )
     firmware.raise_on_mismatch(summary, target)
     if full["mismatches_vs_qkeras"]:
         from ..errors import VerificationError
 
-        raise VerificationError(f"emulator differs from QKeras on {full['mismatches_vs_qkeras']} test images "
-                                f"(see {target / 'metrics.json'})")
+        raise VerificationError(
+            f"emulator differs from QKeras on {full['mismatches_vs_qkeras']} test images "
+            f"(see {target / 'metrics.json'})"
+        )
 
     if table_dir is not None:
         rows = []
@@ -171,19 +214,38 @@ def build_cnn(options: firmware.BuildOptions, cfg: CnnConfig = CnnConfig(), tabl
         for name in cfg.references:
             set_seeds(cfg.seed)
             model = _model(name, cfg.size)
-            tr_res = train(model, x, y, split, cfg.reference_epochs if name != "compact_cnn" else cfg.epochs,
-                           cfg, name)
+            tr_res = train(model, x, y, split, cfg.reference_epochs if name != "compact_cnn" else cfg.epochs, cfg, name)
             s = model.predict(x[te], batch_size=512, verbose=0).ravel()
             scores[name] = s
-            rows.append({"model": name, "parameters": int(model.count_params()), **summarize(y[te], s),
-                         **{k: v for k, v in tr_res.items() if k != "history"}, "history": tr_res["history"]})
+            rows.append(
+                {
+                    "model": name,
+                    "parameters": int(model.count_params()),
+                    **summarize(y[te], s),
+                    **{k: v for k, v in tr_res.items() if k != "history"},
+                    "history": tr_res["history"],
+                }
+            )
             tf.keras.backend.clear_session()
-        rows.append({"model": "compact_cnn_qkeras_8bit", "parameters": int(qmodel.count_params()),
-                     **summarize(y[te], q_scores), "best_epoch": q_train["best_epoch"],
-                     "seconds_per_epoch": q_train["seconds_per_epoch"], "train_seconds": q_train["train_seconds"]})
-        rows.append({"model": "compact_cnn_firmware", "parameters": int(qmodel.count_params()),
-                     **summarize(y[te], emu), "source": f"emulator on all {len(te)} test images (== QKeras on "
-                     f"every one); C-simulation == QKeras on the first {len(sub)}"})
+        rows.append(
+            {
+                "model": "compact_cnn_qkeras_8bit",
+                "parameters": int(qmodel.count_params()),
+                **summarize(y[te], q_scores),
+                "best_epoch": q_train["best_epoch"],
+                "seconds_per_epoch": q_train["seconds_per_epoch"],
+                "train_seconds": q_train["train_seconds"],
+            }
+        )
+        rows.append(
+            {
+                "model": "compact_cnn_firmware",
+                "parameters": int(qmodel.count_params()),
+                **summarize(y[te], emu),
+                "source": f"emulator on all {len(te)} test images (== QKeras on "
+                f"every one); C-simulation == QKeras on the first {len(sub)}",
+            }
+        )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
         write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
     return target
@@ -203,43 +265,68 @@ def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig
         ratio = resnet["parameters"] / compact["parameters"]
         d_auc = compact["auc"] - resnet["auc"]
         verdict = "reproduced" if d_auc >= -0.005 else "refuted"
-        claim = {"statement": "compact CNN matches or beats the ResNet-style network at far fewer parameters",
-                 "verdict": verdict, "parameter_ratio": ratio, "auc_compact": compact["auc"],
-                 "auc_resnet": resnet["auc"], "auc_difference": d_auc,
-                 "auc_stat_error": float(np.sqrt(compact["auc"] * (1 - compact["auc"]) / min(
-                     int(y.sum()), int((y == 0).sum())))),
-                 "tolerance": "matches = AUC within 0.005"}
-    results = {"task": "W -> qq vs QCD jet images (Pythia8 + FastJet anti-kt R=0.8), "
-                       f"{cfg.size}x{cfg.size}, sqrt(pT fraction) on ap_ufixed<8,0>",
-               "device": device, "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
-               "build": build_result, "rows": [{k: v for k, v in r.items() if k != "history"} for r in rows],
-               "claim_seed_002": claim}
+        claim = {
+            "statement": "compact CNN matches or beats the ResNet-style network at far fewer parameters",
+            "verdict": verdict,
+            "parameter_ratio": ratio,
+            "auc_compact": compact["auc"],
+            "auc_resnet": resnet["auc"],
+            "auc_difference": d_auc,
+            "auc_stat_error": float(
+                np.sqrt(compact["auc"] * (1 - compact["auc"]) / min(int(y.sum()), int((y == 0).sum())))
+            ),
+            "tolerance": "matches = AUC within 0.005",
+        }
+    results = {
+        "task": "W -> qq vs QCD jet images (Pythia8 + FastJet anti-kt R=0.8), "
+        f"{cfg.size}x{cfg.size}, sqrt(pT fraction) on ap_ufixed<8,0>",
+        "device": device,
+        "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
+        "build": build_result,
+        "rows": [{k: v for k, v in r.items() if k != "history"} for r in rows],
+        "claim_seed_002": claim,
+    }
     write_json(out / "results.json", results, indent=2)
-    lines = ["# Compact CNN vs large CNNs on jet images", "",
-             f"{results['task']}; test set {len(y):,} jets ({int(y.sum()):,} W). Device: "
-             f"{', '.join(device['gpu']) or 'CPU'} ({device['cpu_count']} cores).", "",
-             "| model | parameters | AUC | TPR @ FPR 1e-2 | TPR @ FPR 1e-3 | TPR @ FPR 3e-4 | s / epoch | best epoch |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Compact CNN vs large CNNs on jet images",
+        "",
+        f"{results['task']}; test set {len(y):,} jets ({int(y.sum()):,} W). Device: "
+        f"{', '.join(device['gpu']) or 'CPU'} ({device['cpu_count']} cores).",
+        "",
+        "| model | parameters | AUC | TPR @ FPR 1e-2 | TPR @ FPR 1e-3 | TPR @ FPR 3e-4 | s / epoch | best epoch |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         t = {f["fpr"]: f for f in r["tpr_at_fpr"]}
-        lines.append(f"| {r['model']} | {r['parameters']:,} | {r['auc']:.4f} | {t[1e-2]['tpr']:.3f} "
-                     f"| {t[1e-3]['tpr']:.3f} ({t[1e-3]['background_jets_passing']} QCD jets) "
-                     f"| {t[3e-4]['tpr']:.3f} ({t[3e-4]['background_jets_passing']} QCD jets) "
-                     f"| {_fmt(r.get('seconds_per_epoch'))} | {r.get('best_epoch', '-')} |")
+        lines.append(
+            f"| {r['model']} | {r['parameters']:,} | {r['auc']:.4f} | {t[1e-2]['tpr']:.3f} "
+            f"| {t[1e-3]['tpr']:.3f} ({t[1e-3]['background_jets_passing']} QCD jets) "
+            f"| {t[3e-4]['tpr']:.3f} ({t[3e-4]['background_jets_passing']} QCD jets) "
+            f"| {_fmt(r.get('seconds_per_epoch'))} | {r.get('best_epoch', '-')} |"
+        )
     b = build_result
-    lines += ["", f"Firmware: C-simulation == QKeras on {b['csim']['images']} of {b['csim']['images']} images "
-              f"({b['csim']['mismatches']} mismatches); emulator == QKeras on {b['emulator_whole_test_set']['images']} "
-              f"test images ({b['emulator_whole_test_set']['mismatches_vs_qkeras']} mismatches).", ""]
+    lines += [
+        "",
+        f"Firmware: C-simulation == QKeras on {b['csim']['images']} of {b['csim']['images']} images "
+        f"({b['csim']['mismatches']} mismatches); emulator == QKeras on {b['emulator_whole_test_set']['images']} "
+        f"test images ({b['emulator_whole_test_set']['mismatches_vs_qkeras']} mismatches).",
+        "",
+    ]
     if claim:
-        lines += [f"Seed 002 claim ({claim['statement']}): **{claim['verdict']}** here: AUC {claim['auc_compact']:.4f} "
-                  f"(compact, {compact['parameters']:,} parameters) vs {claim['auc_resnet']:.4f} (ResNet-style, "
-                  f"{claim['parameter_ratio']:.0f}x the parameters), difference {claim['auc_difference']:+.4f} "
-                  f"(statistical error about ±{claim['auc_stat_error']:.4f}).", ""]
+        lines += [
+            f"Seed 002 claim ({claim['statement']}): **{claim['verdict']}** here: AUC {claim['auc_compact']:.4f} "
+            f"(compact, {compact['parameters']:,} parameters) vs {claim['auc_resnet']:.4f} (ResNet-style, "
+            f"{claim['parameter_ratio']:.0f}x the parameters), difference {claim['auc_difference']:+.4f} "
+            f"(statistical error about ±{claim['auc_stat_error']:.4f}).",
+            "",
+        ]
     lines += ["Confusion matrices (threshold: probability 1/2):", ""]
     for r in rows:
         c = r["confusion"]
-        lines.append(f"- {r['model']}: W->W {c['true_W_as_W']}, W->QCD {c['true_W_as_QCD']}, "
-                     f"QCD->W {c['true_QCD_as_W']}, QCD->QCD {c['true_QCD_as_QCD']}")
+        lines.append(
+            f"- {r['model']}: W->W {c['true_W_as_W']}, W->QCD {c['true_W_as_QCD']}, "
+            f"QCD->W {c['true_QCD_as_W']}, QCD->QCD {c['true_QCD_as_QCD']}"
+        )
     lines += ["", "Plot: `roc.png`.", ""]
     (out / "results.md").write_text("\n".join(lines))
     plots.roc_curves(y, scores, out / "roc.png")

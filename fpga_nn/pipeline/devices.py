@@ -11,8 +11,12 @@ def device_info() -> dict:
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    info = {"tensorflow": tf.__version__, "platform": platform.platform(), "cpu_count": os.cpu_count(),
-            "gpu": [g.name for g in gpus]}
+    info = {
+        "tensorflow": tf.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "gpu": [g.name for g in gpus],
+    }
     if gpus:
         try:
             info["gpu_name"] = tf.config.experimental.get_device_details(gpus[0]).get("device_name")

@@ -35,16 +35,32 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
     expected = np.load(staging / "vectors" / "expected.npy")
     csim = np.load(staging / "vectors" / "csim.npy")
     try:
-        result = rtl.verify(model, input_type, x, expected, csim, staging / "rtl", f"{options.name}_rtl", options.part,
-                            options.clock_period, options.latency_cutoff)
+        result = rtl.verify(
+            model,
+            input_type,
+            x,
+            expected,
+            csim,
+            staging / "rtl",
+            f"{options.name}_rtl",
+            options.part,
+            options.clock_period,
+            options.latency_cutoff,
+        )
     except (ToolError, UnsupportedModelError) as exc:
         _status(staging, f"RTL path not available: {exc}".splitlines()[0])
         return None
     if result.mismatches_offline:
-        return (f"RTL simulation: {result.mismatches_offline} mismatches / {result.events} events against the "
-                "offline model: see rtl/rtl_check.json")
-    log.info("RTL: %d events bit-exact, latency %d cycles, II %d", result.events, result.latency_cycles,
-             result.initiation_interval)
+        return (
+            f"RTL simulation: {result.mismatches_offline} mismatches / {result.events} events against the "
+            "offline model: see rtl/rtl_check.json"
+        )
+    log.info(
+        "RTL: %d events bit-exact, latency %d cycles, II %d",
+        result.events,
+        result.latency_cycles,
+        result.initiation_interval,
+    )
     try:
         counts = yosys.synthesize(staging / "rtl", f"{options.name}_rtl", options.part)
         log.info("Yosys: %d LUT (+%d INV), %d FF, %d DSP", counts.lut, counts.inv, counts.ff, counts.dsp)

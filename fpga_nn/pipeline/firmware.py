@@ -53,8 +53,11 @@ def validate(options: BuildOptions) -> None:
         raise UserInputError(f"backend '{options.backend}' not supported: choose {' or '.join(hls_project.BACKENDS)}")
     if options.io_type not in hls_project.IO_TYPES:
         raise UserInputError(f"io type '{options.io_type}' not supported: choose {' or '.join(hls_project.IO_TYPES)}")
-    for flag, value in (("--clock-period", options.clock_period), ("--input-rate-khz", options.input_rate_khz),
-                        ("--latency-cutoff", options.latency_cutoff)):
+    for flag, value in (
+        ("--clock-period", options.clock_period),
+        ("--input-rate-khz", options.input_rate_khz),
+        ("--latency-cutoff", options.latency_cutoff),
+    ):
         if not (math.isfinite(value) and value > 0):  # nan fails every comparison: test for it
             raise UserInputError(f"{flag} {value} must be a finite number > 0")
     if options.reuse_factor < 1:
@@ -82,21 +85,29 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
     seen = to_float(from_float(raw, input_type), input_type)
     x = np.ascontiguousarray(seen, dtype=np.float32)
     if not np.array_equal(x, seen):
-        raise UserInputError(f"input type {input_type.to_ap()} holds values that float32 cannot: give a type of "
-                             "at most 24 significant bits with --input-precision")
+        raise UserInputError(
+            f"input type {input_type.to_ap()} holds values that float32 cannot: give a type of "
+            "at most 24 significant bits with --input-precision"
+        )
     changed = raw != seen
-    report = {"type": input_type.to_ap(), "changed_values": int(changed.sum()),
-              "changed_events": int(changed.reshape(len(raw), -1).any(axis=1).sum()),
-              "max_abs_change": float(np.abs(raw - seen).max(initial=0.0))}
+    report = {
+        "type": input_type.to_ap(),
+        "changed_values": int(changed.sum()),
+        "changed_events": int(changed.reshape(len(raw), -1).any(axis=1).sum()),
+        "max_abs_change": float(np.abs(raw - seen).max(initial=0.0)),
+    }
     if report["changed_values"]:
-        log.warning("the input cast to %s changed %d input values (max |change| %.4g): the reference sees the cast "
-                    "values, as the firmware does", input_type.to_ap(), report["changed_values"],
-                    report["max_abs_change"])
+        log.warning(
+            "the input cast to %s changed %d input values (max |change| %.4g): the reference sees the cast "
+            "values, as the firmware does",
+            input_type.to_ap(),
+            report["changed_values"],
+            report["max_abs_change"],
+        )
     return x, report
 
 
-def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path,
-                       options: BuildOptions) -> dict:
+def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path, options: BuildOptions) -> dict:
     """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch).
 
     A model ending in a table activation (softmax, sigmoid, tanh) is checked by the softmax contract:
@@ -124,9 +135,18 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         np.save(tb_in, x[:TB_EVENTS])
         np.save(tb_out, expected[:TB_EVENTS])
     hls_model = hls_project.write_project(
-        model, staging, options.part, input_type, project_name=options.name, backend=options.backend,
-        io_type=options.io_type, clock_period=options.clock_period, reuse_factor=options.reuse_factor,
-        tb_inputs=str(tb_in), tb_outputs=str(tb_out), trace_head=head is not None,
+        model,
+        staging,
+        options.part,
+        input_type,
+        project_name=options.name,
+        backend=options.backend,
+        io_type=options.io_type,
+        clock_period=options.clock_period,
+        reuse_factor=options.reuse_factor,
+        tb_inputs=str(tb_in),
+        tb_outputs=str(tb_out),
+        trace_head=head is not None,
     )
     t_convert = time.perf_counter() - t0
     out_type = hls_project.output_type(hls_model)
@@ -140,8 +160,9 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
         logits = graph.submodel(model, head, at_input=True).predict(x, batch_size=8192, verbose=0)
         feeder = hls_project.head_input_layer(hls_model)
         logits_type = FixedType.from_precision(feeder.get_output_variable().type.precision)
-        csim, traced = run_csim(staging, x, n_out, optimization=options.csim_optimization,
-                                n_traced=int(np.prod(logits.shape[1:])))
+        csim, traced = run_csim(
+            staging, x, n_out, optimization=options.csim_optimization, n_traced=int(np.prod(logits.shape[1:]))
+        )
         np.save(vec / "logits_expected.npy", logits)
         np.save(vec / "logits_csim.npy", traced)
         summary_ref, summary_fw, summary_type = logits, traced.reshape(logits.shape), logits_type
@@ -160,11 +181,18 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
     cmp.write_check(summary, staging / "csim_check.json")
 
     record = {
-        "part": options.part, "backend": options.backend, "io_type": options.io_type,
-        "clock_period_ns": options.clock_period, "reuse_factor": options.reuse_factor,
-        "project_name": options.name, "input_type": input_type.to_ap(), "output_type": out_type.to_ap(),
-        "layer_types": hls_project.layer_types(hls_model), "convert_seconds": round(t_convert, 3),
-        "csim_seconds": round(t_csim, 3), "testbench_events": int(min(len(x), TB_EVENTS)),
+        "part": options.part,
+        "backend": options.backend,
+        "io_type": options.io_type,
+        "clock_period_ns": options.clock_period,
+        "reuse_factor": options.reuse_factor,
+        "project_name": options.name,
+        "input_type": input_type.to_ap(),
+        "output_type": out_type.to_ap(),
+        "layer_types": hls_project.layer_types(hls_model),
+        "convert_seconds": round(t_convert, 3),
+        "csim_seconds": round(t_csim, 3),
+        "testbench_events": int(min(len(x), TB_EVENTS)),
     }
     write_json(staging / "build.json", record, indent=2)
     if summary["mismatches"]:
@@ -181,9 +209,13 @@ def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) 
     exp = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
     got = np.asarray(csim, dtype=np.float64).reshape(len(csim), -1)
     diff = np.abs(exp - got)
-    out = {"layer": head.name, "function": table_function(head),
-           "max_abs_diff_vs_float": float(diff.max()), "mean_abs_diff_vs_float": float(diff.mean()),
-           "emulator_mismatches": emulator.get("mismatches_vs_csim") if emulator.get("available") else None}
+    out = {
+        "layer": head.name,
+        "function": table_function(head),
+        "max_abs_diff_vs_float": float(diff.max()),
+        "mean_abs_diff_vs_float": float(diff.mean()),
+        "emulator_mismatches": emulator.get("mismatches_vs_csim") if emulator.get("available") else None,
+    }
     if exp.shape[1] > 1:
         out["argmax_agreement_percent"] = round(100.0 * float(np.mean(exp.argmax(1) == got.argmax(1))), 4)
     return out
@@ -204,8 +236,12 @@ def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
     emu = Emulator(staging).predict(x).reshape(csim.shape)
     seconds = time.perf_counter() - t0
     mismatches = int(np.sum(np.any((emu != csim).reshape(len(x), -1), axis=1)))
-    return {"available": True, "events": int(len(x)), "mismatches_vs_csim": mismatches,
-            "events_per_second": round(len(x) / max(seconds, 1e-9))}
+    return {
+        "available": True,
+        "events": int(len(x)),
+        "mismatches_vs_csim": mismatches,
+        "events_per_second": round(len(x) / max(seconds, 1e-9)),
+    }
 
 
 def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = None) -> None:
@@ -221,7 +257,12 @@ def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = Non
         )
     head = summary.get("softmax")
     if head and head["emulator_mismatches"] != 0:
-        why = ("the emulator cannot model it" if head["emulator_mismatches"] is None
-               else f"{head['emulator_mismatches']} events differ from the emulated tables")
-        raise VerificationError(f"{head['function']} '{head['layer']}': the firmware output is not verified ({why}); "
-                                f"build with --no-softmax for exact logits: see {target / 'csim_check.json'}")
+        why = (
+            "the emulator cannot model it"
+            if head["emulator_mismatches"] is None
+            else f"{head['emulator_mismatches']} events differ from the emulated tables"
+        )
+        raise VerificationError(
+            f"{head['function']} '{head['layer']}': the firmware output is not verified ({why}); "
+            f"build with --no-softmax for exact logits: see {target / 'csim_check.json'}"
+        )

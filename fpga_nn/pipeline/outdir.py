@@ -55,8 +55,9 @@ def check_target(target: Path, force: bool, inputs: Iterable[str | os.PathLike] 
     target = Path(target).resolve()
     cwd = Path.cwd().resolve()
     if _contains(target, cwd):
-        raise UserInputError(f"{target} is the current directory or holds it: give --output-dir a new folder "
-                             "(e.g. hls_projects/my_net)")
+        raise UserInputError(
+            f"{target} is the current directory or holds it: give --output-dir a new folder (e.g. hls_projects/my_net)"
+        )
     for path in inputs:
         path = Path(path).resolve()
         if _contains(target, path):
@@ -65,11 +66,14 @@ def check_target(target: Path, force: bool, inputs: Iterable[str | os.PathLike] 
         if not target.is_dir():
             raise UserInputError(f"{target} exists and is not a directory: remove it or choose another --output-dir")
         if not force:
-            raise UserInputError(f"{target} already exists: choose another --name/--output-dir, or pass --force "
-                                 "to replace it")
+            raise UserInputError(
+                f"{target} already exists: choose another --name/--output-dir, or pass --force to replace it"
+            )
         if not is_project(target):
-            raise UserInputError(f"{target} exists and is not an fpga-nn project (no {MARKER}): --force replaces "
-                                 "only projects fpga-nn wrote; choose another --output-dir")
+            raise UserInputError(
+                f"{target} exists and is not an fpga-nn project (no {MARKER}): --force replaces "
+                "only projects fpga-nn wrote; choose another --output-dir"
+            )
     _lock(target)
 
 
@@ -92,8 +96,10 @@ def _lock(target: Path) -> None:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise UserInputError(f"another fpga-nn build (pid {holder}) is writing {target}: wait for it to "
-                                 "finish, or choose another --name/--output-dir") from None
+            raise UserInputError(
+                f"another fpga-nn build (pid {holder}) is writing {target}: wait for it to "
+                "finish, or choose another --name/--output-dir"
+            ) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:
@@ -137,13 +143,16 @@ def staged(target: Path, force: bool, inputs: Iterable[str | os.PathLike] = ()):
             raise
         os.chmod(staging, 0o755)
         _relocate(staging, target)
-        (staging / MARKER).write_text(json.dumps({"tool": "fpga-nn", "written": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                                  "pid": os.getpid()}) + "\n")
+        (staging / MARKER).write_text(
+            json.dumps({"tool": "fpga-nn", "written": time.strftime("%Y-%m-%dT%H:%M:%S"), "pid": os.getpid()}) + "\n"
+        )
         if target.exists():
             if not (force and is_project(target)):  # appeared during the build, written by someone else
                 shutil.rmtree(staging, ignore_errors=True)
-                raise UserInputError(f"{target} appeared while building and is not ours to replace: build again "
-                                     "with another --output-dir")
+                raise UserInputError(
+                    f"{target} appeared while building and is not ours to replace: build again "
+                    "with another --output-dir"
+                )
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.rmdir(old)
             os.rename(target, old)

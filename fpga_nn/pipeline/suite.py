@@ -12,6 +12,7 @@ The quantized FNN/DFNN rows are built into firmware and scored by its C-simulati
 Each finished row is written to ``OUT/rows/<key>.json`` (+ ``.npz`` scores) with a hash of the
 settings it depends on: a rerun skips it (resumable) unless the settings changed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,16 +46,34 @@ from .suite_data import (
 )
 from .suite_train import _tree_score, _trees, build_network, train_network
 
-__all__ = ["MASS", "METHODS", "NN_METHODS", "Bootstrap", "PeakMemory", "Prepared", "build_network", "comparisons",
-           "device_info", "evaluate", "generation_configs", "load_config", "load_events", "prepare", "row_key",
-           "row_label", "run_row", "run_suite", "train_network", "window_mask"]
+__all__ = [
+    "MASS",
+    "METHODS",
+    "NN_METHODS",
+    "Bootstrap",
+    "PeakMemory",
+    "Prepared",
+    "build_network",
+    "comparisons",
+    "device_info",
+    "evaluate",
+    "generation_configs",
+    "load_config",
+    "load_events",
+    "prepare",
+    "row_key",
+    "row_label",
+    "run_row",
+    "run_suite",
+    "train_network",
+    "window_mask",
+]
 
 log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------------------------- rows
-def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, part: str,
-            progress: bool = True) -> dict:
+def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, part: str, progress: bool = True) -> dict:
     method = row["method"]
     t0 = time.perf_counter()
     meta: dict = {}
@@ -74,17 +93,29 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
             params = meta.get("n_trees", meta.get("best_iteration", 0))
         else:
             model, meta = train_network(cfg, row, prep, x, progress)
-            scores = {k: model.predict(v, batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
-                      for k, v in x.items() if k.startswith("test")}
+            scores = {
+                k: model.predict(v, batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
+                for k, v in x.items()
+                if k.startswith("test")
+            }
             params = int(model.count_params())
     seconds = time.perf_counter() - t0
-    result = {"key": row_key(row), "label": row_label(row), "method": method, "loss": row.get("loss"),
-              "disco": bool(row.get("disco")), "firmware": bool(row.get("firmware")),
-              "parameters": params, "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
-              "train_seconds": round(seconds, 2), "memory": mem.result,
-              "best_epoch": meta.get("best_epoch"), "epochs_run": meta.get("epochs_run"),
-              "history": meta.get("history"), "extra": {k: v for k, v in meta.items() if k not in
-                                                          ("history", "best_epoch", "epochs_run")}}
+    result = {
+        "key": row_key(row),
+        "label": row_label(row),
+        "method": method,
+        "loss": row.get("loss"),
+        "disco": bool(row.get("disco")),
+        "firmware": bool(row.get("firmware")),
+        "parameters": params,
+        "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
+        "train_seconds": round(seconds, 2),
+        "memory": mem.result,
+        "best_epoch": meta.get("best_epoch"),
+        "epochs_run": meta.get("epochs_run"),
+        "history": meta.get("history"),
+        "extra": {k: v for k, v in meta.items() if k not in ("history", "best_epoch", "epochs_run")},
+    }
     result["test"] = evaluate(cfg, prep, "test", scores["test"], boot)
     if "test_ps" in scores:
         result["test_power_shower"] = evaluate(cfg, prep, "test_ps", scores["test_ps"], None)
@@ -101,21 +132,38 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
     from . import firmware
     from .outdir import staged
 
-    opts = firmware.BuildOptions(part=part, name=row_key(row).replace("-", "_").replace("+", "_"),
-                                 output_dir=out / "firmware" / row_key(row), force=True, rtl=False)
+    opts = firmware.BuildOptions(
+        part=part,
+        name=row_key(row).replace("-", "_").replace("+", "_"),
+        output_dir=out / "firmware" / row_key(row),
+        force=True,
+        rtl=False,
+    )
     with staged(opts.target(), force=True) as staging:
         summary = firmware.convert_and_verify(model, x_test, input_type, staging, opts)
         csim = np.load(staging / "vectors" / "csim.npy").reshape(-1).astype(np.float64)
-    check = {"events": summary.get("events", len(x_test)), "mismatches": summary["mismatches"],
-             "max_abs_diff_lsb": summary.get("max_abs_diff_lsb"), "output_type": summary.get("output_type"),
-             "input_type": input_type.to_ap(), "csim_seconds": summary.get("csim_seconds"),
-             "emulator": summary.get("emulator"), "project": str(opts.target())}
+    check = {
+        "events": summary.get("events", len(x_test)),
+        "mismatches": summary["mismatches"],
+        "max_abs_diff_lsb": summary.get("max_abs_diff_lsb"),
+        "output_type": summary.get("output_type"),
+        "input_type": input_type.to_ap(),
+        "csim_seconds": summary.get("csim_seconds"),
+        "emulator": summary.get("emulator"),
+        "project": str(opts.target()),
+    }
     return check, csim
 
 
 # ----------------------------------------------------------------------------------------------- driver
-def run_suite(cfg: dict, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: bool = False,
-              workers: int | None = None, progress: bool = True) -> dict:
+def run_suite(
+    cfg: dict,
+    out: Path,
+    part: str = "xcvu13p-flga2577-2-e",
+    fresh: bool = False,
+    workers: int | None = None,
+    progress: bool = True,
+) -> dict:
     from tqdm import tqdm
 
     out = Path(out)
@@ -128,15 +176,25 @@ def run_suite(cfg: dict, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: b
     prep = prepare(cfg, nominal, syst)
     n_win = int(window_mask(cfg, prep.mass["test"]).sum())
     boot = Bootstrap(n_win, int(cfg.get("bootstrap", 200)), seed=cfg["training"]["seed"] + 100)
-    common = {k: cfg[k] for k in ("dataset", "window", "significance", "training", "features", "systematic",
-                                  "bootstrap") if k in cfg}
+    common = {
+        k: cfg[k]
+        for k in ("dataset", "window", "significance", "training", "features", "systematic", "bootstrap")
+        if k in cfg
+    }
     rows = []
     bar = tqdm(cfg["rows"], desc="suite", unit="model", disable=not progress)
     for row in bar:
         key = row_key(row)
         bar.set_postfix(model=key)
-        digest = _hash({"common": common, "row": row, "section": cfg.get(row["method"].lower(), {}),
-                        "firmware": cfg.get("firmware") if row.get("firmware") else None, "v": 1})
+        digest = _hash(
+            {
+                "common": common,
+                "row": row,
+                "section": cfg.get(row["method"].lower(), {}),
+                "firmware": cfg.get("firmware") if row.get("firmware") else None,
+                "v": 1,
+            }
+        )
         path = out / "rows" / f"{key}.json"
         if not fresh and path.is_file() and (out / "rows" / f"{key}.npz").is_file():
             done = json.loads(path.read_text())
@@ -152,16 +210,20 @@ def run_suite(cfg: dict, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: b
         rows.append(result)
     results = {
         "suite": "H -> Z gamma reference classifiers (seed 004)",
-        "config": cfg, "dataset": prep.info, "data_seconds": round(t_data, 1),
-        "generation": {"nominal": dataclasses.asdict(gen_nominal),
-                       "power_shower": dataclasses.asdict(gen_syst) if gen_syst else None},
-        "device": device_info(), "rows": rows,
+        "config": cfg,
+        "dataset": prep.info,
+        "data_seconds": round(t_data, 1),
+        "generation": {
+            "nominal": dataclasses.asdict(gen_nominal),
+            "power_shower": dataclasses.asdict(gen_syst) if gen_syst else None,
+        },
+        "device": device_info(),
+        "rows": rows,
     }
     results["comparisons"] = comparisons(rows)
     from ..reports import suite_report
 
-    suite_report.write(results, out, {"y": prep.y["test"], "mass": prep.mass["test"],
-                                      "weight": prep.weight["test"]})
+    suite_report.write(results, out, {"y": prep.y["test"], "mass": prep.mass["test"], "weight": prep.weight["test"]})
     return results
 
 
@@ -177,8 +239,14 @@ def comparisons(rows: list[dict]) -> list[dict]:
     """Paired differences that the issue asks to state: ordering of methods, DisCo's effect."""
     by = {r["key"]: r for r in rows}
     out = []
-    pairs = [("XGBoost", "BDT"), ("ETN-bce", "XGBoost"), ("ETN-bce", "DFNN-bce"), ("DFNN-bce", "FNN-bce"),
-             ("ETN-bce", "BDT"), ("FNN-bce", "Random")]
+    pairs = [
+        ("XGBoost", "BDT"),
+        ("ETN-bce", "XGBoost"),
+        ("ETN-bce", "DFNN-bce"),
+        ("DFNN-bce", "FNN-bce"),
+        ("ETN-bce", "BDT"),
+        ("FNN-bce", "Random"),
+    ]
     for a, b in pairs:
         if a in by and b in by:
             for metric in ("significance", "auc"):
@@ -189,12 +257,18 @@ def comparisons(rows: list[dict]) -> list[dict]:
         if r.get("disco") and not r.get("firmware"):
             base = r["key"].replace("+disco", "")
             if base in by:
-                out.append({"a": r["key"], "b": base, "metric": "bkg_corr",
-                            "difference": r["test"]["bkg_corr"] - by[base]["test"]["bkg_corr"],
-                            "error": float(np.hypot(r["test"].get("bkg_corr_err", 0),
-                                                    by[base]["test"].get("bkg_corr_err", 0)))})
+                out.append(
+                    {
+                        "a": r["key"],
+                        "b": base,
+                        "metric": "bkg_corr",
+                        "difference": r["test"]["bkg_corr"] - by[base]["test"]["bkg_corr"],
+                        "error": float(
+                            np.hypot(r["test"].get("bkg_corr_err", 0), by[base]["test"].get("bkg_corr_err", 0))
+                        ),
+                    }
+                )
                 d = _paired(r, by[base], "significance")
                 if d:
-                    out.append({"a": r["key"], "b": base, "metric": "significance", "difference": d[0],
-                                "error": d[1]})
+                    out.append({"a": r["key"], "b": base, "metric": "significance", "difference": d[0], "error": d[1]})
     return out

@@ -26,14 +26,21 @@ SCHEMA_VERSION = 1
 # Every key a suite YAML may hold (sections -> their keys; None: a value, not a section). The packaged
 # suite.yaml gives every default: a user's file is merged over it, so the code holds no second default.
 SCHEMA: dict[str, frozenset | None] = {
-    "schema": None, "features": None, "window": None, "bootstrap": None, "rows": None, "quick": None,
+    "schema": None,
+    "features": None,
+    "window": None,
+    "bootstrap": None,
+    "rows": None,
+    "quick": None,
     "dataset": frozenset({"n_signal", "n_background", "seed", "chunk_size", "split_seed"}),
     "systematic": frozenset({"power_shower", "n_background"}),
     "significance": frozenset({"n_bins", "lumi_fb", "sigma_fb", "normalise_random_to"}),
-    "training": frozenset({"epochs", "patience", "batch_size", "learning_rate", "disco_lambda", "seed",
-                           "mixed_precision"}),
+    "training": frozenset(
+        {"epochs", "patience", "batch_size", "learning_rate", "disco_lambda", "seed", "mixed_precision"}
+    ),
     "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs"}),
-    "fnn": frozenset({"epochs"}), "dfnn": frozenset({"epochs"}),
+    "fnn": frozenset({"epochs"}),
+    "dfnn": frozenset({"epochs"}),
     "bdt": frozenset({"n_estimators", "max_depth", "learning_rate"}),
     "xgboost": frozenset({"n_estimators", "max_depth", "learning_rate", "early_stopping"}),
     "firmware": frozenset({"input_type"}),
@@ -97,8 +104,10 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> d
                 merged[section] = value
         cfg = merged
     if cfg.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise UserInputError(f"suite config {where}: schema {cfg['schema']} is not {SCHEMA_VERSION}: start from "
-                             "fpga_nn/pipeline/suite.yaml of this version")
+        raise UserInputError(
+            f"suite config {where}: schema {cfg['schema']} is not {SCHEMA_VERSION}: start from "
+            "fpga_nn/pipeline/suite.yaml of this version"
+        )
     quick_over = cfg.pop("quick", {}) or {}
     if quick:
         for section, values in quick_over.items():
@@ -147,13 +156,15 @@ def _hash(obj) -> str:
 
 def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:
     d = cfg["dataset"]
-    nominal = GenerationConfig(n_signal=d["n_signal"], n_background=d["n_background"], seed=d["seed"],
-                               chunk_size=d.get("chunk_size", 5000))
+    nominal = GenerationConfig(
+        n_signal=d["n_signal"], n_background=d["n_background"], seed=d["seed"], chunk_size=d.get("chunk_size", 5000)
+    )
     syst = None
     if cfg.get("systematic", {}).get("power_shower", False):
         n_bkg = cfg["systematic"].get("n_background", d["n_background"])
-        syst = GenerationConfig(n_signal=0, n_background=n_bkg, seed=d["seed"] + 1, power_shower=True,
-                                chunk_size=d.get("chunk_size", 5000))
+        syst = GenerationConfig(
+            n_signal=0, n_background=n_bkg, seed=d["seed"] + 1, power_shower=True, chunk_size=d.get("chunk_size", 5000)
+        )
     return nominal, syst
 
 
@@ -178,8 +189,9 @@ class Prepared:
 
 def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
     features = cfg.get("features") or [f for f in FEATURES if f != MASS]
-    idx = dict(zip(("train", "val", "test"), dataset.split(len(nominal), cfg["dataset"].get("split_seed", 7)),
-                   strict=True))
+    idx = dict(
+        zip(("train", "val", "test"), dataset.split(len(nominal), cfg["dataset"].get("split_seed", 7)), strict=True)
+    )
     raw = nominal.matrix(features)
     mean, std = raw[idx["train"]].mean(axis=0), raw[idx["train"]].std(axis=0) + 1e-12
     s_cfg = cfg["significance"]
@@ -191,8 +203,9 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         prep.x[split_name] = ((raw[ii] - mean) / std).astype(np.float32)
         prep.y[split_name] = nominal.label[ii].astype(np.int8)
         prep.mass[split_name] = nominal.features[MASS][ii]
-        per_event = np.where(prep.y[split_name] == 1, sigma["signal"] / n_gen["signal"],
-                             sigma["background"] / n_gen["background"])
+        per_event = np.where(
+            prep.y[split_name] == 1, sigma["signal"] / n_gen["signal"], sigma["background"] / n_gen["background"]
+        )
         prep.weight[split_name] = per_event * s_cfg["lumi_fb"] / frac[split_name]
     if syst is not None:
         # the systematic sample: nominal test signal + power-shower background (all of it: never trained on)
@@ -213,9 +226,12 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
     for k in prep.weight:
         prep.weight[k] = prep.weight[k] * scale
     prep.info = {
-        "features": features, "n_events": {k: int(len(v)) for k, v in prep.y.items()},
+        "features": features,
+        "n_events": {k: int(len(v)) for k, v in prep.y.items()},
         "n_signal": {k: int(v.sum()) for k, v in prep.y.items()},
-        "window_gev": [lo, hi], "lumi_fb": s_cfg["lumi_fb"], "lumi_scale": float(scale),
+        "window_gev": [lo, hi],
+        "lumi_fb": s_cfg["lumi_fb"],
+        "lumi_scale": float(scale),
         "effective_lumi_fb": float(s_cfg["lumi_fb"] * scale),
         "expected_in_window_test": {"signal": float(s * scale), "background": float(b * scale)},
         "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),
@@ -237,8 +253,9 @@ def window_mask(cfg: dict, mass: np.ndarray) -> np.ndarray:
     return (mass > lo) & (mass < hi)
 
 
-def evaluate(cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot: Bootstrap | None,
-             corr_events: int = 4000) -> dict:
+def evaluate(
+    cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot: Bootstrap | None, corr_events: int = 4000
+) -> dict:
     """Significance and AUC in the window (with replicas), dCor^2 on all background of the split."""
     y, w, m = prep.y[split_name], prep.weight[split_name], prep.mass[split_name]
     win = window_mask(cfg, m)

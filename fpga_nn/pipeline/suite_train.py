@@ -19,19 +19,29 @@ def _trees(cfg: dict, row: dict, prep: Prepared) -> tuple[object, dict]:
 
         c = cfg.get("bdt", {})
         # TMVA's default BDT: AdaBoost of shallow trees
-        model = AdaBoostClassifier(DecisionTreeClassifier(max_depth=c.get("max_depth", 3), min_samples_leaf=0.025),
-                                   n_estimators=c.get("n_estimators", 400), learning_rate=c.get("learning_rate", 0.5),
-                                   random_state=cfg["training"]["seed"])
+        model = AdaBoostClassifier(
+            DecisionTreeClassifier(max_depth=c.get("max_depth", 3), min_samples_leaf=0.025),
+            n_estimators=c.get("n_estimators", 400),
+            learning_rate=c.get("learning_rate", 0.5),
+            random_state=cfg["training"]["seed"],
+        )
         model.fit(prep.x["train"], prep.y["train"])
         return model, {"n_trees": len(model.estimators_)}
     import xgboost as xgb
 
     c = cfg.get("xgboost", {})
     gpu = bool(device_info()["gpu"])
-    model = xgb.XGBClassifier(n_estimators=c.get("n_estimators", 1000), max_depth=c.get("max_depth", 5),
-                              learning_rate=c.get("learning_rate", 0.05), subsample=0.8, tree_method="hist",
-                              device="cuda" if gpu else "cpu", early_stopping_rounds=c.get("early_stopping", 30),
-                              random_state=cfg["training"]["seed"], n_jobs=os.cpu_count())
+    model = xgb.XGBClassifier(
+        n_estimators=c.get("n_estimators", 1000),
+        max_depth=c.get("max_depth", 5),
+        learning_rate=c.get("learning_rate", 0.05),
+        subsample=0.8,
+        tree_method="hist",
+        device="cuda" if gpu else "cpu",
+        early_stopping_rounds=c.get("early_stopping", 30),
+        random_state=cfg["training"]["seed"],
+        n_jobs=os.cpu_count(),
+    )
     model.fit(prep.x["train"], prep.y["train"], eval_set=[(prep.x["val"], prep.y["val"])], verbose=False)
     return model, {"best_iteration": int(model.best_iteration) + 1}
 
@@ -48,8 +58,13 @@ def build_network(cfg: dict, row: dict, n_inputs: int):
     method = row["method"]
     if method == "ETN":
         e = cfg.get("etn", {})
-        return ref.etn(n_inputs, e.get("d_model", 32), e.get("n_blocks", 2), e.get("n_heads", 4),
-                       name=row_key(row).replace("+", "_"))
+        return ref.etn(
+            n_inputs,
+            e.get("d_model", 32),
+            e.get("n_blocks", 2),
+            e.get("n_heads", 4),
+            name=row_key(row).replace("+", "_"),
+        )
     widths = ref.FNN_WIDTHS if method == "FNN" else ref.DFNN_WIDTHS
     name = row_key(row).replace("+", "_")
     if row.get("firmware"):
@@ -70,8 +85,9 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     gpu = bool(tf.config.list_physical_devices("GPU"))
     # mixed precision: true = on a GPU (where it helps), "always" = also on the CPU (to test that path)
     mp_setting = t.get("mixed_precision", True)
-    mixed = (row["method"] == "ETN" and not row.get("firmware")
-             and (mp_setting == "always" or (bool(mp_setting) and gpu)))
+    mixed = (
+        row["method"] == "ETN" and not row.get("firmware") and (mp_setting == "always" or (bool(mp_setting) and gpu))
+    )
     if mixed:
         tf.keras.mixed_precision.set_global_policy("mixed_float16")
     try:
@@ -93,11 +109,20 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     epochs = int(cfg.get(row["method"].lower(), {}).get("epochs", t["epochs"]))
     bar = tqdm(range(epochs), desc=row_label(row), unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
-        h = model.fit(x["train"], y_train, batch_size=batch, epochs=1, shuffle=True, verbose=0,
-                      validation_data=(x["val"], y_val), validation_batch_size=8192)
+        h = model.fit(
+            x["train"],
+            y_train,
+            batch_size=batch,
+            epochs=1,
+            shuffle=True,
+            verbose=0,
+            validation_data=(x["val"], y_val),
+            validation_batch_size=8192,
+        )
         score = model.predict(x["val"], batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
-        z = sig.binned_significance(score[win], prep.y["val"][win], prep.weight["val"][win],
-                                    cfg["significance"]["n_bins"], min_b)
+        z = sig.binned_significance(
+            score[win], prep.y["val"][win], prep.weight["val"][win], cfg["significance"]["n_bins"], min_b
+        )
         history["loss"].append(float(h.history["loss"][0]))
         history["val_loss"].append(float(h.history["val_loss"][0]))
         history["val_significance"].append(float(z))
@@ -107,5 +132,10 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
         if epoch + 1 - best[1] >= patience:
             break
     model.set_weights(best[2])
-    return model, {"best_epoch": best[1], "epochs_run": len(history["loss"]), "history": history,
-                   "mixed_precision": mixed, "disco_lambda": lam}
+    return model, {
+        "best_epoch": best[1],
+        "epochs_run": len(history["loss"]),
+        "history": history,
+        "mixed_precision": mixed,
+        "disco_lambda": lam,
+    }

@@ -30,9 +30,13 @@ def prepare(data: dataset.EventData):
     return x, y, tr, va, te
 
 
-def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
-                  train_config: TrainConfig = TrainConfig(), spec: TriggerNetSpec = TriggerNetSpec(),
-                  max_test_events: int | None = None) -> Path:
+def build_trigger(
+    options: firmware.BuildOptions,
+    data_path: Path | None = None,
+    train_config: TrainConfig = TrainConfig(),
+    spec: TriggerNetSpec = TriggerNetSpec(),
+    max_test_events: int | None = None,
+) -> Path:
     """Train, convert, verify; returns the project path. Raises VerificationError on any mismatch."""
     firmware.validate(options)
     target = options.target()
@@ -61,21 +65,33 @@ def build_trigger(options: firmware.BuildOptions, data_path: Path | None = None,
         f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
         np.save(staging / "vectors" / "float_scores.npy", f_scores)
         result = {
-            "dataset": {"path": str(data_path or dataset.default_path()), "events": len(y),
-                        "fingerprint": data.config.fingerprint(), "train": len(tr), "validation": len(va),
-                        "test": len(te)},
+            "dataset": {
+                "path": str(data_path or dataset.default_path()),
+                "events": len(y),
+                "fingerprint": data.config.fingerprint(),
+                "train": len(tr),
+                "validation": len(va),
+                "test": len(te),
+            },
             "trigger_inputs": json.loads(trigger_inputs.encoding_json()),
-            "float": {**metrics.summarize(y[te], f_scores), "best_epoch": f_res.best_epoch,
-                      "train_seconds": round(f_res.seconds, 2)},
-            "quantized": {**metrics.summarize(y[te], q_scores), "best_epoch": q_res.best_epoch,
-                          "train_seconds": round(q_res.seconds, 2)},
+            "float": {
+                **metrics.summarize(y[te], f_scores),
+                "best_epoch": f_res.best_epoch,
+                "train_seconds": round(f_res.seconds, 2),
+            },
+            "quantized": {
+                **metrics.summarize(y[te], q_scores),
+                "best_epoch": q_res.best_epoch,
+                "train_seconds": round(q_res.seconds, 2),
+            },
             "csim": metrics.summarize(y[te], csim),
         }
         write_json(staging / "metrics.json", result, indent=2)
         (staging / "plots").mkdir()
         plots.loss_curves({"QKeras 8-bit": q_res.history, "float": f_res.history}, staging / "plots" / "loss.png")
-        plots.roc_curves(y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim},
-                         staging / "plots" / "roc.png")
+        plots.roc_curves(
+            y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim}, staging / "plots" / "roc.png"
+        )
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
         rtl_failure = None
         if not summary["mismatches"]:

@@ -23,8 +23,10 @@ def load_user_model(path: Path):
     path = Path(path)
     saved_model = path.is_dir() and (path / "saved_model.pb").is_file()
     if path.is_dir() and not saved_model:
-        raise UserInputError(f"{path} is a folder but not a TensorFlow SavedModel (no saved_model.pb): pass the "
-                             "model file, saved with model.save('x.h5')")
+        raise UserInputError(
+            f"{path} is a folder but not a TensorFlow SavedModel (no saved_model.pb): pass the "
+            "model file, saved with model.save('x.h5')"
+        )
     if not path.exists():
         raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
     import tensorflow as tf
@@ -35,11 +37,14 @@ def load_user_model(path: Path):
     try:
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
     except (ValueError, TypeError, KeyError) as exc:
-        raise UnsupportedModelError(f"cannot load {path}: {_first_line(exc)}: save the model with model.save('x.h5') "
-                                    "from the code that built it") from None
+        raise UnsupportedModelError(
+            f"cannot load {path}: {_first_line(exc)}: save the model with model.save('x.h5') "
+            "from the code that built it"
+        ) from None
     except OSError as exc:
-        raise UserInputError(f"{path} is not a Keras model file ({_first_line(exc)}): save it with "
-                             "model.save('x.h5')") from None
+        raise UserInputError(
+            f"{path} is not a Keras model file ({_first_line(exc)}): save it with model.save('x.h5')"
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -53,8 +58,10 @@ def load_inputs(path: Path, model) -> np.ndarray:
     x = load_npy(Path(path))
     want = tuple(model.input_shape[1:])
     if tuple(x.shape[1:]) != want:
-        raise UserInputError(f"{path} has events of shape {tuple(x.shape[1:])} but the model takes {want}: "
-                             f"save an array of shape (N, {', '.join(map(str, want))})")
+        raise UserInputError(
+            f"{path} has events of shape {tuple(x.shape[1:])} but the model takes {want}: "
+            f"save an array of shape (N, {', '.join(map(str, want))})"
+        )
     check_finite(x, path)
     return x.astype(np.float32)
 
@@ -92,8 +99,9 @@ def without_head(model):
     return submodel(model, head, at_input=True)
 
 
-def build_user_model(options: firmware.BuildOptions, model_path: Path, data_path: Path,
-                     input_precision: str | None = None) -> Path:
+def build_user_model(
+    options: firmware.BuildOptions, model_path: Path, data_path: Path, input_precision: str | None = None
+) -> Path:
     firmware.validate(options)
     target = options.target()
     inputs = (model_path, data_path)

@@ -32,8 +32,9 @@ def set_seeds(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def train_classifier(model, x_train, y_train, x_val, y_val, config: TrainConfig = TrainConfig(),
-                     verbose: int = 0) -> TrainResult:
+def train_classifier(
+    model, x_train, y_train, x_val, y_val, config: TrainConfig = TrainConfig(), verbose: int = 0
+) -> TrainResult:
     """Binary classifier with a logit output; keeps the weights of the epoch with the lowest validation loss."""
     import tensorflow as tf
 
@@ -47,12 +48,23 @@ def train_classifier(model, x_train, y_train, x_val, y_val, config: TrainConfig 
     )
     t0 = time.perf_counter()
     hist = model.fit(
-        np.asarray(x_train, np.float32), np.asarray(y_train, np.float32),
+        np.asarray(x_train, np.float32),
+        np.asarray(y_train, np.float32),
         validation_data=(np.asarray(x_val, np.float32), np.asarray(y_val, np.float32)),
-        epochs=config.epochs, batch_size=config.batch_size, shuffle=True, callbacks=[stop], verbose=verbose,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle=True,
+        callbacks=[stop],
+        verbose=verbose,
     )
     seconds = time.perf_counter() - t0
     best = int(np.argmin(hist.history["val_loss"])) + 1
-    log.info("%s: %d epochs, best %d (val loss %.4f), %.1f s", model.name, len(hist.history["loss"]), best,
-             min(hist.history["val_loss"]), seconds)
+    log.info(
+        "%s: %d epochs, best %d (val loss %.4f), %.1f s",
+        model.name,
+        len(hist.history["loss"]),
+        best,
+        min(hist.history["val_loss"]),
+        seconds,
+    )
     return TrainResult({k: [float(v) for v in vals] for k, vals in hist.history.items()}, best, seconds)

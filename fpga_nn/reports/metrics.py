@@ -10,8 +10,9 @@ WORKING_POINTS = (0.01, 0.05, 0.10)
 def roc(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None):
     from sklearn.metrics import roc_curve
 
-    fpr, tpr, thr = roc_curve(np.asarray(labels).ravel(), np.asarray(scores, dtype=np.float64).ravel(),
-                              sample_weight=weights)
+    fpr, tpr, thr = roc_curve(
+        np.asarray(labels).ravel(), np.asarray(scores, dtype=np.float64).ravel(), sample_weight=weights
+    )
     return fpr, tpr, thr
 
 
@@ -30,8 +31,12 @@ def signal_efficiency_at(labels, scores, background_efficiency: float) -> dict:
     fpr, tpr, thr = roc(labels, scores)
     ok = np.flatnonzero(fpr <= background_efficiency)
     i = ok[np.argmax(tpr[ok])]
-    return {"target_background_efficiency": background_efficiency, "signal_efficiency": float(tpr[i]),
-            "background_efficiency": float(fpr[i]), "threshold": float(thr[i]) if np.isfinite(thr[i]) else None}
+    return {
+        "target_background_efficiency": background_efficiency,
+        "signal_efficiency": float(tpr[i]),
+        "background_efficiency": float(fpr[i]),
+        "threshold": float(thr[i]) if np.isfinite(thr[i]) else None,
+    }
 
 
 def summarize(labels, scores) -> dict:

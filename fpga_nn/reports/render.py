@@ -20,43 +20,98 @@ def _sections(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     out = []
     lat = r.get("latency")
     if lat:
-        out.append(("Latency and initiation interval", ["latency (cycles)", "latency (ns)", "II (cycles)",
-                                                         "clock (ns)", "source"],
-                    [[f"{lat['cycles_min']}-{lat['cycles_max']}" if lat["cycles_min"] != lat["cycles_max"]
-                      else str(lat["cycles_max"]), _fmt(lat["ns_max"], 1), str(lat["ii"]),
-                      _fmt(lat["clock_period_ns"], 2), lat["source"]]]))
+        out.append(
+            (
+                "Latency and initiation interval",
+                ["latency (cycles)", "latency (ns)", "II (cycles)", "clock (ns)", "source"],
+                [
+                    [
+                        f"{lat['cycles_min']}-{lat['cycles_max']}"
+                        if lat["cycles_min"] != lat["cycles_max"]
+                        else str(lat["cycles_max"]),
+                        _fmt(lat["ns_max"], 1),
+                        str(lat["ii"]),
+                        _fmt(lat["clock_period_ns"], 2),
+                        lat["source"],
+                    ]
+                ],
+            )
+        )
     if r.get("resources"):
         rows = []
         for row in r["resources"]:
             util = row.get("utilization_pct", {})
             lut = f"{row['lut']} (+{row['inv']} INV)" if row.get("inv") else str(row["lut"])
-            rows.append([lut, str(row["ff"]), str(row["dsp"]), str(row["bram_18k"]),
-                         str(row.get("carry", "-")),
-                         ", ".join(f"{k.upper()} {_fmt(v, 3)}%" for k, v in util.items()) or "-", row["source"]])
-        out.append((f"Resources on {r['part']}", ["LUT", "FF", "DSP", "BRAM18", "CARRY", "utilization", "source"],
-                    rows))
+            rows.append(
+                [
+                    lut,
+                    str(row["ff"]),
+                    str(row["dsp"]),
+                    str(row["bram_18k"]),
+                    str(row.get("carry", "-")),
+                    ", ".join(f"{k.upper()} {_fmt(v, 3)}%" for k, v in util.items()) or "-",
+                    row["source"],
+                ]
+            )
+        out.append(
+            (f"Resources on {r['part']}", ["LUT", "FF", "DSP", "BRAM18", "CARRY", "utilization", "source"], rows)
+        )
     csim = r.get("csim") or {}
     if csim.get("events") is not None:
-        out.append(("Bit accuracy", ["events", "mismatches", "source"],
-                    [[str(csim["events"]), str(csim["mismatches"]), csim["source"]]]
-                    + ([[str(lat["rtl_events"]), f"{lat['rtl_mismatches_offline']} (vs offline), "
-                         f"{lat['rtl_mismatches_csim']} (vs csim)", "RTL simulation (Verilator)"]]
-                       if lat and "rtl_events" in lat else [])))
+        out.append(
+            (
+                "Bit accuracy",
+                ["events", "mismatches", "source"],
+                [[str(csim["events"]), str(csim["mismatches"]), csim["source"]]]
+                + (
+                    [
+                        [
+                            str(lat["rtl_events"]),
+                            f"{lat['rtl_mismatches_offline']} (vs offline), {lat['rtl_mismatches_csim']} (vs csim)",
+                            "RTL simulation (Verilator)",
+                        ]
+                    ]
+                    if lat and "rtl_events" in lat
+                    else []
+                ),
+            )
+        )
     phys = r.get("physics")
     if phys:
-        out.append(("Area under the ROC curve", ["model", "AUC", "source"],
-                    [[k, _fmt(v, 4), phys["source"]] for k, v in phys["auc"].items()]))
-        out.append((f"Working points (trigger rate for {_fmt(phys['input_rate_khz'], 0)} kHz of input candidates)",
-                    ["model", "target bkg eff", "bkg eff", "signal eff", "threshold", "trigger rate (kHz)"],
-                    [[w["model"], _fmt(w["target_background_efficiency"], 2), _fmt(w["background_efficiency"], 4),
-                      _fmt(w["signal_efficiency"], 4), _fmt(w["threshold"], 4), _fmt(w["trigger_rate_khz"], 2)]
-                     for w in phys["working_points"]]))
+        out.append(
+            (
+                "Area under the ROC curve",
+                ["model", "AUC", "source"],
+                [[k, _fmt(v, 4), phys["source"]] for k, v in phys["auc"].items()],
+            )
+        )
+        out.append(
+            (
+                f"Working points (trigger rate for {_fmt(phys['input_rate_khz'], 0)} kHz of input candidates)",
+                ["model", "target bkg eff", "bkg eff", "signal eff", "threshold", "trigger rate (kHz)"],
+                [
+                    [
+                        w["model"],
+                        _fmt(w["target_background_efficiency"], 2),
+                        _fmt(w["background_efficiency"], 4),
+                        _fmt(w["signal_efficiency"], 4),
+                        _fmt(w["threshold"], 4),
+                        _fmt(w["trigger_rate_khz"], 2),
+                    ]
+                    for w in phys["working_points"]
+                ],
+            )
+        )
     return out
 
 
 def render_markdown(r: dict) -> str:
-    lines = [f"# fpga-nn report: {r['project']}", "",
-             f"Part `{r['part']}`, backend {r['backend']}, {r['io_type']}, target clock {r['clock_period_ns']} ns.", ""]
+    lines = [
+        f"# fpga-nn report: {r['project']}",
+        "",
+        f"Part `{r['part']}`, backend {r['backend']}, {r['io_type']}, target clock {r['clock_period_ns']} ns.",
+        "",
+    ]
     for title, header, rows in _sections(r):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -69,18 +124,22 @@ def render_markdown(r: dict) -> str:
     return "\n".join(lines)
 
 
-_CSS = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;"
-        "text-align:left}th{background:#f3f3f3}.src{color:#666;font-size:90%}img{max-width:48%;margin:1%}")
+_CSS = (
+    "body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:4px 8px;"
+    "text-align:left}th{background:#f3f3f3}.src{color:#666;font-size:90%}img{max-width:48%;margin:1%}"
+)
 
 
 def render_html(r: dict, plots: dict[str, Path]) -> str:
     esc = html.escape
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>fpga-nn report: {esc(r['project'])}</title>"
-             f"<style>{_CSS}</style></head><body>",
-             f"<h1>fpga-nn report: {esc(r['project'])}</h1>",
-             f"<p>Part <code>{esc(r['part'])}</code>, backend {esc(r['backend'])}, {esc(r['io_type'])}, "
-             f"target clock {r['clock_period_ns']} ns.</p>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>fpga-nn report: {esc(r['project'])}</title>"
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>fpga-nn report: {esc(r['project'])}</h1>",
+        f"<p>Part <code>{esc(r['part'])}</code>, backend {esc(r['backend'])}, {esc(r['io_type'])}, "
+        f"target clock {r['clock_period_ns']} ns.</p>",
+    ]
     for title, header, rows in _sections(r):
         parts.append(f"<h2>{esc(title)}</h2><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
         for row in rows:

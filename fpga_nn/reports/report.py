@@ -47,16 +47,29 @@ def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
         if kind in found:
             r = parse(found[kind])
             lat = r.latency
-            return {"cycles_min": lat.min_cycles, "cycles_max": lat.max_cycles, "ns_max": lat.max_ns,
-                    "ii": lat.interval_max, "clock_period_ns": lat.target_clock_ns,
-                    "estimated_clock_ns": lat.estimated_clock_ns, "source": f"vendor csynth ({found[kind].name})"}
+            return {
+                "cycles_min": lat.min_cycles,
+                "cycles_max": lat.max_cycles,
+                "ns_max": lat.max_ns,
+                "ii": lat.interval_max,
+                "clock_period_ns": lat.target_clock_ns,
+                "estimated_clock_ns": lat.estimated_clock_ns,
+                "source": f"vendor csynth ({found[kind].name})",
+            }
     rtl = _load_json(project / "rtl" / "rtl_check.json")
     if rtl is not None:
-        return {"cycles_min": rtl["latency_cycles"], "cycles_max": rtl["latency_cycles"], "ns_max": rtl["latency_ns"],
-                "ii": rtl["initiation_interval"], "clock_period_ns": rtl["clock_period_ns"],
-                "estimated_clock_ns": None, "source": "RTL simulation (Verilator, da4ml Verilog)",
-                "rtl_events": rtl["events"], "rtl_mismatches_offline": rtl["mismatches_offline"],
-                "rtl_mismatches_csim": rtl["mismatches_csim"]}
+        return {
+            "cycles_min": rtl["latency_cycles"],
+            "cycles_max": rtl["latency_cycles"],
+            "ns_max": rtl["latency_ns"],
+            "ii": rtl["initiation_interval"],
+            "clock_period_ns": rtl["clock_period_ns"],
+            "estimated_clock_ns": None,
+            "source": "RTL simulation (Verilator, da4ml Verilog)",
+            "rtl_events": rtl["events"],
+            "rtl_mismatches_offline": rtl["mismatches_offline"],
+            "rtl_mismatches_csim": rtl["mismatches_csim"],
+        }
     notes.append("latency: no vendor csynth report and no RTL simulation in this project")
     return None
 
@@ -74,9 +87,19 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
             break
     ys = _load_json(project / "rtl" / "yosys_counts.json")
     if ys is not None:
-        rows.append({"lut": ys["lut"], "inv": ys["inv"], "ff": ys["ff"], "dsp": ys["dsp"],
-                     "bram_18k": 2 * ys["bram"], "uram": 0, "carry": ys["carry"],
-                     "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)", "note": ys["note"]})
+        rows.append(
+            {
+                "lut": ys["lut"],
+                "inv": ys["inv"],
+                "ff": ys["ff"],
+                "dsp": ys["dsp"],
+                "bram_18k": 2 * ys["bram"],
+                "uram": 0,
+                "carry": ys["carry"],
+                "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)",
+                "note": ys["note"],
+            }
+        )
     for row in rows:
         if capacity is not None:
             avail = {"lut": capacity.lut, "ff": capacity.ff, "dsp": capacity.dsp, "bram_18k": 2 * capacity.bram_36k}
@@ -97,9 +120,15 @@ def _physics(project: Path, input_rate_khz: float) -> dict | None:
         for wp in WORKING_POINTS:
             w = metrics.signal_efficiency_at(labels, s, wp)
             table.append({"model": name, **w, "trigger_rate_khz": w["background_efficiency"] * input_rate_khz})
-    return {"auc": {k: metrics.auc(labels, s) for k, s in scores.items()}, "working_points": table,
-            "input_rate_khz": input_rate_khz, "events": int(len(labels)), "source": "model and C-simulation",
-            "scores": scores, "labels": labels}
+    return {
+        "auc": {k: metrics.auc(labels, s) for k, s in scores.items()},
+        "working_points": table,
+        "input_rate_khz": input_rate_khz,
+        "events": int(len(labels)),
+        "source": "model and C-simulation",
+        "scores": scores,
+        "labels": labels,
+    }
 
 
 def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
@@ -118,9 +147,11 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
         csim = {}
         notes.append("bit accuracy unknown: no csim_check.json in this project (rebuild it with 'fpga-nn build')")
     elif csim.get("mismatches"):
-        notes.append(f"VERIFICATION FAILED: the C-simulation differs from the offline model on {csim['mismatches']} "
-                     f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
-                     "not bit-exact")
+        notes.append(
+            f"VERIFICATION FAILED: the C-simulation differs from the offline model on {csim['mismatches']} "
+            f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
+            "not bit-exact"
+        )
     no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
     if no_vendor_files and vendor_tools.available(build["backend"]) is None:
         notes.append(vendor_tools.missing_message(build["backend"]))
@@ -128,13 +159,19 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
         rtl_note = _load_json(project / "rtl_status.json")
         notes.append(rtl_note["message"] if rtl_note else "no RTL simulation in this project (build with --rtl)")
     report = {
-        "project": build["project_name"], "part": build["part"], "backend": build["backend"],
-        "io_type": build["io_type"], "clock_period_ns": build["clock_period_ns"],
+        "project": build["project_name"],
+        "part": build["part"],
+        "backend": build["backend"],
+        "io_type": build["io_type"],
+        "clock_period_ns": build["clock_period_ns"],
         "capacity": part.capacity._asdict() if part.capacity else None,
         "latency": _latency(project, build, notes),
         "resources": _resources(project, build, part.capacity),
-        "csim": {"events": csim.get("events"), "mismatches": csim.get("mismatches"),
-                 "source": "hls4ml C-simulation (g++)"},
+        "csim": {
+            "events": csim.get("events"),
+            "mismatches": csim.get("mismatches"),
+            "source": "hls4ml C-simulation (g++)",
+        },
         "physics": _physics(project, input_rate_khz),
         "notes": notes,
     }
@@ -155,8 +192,10 @@ def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict
         (project / "plots").mkdir(exist_ok=True)
         p.roc_curves(phys["labels"], phys["scores"], project / "plots" / "report_roc.png")
         p.score_histograms(phys["labels"], phys["scores"]["firmware (csim)"], project / "plots" / "report_scores.png")
-        plots = {"ROC curves": project / "plots" / "report_roc.png",
-                 "Firmware score, signal vs background": project / "plots" / "report_scores.png"}
+        plots = {
+            "ROC curves": project / "plots" / "report_roc.png",
+            "Firmware score, signal vs background": project / "plots" / "report_scores.png",
+        }
     public = {k: v for k, v in report.items() if k != "physics"}
     if phys is not None:
         public["physics"] = {k: v for k, v in phys.items() if k not in ("scores", "labels")}

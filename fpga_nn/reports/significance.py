@@ -21,8 +21,14 @@ def asimov(s: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(2.0 * ((s + b) * np.log1p(s / b) - s), 0.0))
 
 
-def binned_significance(score: np.ndarray, label: np.ndarray, weight: np.ndarray, n_bins: int = 8,
-                        min_background: float | None = None, details: bool = False):
+def binned_significance(
+    score: np.ndarray,
+    label: np.ndarray,
+    weight: np.ndarray,
+    n_bins: int = 8,
+    min_background: float | None = None,
+    details: bool = False,
+):
     """Combined significance of bins of equal signal weight (edges from the weighted signal quantiles).
 
     ``details=True`` returns a dict with the per-bin s, b and the number of simulated background
@@ -42,8 +48,13 @@ def binned_significance(score: np.ndarray, label: np.ndarray, weight: np.ndarray
     floor = min_background if min_background is not None else float(weight[~sig].min())
     z = float(np.sqrt(np.sum(asimov(s, np.maximum(b, floor)) ** 2)))
     if details:
-        return {"significance": z, "s": s.tolist(), "b": b.tolist(), "floor": floor,
-                "background_mc": np.bincount(idx[~sig], minlength=n_bins).tolist()}
+        return {
+            "significance": z,
+            "s": s.tolist(),
+            "b": b.tolist(),
+            "floor": floor,
+            "background_mc": np.bincount(idx[~sig], minlength=n_bins).tolist(),
+        }
     return z
 
 
@@ -73,8 +84,7 @@ def _row_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def distance_correlation_sq(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None,
-                            block: int = 2048) -> float:
+def distance_correlation_sq(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, block: int = 2048) -> float:
     """Weighted squared distance correlation dCor^2(x, y), exact, in blocks of rows (memory O(n * block))."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     w = np.ones(len(x)) if weight is None else np.asarray(weight, np.float64)

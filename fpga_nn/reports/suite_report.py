@@ -49,8 +49,11 @@ def markdown(results: dict) -> str:
     for r in results["rows"]:
         t = r["test"]
         ps = r.get("test_power_shower")
-        loss = "N.A." if r["loss"] is None else {"bce": "BCE", "extreme": "Ext"}[r["loss"]] + (
-            "+DisCo" if r["disco"] else "")
+        loss = (
+            "N.A."
+            if r["loss"] is None
+            else {"bce": "BCE", "extreme": "Ext"}[r["loss"]] + ("+DisCo" if r["disco"] else "")
+        )
         mem = r["memory"].get("gpu_peak_mb", r["memory"]["host_peak_mb"])
         params = f"{r['parameters']:,}" + (" trees" if r["parameters_kind"] == "trees" else "")
         name = r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
@@ -59,28 +62,44 @@ def markdown(results: dict) -> str:
             f"| {name} | {loss} | {_pm(t['significance'], t.get('significance_err'))} "
             f"| {_pm(100 * t['auc'], 100 * t['auc_err'] if 'auc_err' in t else None, '{:.1f}')} "
             f"| {_pm(1e3 * t['bkg_corr'], 1e3 * t['bkg_corr_err'] if 'bkg_corr_err' in t else None, '{:.1f}')} "
-            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {ps_cols} |")
+            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {ps_cols} |"
+        )
         if r["firmware"]:
             f, c = r["firmware_test"], r["firmware_check"]
             lines.append(
                 f"| {r['method']} firmware (C-sim) | {loss} | {_pm(f['significance'], f.get('significance_err'))} "
-                f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | - | - | - | - | - | - |")
-            lines.append(f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
-                         f"| input {c['input_type']} | output {c['output_type']} | | | | | | | |")
+                f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | - | - | - | - | - | - |"
+            )
+            lines.append(
+                f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
+                f"| input {c['input_type']} | output {c['output_type']} | | | | | | | |"
+            )
     lines += ["", "## Findings", ""] + findings(results) + mc_statistics(results)
     lines += ["", "## Comparisons (paired bootstrap)", ""]
     for c in results.get("comparisons", []):
         scale, unit = (1e3, " x1e-3") if c["metric"] == "bkg_corr" else (1.0, "")
-        lines.append(f"- {c['metric']}: {c['a']} - {c['b']} = {scale * c['difference']:+.3f} ± "
-                     f"{scale * c['error']:.3f}{unit}")
+        lines.append(
+            f"- {c['metric']}: {c['a']} - {c['b']} = {scale * c['difference']:+.3f} ± {scale * c['error']:.3f}{unit}"
+        )
     lines += ["", "Plots: `roc.png`, `mass_by_score.png`, `training.png`.", ""]
     return "\n".join(lines)
 
 
 SEED_004 = {  # significance of seed 004's table (15 inputs where both exist)
-    "Random": 0.50, "BDT": 1.17, "XGBoost": 1.49, "FNN-bce": 1.43, "FNN-extreme": 1.45, "DFNN-bce": 1.50,
-    "DFNN-extreme": 1.46, "ETN-bce": 1.51, "ETN-extreme": 1.48, "FNN-bce+disco": 1.35, "FNN-extreme+disco": 1.46,
-    "DFNN-bce+disco": 1.46, "ETN-bce+disco": 1.52, "ETN-extreme+disco": 1.50,
+    "Random": 0.50,
+    "BDT": 1.17,
+    "XGBoost": 1.49,
+    "FNN-bce": 1.43,
+    "FNN-extreme": 1.45,
+    "DFNN-bce": 1.50,
+    "DFNN-extreme": 1.46,
+    "ETN-bce": 1.51,
+    "ETN-extreme": 1.48,
+    "FNN-bce+disco": 1.35,
+    "FNN-extreme+disco": 1.46,
+    "DFNN-bce+disco": 1.46,
+    "ETN-bce+disco": 1.52,
+    "ETN-extreme+disco": 1.50,
 }
 
 
@@ -90,15 +109,21 @@ def findings(results: dict) -> list[str]:
     by = {r["key"]: r for r in results["rows"]}
     out = []
     ranked = sorted(rows, key=lambda r: -r["test"]["significance"])
-    out.append("- Ranking by test significance: " + " > ".join(
-        f"{r['label']} {r['test']['significance']:.2f}±{r['test'].get('significance_err', 0):.2f}" for r in ranked))
+    out.append(
+        "- Ranking by test significance: "
+        + " > ".join(
+            f"{r['label']} {r['test']['significance']:.2f}±{r['test'].get('significance_err', 0):.2f}" for r in ranked
+        )
+    )
     seed_rank = sorted((k for k in SEED_004 if k in by), key=lambda k: -SEED_004[k])
     out.append("- Seed 004's ranking of the same rows: " + " > ".join(f"{k} {SEED_004[k]:.2f}" for k in seed_rank))
     best = ranked[0]
     close = [r["label"] for r in ranked[1:] if r["key"] != "Random" and _within(best, r)]
     if close:
-        out.append(f"- Within 2 sigma (paired) of the best ({best['label']}): {', '.join(close)}: the ordering "
-                   "among these is not resolved by this test set.")
+        out.append(
+            f"- Within 2 sigma (paired) of the best ({best['label']}): {', '.join(close)}: the ordering "
+            "among these is not resolved by this test set."
+        )
     for r in rows:
         if r["disco"]:
             base = by.get(r["key"].replace("+disco", ""))
@@ -106,28 +131,48 @@ def findings(results: dict) -> list[str]:
                 a, b = r["test"], base["test"]
                 err = float(np.hypot(a.get("bkg_corr_err", 0), b.get("bkg_corr_err", 0)))
                 change = a["bkg_corr"] - b["bkg_corr"]
-                verdict = ("lowers" if change < -2 * err else "raises" if change > 2 * err else "does not change "
-                           "(within 2 sigma)")
-                out.append(f"- DisCo {verdict} the background correlation of {base['label']}: "
-                           f"{1e3 * b['bkg_corr']:.1f}±{1e3 * b.get('bkg_corr_err', 0):.1f} -> "
-                           f"{1e3 * a['bkg_corr']:.1f}±{1e3 * a.get('bkg_corr_err', 0):.1f} (1e-3), significance "
-                           f"{b['significance']:.2f} -> {a['significance']:.2f}")
-    shifts = [(r["label"], r["test"]["significance"], r["test_power_shower"]["significance"], r["test"]["auc"],
-               r["test_power_shower"]["auc"]) for r in rows if r.get("test_power_shower") and r["key"] != "Random"]
+                verdict = (
+                    "lowers"
+                    if change < -2 * err
+                    else "raises"
+                    if change > 2 * err
+                    else "does not change (within 2 sigma)"
+                )
+                out.append(
+                    f"- DisCo {verdict} the background correlation of {base['label']}: "
+                    f"{1e3 * b['bkg_corr']:.1f}±{1e3 * b.get('bkg_corr_err', 0):.1f} -> "
+                    f"{1e3 * a['bkg_corr']:.1f}±{1e3 * a.get('bkg_corr_err', 0):.1f} (1e-3), significance "
+                    f"{b['significance']:.2f} -> {a['significance']:.2f}"
+                )
+    shifts = [
+        (
+            r["label"],
+            r["test"]["significance"],
+            r["test_power_shower"]["significance"],
+            r["test"]["auc"],
+            r["test_power_shower"]["auc"],
+        )
+        for r in rows
+        if r.get("test_power_shower") and r["key"] != "Random"
+    ]
     if shifts:
         lo = min(shifts, key=lambda v: v[2] / v[1])
         frac = [v[2] / v[1] for v in shifts]
         auc_n, auc_p = [v[3] for v in shifts], [v[4] for v in shifts]
-        out.append(f"- Power-shower background (systematic): significance falls to {min(frac):.0%}-{max(frac):.0%} "
-                   f"of nominal, AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
-                   f"(largest relative loss: {lo[0]}).")
+        out.append(
+            f"- Power-shower background (systematic): significance falls to {min(frac):.0%}-{max(frac):.0%} "
+            f"of nominal, AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
+            f"(largest relative loss: {lo[0]})."
+        )
     for r in results["rows"]:
         if r["firmware"]:
             float_key = r["key"].replace("-firmware", "")
             ref = by.get(float_key)
             c = r["firmware_check"]
-            txt = (f"- {r['method']} firmware: C-simulation == QKeras on {c['events'] - c['mismatches']} of "
-                   f"{c['events']} test events; significance {r['firmware_test']['significance']:.2f}")
+            txt = (
+                f"- {r['method']} firmware: C-simulation == QKeras on {c['events'] - c['mismatches']} of "
+                f"{c['events']} test events; significance {r['firmware_test']['significance']:.2f}"
+            )
             if ref:
                 txt += f" vs float {ref['test']['significance']:.2f}"
             out.append(txt + ".")
@@ -142,13 +187,15 @@ def mc_statistics(results: dict) -> list[str]:
     if not any(empty.values()):
         return []
     b0 = rows[0]["test"]["bins"]
-    return [f"- **Limited by the background sample**: in the window, {min(empty.values())}-{max(empty.values())} of "
-            f"the {len(b0['s'])} signal-quantile bins of the trained classifiers hold no simulated background event, "
-            f"so their b is the one-event floor ({b0['floor']:.2f} expected events, against "
-            f"{b0['s'][-1]:.2f} signal events per bin). Where the floor decides, the significances of good "
-            "classifiers coincide (about 4.4 here) and cannot rank them: AUC and the background correlation do. "
-            "A background sample tens of times larger (or a weighted generation in the signal-like corner) is "
-            "needed to resolve the top bins."]
+    return [
+        f"- **Limited by the background sample**: in the window, {min(empty.values())}-{max(empty.values())} of "
+        f"the {len(b0['s'])} signal-quantile bins of the trained classifiers hold no simulated background event, "
+        f"so their b is the one-event floor ({b0['floor']:.2f} expected events, against "
+        f"{b0['s'][-1]:.2f} signal events per bin). Where the floor decides, the significances of good "
+        "classifiers coincide (about 4.4 here) and cannot rank them: AUC and the background correlation do. "
+        "A background sample tens of times larger (or a weighted generation in the signal-like corner) is "
+        "needed to resolve the top bins."
+    ]
 
 
 def _within(a: dict, b: dict) -> bool:
@@ -193,8 +240,9 @@ def roc_plot(rows, scores, test, win, path):
     for r in rows:
         s = scores[r["key"]]["test"][win]
         fpr, tpr, _ = roc(test["y"][win], s, test["weight"][win])
-        ax.plot(fpr, tpr, "--" if r["firmware"] else "-", lw=1.2,
-                label=f"{r['label']} (AUC {100 * r['test']['auc']:.1f}%)")
+        ax.plot(
+            fpr, tpr, "--" if r["firmware"] else "-", lw=1.2, label=f"{r['label']} (AUC {100 * r['test']['auc']:.1f}%)"
+        )
     ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
     ax.set_xlabel("background efficiency (in the mass window)")
     ax.set_ylabel("signal efficiency")

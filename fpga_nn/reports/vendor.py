@@ -79,18 +79,29 @@ def parse_csynth_xml(path: str | Path) -> CSynthReport:
         if sec is None:
             raise UserInputError(f"{path}: no AreaEstimates/{section} section: is this a csynth.xml?")
         dsp = sec.findtext("DSP48E") or sec.findtext("DSP") or "0"
-        return Resources(_int(sec.findtext("LUT")), _int(sec.findtext("FF")), _int(dsp),
-                         _int(sec.findtext("BRAM_18K")), _int(sec.findtext("URAM")))
+        return Resources(
+            _int(sec.findtext("LUT")),
+            _int(sec.findtext("FF")),
+            _int(dsp),
+            _int(sec.findtext("BRAM_18K")),
+            _int(sec.findtext("URAM")),
+        )
 
     lat = root.find(".//PerformanceEstimates/SummaryOfOverallLatency")
     if lat is None:
         raise UserInputError(f"{path}: no latency summary: is this a csynth.xml?")
     est = find("EstimatedClockPeriod")
-    latency = Latency(_int(lat.findtext("Best-caseLatency")), _int(lat.findtext("Worst-caseLatency")),
-                      _int(lat.findtext("Interval-min")), _int(lat.findtext("Interval-max")),
-                      float(find("TargetClockPeriod")), float(est) if est else None)
-    return CSynthReport(str(path), find("TopModelName"), find("Part"), latency, resources("Resources"),
-                        resources("AvailableResources"))
+    latency = Latency(
+        _int(lat.findtext("Best-caseLatency")),
+        _int(lat.findtext("Worst-caseLatency")),
+        _int(lat.findtext("Interval-min")),
+        _int(lat.findtext("Interval-max")),
+        float(find("TargetClockPeriod")),
+        float(est) if est else None,
+    )
+    return CSynthReport(
+        str(path), find("TopModelName"), find("Part"), latency, resources("Resources"), resources("AvailableResources")
+    )
 
 
 _TABLE_ROW = re.compile(r"^\s*\|(.+)\|\s*$")
@@ -105,7 +116,7 @@ def parse_csynth_rpt(path: str | Path) -> CSynthReport:
     path = Path(path)
     text = path.read_text()
     clock = re.search(r"\|\s*ap_clk\s*\|\s*([\d.]+)\s*ns\s*\|\s*([\d.]+)\s*ns", text)
-    after = text[text.find("+ Latency:"):] if "+ Latency:" in text else ""
+    after = text[text.find("+ Latency:") :] if "+ Latency:" in text else ""
     lat = re.search(r"^\s*\|\s*(\d+)\|\s*(\d+)\|[^|\n]*\|[^|\n]*\|\s*(\d+)\|\s*(\d+)\|", after, re.M)
     if clock is None or lat is None:
         raise UserInputError(f"{path}: no clock or latency summary found: is this a csynth.rpt?")
@@ -123,10 +134,22 @@ def parse_csynth_rpt(path: str | Path) -> CSynthReport:
         raise UserInputError(f"{path}: no utilization summary found")
     part = re.search(r"\* Target device:\s*(\S+)", text)
     top = re.search(r"== Vivado HLS Report for '([^']+)'|== Vitis HLS Report for '([^']+)'", text)
-    latency = Latency(int(lat.group(1)), int(lat.group(2)), int(lat.group(3)), int(lat.group(4)),
-                      float(clock.group(1)), float(clock.group(2)))
-    return CSynthReport(str(path), (top.group(1) or top.group(2)) if top else None, part.group(1) if part else None,
-                        latency, res(total), res(avail))
+    latency = Latency(
+        int(lat.group(1)),
+        int(lat.group(2)),
+        int(lat.group(3)),
+        int(lat.group(4)),
+        float(clock.group(1)),
+        float(clock.group(2)),
+    )
+    return CSynthReport(
+        str(path),
+        (top.group(1) or top.group(2)) if top else None,
+        part.group(1) if part else None,
+        latency,
+        res(total),
+        res(avail),
+    )
 
 
 def parse_utilization_rpt(path: str | Path) -> SynthUtilization:

@@ -19,8 +19,10 @@ def to_codes(values: np.ndarray, out_type: FixedType) -> np.ndarray:
     off_grid = scaled != codes
     if np.any(off_grid):
         i = int(np.flatnonzero(off_grid.ravel())[0])
-        raise ValueError(f"value {scaled.ravel()[i] / 2.0**out_type.fractional!r} is not a multiple of the LSB "
-                         f"{out_type.lsb} of {out_type.to_ap()}")
+        raise ValueError(
+            f"value {scaled.ravel()[i] / 2.0**out_type.fractional!r} is not a multiple of the LSB "
+            f"{out_type.lsb} of {out_type.to_ap()}"
+        )
     return codes.astype(np.int64)
 
 
@@ -41,8 +43,7 @@ def compare(expected: np.ndarray, firmware: np.ndarray, out_type: FixedType) -> 
         "max_abs_diff_lsb": float(diff_lsb.max()) if diff_lsb.size else 0.0,
         "output_type": out_type.to_ap(),
         "first_mismatches": [
-            {"event": int(i), "offline": exp[i].tolist(), "csim": got[i].tolist(),
-             "diff_lsb": diff_lsb[i].tolist()}
+            {"event": int(i), "offline": exp[i].tolist(), "csim": got[i].tolist(), "diff_lsb": diff_lsb[i].tolist()}
             for i in idx[:MAX_LISTED]
         ],
     }

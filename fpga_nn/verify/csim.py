@@ -69,8 +69,14 @@ def build_library(project_dir: Path, optimization: str = "-O3") -> Path:
     return libs[0]
 
 
-def run_csim(project_dir: str | Path, inputs: np.ndarray, n_outputs: int, keep_library: bool = False,
-             optimization: str = "-O3", n_traced: int = 0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def run_csim(
+    project_dir: str | Path,
+    inputs: np.ndarray,
+    n_outputs: int,
+    keep_library: bool = False,
+    optimization: str = "-O3",
+    n_traced: int = 0,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs)).
 
     With ``n_traced``, the project must have exactly one traced layer of that many values (the input

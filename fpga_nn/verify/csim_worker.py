@@ -38,8 +38,9 @@ def main(argv: list[str]) -> int:
         y[i] = row
         if n_traced:
             lib.collect_trace_output(slot)
-            traced[i] = np.ctypeslib.as_array(ctypes.cast(slot[0].data, ctypes.POINTER(ctypes.c_double)),
-                                              shape=(n_traced,))
+            traced[i] = np.ctypeslib.as_array(
+                ctypes.cast(slot[0].data, ctypes.POINTER(ctypes.c_double)), shape=(n_traced,)
+            )
     np.save(yout, y)
     if n_traced:
         np.save(trace_args[1], traced)

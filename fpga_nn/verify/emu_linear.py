@@ -36,8 +36,16 @@ def _float_weights(layer: dict, arrays: dict, w: np.ndarray) -> tuple[np.ndarray
     return arrays[key]
 
 
-def _mac(x: np.ndarray, tx: FixedType, w: np.ndarray, tw: FixedType, b: np.ndarray | None, tb: FixedType | None,
-         acc_t: FixedType, wf: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+def _mac(
+    x: np.ndarray,
+    tx: FixedType,
+    w: np.ndarray,
+    tw: FixedType,
+    b: np.ndarray | None,
+    tb: FixedType | None,
+    acc_t: FixedType,
+    wf: tuple[np.ndarray, float] | None = None,
+) -> np.ndarray:
     """``acc = bias; for i: acc += (accum_t)(x[i] * w[i])`` for x (N, K) and w (K, M), in accum_t codes.
 
     ``x`` holds integer codes, as int64 or (to save a conversion of large im2col arrays) float.
@@ -104,8 +112,11 @@ def _geometry(layer, codes: np.ndarray):
     c4 = codes[:, None] if one_d else codes  # a 1D convolution as a 1 x W image
     kh, kw = (1, a["filt_width"]) if one_d else (a["filt_height"], a["filt_width"])
     sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
-    pads = (0, 0, a["pad_left"], a["pad_right"]) if one_d else (a["pad_top"], a["pad_bottom"], a["pad_left"],
-                                                                 a["pad_right"])
+    pads = (
+        (0, 0, a["pad_left"], a["pad_right"])
+        if one_d
+        else (a["pad_top"], a["pad_bottom"], a["pad_left"], a["pad_right"])
+    )
     return c4, (kh, kw), (sh, sw), pads, one_d
 
 

@@ -32,8 +32,11 @@ def _window_reduce(layer, codes: np.ndarray) -> np.ndarray:
     c4 = codes[:, None] if one_d else codes
     ph, pw = (1, a["pool_width"]) if one_d else (a["pool_height"], a["pool_width"])
     sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
-    pads = (0, 0, a.get("pad_left", 0), a.get("pad_right", 0)) if one_d else (
-        a.get("pad_top", 0), a.get("pad_bottom", 0), a.get("pad_left", 0), a.get("pad_right", 0))
+    pads = (
+        (0, 0, a.get("pad_left", 0), a.get("pad_right", 0))
+        if one_d
+        else (a.get("pad_top", 0), a.get("pad_bottom", 0), a.get("pad_left", 0), a.get("pad_right", 0))
+    )
     if any(pads):
         raise UnsupportedModelError(f"layer '{layer['name']}': padded pooling is not emulated")
     oh, ow = (c4.shape[1] - ph) // sh + 1, (c4.shape[2] - pw) // sw + 1
@@ -52,8 +55,9 @@ def _average(layer, total: np.ndarray, tx: FixedType, length: int) -> Codes:
     """``accum_t y = 0; y += x[i]...; y /= length``, exact for power-of-two lengths (a shift)."""
     acc_t = _t(layer, "accum_t")
     if length & (length - 1):
-        raise UnsupportedModelError(f"layer '{layer['name']}': average over {length} values (not a power of two) "
-                                    "is not emulated")
+        raise UnsupportedModelError(
+            f"layer '{layer['name']}': average over {length} values (not a power of two) is not emulated"
+        )
     # The sum of `length` values of tx cannot leave accum_t when hls4ml sized it; cast as the C++ does.
     acc = cast(total, tx.fractional, acc_t)
     shift = length.bit_length() - 1
@@ -130,8 +134,11 @@ def resize(layer, arrays, x: Codes) -> Codes:
 
 def _monotone_activation(layer: dict) -> bool:
     """ReLU or linear whose cast never wraps: a non-decreasing function of its input."""
-    return (layer["class"] == "Activation" and layer["attrs"].get("activation", "linear") in ("relu", "linear")
-            and _t(layer, "result_t").overflow in ("SAT", "SAT_SYM"))
+    return (
+        layer["class"] == "Activation"
+        and layer["attrs"].get("activation", "linear") in ("relu", "linear")
+        and _t(layer, "result_t").overflow in ("SAT", "SAT_SYM")
+    )
 
 
 def pool_then_activation(act_layer: dict, pool_layer: dict) -> Callable:
@@ -170,14 +177,28 @@ def zeropad(layer, arrays, x: Codes) -> Codes:
 
 _MULTI_INPUT = {"Merge", "Concatenate"}
 _LAYERS: dict[str, Callable] = {
-    "Merge": merge, "Concatenate": concatenate, "GlobalPooling1D": global_pooling, "GlobalPooling2D": global_pooling,
+    "Merge": merge,
+    "Concatenate": concatenate,
+    "GlobalPooling1D": global_pooling,
+    "GlobalPooling2D": global_pooling,
     "Resize": resize,
     "Softmax": softmax,
-    "ZeroPadding1D": zeropad, "ZeroPadding2D": zeropad,
-    "Dense": dense, "Conv1D": conv, "Conv2D": conv, "Conv2DBatchnorm": conv, "PointwiseConv1D": conv,
-    "PointwiseConv2D": conv, "DepthwiseConv1D": depthwise, "DepthwiseConv2D": depthwise,
-    "BatchNormalizationQuantizedTanh": ternary_threshold, "Pooling1D": pooling, "Pooling2D": pooling,
-    "BatchNormalization": batchnorm, "ApplyAlpha": batchnorm, "Activation": activation,
+    "ZeroPadding1D": zeropad,
+    "ZeroPadding2D": zeropad,
+    "Dense": dense,
+    "Conv1D": conv,
+    "Conv2D": conv,
+    "Conv2DBatchnorm": conv,
+    "PointwiseConv1D": conv,
+    "PointwiseConv2D": conv,
+    "DepthwiseConv1D": depthwise,
+    "DepthwiseConv2D": depthwise,
+    "BatchNormalizationQuantizedTanh": ternary_threshold,
+    "Pooling1D": pooling,
+    "Pooling2D": pooling,
+    "BatchNormalization": batchnorm,
+    "ApplyAlpha": batchnorm,
+    "Activation": activation,
 }
 
 
@@ -208,9 +229,15 @@ class Emulator:
         steps, i, body = [], 0, layers[1:]
         while i < len(body):
             layer, nxt = body[i], body[i + 1] if i + 1 < len(body) else None
-            if (nxt is not None and _monotone_activation(layer) and nxt["class"] in ("Pooling1D", "Pooling2D")
-                    and nxt["attrs"].get("pool_op", "Max") == "Max" and nxt["inputs"] == [layer["name"]]
-                    and readers.get(layer["name"]) == 1 and _t(nxt, "result_t") == _t(layer, "result_t")):
+            if (
+                nxt is not None
+                and _monotone_activation(layer)
+                and nxt["class"] in ("Pooling1D", "Pooling2D")
+                and nxt["attrs"].get("pool_op", "Max") == "Max"
+                and nxt["inputs"] == [layer["name"]]
+                and readers.get(layer["name"]) == 1
+                and _t(nxt, "result_t") == _t(layer, "result_t")
+            ):
                 steps.append((nxt, pool_then_activation(layer, nxt), layer["inputs"]))
                 i += 2
                 continue

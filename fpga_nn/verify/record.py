@@ -21,14 +21,62 @@ from .fixedpoint import from_float
 RECORD = "emulation.json"
 WEIGHTS = "emulation_weights.npz"
 
-_ATTRS = ("n_in", "n_out", "activation", "table_size", "n_chan", "n_filt", "filt_width", "filt_height", "stride_width",
-          "stride_height", "pad_left", "pad_right", "pad_top", "pad_bottom", "in_width", "in_height", "out_width",
-          "out_height", "pool_width", "pool_height", "n_filt", "pool_op", "n_scale_bias", "op", "axis", "count_pad",
-          "n_chan", "algorithm")
-SUPPORTED = {"Input", "Dense", "Activation", "BatchNormalization", "Conv1D", "Conv2D", "Pooling1D", "Pooling2D",
-             "Reshape", "ZeroPadding1D", "ZeroPadding2D", "Softmax", "Merge", "Concatenate", "GlobalPooling1D",
-             "GlobalPooling2D", "Resize", "ApplyAlpha", "Conv2DBatchnorm", "PointwiseConv1D", "PointwiseConv2D",
-             "DepthwiseConv1D", "DepthwiseConv2D", "BatchNormalizationQuantizedTanh"}
+_ATTRS = (
+    "n_in",
+    "n_out",
+    "activation",
+    "table_size",
+    "n_chan",
+    "n_filt",
+    "filt_width",
+    "filt_height",
+    "stride_width",
+    "stride_height",
+    "pad_left",
+    "pad_right",
+    "pad_top",
+    "pad_bottom",
+    "in_width",
+    "in_height",
+    "out_width",
+    "out_height",
+    "pool_width",
+    "pool_height",
+    "n_filt",
+    "pool_op",
+    "n_scale_bias",
+    "op",
+    "axis",
+    "count_pad",
+    "n_chan",
+    "algorithm",
+)
+SUPPORTED = {
+    "Input",
+    "Dense",
+    "Activation",
+    "BatchNormalization",
+    "Conv1D",
+    "Conv2D",
+    "Pooling1D",
+    "Pooling2D",
+    "Reshape",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "Softmax",
+    "Merge",
+    "Concatenate",
+    "GlobalPooling1D",
+    "GlobalPooling2D",
+    "Resize",
+    "ApplyAlpha",
+    "Conv2DBatchnorm",
+    "PointwiseConv1D",
+    "PointwiseConv2D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "BatchNormalizationQuantizedTanh",
+}
 _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 
@@ -43,10 +91,14 @@ def export(hls_model, out_dir: Path) -> dict:
         if cls not in SUPPORTED:
             raise UnsupportedModelError(f"the emulator has no model of layer '{layer.name}' ({cls})")
         entry = {
-            "name": layer.name, "class": cls,
+            "name": layer.name,
+            "class": cls,
             "attrs": {a: layer.get_attr(a) for a in _ATTRS if isinstance(layer.get_attr(a), (int, str, float))},
-            "types": {k: FixedType.parse(str(v.precision)).to_ap() for k, v in layer.types.items()
-                      if "fixed" in str(v.precision) or "int<" in str(v.precision)},
+            "types": {
+                k: FixedType.parse(str(v.precision)).to_ap()
+                for k, v in layer.types.items()
+                if "fixed" in str(v.precision) or "int<" in str(v.precision)
+            },
             "output_shape": [int(d) for d in layer.get_output_variable().shape],
             "inputs": [producer[i] for i in layer.inputs if i in producer],
             "weights": {},
@@ -61,8 +113,12 @@ def export(hls_model, out_dir: Path) -> dict:
                 entry["weights"][wname]["kind"] = kind
         layers.append(entry)
     out = hls_model.get_output_variables()[0]
-    record = {"project": hls_model.config.get_project_name(), "io_type": hls_model.config.get_config_value("IOType"),
-              "layers": layers, "output_type": FixedType.parse(str(out.type.precision)).to_ap()}
+    record = {
+        "project": hls_model.config.get_project_name(),
+        "io_type": hls_model.config.get_config_value("IOType"),
+        "layers": layers,
+        "output_type": FixedType.parse(str(out.type.precision)).to_ap(),
+    }
     write_json(Path(out_dir, RECORD), record, indent=1)
     np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
     return record
@@ -109,8 +165,10 @@ def _softmax_config(layer) -> dict:
     out["exp_scale"] = float(scale.group(1)) if scale else 1.0
     out["implementation"] = impl.group(1) if impl else "stable"
     if out["implementation"] not in ("stable", "latency"):
-        raise UnsupportedModelError(f"softmax '{layer.name}': implementation '{out['implementation']}' is not emulated "
-                                    "(use 'stable' or 'latency')")
+        raise UnsupportedModelError(
+            f"softmax '{layer.name}': implementation '{out['implementation']}' is not emulated "
+            "(use 'stable' or 'latency')"
+        )
     if out["n_slice"] != layer.get_attr("n_in"):
         raise UnsupportedModelError(f"softmax '{layer.name}': multi-dimensional softmax is not emulated")
     if out["implementation"] == "stable":
@@ -134,14 +192,20 @@ def load(project: Path) -> tuple[dict, dict[str, np.ndarray]]:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # missing, truncated, not JSON
         from ..errors import UserInputError
 
-        raise UserInputError(f"{project}'s emulation record is unreadable ({type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else 'empty'}): rebuild it with 'fpga-nn build'") \
-            from None
-    missing = [w["key"] for layer in record.get("layers", []) for w in layer.get("weights", {}).values()
-               if w["key"] not in arrays]
+        raise UserInputError(
+            f"{project}'s emulation record is unreadable ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'empty'}): rebuild it with 'fpga-nn build'"
+        ) from None
+    missing = [
+        w["key"]
+        for layer in record.get("layers", [])
+        for w in layer.get("weights", {}).values()
+        if w["key"] not in arrays
+    ]
     if missing:
         from ..errors import UserInputError
 
-        raise UserInputError(f"{project}/{WEIGHTS} lacks {missing[0]} (and {len(missing) - 1} more): rebuild it "
-                             "with 'fpga-nn build'")
+        raise UserInputError(
+            f"{project}/{WEIGHTS} lacks {missing[0]} (and {len(missing) - 1} more): rebuild it with 'fpga-nn build'"
+        )
     return record, arrays

@@ -43,8 +43,9 @@ def open_inputs(path: Path, dataset: str | None = None) -> Iterator[np.ndarray]:
     raise UserInputError(f"{path}: inputs must be .npy or .h5/.hdf5")
 
 
-def emulate_file(project: Path, data: Path, out: Path, dataset: str | None = None, chunk: int = DEFAULT_CHUNK,
-                 progress: bool = True) -> int:
+def emulate_file(
+    project: Path, data: Path, out: Path, dataset: str | None = None, chunk: int = DEFAULT_CHUNK, progress: bool = True
+) -> int:
     """Write the firmware scores of every input row to ``out`` (.npy); returns the number of events."""
     from tqdm import tqdm
 
@@ -59,8 +60,9 @@ def emulate_file(project: Path, data: Path, out: Path, dataset: str | None = Non
     with open_inputs(data, dataset) as x:
         n = len(x)
         if tuple(x.shape[1:]) != emu.input_shape and int(np.prod(x.shape[1:])) != int(np.prod(emu.input_shape)):
-            raise UserInputError(f"{data} has events of shape {tuple(x.shape[1:])}, the firmware takes "
-                                 f"{emu.input_shape}")
+            raise UserInputError(
+                f"{data} has events of shape {tuple(x.shape[1:])}, the firmware takes {emu.input_shape}"
+            )
         for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
             check_finite(np.asarray(x[start : start + chunk]), data, start)
         n_out = emu.predict(np.asarray(x[:1])).shape[1]
