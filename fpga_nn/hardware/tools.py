@@ -23,8 +23,13 @@ log = logging.getLogger(__name__)
 LOG_TAIL_LINES = 30
 
 
+def which(name: str, path: str | None = None) -> str | None:
+    """The program's full path on PATH (or on ``path``), or None: every lookup of a tool goes through here."""
+    return shutil.which(name, path=path)
+
+
 def find(name: str, hint: str = "") -> str:
-    path = shutil.which(name)
+    path = which(name)
     if path is None:
         raise ToolError(f"'{name}' not found on PATH{': ' + hint if hint else ''}")
     return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from ..errors import ToolError
@@ -20,7 +19,7 @@ COMMANDS = {
 
 def _command(backend: str) -> tuple[str, list[str]] | None:
     for name, args in COMMANDS[backend]:
-        path = shutil.which(name)
+        path = tools.which(name)
         if path is not None:
             return path, args
     return None
