@@ -28,11 +28,15 @@ def test_csim_equals_qkeras(variation, tmp_path):
     x = signed_inputs(3000, 5, seed=1)
     input_type = FixedType.narrowest_for(x)
     assert input_type == FixedType(True, 10, 4)
-    summary = convert_and_verify(model, x, input_type, tmp_path, BuildOptions(part=PART, name="var"))
+    checked = convert_and_verify(model, x, input_type, tmp_path, BuildOptions(part=PART, name="var"))
+    summary = checked.summary
     assert summary["events"] == 3000
     assert summary["mismatches"] == 0, summary["first_mismatches"][:3]
     assert summary["max_abs_diff_lsb"] == 0.0
     csim = np.load(tmp_path / "vectors" / "csim.npy")
+    np.testing.assert_array_equal(checked.csim, csim)  # the typed result holds what the files hold
+    np.testing.assert_array_equal(checked.inputs, np.load(tmp_path / "vectors" / "inputs.npy"))
+    assert checked.mismatches == 0
     expected = model.predict(x, verbose=0)
     np.testing.assert_array_equal(csim, expected)
     # The test data must exercise the network: many distinct output codes, some saturated.
@@ -50,7 +54,8 @@ def test_mismatch_is_reported_with_first_diverging_layer(tmp_path):
     model = tf.keras.Model(x_in, h)
     model.set_weights([np.full((4, 3), 0.1234567, np.float32), np.full(3, 0.3, np.float32)])
     x = signed_inputs(200, 4, seed=2)
-    summary = convert_and_verify(model, x, FixedType(True, 10, 4), tmp_path, BuildOptions(part=PART, name="bad"))
+    checked = convert_and_verify(model, x, FixedType(True, 10, 4), tmp_path, BuildOptions(part=PART, name="bad"))
+    summary = checked.summary
     assert summary["mismatches"] > 0
     assert summary["divergence"]["layer"] == "float_dense"
     assert len(summary["first_mismatches"]) == min(10, summary["mismatches"])

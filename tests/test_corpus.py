@@ -127,7 +127,8 @@ def test_csim_representatives(name, tmp_path):
     case = CASES[name]
     x = corpus.inputs(case)
     opts = BuildOptions(part=PART, name="corpus", io_type=case.io_type, csim_optimization="-O1")
-    summary = convert_and_verify(case.make(), x, INPUT, tmp_path, opts)
+    checked = convert_and_verify(case.make(), x, INPUT, tmp_path, opts)
+    summary = checked.summary
     assert summary["events"] == 1000
     assert summary["mismatches"] == 0, summary["first_mismatches"][:2]
     emu = summary["emulator"]

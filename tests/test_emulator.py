@@ -339,7 +339,8 @@ def test_small_cnn_emulator_csim_qkeras_agree(one_d, io_type, tmp_path):
     model, shape = _small_cnn(one_d)
     x = (np.random.default_rng(3).integers(-256, 256, (300, *shape)) / 64).astype(np.float32)
     opts = BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", io_type=io_type, csim_optimization="-O1")
-    summary = convert_and_verify(model, x, FixedType(True, 9, 3), tmp_path, opts)
+    checked = convert_and_verify(model, x, FixedType(True, 9, 3), tmp_path, opts)
+    summary = checked.summary
     assert summary["mismatches"] == 0, summary["first_mismatches"][:2]
     assert summary["emulator"]["available"] and summary["emulator"]["mismatches_vs_csim"] == 0
     np.testing.assert_array_equal(

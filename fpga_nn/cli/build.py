@@ -201,14 +201,14 @@ def build(
             click.echo(line)
     metrics_file = target / "metrics.json"
     m = json.loads(metrics_file.read_text())
-    if "emulator_whole_test_set" in m:
+    if task == "cnn":  # the CLI knows which pipeline ran: no guessing from the record's keys
         e = m["emulator_whole_test_set"]
         click.echo(
             f"AUC QKeras {m['quantized']['auc']:.4f}, firmware (csim, {m['csim']['images']} images) "
             f"{m['csim']['auc']:.4f}; emulator == QKeras on {e['images'] - e['mismatches_vs_qkeras']} "
             f"of {e['images']} test images"
         )
-    elif "csim" in m:
+    elif task == "trigger":
         wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}
         click.echo(
             f"AUC float {m['float']['auc']:.4f}, quantized {m['quantized']['auc']:.4f}, "

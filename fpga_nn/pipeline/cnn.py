@@ -165,8 +165,8 @@ def build_cnn(
     sub = te[pick]
     opts = options._replace(io_type="io_stream")
     with outdir.staged(target, options.force) as staging:
-        summary = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
-        csim = np.load(staging / "vectors" / "csim.npy").ravel()
+        checked = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
+        summary, csim = checked.summary, checked.csim.ravel()
         np.save(staging / "vectors" / "labels.npy", y[sub].astype(np.int8))
         t0 = time.perf_counter()
         emu = Emulator(staging).predict(x[te]).ravel()

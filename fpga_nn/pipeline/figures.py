@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import ToolError, UnsupportedModelError
 from ..fixed import FixedType
 from ..hardware import vendor
 from ..jsonio import write_json
-from .firmware import BuildOptions
+from .firmware import BuildOptions, CsimResult
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +19,7 @@ def _status(staging: Path, message: str) -> None:
     write_json(staging / "rtl_status.json", {"message": message}, indent=None)
 
 
-def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions) -> str | None:
+def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> str | None:
     """da4ml Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes.
 
     Returns a failure message when the RTL does not reproduce the offline model.
@@ -31,9 +29,7 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
         return None
     from ..hardware import rtl, yosys
 
-    x = np.load(staging / "vectors" / "inputs.npy")
-    expected = np.load(staging / "vectors" / "expected.npy")
-    csim = np.load(staging / "vectors" / "csim.npy")
+    x, expected, csim = checked.inputs, checked.expected, checked.csim
     try:
         result = rtl.verify(
             model,
@@ -79,14 +75,14 @@ def vendor_figures(staging: Path, options: BuildOptions) -> None:
         log.warning("%s", str(exc).splitlines()[0])
 
 
-def finish(model, input_type: FixedType, staging: Path, options: BuildOptions) -> str | None:
+def finish(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> str | None:
     """Everything after the csim check, ending with report.json/.md/.html in ``staging``.
 
     Returns a failure message (the caller raises once the folder is in place), or None.
     """
     from ..reports import report
 
-    failure = rtl_figures(model, input_type, staging, options)
+    failure = rtl_figures(model, input_type, staging, options, checked)
     vendor_figures(staging, options)
     report.write(staging, options.input_rate_khz)
     return failure

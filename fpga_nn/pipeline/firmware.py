@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +24,24 @@ log = logging.getLogger(__name__)
 
 
 TB_EVENTS = 10_000  # events in the HLS testbench's text vectors (tb_data/); all events are checked in csim
+
+
+@dataclass(frozen=True)
+class CsimResult:
+    """What :func:`convert_and_verify` proved, in memory: callers use these arrays, not the files it wrote.
+
+    ``inputs`` are the values the firmware sees (after its input cast), ``expected`` the offline
+    (QKeras) outputs on them, ``csim`` the C-simulation's; ``summary`` is the csim_check.json record.
+    """
+
+    inputs: np.ndarray
+    expected: np.ndarray
+    csim: np.ndarray
+    summary: dict
+
+    @property
+    def mismatches(self) -> int:
+        return int(self.summary["mismatches"])
 
 
 class BuildOptions(NamedTuple):
@@ -107,8 +126,10 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
     return x, report
 
 
-def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging: Path, options: BuildOptions) -> dict:
-    """Write the project and vectors into ``staging``; returns the csim check summary (never raises on mismatch).
+def convert_and_verify(
+    model, inputs: np.ndarray, input_type: FixedType, staging: Path, options: BuildOptions
+) -> CsimResult:
+    """Write the project and vectors into ``staging``; returns what was checked (never raises on mismatch).
 
     A model ending in a table activation (softmax, sigmoid, tanh) is checked by the softmax contract:
     its input (the logits) must equal QKeras bit for bit, its output must equal the emulator's
@@ -200,7 +221,7 @@ def convert_and_verify(model, inputs: np.ndarray, input_type: FixedType, staging
 
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
         cmp.write_check(summary, staging / "csim_check.json")
-    return summary
+    return CsimResult(x, expected, csim, summary)
 
 
 def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) -> dict:

@@ -140,8 +140,8 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
         rtl=False,
     )
     with staged(opts.target(), force=True) as staging:
-        summary = firmware.convert_and_verify(model, x_test, input_type, staging, opts)
-        csim = np.load(staging / "vectors" / "csim.npy").reshape(-1).astype(np.float64)
+        checked = firmware.convert_and_verify(model, x_test, input_type, staging, opts)
+    summary, csim = checked.summary, checked.csim.reshape(-1).astype(np.float64)
     check = {
         "events": summary.get("events", len(x_test)),
         "mismatches": summary["mismatches"],

@@ -57,11 +57,10 @@ def build_trigger(
     f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
 
     with outdir.staged(target, options.force, inputs) as staging:
-        summary = firmware.convert_and_verify(qmodel, x[te], INPUT_TYPE, staging, options)
+        checked = firmware.convert_and_verify(qmodel, x[te], INPUT_TYPE, staging, options)
         np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
         np.save(staging / "vectors" / "codes.npy", trigger_inputs.encode(data.features)[te])
-        q_scores = np.load(staging / "vectors" / "expected.npy").ravel()
-        csim = np.load(staging / "vectors" / "csim.npy").ravel()
+        q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
         f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
         np.save(staging / "vectors" / "float_scores.npy", f_scores)
         result = {
@@ -94,7 +93,7 @@ def build_trigger(
         )
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
         rtl_failure = None
-        if not summary["mismatches"]:
-            rtl_failure = figures.finish(qmodel, INPUT_TYPE, staging, options)
-    firmware.raise_on_mismatch(summary, target, rtl_failure)
+        if not checked.mismatches:
+            rtl_failure = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
+    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return target

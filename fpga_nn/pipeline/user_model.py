@@ -117,10 +117,10 @@ def build_user_model(
     input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
     log.info("input type %s", input_type.to_ap())
     with outdir.staged(target, options.force, inputs) as staging:
-        summary = firmware.convert_and_verify(model, x, input_type, staging, options)
+        checked = firmware.convert_and_verify(model, x, input_type, staging, options)
         write_json(staging / "metrics.json", {"events": len(x), "labels": None}, indent=2)
         rtl_failure = None
-        if not summary["mismatches"]:
-            rtl_failure = figures.finish(model, input_type, staging, options)
-    firmware.raise_on_mismatch(summary, target, rtl_failure)
+        if not checked.mismatches:
+            rtl_failure = figures.finish(model, input_type, staging, options, checked)
+    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return target
