@@ -1,7 +1,7 @@
 """fpga-nn: particle-physics trigger classifiers from training data to bit-exact FPGA firmware.
 
 The sub-packages follow the pipeline:
-``data`` -> ``models`` -> ``quantize`` -> ``convert`` -> ``verify`` -> ``hardware`` -> ``reports``,
+``data`` -> ``models`` -> ``training`` -> ``convert`` -> ``verify`` -> ``hardware`` -> ``reports``,
 with ``cli`` as a thin command-line layer on top and ``pipeline`` tying the stages together.
 """
 

@@ -25,7 +25,7 @@ def default_build(tmp_path_factory):
 
     from fpga_nn.pipeline.firmware import BuildOptions
     from fpga_nn.pipeline.trigger import build_trigger
-    from fpga_nn.quantize.train import TrainConfig
+    from fpga_nn.training.train import TrainConfig
 
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):

@@ -346,7 +346,7 @@ def test_the_reference_sees_the_input_cast_the_firmware_applies(tmp_path, user_f
     import json
 
     from fpga_nn.fixed import FixedType
-    from fpga_nn.verify.fixedpoint import from_float, to_float
+    from fpga_nn.fixed.arith import from_float, to_float
 
     out = tmp_path / "out"
     assert main(_build(*user_files, out, "--input-precision", precision, "--no-rtl")) == 0

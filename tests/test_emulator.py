@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fpga_nn.fixed import FixedType
+from fpga_nn.fixed.arith import cast, from_float
 from fpga_nn.verify import record
 from fpga_nn.verify.csim import run_csim
 from fpga_nn.verify.emulator import Emulator
-from fpga_nn.verify.fixedpoint import cast, from_float
 
 from .conftest import LONG
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from fpga_nn.fixed import FixedType
-from fpga_nn.verify.fixedpoint import from_float
+from fpga_nn.fixed.arith import from_float
 
 ROUNDING = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV")
 OVERFLOW = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")

@@ -42,7 +42,7 @@ def test_distance_correlation_exact():
 def test_disco_tensorflow_equals_numpy():
     import tensorflow as tf
 
-    from fpga_nn.quantize.losses import disco
+    from fpga_nn.training.losses import disco
 
     rng = np.random.default_rng(1)
     m = rng.uniform(100, 180, 256)
@@ -55,7 +55,7 @@ def test_disco_tensorflow_equals_numpy():
 def test_extreme_loss_is_seed_formula_and_proper():
     import tensorflow as tf
 
-    from fpga_nn.quantize.losses import extreme_terms
+    from fpga_nn.training.losses import extreme_terms
 
     z = np.linspace(-6, 6, 49)
     p = 1 / (1 + np.exp(-z))

@@ -70,7 +70,7 @@ def convert_model(
     return model, hls_model
 
 
-MAX_WIDTH = 62  # the emulator's int64 codes (fpga_nn.verify.fixedpoint.MAX_CODE_BITS)
+MAX_WIDTH = 62  # the emulator's int64 codes (fpga_nn.fixed.arith.MAX_CODE_BITS)
 
 
 def check_widths(hls_model) -> None:

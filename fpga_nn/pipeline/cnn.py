@@ -19,9 +19,9 @@ import numpy as np
 
 from ..data import dataset, jets
 from ..fixed import FixedType
+from ..fixed.arith import on_grid
 from ..jsonio import write_json
 from ..reports import plots
-from ..verify.fixedpoint import on_grid
 from . import firmware, outdir
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def build_cnn(
     import tensorflow as tf
 
     from ..models.cnn import compact_cnn_quantized
-    from ..quantize.train import set_seeds
+    from ..training.train import set_seeds
     from ..verify.emulator import Emulator
     from .devices import device_info
 

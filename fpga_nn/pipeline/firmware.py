@@ -98,7 +98,7 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
     """The inputs as the firmware sees them, after its input cast (``input_t x = value``, with the type's
     own rounding and overflow), and what the cast changed. The offline reference runs on these values:
     the cast is part of the firmware, so QKeras and the C-simulation are compared on the same inputs."""
-    from ..verify.fixedpoint import from_float, to_float
+    from ..fixed.arith import from_float, to_float
 
     raw = np.asarray(inputs, dtype=np.float64)
     seen = to_float(from_float(raw, input_type), input_type)

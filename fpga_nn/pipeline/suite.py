@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ..fixed import FixedType
+from ..fixed.arith import on_grid
 from ..jsonio import write_json
-from ..verify.fixedpoint import on_grid
 from .devices import PeakMemory, device_info
 from .suite_data import (
     MASS,

@@ -77,8 +77,8 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     import tensorflow as tf
     from tqdm import tqdm
 
-    from ..quantize.losses import make_loss
-    from ..quantize.train import set_seeds
+    from ..training.losses import make_loss
+    from ..training.train import set_seeds
 
     t = cfg["training"]
     set_seeds(t["seed"])

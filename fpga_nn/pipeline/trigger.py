@@ -12,8 +12,8 @@ from ..data import dataset, trigger_inputs
 from ..fixed import FixedType
 from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
-from ..quantize.train import TrainConfig, set_seeds, train_classifier
 from ..reports import metrics, plots
+from ..training.train import TrainConfig, set_seeds, train_classifier
 from . import figures, firmware, outdir
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
-from .fixedpoint import FLOAT_CODE_BITS, cast
+from ..fixed.arith import FLOAT_CODE_BITS, cast
 
 Codes = tuple[np.ndarray, FixedType]
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
+from ..fixed.arith import cast, from_float
 from .emu_linear import Codes, _t, _weights
-from .fixedpoint import cast, from_float
 
 
 def ternary_threshold(layer, arrays, x: Codes) -> Codes:

@@ -5,7 +5,7 @@ to ``accum_t``, the accumulator starts from the bias in ``accum_t`` and every ``
 ``accum_t`` assignment, the sum is cast to ``result_t``; ReLU keeps positive values and casts;
 sigmoid/tanh index a table of ``table_size`` entries (index = int(x * size / span) + size/2,
 clipped; entries = the float function value cast to ``table_t``); BatchNormalization casts
-``x * scale + bias`` once. Values travel as int64 codes (see :mod:`fixedpoint`). The multiply-
+``x * scale + bias`` once. Values travel as int64 codes (see :mod:`fpga_nn.fixed.arith`). The multiply-
 accumulate layers live in :mod:`emu_linear`, the tables and thresholds in :mod:`emu_tables`.
 """
 
@@ -18,10 +18,10 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
+from ..fixed.arith import cast, from_float
 from . import record as rec
 from .emu_linear import Codes, _t, _weights, conv, dense, depthwise
 from .emu_tables import activation, softmax, ternary_threshold
-from .fixedpoint import cast, from_float
 
 
 def _window_reduce(layer, codes: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
+from ..fixed.arith import from_float
 from ..jsonio import write_json
-from .fixedpoint import from_float
 
 RECORD = "emulation.json"
 WEIGHTS = "emulation_weights.npz"

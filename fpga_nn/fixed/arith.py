@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fixed import FixedType
+from .types import FixedType
 
 MAX_CODE_BITS = 62
 # Integers below 2^bits are exact in these float types, with room for one carry of a rounding step

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import UserInputError
+from ..errors import UserInputError
 
 # The grammar of every type hls4ml writes or reads, with or without the ``ap_`` prefix:
 #   [ap_][u]fixed<W, I[, Q[, O[, N]]]>   and   [ap_][u]int<W>
