@@ -158,6 +158,19 @@ def test_check_cli_verdicts(tmp_path, capsys):
     assert "dense" in out and "alpha='auto'" in out and "verdict: refused" in out
 
 
+def test_check_compares_on_the_cast_inputs_as_build_does(tmp_path, capsys):
+    """Data wider than --input-precision: check's emulator-vs-QKeras runs on the firmware's cast inputs."""
+    case = {c.name: c for c in corpus.cases()}["jet_tagger_logits"]
+    model_file = _save(case.make(), tmp_path / "logits.h5")
+    np.save(tmp_path / "x.npy", corpus.inputs(case, 300))  # ap_fixed<12,5> values: ap_fixed<8,3> wraps and cuts
+    assert (
+        main(["check", str(model_file), "--data", str(tmp_path / "x.npy"), "--input-precision", "ap_fixed<8,3>"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "input type: ap_fixed<8,3>" in out
+    assert "emulator vs QKeras: 0 mismatches / 300 events" in out
+
+
 @pytest.mark.csim
 def test_jet_tagger_build_softmax_and_no_softmax(tmp_path, capsys):
     """The issue's acceptance case: a Sequential 16-64-32-32-5 6-bit tagger with a softmax head."""

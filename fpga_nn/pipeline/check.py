@@ -45,9 +45,13 @@ def check_model(
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
         emulated = None
         if x is not None:
+            from .firmware import cast_inputs
+
             try:
                 record.export(hls_model, Path(tmp))
-                emulated = _emulate_vs_qkeras(model, Emulator(tmp), x)
+                # as build compares: both sides on the values the firmware's input cast gives
+                seen, _ = cast_inputs(x, input_type)
+                emulated = _emulate_vs_qkeras(model, Emulator(tmp), seen)
             except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
                 emulated = {"available": False, "reason": str(exc)}
     return CheckResult(verdicts, types, input_type, emulated)
