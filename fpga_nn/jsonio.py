@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 
 def finite(obj):
     """``obj`` with every non-finite float (Python or NumPy) replaced by None, recursively."""
@@ -13,7 +15,7 @@ def finite(obj):
         return {k: finite(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [finite(v) for v in obj]
-    if isinstance(obj, float) or type(obj).__name__ in ("float32", "float64", "float16"):
+    if isinstance(obj, (float, np.floating)):
         value = float(obj)
         return value if math.isfinite(value) else None
     return obj

@@ -9,13 +9,12 @@ import click
 
 def safe_name(stem: str) -> str:
     """A project name (a C++ identifier) from a model file's stem, said in one line when it had to change."""
-    import keyword
     import re
 
-    from ..convert.graph import cpp_safe
+    from ..convert.project import valid_project_name
 
     name = re.sub(r"\W", "_", stem, flags=re.ASCII).strip("_") or "model"
-    if not name[0].isalpha() or keyword.iskeyword(name) or not cpp_safe(name):
+    if not valid_project_name(name):
         name = f"net_{name}"
     if name != stem:
         click.echo(
@@ -135,7 +134,6 @@ def build(
         raise UserInputError("no model file 'cnn': the compact-CNN task is 'fpga-nn build --task cnn'")
     if task == "model" and data_path is None:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
-    cnn = task == "cnn"
     if name is None:
         name = {"trigger": "trigger", "cnn": "cnn"}.get(task) or safe_name(model_path.stem)
     options = BuildOptions(
@@ -153,7 +151,7 @@ def build(
         input_rate_khz=input_rate_khz,
         no_softmax=no_softmax,
     )
-    if cnn:
+    if task == "cnn":
         from ..pipeline.cnn import build_cnn
 
         target = build_cnn(options._replace(io_type="io_stream"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import UserInputError
 from ..fixed import FixedType
+from ..fixed.arith import MAX_CODE_BITS
 from . import graph
 from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, producers
 from .support import check_supported
@@ -20,9 +21,14 @@ IO_TYPES = ("io_parallel", "io_stream")
 INLINE_WEIGHTS_LIMIT = 4096
 
 
+def valid_project_name(name: str) -> bool:
+    """The project name becomes C++ identifiers (``<name>_float``) and Python names in hls4ml's bridge."""
+    return graph.cpp_safe(name) and not keyword.iskeyword(name)
+
+
 def check_project_name(name: str) -> str:
-    """The project name becomes C++ identifiers (``<name>_float``): reject what would not compile."""
-    if not graph.cpp_safe(name) or keyword.iskeyword(name):
+    """Reject a project name that would not compile."""
+    if not valid_project_name(name):
         raise UserInputError(
             f"project name '{name}' is not a valid C++ identifier: use letters, digits and '_' only, "
             "starting with a letter, and not a C++ keyword (e.g. 'my_net')"
@@ -70,9 +76,6 @@ def convert_model(
     return model, hls_model
 
 
-MAX_WIDTH = 62  # the emulator's int64 codes (fpga_nn.fixed.arith.MAX_CODE_BITS)
-
-
 def check_widths(hls_model) -> None:
     """Refuse, before any compilation, a type wider than the emulator's codes (a float Dense whose
     weights need many fractional bits gets an accumulator such as ap_fixed<68,36>)."""
@@ -82,10 +85,10 @@ def check_widths(hls_model) -> None:
             if "fixed" not in text and "int<" not in text:
                 continue
             width = FixedType.parse(text).width
-            if width > MAX_WIDTH:
+            if width > MAX_CODE_BITS:
                 raise UserInputError(
                     f"layer '{layer.name}' needs {key.removesuffix('_t')} type {text} ({width} bits), wider than "
-                    f"the {MAX_WIDTH} bits fpga-nn verifies: quantize its weights (QDense/QConv with "
+                    f"the {MAX_CODE_BITS} bits fpga-nn verifies: quantize its weights (QDense/QConv with "
                     "quantized_bits) or give a narrower --input-precision"
                 )
 

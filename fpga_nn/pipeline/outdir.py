@@ -77,6 +77,10 @@ def check_target(target: Path, force: bool, inputs: Iterable[str | os.PathLike] 
     _lock(target)
 
 
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.lock"
+
+
 def _lock(target: Path) -> None:
     """Take the target's build lock (refusing when another live build holds it); clear dead builds' leftovers."""
     if target in _LOCKS:
@@ -88,7 +92,7 @@ def _lock(target: Path) -> None:
         probe.close()
     except OSError as exc:
         raise UserInputError(f"cannot write into {parent} ({exc.strerror}): choose a writable --output-dir") from exc
-    path = parent / f".{target.name}.lock"
+    path = _lock_path(target)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -120,7 +124,7 @@ def release(target: Path) -> None:
     fd = _LOCKS.pop(Path(target).resolve(), None)
     if fd is not None:
         with contextlib.suppress(OSError):
-            os.unlink(Path(target).resolve().parent / f".{Path(target).name}.lock")
+            os.unlink(_lock_path(Path(target).resolve()))
         os.close(fd)
 
 

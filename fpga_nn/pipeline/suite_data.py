@@ -83,6 +83,17 @@ def _check_keys(cfg: dict, where: str) -> None:
                 refuse(key, ROW_KEYS, "row key")
 
 
+def _overlay(base: dict, over: dict) -> dict:
+    """``base`` with ``over`` applied: a section that is a mapping in both is updated key by key, anything
+    else (rows, the window, a scalar) is replaced. Neither input is modified."""
+    out = dict(base)
+    for section, value in over.items():
+        out[section] = (
+            {**out[section], **value} if isinstance(value, dict) and isinstance(out.get(section), dict) else value
+        )
+    return out
+
+
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> dict:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
     with ``quick:`` overrides applied; unknown keys are refused."""
@@ -96,13 +107,7 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> d
         cfg, where = _read_yaml(p.read_text(), str(p)), str(p)
         _check_keys(cfg, where)
         _check_keys(cfg.get("quick") or {}, f"{where} (quick)")
-        merged = {k: v for k, v in defaults.items() if k != "quick"}
-        for section, value in cfg.items():
-            if isinstance(value, dict) and isinstance(merged.get(section), dict):
-                merged[section] = {**merged[section], **value}
-            else:
-                merged[section] = value
-        cfg = merged
+        cfg = _overlay({k: v for k, v in defaults.items() if k != "quick"}, cfg)
     if cfg.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise UserInputError(
             f"suite config {where}: schema {cfg['schema']} is not {SCHEMA_VERSION}: start from "
@@ -110,11 +115,7 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> d
         )
     quick_over = cfg.pop("quick", {}) or {}
     if quick:
-        for section, values in quick_over.items():
-            if isinstance(values, dict) and isinstance(cfg.get(section), dict):
-                cfg.setdefault(section, {}).update(values)
-            else:
-                cfg[section] = values
+        cfg = _overlay(cfg, quick_over)
     _validate(cfg)
     return cfg
 
