@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PART   ?= xcvu13p-flga2577-2-e
 
-.PHONY: setup tools demo test test-long lint clean
+.PHONY: setup tools demo test test-long lint baselines clean
 
 # The virtual environment is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -32,6 +32,10 @@ test: setup
 # The property tests with many more drawn examples (about an hour on 2 cores)
 test-long: setup
 	FPGA_NN_LONG_TESTS=1 $(BIN)/python -m pytest -q -n 2
+
+# Re-record the exact figures of the default test build for the installed tools (tests/baselines.json)
+baselines: setup
+	FPGA_NN_RECORD_BASELINES=1 $(BIN)/python -m pytest -q tests/test_baselines.py
 
 lint: setup
 	$(BIN)/ruff format --check fpga_nn tests benchmarks

@@ -26,4 +26,7 @@ def dumps(obj, **kwargs) -> str:
 
 
 def write_json(path: str | Path, obj, indent: int | None = 2) -> None:
-    Path(path).write_text(dumps(obj, indent=indent) + "\n")
+    """Write atomically (a reader never sees half a record)."""
+    from .atomic import write_text
+
+    write_text(path, dumps(obj, indent=indent) + "\n")

@@ -36,7 +36,7 @@ def test_small_cnn_build_bit_exact(tmp_path, monkeypatch):
         BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn", io_type="io_stream"),
         cfg,
         workers=2,
-    )
+    ).project
     check = json.loads((target / "csim_check.json").read_text())
     m = json.loads((target / "metrics.json").read_text())
     n_test = m["dataset"]["test"]
@@ -111,17 +111,17 @@ def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, 
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cnn").mkdir()
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "csim_check.json").write_text(json.dumps({"mismatches": 0, "events": 7, "output_type": "ap_fixed<8,4>"}))
-    (proj / "metrics.json").write_text(
-        json.dumps(
-            {
-                "quantized": {"auc": 0.5},
-                "csim": {"auc": 0.5, "images": 7},
-                "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0},
-            }
-        )
+    from fpga_nn.pipeline.result import BuildResult
+
+    proj = BuildResult(
+        "cnn",
+        tmp_path / "proj",
+        {"mismatches": 0, "events": 7, "output_type": "ap_fixed<8,4>"},
+        {
+            "quantized": {"auc": 0.5},
+            "csim": {"auc": 0.5, "images": 7},
+            "emulator_whole_test_set": {"images": 9, "mismatches_vs_qkeras": 0},
+        },
     )
     calls = []
     monkeypatch.setattr(cnn_pipeline, "build_cnn", lambda options, *a, **k: calls.append(options) or proj)

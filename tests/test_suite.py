@@ -167,7 +167,10 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
             assert r["firmware_test"]["significance"] == t["significance"]
             assert r["firmware_test"]["auc"] == t["auc"]
     nn = {r["key"]: r for r in res["rows"]}
-    assert nn["ETN-bce+disco"]["parameters"] > 0 and nn["ETN-bce+disco"]["best_epoch"] in (1, 2)
+    etn = nn["ETN-bce+disco"]
+    # the kept epoch is the one of highest validation significance (training.png shows the same history)
+    history = json.loads((out / "rows" / "ETN-bce+disco.json").read_text())["history"]["val_significance"]
+    assert etn["parameters"] > 0 and etn["best_epoch"] == int(np.argmax(history)) + 1
     for name in ("results.md", "roc.png", "mass_by_score.png", "training.png"):
         assert (out / name).stat().st_size > 1000
     assert "| XGBoost |" in (out / "results.md").read_text()
@@ -222,3 +225,16 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     import tensorflow as tf
 
     assert tf.keras.mixed_precision.global_policy().name == "float32"  # restored for the next row
+
+
+def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
+    from fpga_nn.pipeline.suite import load_config
+
+    cfg = load_config()
+    assert cfg["schema"] == 1
+    with pytest.raises(TypeError, match="frozen"):
+        cfg["training"]["epochs"] = 1
+    with pytest.raises(TypeError, match="frozen"):
+        cfg.update(rows=[])
+    assert isinstance(cfg["rows"], tuple) and isinstance(cfg["window"], tuple)
+    assert json.loads(json.dumps(cfg))["training"] == dict(cfg["training"])  # written into results.json as is

@@ -104,8 +104,6 @@ def build(
     force,
 ):
     """Build a verified HLS project for PART and print its path and the csim check."""
-    import json
-
     from ..errors import UserInputError
     from ..hardware.parts import parse_part
     from ..pipeline.firmware import BuildOptions
@@ -154,62 +152,14 @@ def build(
     if task == "cnn":
         from ..pipeline.cnn import build_cnn
 
-        target = build_cnn(options._replace(io_type="io_stream"))
+        result = build_cnn(options._replace(io_type="io_stream"))
     elif task == "trigger":
         from ..pipeline.trigger import build_trigger
 
-        target = build_trigger(options, data_path=data_path)
+        result = build_trigger(options, data_path=data_path)
     else:
         from ..pipeline.user_model import build_user_model
 
-        target = build_user_model(options, model_path, data_path, input_precision)
-    check = json.loads((target / "csim_check.json").read_text())
-    click.echo(f"project: {target}")
-    head = check.get("softmax")
-    if head:
-        click.echo(
-            f"csim check: {check['mismatches']} mismatches / {check['events']} events up to the "
-            f"{head['function']} (bit-exact against QKeras at {check['checked']})"
-        )
-        agree = (
-            f", argmax agreement {head['argmax_agreement_percent']:.2f} %" if "argmax_agreement_percent" in head else ""
-        )
-        click.echo(
-            f"{head['function']} '{head['layer']}' (hls4ml table): equal to the emulator on "
-            f"{check['events'] - head['emulator_mismatches']} of {check['events']} events; vs float "
-            f"{head['function']}: max |diff| {head['max_abs_diff_vs_float']:.4g}{agree}"
-        )
-    else:
-        click.echo(
-            f"csim check: {check['mismatches']} mismatches / {check['events']} events "
-            f"(bit-exact against the offline quantized model, output {check['output_type']})"
-        )
-    cast = check.get("input_cast") or {}
-    if cast.get("changed_values"):
-        click.echo(
-            f"input cast: {cast['type']} changed {cast['changed_values']} input values in "
-            f"{cast['changed_events']} events (max |change| {cast['max_abs_change']:.4g}); the reference "
-            "saw the cast values, as the firmware does (vectors/inputs.npy)"
-        )
-    report_file = target / "report.json"
-    if report_file.is_file():
-        from .report import summary_lines
-
-        for line in summary_lines(json.loads(report_file.read_text())):
-            click.echo(line)
-    metrics_file = target / "metrics.json"
-    m = json.loads(metrics_file.read_text())
-    if task == "cnn":  # the CLI knows which pipeline ran: no guessing from the record's keys
-        e = m["emulator_whole_test_set"]
-        click.echo(
-            f"AUC QKeras {m['quantized']['auc']:.4f}, firmware (csim, {m['csim']['images']} images) "
-            f"{m['csim']['auc']:.4f}; emulator == QKeras on {e['images'] - e['mismatches_vs_qkeras']} "
-            f"of {e['images']} test images"
-        )
-    elif task == "trigger":
-        wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}
-        click.echo(
-            f"AUC float {m['float']['auc']:.4f}, quantized {m['quantized']['auc']:.4f}, "
-            f"firmware {m['csim']['auc']:.4f}; signal efficiency {wp[0.01]:.3f} at 1% and "
-            f"{wp[0.10]:.3f} at 10% background"
-        )
+        result = build_user_model(options, model_path, data_path, input_precision)
+    for line in result.summary():
+        click.echo(line)

@@ -34,14 +34,14 @@ def cnn(part, out, output_dir, force, workers):
 
     parse_part(part)
     options = BuildOptions(part=part, name="cnn", io_type="io_stream", output_dir=output_dir, force=force)
-    target = build_cnn(options, table_dir=out, workers=workers)
+    target = build_cnn(options, table_dir=out, workers=workers).project
     res = json.loads((out / "results.json").read_text())
     for r in res["rows"]:
         click.echo(f"{r['model']:<26} {r['parameters']:>10,} parameters  AUC {r['auc']:.4f}")
-    if res.get("claim_seed_002"):
-        c = res["claim_seed_002"]
+    if res.get("compact_vs_resnet"):
+        c = res["compact_vs_resnet"]
         click.echo(
-            f"seed 002 claim: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}, "
+            f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}, "
             f"{c['parameter_ratio']:.0f}x parameters)"
         )
     click.echo(f"project: {target}\ntable: {out / 'results.md'}")

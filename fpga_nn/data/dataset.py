@@ -16,7 +16,6 @@ import dataclasses
 import json
 import logging
 import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -24,9 +23,12 @@ import h5py
 import numpy as np
 
 from .. import __version__
+from ..atomic import replacing
 from ..errors import UserInputError
 from . import trigger_inputs
 from .generator import PROCESSES, GenerationConfig, iter_chunks
+from .h5cache import cache_dir, stored_fingerprint  # noqa: F401 (re-exported)
+from .h5cache import cached as cached_file
 from .selection import COLUMNS
 
 log = logging.getLogger(__name__)
@@ -55,11 +57,6 @@ class EventData:
     @property
     def trigger_inputs(self) -> np.ndarray:
         return trigger_inputs.encode(self.features)
-
-
-def cache_dir(kind: str) -> Path:
-    """Where generated samples are cached: ``$FPGA_NN_CACHE/<kind>`` (default ~/.cache/fpga-nn/<kind>)."""
-    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / kind
 
 
 def default_path() -> Path:
@@ -98,10 +95,7 @@ def generate(config: GenerationConfig, workers: int | None = None, progress: boo
 def save(data: EventData, path: str | os.PathLike) -> Path:
     """Write atomically: a temporary file in the same folder, then rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as f:
             grp = f.create_group("features")
             for name, col in data.features.items():
@@ -116,11 +110,6 @@ def save(data: EventData, path: str | os.PathLike) -> Path:
             for p in PROCESSES:
                 f.attrs[f"n_generated_{p}"] = data.n_generated[p]
             f.attrs["fpga_nn_version"] = __version__
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -145,24 +134,16 @@ def load(path: str | os.PathLike) -> EventData:
         raise UserInputError(f"{path} is not an fpga-nn event file ({exc}); regenerate it") from exc
 
 
-def stored_fingerprint(path: Path) -> str | None:
-    try:
-        with h5py.File(path, "r") as f:
-            return str(f.attrs["fingerprint"])
-    except (OSError, KeyError):
-        return None
-
-
 def cached(config: GenerationConfig, path: str | os.PathLike, workers: int | None = None) -> EventData:
     """Load ``path`` when it holds events of exactly ``config``; otherwise generate and save them."""
-    path = Path(path)
-    if path.is_file() and stored_fingerprint(path) == config.fingerprint():
-        log.info("using cached events %s", path)
-        return load(path)
-    log.info("generating events for %s (settings changed or no cache)", path)
-    data = generate(config, workers)
-    save(data, path)
-    return data
+    made = {}
+
+    def make(p: Path) -> None:
+        made["data"] = generate(config, workers)
+        save(made["data"], p)
+
+    path, _ = cached_file(path, config.fingerprint(), make, "events")
+    return made.get("data") or load(path)
 
 
 def load_default() -> EventData:

@@ -12,13 +12,12 @@ import dataclasses
 import hashlib
 import json
 import logging
-import multiprocessing as mp
-import os
 from collections.abc import Iterator
 
 import numpy as np
 
 from ..errors import UserInputError
+from . import pythia
 from .selection import COLUMNS, select_batch
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,6 @@ _PROCESS_SETTINGS = {
         "PhaseSpace:pTHatMin = 10.",
     ),
 }
-MAX_SEED = 900_000_000  # Pythia's Random:seed limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,33 +88,25 @@ class GenerationConfig:
 
 
 def pythia_version() -> str:
-    from importlib.metadata import version
-
-    return version("pythia8mc")
+    return pythia.version()
 
 
 def chunk_seed(config: GenerationConfig, process: str, chunk: int) -> int:
     """Pythia seed of one chunk: distinct for every (seed, process, chunk), below Pythia's limit."""
     seed = 1 + config.seed * 100_000 + PROCESSES.index(process) * 50_000 + chunk
-    assert seed < MAX_SEED
+    assert seed < pythia.MAX_SEED
     return seed
 
 
 def generate_chunk(config: GenerationConfig, process: str, chunk: int) -> tuple[np.ndarray, int]:
     """Generate and reconstruct one chunk; returns (features, number of generated events)."""
-    import pythia8mc
     import vector
 
     vector.register_awkward()
     seed = chunk_seed(config, process, chunk)
-    pythia = pythia8mc.Pythia("", False)
-    for line in config.pythia_settings(process) + (f"Random:seed = {seed}",):
-        if not pythia.readString(line):
-            raise RuntimeError(f"Pythia rejected setting {line!r}")
-    if not pythia.init():
-        raise RuntimeError(f"Pythia failed to initialise for {process}")
+    generator = pythia.new_pythia(config.pythia_settings(process), seed, process)
     n = config.chunk_events(process, chunk)
-    batch = pythia.nextBatch(n)
+    batch = generator.nextBatch(n)
     rng = np.random.default_rng(seed)  # detector smearing, same seed as the chunk
     return select_batch(batch, rng), n
 
@@ -130,13 +120,7 @@ def _work(args):
 def iter_chunks(config: GenerationConfig, workers: int | None = None) -> Iterator[tuple[str, int, np.ndarray, int]]:
     """Yield (process, chunk, features, n_generated) over all chunks, in parallel over cores."""
     jobs = [(config, p, k) for p in PROCESSES for k in range(config.n_chunks(p))]
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        yield from map(_work, jobs)
-        return
-    # 'spawn' keeps TensorFlow or other threads of the parent out of the workers.
-    with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-        yield from pool.imap_unordered(_work, jobs)
+    yield from pythia.run_chunks(_work, jobs, workers)
 
 
 def columns() -> tuple[str, ...]:

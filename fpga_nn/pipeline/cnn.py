@@ -59,15 +59,16 @@ def load_images(cfg: CnnConfig, workers: int | None = None):
 
 
 def tpr_at(y, s, fpr_target: float) -> dict:
-    """Signal efficiency at a background efficiency, and how many background jets that cut keeps."""
-    bkg = np.sort(s[y == 0])[::-1]
-    n_keep = int(np.floor(fpr_target * len(bkg)))
-    cut = bkg[n_keep] if n_keep < len(bkg) else -np.inf
+    """Signal efficiency at a background efficiency (metrics.signal_efficiency_at), with jet counts."""
+    from ..reports.metrics import signal_efficiency_at
+
+    wp = signal_efficiency_at(y, s, fpr_target)
+    n_bkg = int(np.sum(y == 0))
     return {
         "fpr": fpr_target,
-        "tpr": float(np.mean(s[y == 1] > cut)),
-        "background_jets_passing": n_keep,
-        "background_jets": int(len(bkg)),
+        "tpr": wp["signal_efficiency"],
+        "background_jets_passing": int(round(wp["background_efficiency"] * n_bkg)),
+        "background_jets": n_bkg,
     }
 
 
@@ -92,31 +93,28 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
     import tensorflow as tf
 
     from ..reports.significance import weighted_auc
+    from ..training.train import fit_keep_best
 
     tr, va, _ = split
     model.compile(
         optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss=tf.keras.losses.BinaryCrossentropy(from_logits=True)
     )
-    best, hist, times = (-1.0, 0, None), {"loss": [], "val_loss": [], "val_auc": []}, []
-    for epoch in range(epochs):
-        t0 = time.perf_counter()
-        h = model.fit(
-            x[tr], y[tr], batch_size=cfg.batch_size, epochs=1, shuffle=True, verbose=0, validation_data=(x[va], y[va])
-        )
-        times.append(time.perf_counter() - t0)
-        auc = weighted_auc(model.predict(x[va], batch_size=512, verbose=0).ravel(), y[va])
-        hist["loss"].append(float(h.history["loss"][0]))
-        hist["val_loss"].append(float(h.history["val_loss"][0]))
-        hist["val_auc"].append(auc)
-        log.info("%s epoch %d: val AUC %.4f (%.1f s)", progress_name, epoch + 1, auc, times[-1])
-        if best[2] is None or auc > best[0]:
-            best = (auc, epoch + 1, model.get_weights())
-    model.set_weights(best[2])
+    res = fit_keep_best(
+        model,
+        x[tr],
+        y[tr],
+        (x[va], y[va]),
+        epochs=epochs,
+        batch_size=cfg.batch_size,
+        score=lambda m: weighted_auc(m.predict(x[va], batch_size=512, verbose=0).ravel(), y[va]),
+        score_name="val_auc",
+        label=progress_name,
+    )
     return {
-        "history": hist,
-        "best_epoch": best[1],
-        "seconds_per_epoch": float(np.mean(times)),
-        "train_seconds": float(np.sum(times)),
+        "history": res.history,
+        "best_epoch": res.best_epoch,
+        "seconds_per_epoch": res.seconds_per_epoch,
+        "train_seconds": res.seconds,
     }
 
 
@@ -133,7 +131,8 @@ def build_cnn(
     cfg: CnnConfig = CnnConfig(),
     table_dir: Path | None = None,
     workers: int | None = None,
-) -> Path:
+):
+    """Train the QKeras compact CNN, build and verify its firmware; returns a BuildResult."""
     import tensorflow as tf
 
     from ..models.cnn import compact_cnn_quantized
@@ -248,7 +247,9 @@ def build_cnn(
         )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
         write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
-    return target
+    from .result import BuildResult
+
+    return BuildResult("cnn", target, summary, result)
 
 
 def _fmt(v) -> str:
@@ -284,7 +285,7 @@ def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig
         "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
         "build": build_result,
         "rows": [{k: v for k, v in r.items() if k != "history"} for r in rows],
-        "claim_seed_002": claim,
+        "compact_vs_resnet": claim,
     }
     write_json(out / "results.json", results, indent=2)
     lines = [

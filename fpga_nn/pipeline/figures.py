@@ -75,14 +75,15 @@ def vendor_figures(staging: Path, options: BuildOptions) -> None:
         log.warning("%s", str(exc).splitlines()[0])
 
 
-def finish(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> str | None:
+def finish(
+    model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult
+) -> tuple[str | None, dict]:
     """Everything after the csim check, ending with report.json/.md/.html in ``staging``.
 
-    Returns a failure message (the caller raises once the folder is in place), or None.
+    Returns a failure message (the caller raises once the folder is in place) or None, and the report.
     """
     from ..reports import report
 
     failure = rtl_figures(model, input_type, staging, options, checked)
     vendor_figures(staging, options)
-    report.write(staging, options.input_rate_khz)
-    return failure
+    return failure, report.write(staging, options.input_rate_khz)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -204,9 +203,7 @@ def run_suite(
                 continue
         result = run_row(cfg, row, prep, boot, out, part, progress)
         result["settings_hash"] = digest
-        tmp = path.with_suffix(".json.tmp")
-        write_json(tmp, result, indent=1)
-        os.replace(tmp, path)
+        write_json(path, result, indent=1)
         rows.append(result)
     results = {
         "suite": "H -> Z gamma reference classifiers (seed 004)",
@@ -236,7 +233,7 @@ def _paired(a: dict, b: dict, metric: str) -> tuple[float, float] | None:
 
 
 def comparisons(rows: list[dict]) -> list[dict]:
-    """Paired differences that the issue asks to state: ordering of methods, DisCo's effect."""
+    """Paired differences between rows: the ordering of methods and DisCo's effect."""
     by = {r["key"]: r for r in rows}
     out = []
     pairs = [

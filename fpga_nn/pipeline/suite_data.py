@@ -94,9 +94,9 @@ def _overlay(base: dict, over: dict) -> dict:
     return out
 
 
-def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> dict:
+def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
-    with ``quick:`` overrides applied; unknown keys are refused."""
+    with ``quick:`` overrides applied; unknown keys are refused. The result is frozen."""
     defaults = _read_yaml((resources.files("fpga_nn.pipeline") / "suite.yaml").read_text(), "(packaged)")
     if path is None:
         cfg, where = defaults, "(packaged)"
@@ -117,7 +117,25 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> d
     if quick:
         cfg = _overlay(cfg, quick_over)
     _validate(cfg)
-    return cfg
+    return freeze({**cfg, "schema": SCHEMA_VERSION})
+
+
+class FrozenConfig(dict):
+    """A parsed suite config: read-only at every level (lists become tuples), JSON-serialisable as a dict."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("the suite config is frozen once parsed: change the YAML instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+
+def freeze(value):
+    """``value`` with every mapping a FrozenConfig and every list a tuple, recursively."""
+    if isinstance(value, dict):
+        return FrozenConfig({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
 
 
 def _validate(cfg: dict) -> None:

@@ -75,10 +75,9 @@ def build_network(cfg: dict, row: dict, n_inputs: int):
 def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray], progress: bool = True):
     """Train with the row's loss; keep the epoch of highest validation significance. Returns model, meta."""
     import tensorflow as tf
-    from tqdm import tqdm
 
     from ..training.losses import make_loss
-    from ..training.train import set_seeds
+    from ..training.train import fit_keep_best, set_seeds
 
     t = cfg["training"]
     set_seeds(t["seed"])
@@ -100,42 +99,33 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     y_train = np.stack([prep.y["train"], prep.mass["train"]], axis=1).astype(np.float32)
     y_val = np.stack([prep.y["val"], prep.mass["val"]], axis=1).astype(np.float32)
     # DisCo needs enough background per batch for a stable distance correlation
-    batch = int(t["batch_size"])
     win = window_mask(cfg, prep.mass["val"])
     min_b = float(prep.weight["val"][prep.y["val"] == 0].min())
-    history = {"loss": [], "val_loss": [], "val_significance": []}
-    best = (-np.inf, 0, None)
-    patience = int(t.get("patience", 10**9))
-    epochs = int(cfg.get(row["method"].lower(), {}).get("epochs", t["epochs"]))
-    bar = tqdm(range(epochs), desc=row_label(row), unit="epoch", disable=not progress, leave=False)
-    for epoch in bar:
-        h = model.fit(
-            x["train"],
-            y_train,
-            batch_size=batch,
-            epochs=1,
-            shuffle=True,
-            verbose=0,
-            validation_data=(x["val"], y_val),
-            validation_batch_size=8192,
-        )
-        score = model.predict(x["val"], batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
-        z = sig.binned_significance(
+
+    def val_significance(m) -> float:
+        score = m.predict(x["val"], batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
+        return sig.binned_significance(
             score[win], prep.y["val"][win], prep.weight["val"][win], cfg["significance"]["n_bins"], min_b
         )
-        history["loss"].append(float(h.history["loss"][0]))
-        history["val_loss"].append(float(h.history["val_loss"][0]))
-        history["val_significance"].append(float(z))
-        if z > best[0]:
-            best = (z, epoch + 1, model.get_weights())
-        bar.set_postfix(val_Z=f"{z:.3f}", best=best[1])
-        if epoch + 1 - best[1] >= patience:
-            break
-    model.set_weights(best[2])
+
+    res = fit_keep_best(
+        model,
+        x["train"],
+        y_train,
+        (x["val"], y_val),
+        epochs=int(cfg.get(row["method"].lower(), {}).get("epochs", t["epochs"])),
+        batch_size=int(t["batch_size"]),
+        validation_batch_size=8192,
+        score=val_significance,
+        score_name="val_significance",
+        patience=int(t["patience"]) if t.get("patience") is not None else None,
+        label=row_label(row),
+        progress=progress,
+    )
     return model, {
-        "best_epoch": best[1],
-        "epochs_run": len(history["loss"]),
-        "history": history,
+        "best_epoch": res.best_epoch,
+        "epochs_run": res.epochs_run,
+        "history": res.history,
         "mixed_precision": mixed,
         "disco_lambda": lam,
     }

@@ -15,6 +15,7 @@ from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
 from ..reports import metrics, plots
 from ..training.train import TrainConfig, set_seeds, train_classifier
 from . import figures, firmware, outdir
+from .result import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ def build_trigger(
     train_config: TrainConfig = TrainConfig(),
     spec: TriggerNetSpec = TriggerNetSpec(),
     max_test_events: int | None = None,
-) -> Path:
-    """Train, convert, verify; returns the project path. Raises VerificationError on any mismatch."""
+) -> BuildResult:
+    """Train, convert, verify; returns the project's record. Raises VerificationError on any mismatch."""
     firmware.validate(options)
     target = options.target()
     inputs = (data_path,) if data_path else ()
@@ -92,8 +93,8 @@ def build_trigger(
             y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim}, staging / "plots" / "roc.png"
         )
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
-        rtl_failure = None
+        rtl_failure, report = None, None
         if not checked.mismatches:
-            rtl_failure = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
+            rtl_failure, report = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return target
+    return BuildResult("trigger", target, checked.summary, result, report)

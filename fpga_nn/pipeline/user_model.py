@@ -11,6 +11,7 @@ from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
 from . import figures, firmware, outdir
+from .result import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def without_head(model):
 
 def build_user_model(
     options: firmware.BuildOptions, model_path: Path, data_path: Path, input_precision: str | None = None
-) -> Path:
+) -> BuildResult:
     firmware.validate(options)
     target = options.target()
     inputs = (model_path, data_path)
@@ -118,9 +119,10 @@ def build_user_model(
     log.info("input type %s", input_type.to_ap())
     with outdir.staged(target, options.force, inputs) as staging:
         checked = firmware.convert_and_verify(model, x, input_type, staging, options)
-        write_json(staging / "metrics.json", {"events": len(x), "labels": None}, indent=2)
-        rtl_failure = None
+        metrics = {"events": len(x), "labels": None}
+        write_json(staging / "metrics.json", metrics, indent=2)
+        rtl_failure, report = None, None
         if not checked.mismatches:
-            rtl_failure = figures.finish(model, input_type, staging, options, checked)
+            rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return target
+    return BuildResult("model", target, checked.summary, metrics, report)

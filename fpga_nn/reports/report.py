@@ -203,3 +203,23 @@ def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict
     (project / "report.md").write_text(render_markdown(public))
     (project / "report.html").write_text(render_html(public, plots))
     return public
+
+
+def summary_lines(r: dict) -> list[str]:
+    """The headline figures of a report, one line each, with their sources."""
+    lines = []
+    lat = r.get("latency")
+    if lat:
+        lines.append(
+            f"latency: {lat['cycles_max']} cycles = {lat['ns_max']:.1f} ns at {lat['clock_period_ns']} ns, "
+            f"II {lat['ii']} [{lat['source']}]"
+        )
+    for row in r.get("resources", []):
+        inv = f" (+{row['inv']} INV)" if row.get("inv") else ""
+        lines.append(
+            f"resources: {row['lut']} LUT{inv}, {row['ff']} FF, {row['dsp']} DSP, {row['bram_18k']} BRAM18 "
+            f"[{row['source']}]"
+        )
+    for note in r.get("notes", []):
+        lines.append(f"note: {note}")
+    return lines

@@ -3,7 +3,6 @@ loss and validation-significance curves)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +178,11 @@ def findings(results: dict) -> list[str]:
     return out
 
 
+def _z_range(rows) -> str:
+    z = [r["test"]["significance"] for r in rows if r["test"].get("significance") is not None]
+    return f"{min(z):.2f}-{max(z):.2f}" if z else "n.a."
+
+
 def mc_statistics(results: dict) -> list[str]:
     rows = [r for r in results["rows"] if r["key"] != "Random" and "bins" in r["test"]]
     if not rows:
@@ -192,7 +196,7 @@ def mc_statistics(results: dict) -> list[str]:
         f"the {len(b0['s'])} signal-quantile bins of the trained classifiers hold no simulated background event, "
         f"so their b is the one-event floor ({b0['floor']:.2f} expected events, against "
         f"{b0['s'][-1]:.2f} signal events per bin). Where the floor decides, the significances of good "
-        "classifiers coincide (about 4.4 here) and cannot rank them: AUC and the background correlation do. "
+        f"classifiers coincide ({_z_range(rows)} here) and cannot rank them: AUC and the background correlation do. "
         "A background sample tens of times larger (or a weighted generation in the signal-like corner) is "
         "needed to resolve the top bins."
     ]
@@ -222,9 +226,7 @@ def _bin_details(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
 def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     out = Path(out)
     _bin_details(results, out, test)
-    tmp = out / "results.json.tmp"
-    write_json(tmp, _strip(results), indent=1)
-    os.replace(tmp, out / "results.json")
+    write_json(out / "results.json", _strip(results), indent=1)
     (out / "results.md").write_text(markdown(results))
     scores = {r["key"]: dict(np.load(out / "rows" / f"{r['key']}.npz")) for r in results["rows"]}
     lo, hi = results["dataset"]["window_gev"]

@@ -20,9 +20,11 @@ class TrainConfig(NamedTuple):
 
 
 class TrainResult(NamedTuple):
-    history: dict
-    best_epoch: int
+    history: dict  # per epoch: loss, val_loss and the selection score's name
+    best_epoch: int  # 1-based epoch whose weights the model holds
     seconds: float
+    epochs_run: int = 0
+    seconds_per_epoch: float = 0.0
 
 
 def set_seeds(seed: int) -> None:
@@ -30,6 +32,73 @@ def set_seeds(seed: int) -> None:
 
     tf.keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+def fit_keep_best(
+    model,
+    x_train,
+    y_train,
+    validation: tuple,
+    *,
+    epochs: int,
+    batch_size: int,
+    score=None,
+    score_name: str = "val_score",
+    patience: int | None = None,
+    label: str = "",
+    progress: bool = False,
+    validation_batch_size: int | None = None,
+) -> TrainResult:
+    """The one training loop: fit on a compiled model, keep the weights of the best validation epoch.
+
+    ``score(model) -> float`` (higher is better) selects the epoch; without it the lowest validation loss
+    does. Training stops after ``patience`` epochs without improvement. The model ends with the best weights.
+    """
+    import tensorflow as tf
+    from tqdm import tqdm
+
+    bar = tqdm(total=epochs, desc=label or model.name, unit="epoch", disable=not progress, leave=False)
+    history = {"loss": [], "val_loss": []} | ({score_name: []} if score else {})
+    state = {"best": -np.inf, "epoch": 0, "weights": None, "times": [], "t0": 0.0}
+
+    class KeepBest(tf.keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            state["t0"] = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            history["loss"].append(float(logs["loss"]))
+            history["val_loss"].append(float(logs["val_loss"]))
+            value = -float(logs["val_loss"])
+            if score:
+                value = float(score(self.model))
+                history[score_name].append(value)
+            state["times"].append(time.perf_counter() - state["t0"])
+            if value > state["best"] or state["weights"] is None:
+                state.update(best=value, epoch=epoch + 1, weights=self.model.get_weights())
+            bar.update(1)
+            bar.set_postfix(best=state["epoch"])
+            if patience is not None and epoch + 1 - state["epoch"] >= patience:
+                self.model.stop_training = True
+
+    t0 = time.perf_counter()
+    try:
+        model.fit(
+            x_train,
+            y_train,
+            validation_data=validation,
+            validation_batch_size=validation_batch_size,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=True,
+            callbacks=[KeepBest()],
+            verbose=0,
+        )
+    finally:
+        bar.close()
+    model.set_weights(state["weights"])
+    seconds = time.perf_counter() - t0
+    log.info("%s: %d epochs, best %d, %.1f s", label or model.name, len(history["loss"]), state["epoch"], seconds)
+    return TrainResult(history, state["epoch"], seconds, len(history["loss"]), float(np.mean(state["times"])))
 
 
 def train_classifier(
@@ -43,28 +112,13 @@ def train_classifier(
         optimizer=tf.keras.optimizers.Adam(config.learning_rate),
         loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
     )
-    stop = tf.keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=config.patience, restore_best_weights=True, verbose=0
-    )
-    t0 = time.perf_counter()
-    hist = model.fit(
+    return fit_keep_best(
+        model,
         np.asarray(x_train, np.float32),
         np.asarray(y_train, np.float32),
-        validation_data=(np.asarray(x_val, np.float32), np.asarray(y_val, np.float32)),
+        (np.asarray(x_val, np.float32), np.asarray(y_val, np.float32)),
         epochs=config.epochs,
         batch_size=config.batch_size,
-        shuffle=True,
-        callbacks=[stop],
-        verbose=verbose,
+        patience=config.patience,
+        progress=verbose > 0,
     )
-    seconds = time.perf_counter() - t0
-    best = int(np.argmin(hist.history["val_loss"])) + 1
-    log.info(
-        "%s: %d epochs, best %d (val loss %.4f), %.1f s",
-        model.name,
-        len(hist.history["loss"]),
-        best,
-        min(hist.history["val_loss"]),
-        seconds,
-    )
-    return TrainResult({k: [float(v) for v in vals] for k, vals in hist.history.items()}, best, seconds)

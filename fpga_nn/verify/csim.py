@@ -41,6 +41,31 @@ def _project_name(project_dir: Path) -> str:
     raise ToolError(f"{project_dir}/build_lib.sh names no PROJECT: regenerate the project")
 
 
+# hls4ml 1.3's build_lib.sh compiles the firmware and the bridge as two translation units, each parsing
+# the ap_types and nnet_utils headers (most of the compile time). One unity unit parses them once.
+_TWO_UNITS = (
+    '${CC} ${CFLAGS} ${INCFLAGS} -D WEIGHTS_DIR="${WEIGHTS_DIR}" -c firmware/${PROJECT}.cpp -o ${PROJECT}.o\n'
+    '${CC} ${CFLAGS} ${INCFLAGS} -D WEIGHTS_DIR="${WEIGHTS_DIR}" -c ${PROJECT}_bridge.cpp -o ${PROJECT}_bridge.o\n'
+    "${CC} ${CFLAGS} ${INCFLAGS} -shared ${PROJECT}.o ${PROJECT}_bridge.o -o firmware/${PROJECT}-${LIB_STAMP}.so\n"
+)
+_ONE_UNIT = (
+    'printf \'#include "firmware/%s.cpp"\\n#include "%s_bridge.cpp"\\n\' ${PROJECT} ${PROJECT} > .fpga_nn_unity.cpp\n'
+    '${CC} ${CFLAGS} ${INCFLAGS} -D WEIGHTS_DIR="${WEIGHTS_DIR}" -shared .fpga_nn_unity.cpp '
+    "-o firmware/${PROJECT}-${LIB_STAMP}.so\n"
+    "rm -f .fpga_nn_unity.cpp\n"
+)
+
+
+def build_script(text: str, optimization: str = "-O3") -> str:
+    """hls4ml's build_lib.sh with ``optimization`` and one translation unit (the same library, built faster).
+
+    A script of another shape (another hls4ml version) is left as it is but for the optimization flag.
+    """
+    if optimization not in ("-O0", "-O1", "-O2", "-O3", "-Os"):
+        raise ValueError(f"unsupported optimization flag {optimization}")
+    return text.replace('CFLAGS="-O3 -fPIC"', f'CFLAGS="{optimization} -fPIC"').replace(_TWO_UNITS, _ONE_UNIT)
+
+
 def build_library(project_dir: Path, optimization: str = "-O3") -> Path:
     """Compile the C-simulation shared library with g++; returns its path.
 
@@ -51,18 +76,12 @@ def build_library(project_dir: Path, optimization: str = "-O3") -> Path:
     tools.find("g++", "install a C++ compiler (Debian: apt-get install g++)")
     for old in (project_dir / "firmware").glob("*.so"):
         old.unlink()
-    script = "build_lib.sh"
-    if optimization != "-O3":
-        if optimization not in ("-O0", "-O1", "-O2", "-Os"):
-            raise ValueError(f"unsupported optimization flag {optimization}")
-        text = (project_dir / script).read_text()
-        script = ".build_lib_fpga_nn.sh"
-        (project_dir / script).write_text(text.replace('CFLAGS="-O3 -fPIC"', f'CFLAGS="{optimization} -fPIC"'))
+    script = project_dir / ".build_lib_fpga_nn.sh"
+    script.write_text(build_script((project_dir / "build_lib.sh").read_text(), optimization))
     try:
-        tools.run(["bash", script], cwd=project_dir, log_file=project_dir / "csim_build.log")
+        tools.run(["bash", script.name], cwd=project_dir, log_file=project_dir / "csim_build.log")
     finally:
-        if script != "build_lib.sh":
-            (project_dir / script).unlink()
+        script.unlink()
     libs = sorted((project_dir / "firmware").glob("*.so"))
     if len(libs) != 1:
         raise ToolError(f"expected one C-simulation library in {project_dir}/firmware, found {len(libs)}")

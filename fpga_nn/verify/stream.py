@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import replacing
 from ..data.validate import check_dtype, check_finite, load_npy
 from ..errors import UserInputError
 from .emulator import Emulator
@@ -66,10 +65,7 @@ def emulate_file(
         for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
             check_finite(np.asarray(x[start : start + chunk]), data, start)
         n_out = emu.predict(np.asarray(x[:1])).shape[1]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npy", dir=out.parent)
-        os.close(fd)
-        try:
+        with replacing(out, suffix=".npy") as tmp:
             y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n, n_out))
             with tqdm(total=n, unit="ev", desc="emulate", disable=not progress) as bar:
                 for start in range(0, n, chunk):
@@ -78,8 +74,4 @@ def emulate_file(
                     bar.update(stop - start)
             y.flush()
             del y
-            os.replace(tmp, out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     return n

@@ -45,7 +45,7 @@ def quantize_half_even(x, k: int, i: int, f: int, overflow: str = "SAT"):
 
 def _activation_type(layer) -> tuple[int, int, int]:
     """(k, i, f) of a QActivation's output, i without the sign bit as da4ml counts it."""
-    from ..convert.support import activation_quantizer
+    from .support import activation_quantizer
 
     q = activation_quantizer(layer)  # given as an object or as a string ("quantized_relu(6)", JSON-reloaded models)
     name = type(q).__name__
