@@ -16,6 +16,7 @@ from .cnn import cnn
 from .data import data
 from .emulate import emulate
 from .report import report
+from .scan import scan
 from .suite import suite
 
 
@@ -47,6 +48,7 @@ cli.add_command(data)
 cli.add_command(emulate)
 cli.add_command(report)
 cli.add_command(suite)
+cli.add_command(scan)
 cli.add_command(cnn)
 
 

@@ -27,11 +27,20 @@ def safe_name(stem: str) -> str:
 @click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
 @click.option(
     "--task",
-    type=click.Choice(["trigger", "cnn", "model"]),
+    type=click.Choice(["trigger", "cnn", "model", "scan"]),
     default=None,
     help="trigger: train the 5-6-1 trigger network on the embedded data (default without --model); "
-    "cnn: the compact CNN on generated jet images; model: your --model (default with --model).",
+    "cnn: the compact CNN on generated jet images; model: your --model (default with --model); "
+    "scan: a point of a design-space scan (default with --from-scan).",
 )
+@click.option(
+    "--from-scan",
+    "scan_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A folder written by 'fpga-nn scan': build its point --point.",
+)
+@click.option("--point", "point_id", default=None, help="With --from-scan: the point's id (see pareto.json).")
 @click.option(
     "--model",
     "model_path",
@@ -61,7 +70,7 @@ def safe_name(stem: str) -> str:
 @click.option(
     "--rtl/--no-rtl",
     default=None,
-    help="Open-source RTL path (da4ml Verilog, Verilator, Yosys); default: on when the tools are there.",
+    help="Open-source RTL path (alkaid Verilog, Verilator, Yosys); default: on when the tools are there.",
 )
 @click.option("--synth", is_flag=True, help="Run vendor C synthesis and logic synthesis (needs Vitis/Vivado).")
 @click.option(
@@ -69,7 +78,7 @@ def safe_name(stem: str) -> str:
     type=float,
     default=7.0,
     show_default=True,
-    help="da4ml pipelining: logic delay per pipeline stage (da4ml units).",
+    help="alkaid pipelining: logic delay per pipeline stage (alkaid delay units).",
 )
 @click.option(
     "--input-rate-khz",
@@ -87,6 +96,8 @@ def safe_name(stem: str) -> str:
 def build(
     part,
     task,
+    scan_dir,
+    point_id,
     model_path,
     data_path,
     name,
@@ -116,13 +127,17 @@ def build(
 
         FixedType.parse(input_precision)
     if task is None:
-        task = "model" if model_path is not None else "trigger"
+        task = "model" if model_path is not None else "scan" if scan_dir is not None else "trigger"
+    if (task == "scan") != (scan_dir is not None) or (scan_dir is None) != (point_id is None):
+        raise UserInputError("a scan point is built with --from-scan DIR --point ID (ids: DIR/pareto.json)")
     if task == "model" and model_path is None:
         raise UserInputError("--task model needs --model FILE.h5 and --data FILE.npy")
     if task != "model" and model_path is not None:
         raise UserInputError(f"--task {task} trains its own network: drop --model, or use --task model")
     if task == "cnn" and data_path is not None:
         raise UserInputError("--task cnn generates its own jet images: drop --data")
+    if task == "scan" and data_path is not None:
+        raise UserInputError("a scan point is verified on the scan's own test events: drop --data")
     if (
         task == "model"
         and str(model_path) == "cnn"
@@ -133,7 +148,9 @@ def build(
     if task == "model" and data_path is None:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
     if name is None:
-        name = {"trigger": "trigger", "cnn": "cnn"}.get(task) or safe_name(model_path.stem)
+        name = {"trigger": "trigger", "cnn": "cnn"}.get(task) or (
+            f"scan_{point_id}" if task == "scan" else safe_name(model_path.stem)
+        )
     options = BuildOptions(
         part=part,
         name=name,
@@ -157,6 +174,10 @@ def build(
         from ..pipeline.trigger import build_trigger
 
         result = build_trigger(options, data_path=data_path)
+    elif task == "scan":
+        from ..pipeline.scan_build import build_from_scan
+
+        result = build_from_scan(options, scan_dir, point_id)
     else:
         from ..pipeline.user_model import build_user_model
 

@@ -1,10 +1,9 @@
-"""Trace a dense QKeras model into da4ml's symbolic fixed-point graph (da4ml has no QKeras importer).
+"""Trace a dense QKeras model into alkaid's symbolic fixed-point graph (alkaid has no QKeras importer).
 
-Each layer is replayed on da4ml's ``FixedVariableArray``: QDense as a constant matrix-vector
-product with the *quantized* weights (full precision, as hls4ml's ``auto`` accumulators),
-QActivation as a clip-and-round to the quantizer's type. QKeras rounds half to even
-(``tf.round``) while da4ml offers truncation and round-half-up only: :func:`quantize_half_even`
-builds the tie-to-even correction from a small lookup on the discarded bits.
+Each layer is replayed on alkaid's ``FVArray``: QDense as a constant matrix-vector product with the
+*quantized* weights (full precision, as hls4ml's ``auto`` accumulators), QActivation as a
+round-and-saturate to the quantizer's type. QKeras rounds half to even (``tf.round``); alkaid's
+``RND_CONV`` does the same natively (da4ml 0.5, its predecessor, needed a correction table).
 """
 
 from __future__ import annotations
@@ -17,34 +16,8 @@ from ..fixed import FixedType
 _PASS_THROUGH = {"InputLayer", "Flatten", "Dropout"}
 
 
-def quantize_half_even(x, k: int, i: int, f: int, overflow: str = "SAT"):
-    """Round ``x`` to ``f`` fractional bits with ties to even (AP_RND_CONV), then saturate or wrap.
-
-    A tie with an even truncated value must round down; round-half-up would round it up. The
-    bits of ``x`` below weight 2^-(f-1) decide: the value ``x mod 2^-(f-1)`` equals exactly
-    2^-(f+1) only for such ties. A lookup on that value subtracts one LSB of ``x`` there, after
-    which round-half-up gives the round-half-even result.
-    """
-    from da4ml.trace import FixedVariableArray
-
-    out = []
-    for v in x._vars.ravel():
-        _, _, vf = v.kif
-        if vf <= f:
-            out.append(v.quantize(k, i, f, overflow, "TRN"))
-            continue
-        low = v.quantize(0, -(f - 1), vf, "WRAP", "TRN")
-        table = np.zeros(2 ** (vf - f + 1))
-        table[2 ** (vf - f - 1)] = -(2.0**-vf)
-        first = round(float(low.low) * 2**vf)
-        last = round(float(low.high) * 2**vf)
-        correction = low.lookup(table[first : last + 1])
-        out.append((v + correction).quantize(k, i, f, overflow, "RND"))
-    return FixedVariableArray(np.array(out).reshape(x._vars.shape), x.solver_options)
-
-
 def _activation_type(layer) -> tuple[int, int, int]:
-    """(k, i, f) of a QActivation's output, i without the sign bit as da4ml counts it."""
+    """(k, i, f) of a QActivation's output, i without the sign bit as alkaid counts it."""
     from .support import activation_quantizer
 
     q = activation_quantizer(layer)  # given as an object or as a string ("quantized_relu(6)", JSON-reloaded models)
@@ -74,13 +47,12 @@ def quantized_weights(layer) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def trace_model(model, input_type: FixedType):
-    """Return da4ml's combinational logic (``CombLogic``) of ``model`` for inputs of ``input_type``."""
-    from da4ml.trace import FixedVariableArray, comb_trace
-    from da4ml.trace.fixed_variable import HWConfig
+    """Return alkaid's combinational logic (``CombLogic``) of ``model`` for inputs of ``input_type``."""
+    from alkaid.trace import FVArray, HWConfig, trace
 
     n_in = int(np.prod(model.input_shape[1:]))
     k = int(input_type.signed)
-    inp = FixedVariableArray.from_kif(
+    inp = FVArray.from_kif(
         np.full(n_in, k),
         np.full(n_in, input_type.integer - k),
         np.full(n_in, input_type.fractional),
@@ -102,9 +74,9 @@ def trace_model(model, input_type: FixedType):
             if bias is not None:
                 x = x + bias
         elif cls == "QActivation":
-            x = quantize_half_even(x, *_activation_type(layer), overflow="SAT")
+            x = x.quantize(*_activation_type(layer), overflow_mode="SAT", round_mode="RND_CONV")
         elif cls == "ReLU" or (cls == "Activation" and layer.get_config()["activation"] == "relu"):
             x = x.relu()
         else:
             raise UnsupportedModelError(f"layer '{layer.name}' of type {cls} has no RTL tracing (dense QKeras only)")
-    return comb_trace(inp, x)
+    return trace(inp, x)

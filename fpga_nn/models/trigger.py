@@ -30,20 +30,18 @@ class TriggerNetSpec(NamedTuple):
 
 def trigger_network(spec: TriggerNetSpec = TriggerNetSpec(), name: str = "trigger"):
     """QKeras model; quantizers with alpha=1 so weights are plain fixed-point numbers."""
-    import tensorflow as tf
-    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
-
-    def wq(integer):
-        return quantized_bits(spec.weight_bits, integer, alpha=1)
-
-    x_in = tf.keras.Input((spec.n_inputs,), name="inputs")
-    x = QDense(
-        spec.n_hidden, kernel_quantizer=wq(spec.weight_integer), bias_quantizer=wq(spec.bias_integer), name="hidden"
-    )(x_in)
-    x = QActivation(quantized_relu(spec.hidden_bits, spec.hidden_integer), name="hidden_relu")(x)
-    x = QDense(1, kernel_quantizer=wq(spec.weight_integer), bias_quantizer=wq(spec.bias_integer), name="output")(x)
-    x = QActivation(quantized_bits(spec.output_bits, spec.output_integer, alpha=1), name="score")(x)
-    return tf.keras.Model(x_in, x, name=name)
+    return trigger_mlp(
+        n_inputs=spec.n_inputs,
+        hidden=(spec.n_hidden,),
+        weight_bits=spec.weight_bits,
+        weight_integer=spec.weight_integer,
+        bias_integer=spec.bias_integer,
+        activation_bits=spec.hidden_bits,
+        activation_integer=spec.hidden_integer,
+        output_bits=spec.output_bits,
+        output_integer=spec.output_integer,
+        name=name,
+    )
 
 
 def float_twin(spec: TriggerNetSpec = TriggerNetSpec(), name: str = "trigger_float"):
@@ -53,4 +51,49 @@ def float_twin(spec: TriggerNetSpec = TriggerNetSpec(), name: str = "trigger_flo
     x_in = tf.keras.Input((spec.n_inputs,), name="inputs")
     x = tf.keras.layers.Dense(spec.n_hidden, activation="relu", name="hidden")(x_in)
     x = tf.keras.layers.Dense(1, name="score")(x)
+    return tf.keras.Model(x_in, x, name=name)
+
+
+def trigger_mlp(
+    n_inputs: int = 5,
+    hidden: tuple[int, ...] = (6,),
+    weight_bits: int = 8,
+    weight_integer: int = 1,
+    bias_integer: int = 3,
+    activation_bits: int | tuple[int, ...] = 8,
+    activation_integer: int | tuple[int, ...] = 3,
+    output_bits: int = 8,
+    output_integer: int = 3,
+    name: str = "trigger",
+):
+    """The trigger network with any number of hidden layers; per-layer activation widths may be lists.
+
+    With one hidden layer the layers are named as in the paper's network: hidden, hidden_relu, output, score.
+    """
+    import tensorflow as tf
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    hidden = tuple(int(h) for h in hidden)
+
+    def per_layer(value, what):
+        values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * len(hidden)
+        if len(values) != len(hidden):
+            raise ValueError(f"{what} has {len(values)} entries for {len(hidden)} hidden layers")
+        return values
+
+    a_bits, a_int = per_layer(activation_bits, "activation_bits"), per_layer(activation_integer, "activation_integer")
+
+    def wq(integer):
+        return quantized_bits(weight_bits, integer, alpha=1)
+
+    x_in = tf.keras.Input((n_inputs,), name="inputs")
+    x = x_in
+    for k, width in enumerate(hidden):
+        suffix = "" if len(hidden) == 1 else str(k + 1)
+        x = QDense(width, kernel_quantizer=wq(weight_integer), bias_quantizer=wq(bias_integer), name=f"hidden{suffix}")(
+            x
+        )
+        x = QActivation(quantized_relu(a_bits[k], a_int[k]), name=f"hidden{suffix}_relu")(x)
+    x = QDense(1, kernel_quantizer=wq(weight_integer), bias_quantizer=wq(bias_integer), name="output")(x)
+    x = QActivation(quantized_bits(output_bits, output_integer, alpha=1), name="score")(x)
     return tf.keras.Model(x_in, x, name=name)

@@ -20,7 +20,7 @@ def _status(staging: Path, message: str) -> None:
 
 
 def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> str | None:
-    """da4ml Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes.
+    """alkaid Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes.
 
     Returns a failure message when the RTL does not reproduce the offline model.
     """

@@ -55,7 +55,7 @@ class BuildOptions(NamedTuple):
     force: bool = False
     rtl: bool | None = None  # None: when the tools are there and the model is dense
     synth: bool = False  # vendor C synthesis + logic synthesis (needs Vitis/Vivado)
-    latency_cutoff: float = 7.0  # da4ml pipelining: delay units per stage
+    latency_cutoff: float = 7.0  # alkaid pipelining: delay units per stage
     input_rate_khz: float = 1000.0  # rate of candidates reaching the network, for trigger rates
     csim_optimization: str = "-O3"  # g++ flag for the C-simulation library (CNNs: -O1)
     no_softmax: bool = False  # build a model's logits: drop a softmax/sigmoid/tanh head

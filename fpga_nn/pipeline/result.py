@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..jsonio import write_json
 
-TASKS = ("trigger", "cnn", "model")
+TASKS = ("trigger", "cnn", "model", "scan")
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,13 @@ def _metric_lines(task: str, m: dict) -> list[str]:
             f"AUC QKeras {m['quantized']['auc']:.4f}, firmware (csim, {m['csim']['images']} images) "
             f"{m['csim']['auc']:.4f}; emulator == QKeras on {e['images'] - e['mismatches_vs_qkeras']} "
             f"of {e['images']} test images"
+        ]
+    if task == "scan":
+        wp = m["csim"]["scan_working_point"]
+        return [
+            f"scan point {m['scan']['point']}: firmware AUC {m['csim']['auc']:.4f}, signal efficiency "
+            f"{wp['signal_efficiency']:.4f} at background efficiency <= {wp['target_background_efficiency']:.4g} "
+            f"(the scan's emulator gave {m['scan_efficiency']:.4f})"
         ]
     if task == "trigger":
         wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}

@@ -6,8 +6,6 @@ import dataclasses
 import hashlib
 import json
 import os
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
@@ -16,6 +14,8 @@ from ..data.generator import GenerationConfig
 from ..data.selection import FEATURES
 from ..errors import UserInputError
 from ..reports import significance as sig
+from . import yamlconfig
+from .yamlconfig import FrozenConfig, freeze
 
 METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
 NN_METHODS = ("FNN", "DFNN", "ETN")
@@ -48,94 +48,17 @@ SCHEMA: dict[str, frozenset | None] = {
 ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
 
 
-def _read_yaml(text: str, where: str) -> dict:
-    import yaml
-
-    try:
-        cfg = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserInputError(f"suite config {where} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(cfg, dict):
-        raise UserInputError(f"suite config {where} must be a mapping of sections (see fpga_nn/pipeline/suite.yaml)")
-    return cfg
-
-
-def _check_keys(cfg: dict, where: str) -> None:
-    """Unknown sections, section keys and row keys are errors: a typo must not silently mean a default."""
-    import difflib
-
-    def refuse(key: str, allowed, what: str) -> None:
-        near = difflib.get_close_matches(key, sorted(allowed), n=1)
-        hint = f" (did you mean '{near[0]}'?)" if near else f"; known: {', '.join(sorted(allowed))}"
-        raise UserInputError(f"suite config {where}: unknown {what} '{key}'{hint}")
-
-    for section, value in cfg.items():
-        if section not in SCHEMA:
-            refuse(section, SCHEMA, "section")
-        keys = SCHEMA[section]
-        if keys is not None and isinstance(value, dict):
-            for key in value:
-                if key not in keys:
-                    refuse(key, keys, f"key in '{section}'")
-    for row in cfg.get("rows", []) or []:
-        for key in row if isinstance(row, dict) else ():
-            if key not in ROW_KEYS:
-                refuse(key, ROW_KEYS, "row key")
-
-
-def _overlay(base: dict, over: dict) -> dict:
-    """``base`` with ``over`` applied: a section that is a mapping in both is updated key by key, anything
-    else (rows, the window, a scalar) is replaced. Neither input is modified."""
-    out = dict(base)
-    for section, value in over.items():
-        out[section] = (
-            {**out[section], **value} if isinstance(value, dict) and isinstance(out.get(section), dict) else value
-        )
-    return out
-
-
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
     with ``quick:`` overrides applied; unknown keys are refused. The result is frozen."""
-    defaults = _read_yaml((resources.files("fpga_nn.pipeline") / "suite.yaml").read_text(), "(packaged)")
-    if path is None:
-        cfg, where = defaults, "(packaged)"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise UserInputError(f"suite config {p} not found: pass an existing YAML file (see docs/suite.md)")
-        cfg, where = _read_yaml(p.read_text(), str(p)), str(p)
-        _check_keys(cfg, where)
-        _check_keys(cfg.get("quick") or {}, f"{where} (quick)")
-        cfg = _overlay({k: v for k, v in defaults.items() if k != "quick"}, cfg)
-    if cfg.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise UserInputError(
-            f"suite config {where}: schema {cfg['schema']} is not {SCHEMA_VERSION}: start from "
-            "fpga_nn/pipeline/suite.yaml of this version"
-        )
-    quick_over = cfg.pop("quick", {}) or {}
-    if quick:
-        cfg = _overlay(cfg, quick_over)
+    cfg = yamlconfig.load("suite.yaml", path, SCHEMA, SCHEMA_VERSION, "suite", quick)
+    where = str(path) if path else "(packaged)"
+    for row in cfg.get("rows", []) or []:
+        for key in row if isinstance(row, dict) else ():
+            if key not in ROW_KEYS:
+                yamlconfig.refuse(key, ROW_KEYS, "row key", where, "suite")
     _validate(cfg)
-    return freeze({**cfg, "schema": SCHEMA_VERSION})
-
-
-class FrozenConfig(dict):
-    """A parsed suite config: read-only at every level (lists become tuples), JSON-serialisable as a dict."""
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError("the suite config is frozen once parsed: change the YAML instead")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
-
-
-def freeze(value):
-    """``value`` with every mapping a FrozenConfig and every list a tuple, recursively."""
-    if isinstance(value, dict):
-        return FrozenConfig({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
+    return freeze(cfg)
 
 
 def _validate(cfg: dict) -> None:

@@ -65,7 +65,7 @@ def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
             "ii": rtl["initiation_interval"],
             "clock_period_ns": rtl["clock_period_ns"],
             "estimated_clock_ns": None,
-            "source": "RTL simulation (Verilator, da4ml Verilog)",
+            "source": "RTL simulation (Verilator, alkaid Verilog)",
             "rtl_events": rtl["events"],
             "rtl_mismatches_offline": rtl["mismatches_offline"],
             "rtl_mismatches_csim": rtl["mismatches_csim"],
@@ -96,7 +96,7 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
                 "bram_18k": 2 * ys["bram"],
                 "uram": 0,
                 "carry": ys["carry"],
-                "source": f"Yosys synth_xilinx -family {ys['family']} (da4ml Verilog)",
+                "source": f"Yosys synth_xilinx -family {ys['family']} (alkaid Verilog)",
                 "note": ys["note"],
             }
         )

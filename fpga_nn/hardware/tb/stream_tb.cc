@@ -1,4 +1,4 @@
-// Cycle-by-cycle Verilator testbench for a da4ml pipeline: one input vector per `hold` clocks,
+// Cycle-by-cycle Verilator testbench for an alkaid pipeline: one input vector per `hold` clocks,
 // the output port sampled after every rising edge. Latency and initiation interval are read off
 // the recorded output stream by fpga_nn.hardware.rtl, not assumed.
 //
@@ -22,16 +22,16 @@ int main(int argc, char **argv) {
     const size_t n = std::strtoull(argv[3], nullptr, 10);
     const size_t hold = std::strtoull(argv[4], nullptr, 10);
     const size_t extra = std::strtoull(argv[5], nullptr, 10);
-    std::vector<int32_t> inp(n * N_INP), zeros(N_INP, 0);
+    std::vector<int64_t> inp(n * N_INP), zeros(N_INP, 0);
     FILE *fi = std::fopen(argv[1], "rb");
-    if (!fi || std::fread(inp.data(), sizeof(int32_t), inp.size(), fi) != inp.size()) {
+    if (!fi || std::fread(inp.data(), sizeof(int64_t), inp.size(), fi) != inp.size()) {
         std::fprintf(stderr, "cannot read %zu input words from %s\n", inp.size(), argv[1]);
         return 1;
     }
     std::fclose(fi);
 
     const size_t cycles = n * hold + extra;
-    std::vector<int32_t> out(cycles * N_OUT);
+    std::vector<int64_t> out(cycles * N_OUT);
     auto dut = std::make_unique<DUT>();
     for (size_t c = 0; c < cycles; ++c) {
         const size_t i = c / hold;
@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     dut->final();
 
     FILE *fo = std::fopen(argv[2], "wb");
-    if (!fo || std::fwrite(out.data(), sizeof(int32_t), out.size(), fo) != out.size()) {
+    if (!fo || std::fwrite(out.data(), sizeof(int64_t), out.size(), fo) != out.size()) {
         std::fprintf(stderr, "cannot write %s\n", argv[2]);
         return 1;
     }

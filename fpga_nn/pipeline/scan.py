@@ -1,0 +1,154 @@
+"""``fpga-nn scan``: train and score every point of a design space, on Dask, and find the Pareto front.
+
+Per point (a Dask task, :mod:`.scan_point`): quantization-aware training with fixed seeds, the firmware's
+AUC and signal efficiency at the configured trigger rate from the bit-exact emulator on the whole test
+set (checked against QKeras and against alkaid's own interpreter), and alkaid's cost and pipeline
+estimate. Points on or near the front of (efficiency, cost, latency) then get Verilator latency/II and
+Yosys LUT/FF/DSP (second round of tasks). Every finished point is stored under ``OUT/points/ID/``
+(ID: hash of all it depends on), so a rerun or a killed scan does only what is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..atomic import write_text
+from ..jsonio import write_json
+from . import scan_config, scan_point
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
+    """A client of ``scheduler`` (an existing cluster), else of a LocalCluster of ``workers`` processes."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        from ..errors import UserInputError
+
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise UserInputError(
+                f"no Dask scheduler answers at {scheduler} ({exc}): start one or drop --scheduler"
+            ) from None
+        with client:
+            yield client
+        return
+    n = workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            log.info("Dask LocalCluster: %d worker processes", n)
+            yield client
+
+
+def _run(client, fn: Callable, jobs: list[tuple[str, tuple]], what: str, progress: bool) -> Iterator[tuple[str, dict]]:
+    """(job id, fn(*args)) as jobs finish: Dask tasks on ``client``, or one after another here."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), desc=what, unit="point", disable=not progress or not jobs) as bar:
+        if client is None:
+            for job_id, args in jobs:
+                yield job_id, fn(*args)
+                bar.update(1)
+            return
+        from dask.distributed import as_completed
+
+        futures = {client.submit(fn, *args, key=f"{what}-{job_id}", pure=False): job_id for job_id, args in jobs}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+            bar.update(1)
+
+
+def _store_point(points_dir: Path, point_id: str, payload: dict) -> None:
+    """The point's files and result.json appear together (a folder renamed into place)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{point_id}.", dir=points_dir))
+    try:
+        for name, data in payload["files"].items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(data)
+        write_json(staging / "result.json", {"id": point_id, **payload["result"]}, indent=1)
+        final = points_dir / point_id
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _load(points_dir: Path, point_id: str) -> dict | None:
+    path = points_dir / point_id / "result.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def run_scan(
+    cfg,
+    out: Path,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    serial: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Run (or resume) the scan of ``cfg`` into ``out``; returns the results record also written there."""
+    from ..reports import scan_report
+
+    out = Path(out)
+    points_dir = out / "points"
+    points_dir.mkdir(parents=True, exist_ok=True)
+    for stale in points_dir.glob(".*"):  # staging folders of a killed scan
+        shutil.rmtree(stale, ignore_errors=True)
+    plain = json.loads(json.dumps(cfg))  # tasks get plain data
+    ctx = scan_config.context(cfg, scan_point.data_fingerprint(cfg["data"]))
+    write_json(out / "config.json", {"config": plain, "context": ctx}, indent=2)
+    todo = {}
+    all_ids = []
+    for settings in scan_config.points(cfg):
+        pid = scan_config.point_id(settings, ctx)
+        all_ids.append(pid)
+        if _load(points_dir, pid) is None:
+            todo[pid] = settings
+    log.info("scan: %d points, %d done earlier, %d to run", len(all_ids), len(all_ids) - len(todo), len(todo))
+    with contextlib.ExitStack() as stack:
+        client = None
+        if not serial and todo:
+            client = stack.enter_context(dask_client(scheduler, workers))
+        jobs = [(pid, (s, plain)) for pid, s in todo.items()]
+        for pid, payload in _run(client, scan_point.evaluate, jobs, "train+score", progress):
+            _store_point(points_dir, pid, payload)
+        results = {pid: _load(points_dir, pid) for pid in all_ids}
+        chosen = scan_report.rtl_candidates(list(results.values()), cfg["hardware"])
+        rtl_jobs = []
+        for pid in chosen:
+            rtl_file = points_dir / pid / "rtl.json"
+            if rtl_file.is_file() and json.loads(rtl_file.read_text()).get("tools") == _rtl_tools():
+                continue
+            model_bytes = (points_dir / pid / "model.h5").read_bytes()
+            rtl_jobs.append((pid, (pid, model_bytes, results[pid]["settings"], plain)))
+        if rtl_jobs and client is None and not serial:
+            client = stack.enter_context(dask_client(scheduler, workers))
+        for pid, figures in _run(client, scan_point.synthesize, rtl_jobs, "rtl", progress):
+            write_json(points_dir / pid / "rtl.json", figures, indent=1)
+    for pid in all_ids:
+        rtl_file = points_dir / pid / "rtl.json"
+        if rtl_file.is_file():
+            results[pid]["rtl"] = json.loads(rtl_file.read_text())
+    record = scan_report.assemble(cfg, ctx, [results[pid] for pid in all_ids], chosen)
+    write_json(out / "results.json", record, indent=1)
+    write_json(out / "pareto.json", scan_report.pareto_record(record), indent=1)
+    write_text(out / "index.html", scan_report.page(record, out))
+    return record
+
+
+def _rtl_tools() -> dict:
+    from ..hardware.tools import versions
+
+    tools = versions()
+    return {k: tools[k] for k in ("verilator", "yosys", "alkaid")}

@@ -1,0 +1,73 @@
+"""``fpga-nn build --from-scan DIR --point ID``: the chosen point's trained network to verified firmware."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserInputError
+from ..fixed import FixedType
+from ..jsonio import write_json
+from ..reports import metrics
+from . import figures, firmware, outdir
+from .result import BuildResult
+from .scan_config import background_efficiency
+
+
+def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
+    """(the scan's config record, the point's result); one-line errors naming what is missing."""
+    scan_dir = Path(scan_dir)
+    config_file = scan_dir / "config.json"
+    if not config_file.is_file():
+        raise UserInputError(f"{scan_dir} is not a scan folder (no config.json): run 'fpga-nn scan --out {scan_dir}'")
+    result_file = scan_dir / "points" / point_id / "result.json"
+    if not result_file.is_file():
+        known = sorted(p.name for p in (scan_dir / "points").glob("[!.]*") if (p / "result.json").is_file())
+        raise UserInputError(
+            f"no finished point '{point_id}' in {scan_dir}/points: choose one of {', '.join(known) or 'none yet'} "
+            f"(see {scan_dir / 'pareto.json'})"
+        )
+    return json.loads(config_file.read_text()), json.loads(result_file.read_text())
+
+
+def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: str) -> BuildResult:
+    from .scan_point import INPUT_TYPE_TEXT, _data
+    from .user_model import load_user_model
+
+    scan, point = load_point(scan_dir, point_id)
+    cfg, settings = scan["config"], point["settings"]
+    options = options._replace(
+        reuse_factor=int(settings["reuse_factor"]), latency_cutoff=float(settings["latency_cutoff"])
+    )
+    firmware.validate(options)
+    target = options.target()
+    model_file = Path(scan_dir) / "points" / point_id / "model.h5"
+    outdir.check_target(target, options.force, (model_file,))
+    (x, y, _, _, te), fingerprint = _data(cfg["data"])
+    if fingerprint != scan["context"]["data"]:
+        raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
+    model = load_user_model(model_file)
+    input_type = FixedType.parse(INPUT_TYPE_TEXT)
+    with outdir.staged(target, options.force, (model_file,)) as staging:
+        checked = firmware.convert_and_verify(model, x[te], input_type, staging, options)
+        np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
+        q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
+        bkg = point["background_efficiency"]
+        result = {
+            "scan": {"folder": str(scan_dir), "point": point_id, "settings": settings},
+            "quantized": metrics.summarize(y[te], q_scores),
+            "csim": {
+                **metrics.summarize(y[te], csim),
+                "scan_working_point": metrics.signal_efficiency_at(y[te], csim, background_efficiency(cfg)),
+            },
+            "scan_efficiency": point["efficiency"],
+            "scan_background_efficiency": bkg,
+        }
+        write_json(staging / "metrics.json", result, indent=2)
+        rtl_failure, report = None, None
+        if not checked.mismatches:
+            rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
+    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
+    return BuildResult("scan", target, checked.summary, result, report)

@@ -1,0 +1,161 @@
+"""One point of a design-space scan, as a Dask task: train, score the firmware, estimate its hardware.
+
+Tasks take and return plain data (settings, config, bytes of the files to keep), so they run the
+same in this process, on a LocalCluster, or on a remote cluster without a shared filesystem.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+INPUT_TYPE_TEXT = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256
+
+
+@functools.lru_cache(maxsize=2)
+def _data(path: str | None):
+    """Inputs, labels and the split of the event sample, once per worker process."""
+    from ..data import dataset
+    from .trigger import prepare
+
+    data = dataset.load(path) if path else dataset.load_default()
+    return prepare(data), data.config.fingerprint()
+
+
+def data_fingerprint(path: str | None) -> str:
+    return _data(path)[1]
+
+
+def _single_threaded_tf() -> None:
+    """One TF thread per task: Dask runs one task per core, and the results must not depend on threads."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TF already running in this process (a serial scan): it keeps its setting
+        pass
+
+
+def build_model(model_spec: str, settings: dict):
+    """The trigger MLP, or a user's ``module:function`` called with the settings as keywords."""
+    from ..models.trigger import trigger_mlp
+
+    kwargs = {k: v for k, v in settings.items() if k not in ("reuse_factor", "latency_cutoff")}
+    if model_spec == "trigger":
+        return trigger_mlp(
+            hidden=tuple(kwargs["hidden"]),
+            weight_bits=kwargs["weight_bits"],
+            weight_integer=kwargs["weight_integer"],
+            activation_bits=kwargs["activation_bits"],
+            activation_integer=kwargs["activation_integer"],
+        )
+    module, _, function = model_spec.partition(":")
+    return getattr(importlib.import_module(module), function)(**kwargs)
+
+
+def evaluate(settings: dict, cfg: dict) -> dict:
+    """Train the point's network and score it; returns {'result': {...}, 'files': {name: bytes}}."""
+    _single_threaded_tf()
+    from ..convert.project import convert_model
+    from ..convert.to_rtl import trace_model
+    from ..fixed import FixedType
+    from ..hardware.rtl import estimate
+    from ..reports import metrics
+    from ..training.train import TrainConfig, set_seeds, train_classifier
+    from ..verify import record
+    from ..verify.emulator import Emulator
+    from .scan_config import background_efficiency
+
+    t0 = time.perf_counter()
+    (x, y, tr, va, te), _ = _data(cfg["data"])
+    t = cfg["training"]
+    train_config = TrainConfig(int(t["epochs"]), int(t["batch_size"]), float(t["learning_rate"]), int(t["patience"]))
+    train_config = train_config._replace(seed=int(cfg["seed"]))
+    set_seeds(train_config.seed)
+    model = build_model(cfg["model"], settings)
+    trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
+    input_type = FixedType.parse(INPUT_TYPE_TEXT)
+    files: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="fpga-nn-scan-") as tmp:
+        tmp = Path(tmp)
+        _, hls_model = convert_model(model, tmp / "hls", input_type, reuse_factor=int(settings["reuse_factor"]))
+        record.export(hls_model, tmp / "emulation")
+        firmware = Emulator(tmp / "emulation").predict(x[te]).ravel()
+        model.save(tmp / "model.h5")
+        for path in [tmp / "model.h5", *sorted((tmp / "emulation").rglob("*"))]:
+            if path.is_file():
+                files[str(path.relative_to(tmp))] = path.read_bytes()
+    offline = model.predict(x[te], batch_size=8192, verbose=0).ravel()
+    comb = trace_model(model, input_type)
+    alkaid_out = comb.predict(np.asarray(x[te], np.float64)).ravel()
+    est = estimate(comb, float(settings["latency_cutoff"]))
+    eff = background_efficiency(cfg)
+    wp = metrics.signal_efficiency_at(y[te], firmware, eff)
+    n_test = len(te)
+    result = {
+        "settings": settings,
+        "parameters": int(model.count_params()),
+        "best_epoch": trained.best_epoch,
+        "test_events": n_test,
+        "auc": metrics.auc(y[te], firmware),
+        "efficiency": wp["signal_efficiency"],
+        "background_efficiency": wp["background_efficiency"],
+        "threshold": wp["threshold"],
+        "checks": {
+            "emulator_vs_qkeras_mismatches": int(np.sum(firmware != offline)),
+            "alkaid_vs_emulator_mismatches": int(np.sum(alkaid_out != firmware)),
+        },
+        "alkaid": est,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    return {"result": result, "files": files}
+
+
+def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> dict:
+    """Verilator latency/II (bit-exact on the whole test set) and Yosys LUT/FF/DSP of one point."""
+    _single_threaded_tf()
+    from ..fixed import FixedType
+    from ..hardware import rtl, yosys
+    from ..hardware.tools import versions
+    from .user_model import load_user_model
+
+    (x, _, _, _, te), _ = _data(cfg["data"])
+    hw = cfg["hardware"]
+    with tempfile.TemporaryDirectory(prefix="fpga-nn-scan-rtl-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "model.h5").write_bytes(model_bytes)
+        model = load_user_model(tmp / "model.h5")
+        expected = model.predict(x[te], batch_size=8192, verbose=0)
+        name = f"scan_{point_id}"
+        checked = rtl.verify(
+            model,
+            FixedType.parse(INPUT_TYPE_TEXT),
+            x[te],
+            expected,
+            None,
+            tmp / "rtl",
+            name,
+            hw["part"],
+            float(hw["clock_period"]),
+            float(settings["latency_cutoff"]),
+        )
+        counts = yosys.synthesize(tmp / "rtl", name, hw["part"])
+    tools = versions()
+    return {
+        "latency_cycles": checked.latency_cycles,
+        "latency_ns": checked.latency_ns,
+        "ii": checked.initiation_interval,
+        "rtl_mismatches": checked.mismatches_offline,
+        "rtl_events": checked.events,
+        "lut": counts.lut,
+        "inv": counts.inv,
+        "ff": counts.ff,
+        "dsp": counts.dsp,
+        "tools": {k: tools[k] for k in ("verilator", "yosys", "alkaid")},
+    }

@@ -1,0 +1,213 @@
+"""The scan's tables: every point with each figure and its source, the Pareto front, plots, an HTML page.
+
+The front is taken over (signal efficiency up, alkaid cost down, pipeline latency down), the three
+figures every point has; Verilator/Yosys figures of the points on or near it are shown beside them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from .plots import _plt
+
+EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
+ALKAID = "alkaid estimate (not synthesized)"
+VERILATOR = "RTL simulation (Verilator, alkaid Verilog)"
+YOSYS = "Yosys synth_xilinx (alkaid Verilog)"
+
+
+def _valid(p: dict) -> bool:
+    c = p["checks"]
+    return c["emulator_vs_qkeras_mismatches"] == 0 and c["alkaid_vs_emulator_mismatches"] == 0
+
+
+def _objectives(p: dict, slack: float = 0.0) -> tuple[float, float, float]:
+    return (p["efficiency"] + slack, -p["alkaid"]["cost"], -p["alkaid"]["stages"])
+
+
+def _dominates(a, b) -> bool:
+    return all(x >= y for x, y in zip(a, b, strict=True)) and any(x > y for x, y in zip(a, b, strict=True))
+
+
+def front(points: list[dict], slack: float = 0.0) -> list[str]:
+    """Ids of the valid points no other valid point dominates (with ``slack`` added to their efficiency)."""
+    valid = [p for p in points if _valid(p)]
+    return [
+        p["id"]
+        for p in valid
+        if not any(_dominates(_objectives(q), _objectives(p, slack)) for q in valid if q["id"] != p["id"])
+    ]
+
+
+def rtl_candidates(points: list[dict], hardware) -> list[str]:
+    """The front, then the points within ``rtl_near_front`` of it; at most ``rtl_max_points``, best first."""
+    on = front(points)
+    near = [i for i in front(points, float(hardware["rtl_near_front"])) if i not in on]
+    by_id = {p["id"]: p for p in points}
+
+    def order(ids):
+        return sorted(ids, key=lambda i: (-by_id[i]["efficiency"], by_id[i]["alkaid"]["cost"]))
+
+    return (order(on) + order(near))[: int(hardware["rtl_max_points"])]
+
+
+def _figure(value, source: str) -> dict:
+    return {"value": value, "source": source}
+
+
+def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict:
+    clock = float(cfg["hardware"]["clock_period"])
+    on = set(front(points))
+    rows = []
+    for p in points:
+        r = p.get("rtl") if p["id"] in synthesized else None
+        cycles = r["latency_cycles"] if r else p["alkaid"]["stages"]
+        lat_src = VERILATOR if r else "alkaid pipeline stages (estimate)"
+        res_src = YOSYS if r else "not synthesized (off the front)"
+        rows.append(
+            {
+                "id": p["id"],
+                "settings": p["settings"],
+                "on_front": p["id"] in on,
+                "valid": _valid(p),
+                "parameters": p["parameters"],
+                "auc": _figure(p["auc"], EMULATOR),
+                "efficiency": _figure(p["efficiency"], f"{EMULATOR}, at background efficiency <= {scan_bkg(cfg):.4g}"),
+                "cost": _figure(p["alkaid"]["cost"], ALKAID),
+                "lut": _figure(r["lut"] if r else None, res_src),
+                "inv": _figure(r["inv"] if r else None, res_src),
+                "ff": _figure(r["ff"] if r else None, res_src),
+                "dsp": _figure(r["dsp"] if r else None, res_src),
+                "latency_cycles": _figure(cycles, lat_src),
+                "latency_ns": _figure(cycles * clock, f"{lat_src} x {clock} ns clock"),
+                "ii": _figure(r["ii"] if r else 1, VERILATOR if r else "alkaid: fully pipelined (estimate)"),
+                "checks": {**p["checks"], **({"rtl_mismatches": r["rtl_mismatches"]} if r else {})},
+                "best_epoch": p["best_epoch"],
+                "seconds": p["seconds"],
+            }
+        )
+    return {
+        "scan": "design space of the trigger network" if cfg["model"] == "trigger" else f"model {cfg['model']}",
+        "working_point": {**dict(cfg["working_point"]), "background_efficiency": scan_bkg(cfg)},
+        "test_events": points[0]["test_events"] if points else 0,
+        "part": cfg["hardware"]["part"],
+        "clock_period_ns": clock,
+        "context": ctx,
+        "points": rows,
+        "front": [r["id"] for r in rows if r["on_front"]],
+        "synthesized": list(synthesized),
+    }
+
+
+def scan_bkg(cfg) -> float:
+    from ..pipeline.scan_config import background_efficiency
+
+    return background_efficiency(cfg)
+
+
+def pareto_record(record: dict) -> dict:
+    keep = ("id", "settings", "auc", "efficiency", "cost", "lut", "ff", "dsp", "latency_cycles", "latency_ns", "ii")
+    pts = [{k: r[k] for k in keep} for r in record["points"] if r["on_front"]]
+    pts.sort(key=lambda r: -r["efficiency"]["value"])
+    return {
+        "objectives": "signal efficiency (max), alkaid cost (min), latency in cycles (min)",
+        "working_point": record["working_point"],
+        "front": pts,
+    }
+
+
+def plots(record: dict, out: Path) -> dict[str, Path]:
+    """Efficiency vs cost (front marked, latency as colour; Yosys LUTs where synthesized) and vs latency."""
+    plt = _plt()
+    rows = [r for r in record["points"] if r["valid"]]
+    paths = {}
+    if not rows:
+        return paths
+    eff = [r["efficiency"]["value"] for r in rows]
+    cost = [r["cost"]["value"] for r in rows]
+    lat = [r["latency_cycles"]["value"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    sc = ax.scatter(cost, eff, c=lat, cmap="viridis", s=28, label="alkaid cost estimate")
+    fr = sorted((r for r in rows if r["on_front"]), key=lambda r: r["cost"]["value"])
+    ax.plot([r["cost"]["value"] for r in fr], [r["efficiency"]["value"] for r in fr], "r-", lw=1, label="Pareto front")
+    syn = [r for r in rows if r["lut"]["value"] is not None]
+    if syn:
+        ax.scatter(
+            [r["lut"]["value"] + r["inv"]["value"] for r in syn],
+            [r["efficiency"]["value"] for r in syn],
+            marker="s",
+            facecolors="none",
+            edgecolors="k",
+            label="Yosys LUT + INV (synthesized)",
+        )
+    fig.colorbar(sc, label="latency (cycles)")
+    ax.set_xlabel("LUT (alkaid estimate; squares: Yosys)")
+    ax.set_ylabel(f"signal efficiency at {record['working_point']['trigger_rate_khz']} kHz")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    paths["Efficiency vs LUTs"] = out / "efficiency_vs_lut.png"
+    fig.tight_layout()
+    fig.savefig(paths["Efficiency vs LUTs"], dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ns = [r["latency_ns"]["value"] for r in rows]
+    ax.scatter(ns, eff, c=["r" if r["on_front"] else "tab:blue" for r in rows], s=28)
+    ax.set_xlabel(f"latency (ns at {record['clock_period_ns']} ns clock)")
+    ax.set_ylabel("signal efficiency")
+    ax.set_title("red: on the Pareto front")
+    ax.grid(alpha=0.3)
+    paths["Efficiency vs latency"] = out / "efficiency_vs_latency.png"
+    fig.tight_layout()
+    fig.savefig(paths["Efficiency vs latency"], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def _v(fig: dict, digits: int = 4) -> str:
+    v = fig["value"]
+    return "-" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
+
+
+def page(record: dict, out: Path) -> str:
+    esc = html.escape
+    wp = record["working_point"]
+    head = ["id", "front", "hidden", "w bits", "act bits", "cutoff", "AUC", "efficiency", "cost", "LUT", "FF"]
+    head += ["DSP", "cycles", "ns", "II"]
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>fpga-nn scan</title><style>"
+        "body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
+        "tr.front{background:#fee}img{max-width:48%}</style></head><body>",
+        f"<h1>fpga-nn scan: {esc(record['scan'])}</h1>",
+        f"<p>{len(record['points'])} points; working point: trigger rate {wp['trigger_rate_khz']} kHz of "
+        f"{wp['input_rate_khz']} kHz (background efficiency {wp['background_efficiency']:.4g}); "
+        f"{record['test_events']} test events; part <code>{esc(record['part'])}</code>, "
+        f"clock {record['clock_period_ns']} ns.</p>",
+        "<p>Sources: AUC and efficiency: "
+        + esc(EMULATOR)
+        + "; cost: "
+        + esc(ALKAID)
+        + "; LUT/FF/DSP: "
+        + esc(YOSYS)
+        + " (front points only); cycles/II: "
+        + esc(VERILATOR)
+        + " where synthesized, else the "
+        "alkaid pipeline estimate.</p>",
+    ]
+    for title, path in plots(record, out).items():
+        data = base64.b64encode(Path(path).read_bytes()).decode()
+        parts.append(f"<img alt='{esc(title)}' title='{esc(title)}' src='data:image/png;base64,{data}'>")
+    parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+    for r in sorted(record["points"], key=lambda r: -r["efficiency"]["value"]):
+        s = r["settings"]
+        cells = [r["id"], "yes" if r["on_front"] else "", s["hidden"], s["weight_bits"], s["activation_bits"]]
+        cells += [s["latency_cutoff"], _v(r["auc"]), _v(r["efficiency"]), _v(r["cost"], 1), _v(r["lut"])]
+        cells += [_v(r["ff"]), _v(r["dsp"]), _v(r["latency_cycles"]), _v(r["latency_ns"], 1), _v(r["ii"])]
+        cls = " class='front'" if r["on_front"] else ""
+        parts.append(f"<tr{cls}>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")
+    parts.append("</table>")
+    parts.append(
+        "<p>Build a point: <code>fpga-nn build --from-scan DIR --point ID --part PART</code>.</p></body></html>\n"
+    )
+    return "\n".join(parts)

@@ -1,0 +1,187 @@
+"""fpga-nn scan: config, points, Pareto front, a tiny scan on a 2-worker LocalCluster equal to a serial run."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from fpga_nn.cli import main
+from fpga_nn.errors import UserInputError
+from fpga_nn.pipeline import scan_config
+from fpga_nn.reports.scan_report import front, rtl_candidates
+
+TINY = """
+training: {epochs: 2, patience: 2}
+grid:
+  hidden: [[3]]
+  weight_bits: [4, 6]
+  weight_integer: [1]
+  activation_bits: [6]
+  activation_integer: [3]
+  reuse_factor: [1]
+  latency_cutoff: [7.0]
+hardware: {rtl_max_points: 1, rtl_near_front: 0.0}
+"""
+
+
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("grid: {hiden: [[4]]}\n", "unknown key in 'grid' 'hiden' (did you mean 'hidden'?)"),
+        ("grid: {hidden: [4, 6]}\n", "each 'hidden' entry is a list of widths"),
+        ("grid: {weight_bits: []}\n", "grid 'weight_bits' must be a non-empty list"),
+        ("schema: 2\n", "schema 2 is not 1"),
+        ("sample: sobol\n", "sample 'sobol' unknown"),
+        ("working_point: {trigger_rate_khz: 2000}\n", "trigger rate must lie between 0 and the input rate"),
+    ],
+)
+def test_scan_config_errors_name_the_key(tmp_path, text, phrase):
+    path = tmp_path / "scan.yaml"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match=re.escape(phrase)):
+        scan_config.load_config(path)
+
+
+def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
+    cfg = scan_config.load_config()
+    grid = cfg["grid"]
+    n = 1
+    for axis in scan_config.AXES:
+        n *= len(grid[axis])
+    pts = scan_config.points(cfg)
+    assert len(pts) == n and len({json.dumps(p, sort_keys=True) for p in pts}) == n
+    path = tmp_path / "random.yaml"
+    path.write_text("sample: random\nn_random: 5\n")
+    drawn = scan_config.points(scan_config.load_config(path))
+    assert len(drawn) == 5 and all(p in pts for p in drawn)
+    ctx = {"data": "x"}
+    ids = {scan_config.point_id(p, ctx) for p in pts}
+    assert len(ids) == n  # every setting enters the id
+    assert scan_config.point_id(pts[0], ctx) != scan_config.point_id(pts[0], {"data": "y"})
+
+
+def _pt(pid, eff, cost, stages, ok=True):
+    bad = 0 if ok else 1
+    return {
+        "id": pid,
+        "efficiency": eff,
+        "alkaid": {"cost": cost, "stages": stages},
+        "checks": {"emulator_vs_qkeras_mismatches": bad, "alkaid_vs_emulator_mismatches": 0},
+    }
+
+
+def test_pareto_front_and_rtl_candidates():
+    pts = [
+        _pt("a", 0.50, 400, 2),
+        _pt("b", 0.45, 100, 1),
+        _pt("c", 0.44, 150, 1),  # dominated by b
+        _pt("d", 0.49, 300, 3),  # less efficient than a but cheaper: on the front
+        _pt("e", 0.60, 50, 1, ok=False),  # would dominate all, but its firmware check failed
+        _pt("f", 0.495, 410, 2),  # dominated by a, within 0.01 of it
+    ]
+    assert sorted(front(pts)) == ["a", "b", "d"]
+    assert rtl_candidates(pts, {"rtl_near_front": 0.01, "rtl_max_points": 10}) == [
+        "a",
+        "d",
+        "b",
+        "f",
+    ]  # c stays dominated by b
+    assert rtl_candidates(pts, {"rtl_near_front": 0.0, "rtl_max_points": 2}) == ["a", "d"]
+
+
+def _comparable(out):
+    record = json.loads((out / "results.json").read_text())
+    return [{k: v for k, v in p.items() if k != "seconds"} for p in record["points"]], record["front"]
+
+
+@pytest.mark.slow
+@pytest.mark.rtl
+def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY)
+    serial, dask = tmp_path / "serial", tmp_path / "dask"
+    assert main(["scan", str(config), "--serial", "--out", str(serial)]) == 0
+    assert main(["scan", str(config), "--workers", "2", "--out", str(dask)]) == 0
+    points, on_front = _comparable(dask)
+    assert (points, on_front) == _comparable(serial)
+    assert len(points) == 2 and all(p["valid"] for p in points)
+    for p in points:  # firmware == QKeras == alkaid's interpreter on every test event
+        assert p["checks"]["emulator_vs_qkeras_mismatches"] == p["checks"]["alkaid_vs_emulator_mismatches"] == 0
+    synthesized = [p for p in points if p["lut"]["value"] is not None]
+    assert len(synthesized) == 1 and synthesized[0]["checks"]["rtl_mismatches"] == 0
+    assert synthesized[0]["lut"]["source"].startswith("Yosys") and synthesized[0]["latency_cycles"][
+        "source"
+    ].startswith("RTL simulation")
+    pareto = json.loads((dask / "pareto.json").read_text())
+    assert [p["id"] for p in pareto["front"]] == sorted(
+        on_front, key=lambda i: -next(p["efficiency"]["value"] for p in points if p["id"] == i)
+    )
+    assert (dask / "efficiency_vs_lut.png").stat().st_size > 1000
+    assert "data:image/png;base64," in (dask / "index.html").read_text()
+
+    # a killed scan: one point missing, a staging folder left behind; the rerun redoes only that point
+    kept = next(p["id"] for p in points if p["lut"]["value"] is not None)
+    lost = next(p["id"] for p in points if p["id"] != kept)
+    shutil.rmtree(serial / "points" / lost)
+    (serial / "points" / f".{lost}.killed").mkdir()
+    before = os.stat(serial / "points" / kept / "result.json").st_mtime_ns
+    capsys.readouterr()
+    assert main(["scan", str(config), "--serial", "--out", str(serial)]) == 0
+    assert os.stat(serial / "points" / kept / "result.json").st_mtime_ns == before
+    assert not list((serial / "points").glob(".*"))
+    assert _comparable(serial) == (points, on_front)
+
+    # the chosen point builds and verifies like any other build
+    assert (
+        main(
+            [
+                "build",
+                "--from-scan",
+                str(serial),
+                "--point",
+                kept,
+                "--part",
+                "xcvu13p-flga2577-2-e",
+                "--no-rtl",
+                "--output-dir",
+                str(tmp_path / "prj"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    eff = next(p["efficiency"]["value"] for p in points if p["id"] == kept)
+    assert "csim check: 0 mismatches / 11718 events" in out and f"(the scan's emulator gave {eff:.4f})" in out
+    m = json.loads((tmp_path / "prj" / "metrics.json").read_text())
+    assert m["csim"]["scan_working_point"]["signal_efficiency"] == eff
+
+
+def test_a_config_names_any_model_building_function():
+    from fpga_nn.pipeline.scan_point import build_model
+
+    settings = {
+        "hidden": [5, 3],
+        "weight_bits": 6,
+        "weight_integer": 1,
+        "activation_bits": [8, 6],
+        "activation_integer": [3, 2],
+        "reuse_factor": 1,
+        "latency_cutoff": 7.0,
+    }
+    model = build_model("fpga_nn.models.trigger:trigger_mlp", settings)
+    assert [layer.name for layer in model.layers] == [
+        "inputs",
+        "hidden1",
+        "hidden1_relu",
+        "hidden2",
+        "hidden2_relu",
+        "output",
+        "score",
+    ]
+    assert model.get_layer("hidden2").units == 3
+    q = model.get_layer("hidden2_relu").get_config()["activation"].get_config()
+    assert (q["bits"], q["integer"]) == (6, 2)
