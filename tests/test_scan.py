@@ -113,6 +113,8 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
         assert p["checks"]["emulator_vs_qkeras_mismatches"] == p["checks"]["alkaid_vs_emulator_mismatches"] == 0
     synthesized = [p for p in points if p["lut"]["value"] is not None]
     assert len(synthesized) == 1 and synthesized[0]["checks"]["rtl_mismatches"] == 0
+    # alkaid's estimate is the pipeline it writes: Verilator measures exactly that many cycles
+    assert synthesized[0]["latency_cycles"]["value"] == synthesized[0]["latency_cycles_estimate"]["value"]
     assert synthesized[0]["lut"]["source"].startswith("Yosys") and synthesized[0]["latency_cycles"][
         "source"
     ].startswith("RTL simulation")

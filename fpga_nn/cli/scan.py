@@ -38,11 +38,12 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     by_id = {r["id"]: r for r in record["points"]}
     for pid in sorted(record["front"], key=lambda i: -by_id[i]["efficiency"]["value"]):
         r = by_id[pid]
+        s = r["settings"]
         lut = r["lut"]["value"]
         lut_text = f"{lut} LUT [Yosys]" if lut is not None else f"cost {r['cost']['value']:.0f} [alkaid]"
         click.echo(
             f"  {pid}  efficiency {r['efficiency']['value']:.4f}  AUC {r['auc']['value']:.4f}  {lut_text}  "
-            f"{r['latency_cycles']['value']} cycles  hidden {r['settings']['hidden']} "
-            f"w{r['settings']['weight_bits']} a{r['settings']['activation_bits']}"
+            f"{r['latency_cycles']['value']} cycles  hidden {s['hidden']} w{s['weight_bits']} "
+            f"a{s['activation_bits']} cutoff {s['latency_cutoff']}"
         )
     click.echo(f"page: {out / 'index.html'}")

@@ -71,16 +71,16 @@ def _port_kif(signal) -> list[int]:
 
 
 def estimate(comb, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
-    """alkaid's own figures of a traced design, without writing or simulating it (cheap: design scans)."""
-    from alkaid.trace import to_pipeline
+    """alkaid's own figures of a traced design, from the very pipeline :func:`generate` would write
+    (alkaid's RTLModel applies its adder fusion before pipelining), without writing or simulating it."""
+    from alkaid.codegen import RTLModel
 
-    fsm = to_pipeline(comb, latency_cutoff=latency_cutoff, verbose=False)
-    registers = [sig for sig in fsm.signals.values() if sig.reg]
+    rtl = RTLModel(comb, "unwritten", latency_cutoff=latency_cutoff, print_latency=False)
     return {
         "cost": float(comb.cost),
         "comb_latency": float(max(comb.latency)),
-        "stages": len(fsm.logic),
-        "register_bits": int(sum(sig.width for sig in registers)),
+        "stages": int(rtl.latency),
+        "register_bits": int(rtl.reg_bits),
         "latency_cutoff": latency_cutoff,
     }
 

@@ -80,10 +80,13 @@ def finish(
 ) -> tuple[str | None, dict]:
     """Everything after the csim check, ending with report.json/.md/.html in ``staging``.
 
-    Returns a failure message (the caller raises once the folder is in place) or None, and the report.
+    Returns a failure message (the caller raises once the folder is in place) or None, and the report;
+    (None, None) when the C-simulation already failed: nothing more is worth computing.
     """
     from ..reports import report
 
+    if checked.mismatches:
+        return None, None
     failure = rtl_figures(model, input_type, staging, options, checked)
     vendor_figures(staging, options)
     return failure, report.write(staging, options.input_rate_khz)

@@ -66,8 +66,6 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
             "scan_background_efficiency": bkg,
         }
         write_json(staging / "metrics.json", result, indent=2)
-        rtl_failure, report = None, None
-        if not checked.mismatches:
-            rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
+        rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("scan", target, checked.summary, result, report)

@@ -119,7 +119,10 @@ def evaluate(settings: dict, cfg: dict) -> dict:
 
 def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> dict:
     """Verilator latency/II (bit-exact on the whole test set) and Yosys LUT/FF/DSP of one point."""
+    import os
+
     _single_threaded_tf()
+    os.environ.setdefault("FPGA_NN_JOBS", "1")  # one task per core: Verilator compiles with one job
     from ..fixed import FixedType
     from ..hardware import rtl, yosys
     from ..hardware.tools import versions

@@ -93,8 +93,6 @@ def build_trigger(
             y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim}, staging / "plots" / "roc.png"
         )
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
-        rtl_failure, report = None, None
-        if not checked.mismatches:
-            rtl_failure, report = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
+        rtl_failure, report = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("trigger", target, checked.summary, result, report)

@@ -121,8 +121,6 @@ def build_user_model(
         checked = firmware.convert_and_verify(model, x, input_type, staging, options)
         metrics = {"events": len(x), "labels": None}
         write_json(staging / "metrics.json", metrics, indent=2)
-        rtl_failure, report = None, None
-        if not checked.mismatches:
-            rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
+        rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("model", target, checked.summary, metrics, report)

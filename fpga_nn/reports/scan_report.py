@@ -81,6 +81,7 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
                 "ff": _figure(r["ff"] if r else None, res_src),
                 "dsp": _figure(r["dsp"] if r else None, res_src),
                 "latency_cycles": _figure(cycles, lat_src),
+                "latency_cycles_estimate": _figure(p["alkaid"]["stages"], "alkaid pipeline stages (estimate)"),
                 "latency_ns": _figure(cycles * clock, f"{lat_src} x {clock} ns clock"),
                 "ii": _figure(r["ii"] if r else 1, VERILATOR if r else "alkaid: fully pipelined (estimate)"),
                 "checks": {**p["checks"], **({"rtl_mismatches": r["rtl_mismatches"]} if r else {})},
