@@ -81,3 +81,39 @@ def test_split_is_deterministic_and_disjoint():
         np.testing.assert_array_equal(x, y)
     assert sum(len(x) for x in a) == 1000
     assert len(np.intersect1d(a[0], a[2])) == 0
+
+
+def test_samples_stored_before_the_new_settings_keep_their_fingerprint():
+    """Background window and bias were added later: at their defaults they leave the fingerprint (and the
+    Pythia settings) of every stored sample as they were."""
+    data = dataset.load_default()
+    assert dataset.stored_fingerprint(dataset.default_path()) == data.config.fingerprint()
+    settings = data.config.pythia_settings("background")
+    assert "PhaseSpace:mHatMin = 100." in settings and "PhaseSpace:mHatMax = 180." in settings
+    assert not any("bias2" in s for s in settings)
+    assert np.all(data.features["event_weight"] == 1.0)  # stored before weights existed: unweighted
+
+
+@pytest.mark.generation
+def test_biased_background_carries_its_generator_weights():
+    from fpga_nn.data.generator import generate_chunk_stats
+
+    cfg = GenerationConfig(
+        n_signal=0,
+        n_background=1000,
+        seed=3,
+        chunk_size=1000,
+        mhat_min=110,
+        mhat_max=140,
+        bias_pow=2.0,
+        power_shower=True,
+    )
+    settings = cfg.pythia_settings("background")
+    assert "PhaseSpace:bias2SelectionPow = 2." in settings and "SpaceShower:pTmaxMatch = 2" in settings
+    feats, stats = generate_chunk_stats(cfg, "background", 0)
+    w = feats["event_weight"]
+    assert stats["n"] == 1000 and len(feats) > 100
+    assert w.min() > 0 and w.max() / w.min() > 2  # the bias gives events unequal weights
+    assert w.sum() < stats["weight_sum"]  # the selected events are a part of the generated ones
+    assert np.all((feats["m_llg"] > 100) & (feats["m_llg"] < 150))
+    assert 0.5 < stats["sigma_pb"] < 10 and 0 < stats["sigma_err_pb"] < stats["sigma_pb"]

@@ -139,7 +139,7 @@ def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
 
 @pytest.mark.csim
 def test_quick_suite_end_to_end(tmp_path, monkeypatch):
-    """Every method, both losses, DisCo, the power-shower sample and the firmware rows; then a resumed rerun."""
+    """Every method, both losses, DisCo, the shower variation, seeds and the firmware rows; then a resumed rerun."""
     monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "suite"
     assert main(["suite", "--quick", "--out", str(out)]) == 0
@@ -160,7 +160,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     for r in res["rows"]:
         t = r["test"]
         assert 0 < t["significance"] and 0 <= t["auc"] <= 1 and t["bkg_corr"] >= 0
-        assert "test_power_shower" in r
+        assert "test_variation" in r
         if r["firmware"]:
             c = r["firmware_check"]
             assert (c["mismatches"], c["events"]) == (0, n_test)  # csim == QKeras on every test event
@@ -168,10 +168,31 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
             assert r["firmware_test"]["auc"] == t["auc"]
     nn = {r["key"]: r for r in res["rows"]}
     etn = nn["ETN-bce+disco"]
-    # the kept epoch is the one of highest validation significance (training.png shows the same history)
-    history = json.loads((out / "rows" / "ETN-bce+disco.json").read_text())["history"]["val_significance"]
+    # the kept epoch is the one of highest validation AUC (training.png shows the same history)
+    history = json.loads((out / "rows" / "ETN-bce+disco.json").read_text())["history"]["val_auc"]
     assert etn["parameters"] > 0 and etn["best_epoch"] == int(np.argmax(history)) + 1
-    for name in ("results.md", "roc.png", "mass_by_score.png", "training.png"):
+    # seed 004's protocol: 11 inputs without DisCo, 15 with; every neural row trained per seed
+    assert len(nn["FNN-bce"]["features"]) == 11 and len(nn["BDT"]["features"]) == 11
+    assert len(etn["features"]) == 15 and "lep1_pt" in etn["features"] and "lep1_pt" not in nn["DFNN-bce"]["features"]
+    for key in ("FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco", "FNN-bce-firmware"):
+        seeds = nn[key]["seeds"]
+        assert [s["seed"] for s in seeds] == [1, 2]
+        mean = nn[key]["seed_summary"]["significance"]["mean"]
+        assert mean == pytest.approx(np.mean([s["significance"] for s in seeds]), rel=1e-12)
+        assert seeds[0]["significance"] == nn[key]["test"]["significance"]  # the first seed's model is tabulated
+    assert "seeds" not in nn["BDT"]
+    # yields: Pythia's cross sections of the generated samples at 138 fb^-1, unscaled
+    xs = res["dataset"]["cross_sections"]
+    assert xs["sigma_source"] == {
+        "signal": "Pythia sigmaGen of the sample",
+        "background": "Pythia sigmaGen of the sample",
+    }
+    assert res["dataset"]["lumi_scale"] == 1.0 and res["dataset"]["effective_lumi_fb"] == 138
+    assert set(nn["XGBoost"]["test"]["significance_by_floor"]) == {"0.5", "1", "2"}
+    assert nn["XGBoost"]["test"]["significance_by_floor"]["1"] == nn["XGBoost"]["test"]["significance"]
+    above = res["pt_llg_above_40_gev"]
+    assert len(above) == 3 and all(0 <= v <= 1 for v in above.values())
+    for name in ("results.md", "roc.png", "mass_by_score.png", "training.png", "pt_llg.png"):
         assert (out / name).stat().st_size > 1000
     assert "| XGBoost |" in (out / "results.md").read_text()
 
@@ -221,7 +242,7 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     assert meta["mixed_precision"] is True
     assert model.get_layer("ffn0_a").compute_dtype == "float16"
     assert model.get_layer("logit").compute_dtype == "float32"
-    assert meta["epochs_run"] == 2 and all(np.isfinite(meta["history"]["val_significance"]))
+    assert meta["epochs_run"] == 2 and all(np.isfinite(meta["history"]["val_auc"]))
     import tensorflow as tf
 
     assert tf.keras.mixed_precision.global_policy().name == "float32"  # restored for the next row
@@ -237,4 +258,5 @@ def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
     with pytest.raises(TypeError, match="frozen"):
         cfg.update(rows=[])
     assert isinstance(cfg["rows"], tuple) and isinstance(cfg["window"], tuple)
-    assert json.loads(json.dumps(cfg))["training"] == dict(cfg["training"])  # written into results.json as is
+    written = json.loads(json.dumps(cfg))["training"]  # written into results.json as is
+    assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in cfg["training"].items()}

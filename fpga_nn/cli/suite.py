@@ -26,14 +26,33 @@ import click
 @click.option("--fresh", is_flag=True, help="Retrain every row even if a finished one matches the settings.")
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware rows.")
 @click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
-def suite(config_path, quick, out, fresh, part, workers):
+@click.option(
+    "--samples-only",
+    is_flag=True,
+    help="Generate (or load) the samples and write OUT/samples.json and pt_llg.png only: cross sections, "
+    "MC statistics in the window, the background models' pT(llg).",
+)
+def suite(config_path, quick, out, fresh, part, workers, samples_only):
     """Train and evaluate the reference suite; write OUT/results.json, results.md and plots."""
     from ..hardware.parts import parse_part
     from ..pipeline.suite import load_config, run_suite
 
     parse_part(part)
     cfg = load_config(config_path, quick)
-    results = run_suite(cfg, out, part=part, fresh=fresh, workers=workers)
+    results = run_suite(cfg, out, part=part, fresh=fresh, workers=workers, samples_only=samples_only)
+    if samples_only:
+        info = results["dataset"]
+        per_mc = info["background_weight_per_mc_event_in_window"]
+        click.echo(
+            f"window: {info['expected_in_window_test']['signal']:.1f} signal, "
+            f"{info['expected_in_window_test']['background']:.0f} background expected (test split, "
+            f"{info['lumi_fb']} fb^-1) from {info['background_mc_in_window_test']:,} background MC events: "
+            f"{per_mc['mean']:.3g} expected events per MC event on average, {per_mc['max']:.3g} at most"
+        )
+        for label, frac in results["pt_llg_above_40_gev"].items():
+            click.echo(f"pT(llg) > 40 GeV: {100 * frac:.1f} % of {label}")
+        click.echo(f"record: {out / 'samples.json'}")
+        return
     for r in results["rows"]:
         t = r["test"]
         click.echo(

@@ -26,7 +26,7 @@ from .. import __version__
 from ..atomic import replacing
 from ..errors import UserInputError
 from . import trigger_inputs
-from .generator import PROCESSES, GenerationConfig, iter_chunks
+from .generator import PROCESSES, GenerationConfig, combine_stats, iter_chunks
 from .h5cache import cache_dir, stored_fingerprint  # noqa: F401 (re-exported)
 from .h5cache import cached as cached_file
 from .selection import COLUMNS
@@ -47,6 +47,9 @@ class EventData:
     process: np.ndarray  # 0 signal, 1 background
     config: GenerationConfig
     n_generated: dict[str, int]
+    # per process: events generated, their weight sum, Pythia's cross section (pb) and its error;
+    # empty for samples stored before fpga-nn recorded it
+    generator: dict[str, dict] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.label)
@@ -70,12 +73,12 @@ def generate(config: GenerationConfig, workers: int | None = None, progress: boo
 
     total = sum(config.n_chunks(p) for p in PROCESSES)
     parts: dict[tuple[int, int], np.ndarray] = {}
-    n_generated = dict.fromkeys(PROCESSES, 0)
+    stats: dict[str, list[dict]] = {p: [] for p in PROCESSES}
     with tqdm(total=config.n_signal + config.n_background, unit="ev", desc="pythia8", disable=not progress) as bar:
-        for process, chunk, feats, n in iter_chunks(config, workers):
+        for process, chunk, feats, chunk_stats in iter_chunks(config, workers):
             parts[(PROCESSES.index(process), chunk)] = feats
-            n_generated[process] += n
-            bar.update(n)
+            stats[process].append(chunk_stats)
+            bar.update(chunk_stats["n"])
             bar.set_postfix(selected=sum(len(v) for v in parts.values()))
     assert len(parts) == total
     keys = sorted(parts)
@@ -88,7 +91,8 @@ def generate(config: GenerationConfig, workers: int | None = None, progress: boo
         chunk=chunk,
         process=process,
         config=config,
-        n_generated=n_generated,
+        n_generated={p: sum(s["n"] for s in stats[p]) for p in PROCESSES},
+        generator={p: combine_stats(stats[p]) for p in PROCESSES if stats[p]},
     )
 
 
@@ -109,6 +113,7 @@ def save(data: EventData, path: str | os.PathLike) -> Path:
             f.attrs["fingerprint"] = data.config.fingerprint()
             for p in PROCESSES:
                 f.attrs[f"n_generated_{p}"] = data.n_generated[p]
+            f.attrs["generator"] = json.dumps(data.generator)
             f.attrs["fpga_nn_version"] = __version__
     return path
 
@@ -123,12 +128,16 @@ def load(path: str | os.PathLike) -> EventData:
             fields = {k.name for k in dataclasses.fields(GenerationConfig)}
             config = GenerationConfig(**{k: v for k, v in cfg.items() if k in fields})
             return EventData(
-                features={c: f["features"][c][:] for c in COLUMNS},
+                features={
+                    c: f["features"][c][:] if c in f["features"] else np.ones(len(f["label"]))  # event_weight
+                    for c in COLUMNS
+                },
                 label=f["label"][:],
                 chunk=f["chunk"][:],
                 process=f["process"][:],
                 config=config,
                 n_generated={p: int(f.attrs[f"n_generated_{p}"]) for p in PROCESSES},
+                generator=json.loads(f.attrs.get("generator", "{}")),
             )
     except (OSError, KeyError) as exc:
         raise UserInputError(f"{path} is not an fpga-nn event file ({exc}); regenerate it") from exc

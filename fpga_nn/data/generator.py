@@ -39,11 +39,16 @@ _PROCESS_SETTINGS = {
     "background": (
         "WeakBosonAndParton:ffbar2gmZgm = on",
         "WeakZ0:gmZmode = 2",
-        "PhaseSpace:mHatMin = 100.",
-        "PhaseSpace:mHatMax = 180.",
         "PhaseSpace:pTHatMin = 10.",
     ),
 }
+# Settings added after samples were first stored: left out of the fingerprint while at these values,
+# so every existing sample keeps its fingerprint.
+_LATER_DEFAULTS = {"mhat_min": 100.0, "mhat_max": 180.0, "bias_pow": 0.0}
+
+
+def _num(value: float) -> str:
+    return f"{int(value)}." if float(value).is_integer() else repr(float(value))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +60,10 @@ class GenerationConfig:
     seed: int = 2026
     chunk_size: int = 2_000
     mpi: bool = False  # multi-parton interactions: 7-20x slower, AUC changed by < 0.01
-    power_shower: bool = False  # background ISR variation SpaceShower:pTmaxMatch = 2 (a systematic)
+    power_shower: bool = False  # background ISR: SpaceShower:pTmaxMatch = 2 (the suite's nominal, docs/suite.md)
+    mhat_min: float = 100.0  # background generated in mHat_min < m(Z gamma) < mHat_max (GeV)
+    mhat_max: float = 180.0
+    bias_pow: float = 0.0  # > 0: background pTHat bias (PhaseSpace:bias2Selection), events carry weights
 
     def __post_init__(self):
         if self.n_signal < 0 or self.n_background < 0 or self.chunk_size <= 0:
@@ -64,10 +72,21 @@ class GenerationConfig:
             raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 8000 (Pythia seeds are bounded)")
 
     def pythia_settings(self, process: str) -> tuple[str, ...]:
-        extra = ["PartonLevel:MPI = on" if self.mpi else "PartonLevel:MPI = off"]
-        if self.power_shower and process == "background":
-            extra.append("SpaceShower:pTmaxMatch = 2")
-        return _COMMON + _PROCESS_SETTINGS[process] + tuple(extra)
+        mpi = "PartonLevel:MPI = on" if self.mpi else "PartonLevel:MPI = off"
+        if process != "background":
+            return _COMMON + _PROCESS_SETTINGS[process] + (mpi,)
+        window = (f"PhaseSpace:mHatMin = {_num(self.mhat_min)}", f"PhaseSpace:mHatMax = {_num(self.mhat_max)}")
+        process_settings = _PROCESS_SETTINGS["background"]
+        settings = _COMMON + process_settings[:2] + window + process_settings[2:] + (mpi,)
+        if self.power_shower:
+            settings += ("SpaceShower:pTmaxMatch = 2",)
+        if self.bias_pow > 0:
+            settings += (
+                "PhaseSpace:bias2Selection = on",
+                f"PhaseSpace:bias2SelectionPow = {_num(self.bias_pow)}",
+                "PhaseSpace:bias2SelectionRef = 10.",
+            )
+        return settings
 
     def n_chunks(self, process: str) -> int:
         n = self.n_signal if process == "signal" else self.n_background
@@ -78,7 +97,7 @@ class GenerationConfig:
         return min(self.chunk_size, n - chunk * self.chunk_size)
 
     def to_json(self) -> str:
-        d = dataclasses.asdict(self)
+        d = {k: v for k, v in dataclasses.asdict(self).items() if _LATER_DEFAULTS.get(k, object()) != v}
         d["pythia_settings"] = {p: list(self.pythia_settings(p)) for p in PROCESSES}
         d["pythia_version"] = pythia_version()
         return json.dumps(d, sort_keys=True)
@@ -98,8 +117,9 @@ def chunk_seed(config: GenerationConfig, process: str, chunk: int) -> int:
     return seed
 
 
-def generate_chunk(config: GenerationConfig, process: str, chunk: int) -> tuple[np.ndarray, int]:
-    """Generate and reconstruct one chunk; returns (features, number of generated events)."""
+def generate_chunk_stats(config: GenerationConfig, process: str, chunk: int) -> tuple[np.ndarray, dict]:
+    """Generate and reconstruct one chunk; returns (features, stats): stats holds the events generated,
+    the sum of their generator weights and Pythia's cross section estimate (pb) with its error."""
     import vector
 
     vector.register_awkward()
@@ -107,18 +127,46 @@ def generate_chunk(config: GenerationConfig, process: str, chunk: int) -> tuple[
     generator = pythia.new_pythia(config.pythia_settings(process), seed, process)
     n = config.chunk_events(process, chunk)
     batch = generator.nextBatch(n)
+    weights = np.asarray(batch["info"]["weights"][:, 0], np.float64) if config.bias_pow > 0 else np.ones(n)
     rng = np.random.default_rng(seed)  # detector smearing, same seed as the chunk
-    return select_batch(batch, rng), n
+    info = generator.infoPython()
+    stats = {
+        "n": n,
+        "weight_sum": float(weights.sum()),
+        "sigma_pb": float(info.sigmaGen()) * 1e9,  # Pythia gives mb
+        "sigma_err_pb": float(info.sigmaErr()) * 1e9,
+    }
+    return select_batch(batch, rng, weights), stats
+
+
+def generate_chunk(config: GenerationConfig, process: str, chunk: int) -> tuple[np.ndarray, int]:
+    """Generate and reconstruct one chunk; returns (features, number of generated events)."""
+    feats, stats = generate_chunk_stats(config, process, chunk)
+    return feats, stats["n"]
 
 
 def _work(args):
     config, process, chunk = args
-    feats, n = generate_chunk(config, process, chunk)
-    return process, chunk, feats, n
+    feats, stats = generate_chunk_stats(config, process, chunk)
+    return process, chunk, feats, stats
 
 
-def iter_chunks(config: GenerationConfig, workers: int | None = None) -> Iterator[tuple[str, int, np.ndarray, int]]:
-    """Yield (process, chunk, features, n_generated) over all chunks, in parallel over cores."""
+def combine_stats(stats: list[dict]) -> dict:
+    """One process's generator record from its chunks: events, weight sum, cross section (mean weighted
+    by events, error of that mean)."""
+    n = np.array([s["n"] for s in stats], np.float64)
+    sigma = np.array([s["sigma_pb"] for s in stats])
+    err = np.array([s["sigma_err_pb"] for s in stats])
+    return {
+        "n": int(n.sum()),
+        "weight_sum": float(sum(s["weight_sum"] for s in stats)),
+        "sigma_pb": float(np.sum(n * sigma) / n.sum()),
+        "sigma_err_pb": float(np.sqrt(np.sum((n * err) ** 2)) / n.sum()),
+    }
+
+
+def iter_chunks(config: GenerationConfig, workers: int | None = None) -> Iterator[tuple[str, int, np.ndarray, dict]]:
+    """Yield (process, chunk, features, stats) over all chunks, in parallel over cores."""
     jobs = [(config, p, k) for p in PROCESSES for k in range(config.n_chunks(p))]
     yield from pythia.run_chunks(_work, jobs, workers)
 

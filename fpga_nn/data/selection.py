@@ -42,7 +42,7 @@ FEATURES = (
     "lep2_pt",
     "m_llg",
 )
-EXTRA_COLUMNS = ("photon_pt", "m_ll")
+EXTRA_COLUMNS = ("photon_pt", "m_ll", "event_weight")  # event_weight: the generator weight (1 unbiased)
 COLUMNS = FEATURES + EXTRA_COLUMNS
 
 _NEUTRINOS = (12, 14, 16)
@@ -124,8 +124,9 @@ def _event_candidates(ids, p4, rng):
     }
 
 
-def select_batch(batch: ak.Array, rng: np.random.Generator) -> np.ndarray:
-    """Reconstruct a batch of events; return a structured float64 array of :data:`COLUMNS`."""
+def select_batch(batch: ak.Array, rng: np.random.Generator, weights: np.ndarray | None = None) -> np.ndarray:
+    """Reconstruct a batch of events; return a structured float64 array of :data:`COLUMNS` (the selected
+    events' generator ``weights`` in ``event_weight``)."""
     prt = batch["prt"]
     prt = prt[prt["status"] > 0]
     ids_all = ak.to_list(ak.num(prt["id"]))
@@ -139,6 +140,7 @@ def select_batch(batch: ak.Array, rng: np.random.Generator) -> np.ndarray:
         sl = slice(offsets[k], offsets[k + 1])
         c = _event_candidates(flat_ids[sl], flat_p4[sl], rng)
         if c is not None:
+            c["event_weight"] = 1.0 if weights is None else float(weights[k])
             cands.append(c)
     return _features(cands)
 
@@ -183,4 +185,5 @@ def _features(cands: list[dict]) -> np.ndarray:
     out["m_llg"] = m_llg
     out["photon_pt"] = pt(photon)
     out["m_ll"] = mll
+    out["event_weight"] = np.array([c["event_weight"] for c in cands])
     return out[keep]

@@ -1,13 +1,15 @@
 """The reference classifier suite on H -> Z gamma (seed 004): train, select by significance, tabulate.
 
-One dataset (cached, generated in parallel), split by seed into train / validation / test. Every
-row of the table is one method (Random, BDT, XGBoost, FNN, DFNN, ETN) with one loss (BCE, extreme,
-each optionally + lambda DisCo). Neural networks keep the epoch of highest validation significance.
-Metrics on the test set inside the mass window: binned significance, AUC; on all test background:
-dCor^2(score, m(llg)). Uncertainties: Poisson bootstrap of the test set (the same replicas for all
-rows, so differences between rows have paired uncertainties). The power-shower background
-(``SpaceShower:pTmaxMatch = 2``) is a second test sample: the same trained models, scored on it.
-The quantized FNN/DFNN rows are built into firmware and scored by its C-simulation.
+One dataset (cached, generated in parallel; background with the power shower, weighted towards high
+pTHat in a narrow mHat window), split by seed into train / validation / test. Every row of the table is
+one method (Random, BDT, XGBoost, FNN, DFNN, ETN) with one loss (BCE, extreme, each optionally + lambda
+DisCo), on 11 inputs (15 with DisCo, as seed 004). Neural rows are trained once per seed and keep the
+epoch of best validation AUC. Metrics on the test set inside the mass window: binned significance
+(with the empty-bin floor varied), AUC; on all test background: dCor^2(score, m(llg)). Uncertainties:
+seed spread and the Poisson bootstrap of the test set (the same replicas for all rows, so differences
+between rows have paired uncertainties). The background with the other shower matching is a second test
+sample: the same trained models, scored on it. The quantized FNN/DFNN rows are built into firmware
+and scored by its C-simulation.
 
 Each finished row is written to ``OUT/rows/<key>.json`` (+ ``.npz`` scores) with a hash of the
 settings it depends on: a rerun skips it (resumable) unless the settings changed.
@@ -39,6 +41,7 @@ from .suite_data import (
     load_config,
     load_events,
     prepare,
+    row_features,
     row_key,
     row_label,
     window_mask,
@@ -73,30 +76,53 @@ log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------------------------- rows
 def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, part: str, progress: bool = True) -> dict:
+    """Train a row (a neural row once per ``training.seeds``) on its inputs and evaluate it.
+
+    ``test`` is the first seed's evaluation (bootstrap replicas, bins, plots); ``seeds`` lists every
+    seed's and ``seed_summary`` their mean and standard deviation."""
     method = row["method"]
     t0 = time.perf_counter()
     meta: dict = {}
-    x = prep.x
+    every = prep.info["features"]
+    features = row_features(cfg, row)
+    cols = [every.index(f) for f in features]
+    x = {k: v[:, cols] for k, v in prep.x.items()}
     fw_type = None
     if row.get("firmware"):
         fw_type = FixedType.parse(cfg.get("firmware", {}).get("input_type", "ap_fixed<12,4>"))
-        x = {k: on_grid(v, fw_type) for k, v in prep.x.items()}
+        x = {k: on_grid(v, fw_type) for k, v in x.items()}
+    per_seed = []
     with PeakMemory() as mem:
         if method == "Random":
             rng = np.random.default_rng(cfg["training"]["seed"])
             scores = {k: rng.uniform(size=len(v)) for k, v in x.items() if k.startswith("test")}
             params = 0
         elif method in ("BDT", "XGBoost"):
-            model, meta = _trees(cfg, row, prep)
+            model, meta = _trees(cfg, row, prep, x)
             scores = {k: _tree_score(model, v) for k, v in x.items() if k.startswith("test")}
             params = meta.get("n_trees", meta.get("best_iteration", 0))
         else:
-            model, meta = train_network(cfg, row, prep, x, progress)
-            scores = {
-                k: model.predict(v, batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
-                for k, v in x.items()
-                if k.startswith("test")
-            }
+            seeds = list(cfg["training"].get("seeds") or [cfg["training"]["seed"]])
+            for k, seed in enumerate(seeds):
+                trained, seed_meta = train_network(cfg, row, prep, x, progress, seed=seed)
+                seed_scores = {
+                    name: trained.predict(v, batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
+                    for name, v in x.items()
+                    if name.startswith("test")
+                }
+                ev = evaluate(cfg, prep, "test", seed_scores["test"], None)
+                per_seed.append(
+                    {
+                        "seed": seed,
+                        "best_epoch": seed_meta["best_epoch"],
+                        **{m: ev[m] for m in ("significance", "auc", "bkg_corr")},
+                        "significance_by_floor": ev["significance_by_floor"],
+                    }
+                )
+                if k == 0:
+                    model, meta, scores = trained, seed_meta, seed_scores
+                else:
+                    scores[f"test_seed{seed}"] = seed_scores["test"]
             params = int(model.count_params())
     seconds = time.perf_counter() - t0
     result = {
@@ -106,6 +132,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
         "loss": row.get("loss"),
         "disco": bool(row.get("disco")),
         "firmware": bool(row.get("firmware")),
+        "features": features,
         "parameters": params,
         "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
         "train_seconds": round(seconds, 2),
@@ -116,8 +143,14 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
         "extra": {k: v for k, v in meta.items() if k not in ("history", "best_epoch", "epochs_run")},
     }
     result["test"] = evaluate(cfg, prep, "test", scores["test"], boot)
-    if "test_ps" in scores:
-        result["test_power_shower"] = evaluate(cfg, prep, "test_ps", scores["test_ps"], None)
+    if per_seed:
+        result["seeds"] = per_seed
+        result["seed_summary"] = {
+            m: {"mean": float(np.mean([p[m] for p in per_seed])), "std": float(np.std([p[m] for p in per_seed]))}
+            for m in ("significance", "auc", "bkg_corr")
+        }
+    if "test_var" in scores:
+        result["test_variation"] = evaluate(cfg, prep, "test_var", scores["test_var"], None)
     if row.get("firmware"):
         result["firmware_check"], fw_scores = _firmware(cfg, row, model, x["test"], fw_type, out, part)
         result["firmware_test"] = evaluate(cfg, prep, "test", fw_scores, boot)
@@ -162,8 +195,13 @@ def run_suite(
     fresh: bool = False,
     workers: int | None = None,
     progress: bool = True,
+    samples_only: bool = False,
 ) -> dict:
+    """Every row of ``cfg`` (resumed), the table and plots in ``out``; with ``samples_only``, only the
+    samples' record (``samples.json``: cross sections, MC statistics in the window, pT(llg) shapes)."""
     from tqdm import tqdm
+
+    from ..reports import suite_report
 
     out = Path(out)
     (out / "rows").mkdir(parents=True, exist_ok=True)
@@ -173,11 +211,36 @@ def run_suite(
     syst = load_events(gen_syst, workers) if gen_syst else None
     t_data = time.perf_counter() - t0
     prep = prepare(cfg, nominal, syst)
+    variation = ("power shower" if gen_syst.power_shower else "default shower matching") if gen_syst else None
+    samples = {
+        "generation": {
+            "nominal": dataclasses.asdict(gen_nominal),
+            "variation": dataclasses.asdict(gen_syst) if gen_syst else None,
+        },
+        "variation": variation,
+        "dataset": prep.info,
+        "data_seconds": round(t_data, 1),
+        "pt_llg_above_40_gev": suite_report.pt_plot(
+            _pt_samples(nominal, syst, gen_nominal, variation), out / "pt_llg.png"
+        ),
+    }
+    write_json(out / "samples.json", samples, indent=1)
+    if samples_only:
+        return samples
     n_win = int(window_mask(cfg, prep.mass["test"]).sum())
     boot = Bootstrap(n_win, int(cfg.get("bootstrap", 200)), seed=cfg["training"]["seed"] + 100)
     common = {
         k: cfg[k]
-        for k in ("dataset", "window", "significance", "training", "features", "systematic", "bootstrap")
+        for k in (
+            "dataset",
+            "window",
+            "significance",
+            "training",
+            "features",
+            "features_no_disco",
+            "systematic",
+            "bootstrap",
+        )
         if k in cfg
     }
     rows = []
@@ -191,7 +254,7 @@ def run_suite(
                 "row": row,
                 "section": cfg.get(row["method"].lower(), {}),
                 "firmware": cfg.get("firmware") if row.get("firmware") else None,
-                "v": 1,
+                "v": 2,  # 2: seeds, 11/15 inputs, weighted samples
             }
         )
         path = out / "rows" / f"{key}.json"
@@ -208,28 +271,46 @@ def run_suite(
     results = {
         "suite": "H -> Z gamma reference classifiers (seed 004)",
         "config": cfg,
-        "dataset": prep.info,
-        "data_seconds": round(t_data, 1),
-        "generation": {
-            "nominal": dataclasses.asdict(gen_nominal),
-            "power_shower": dataclasses.asdict(gen_syst) if gen_syst else None,
-        },
+        **samples,
         "device": device_info(),
         "rows": rows,
     }
     results["comparisons"] = comparisons(rows)
-    from ..reports import suite_report
-
     suite_report.write(results, out, {"y": prep.y["test"], "mass": prep.mass["test"], "weight": prep.weight["test"]})
     return results
 
 
+def _pt_samples(nominal, syst, gen_nominal, variation) -> dict:
+    """pT(llg) and generator weights of signal and of each background model."""
+
+    def pt_llg(data, label):
+        sel = data.label == label
+        pt = data.features["pt_llg_over_m"][sel] * data.features[MASS][sel]
+        return pt, data.features["event_weight"][sel].astype(np.float64)
+
+    shower = "power shower" if gen_nominal.power_shower else "default shower"
+    samples = {"signal (gg -> H -> Z gamma)": pt_llg(nominal, 1), f"background, {shower} (nominal)": pt_llg(nominal, 0)}
+    if syst is not None:
+        samples[f"background, {variation} (variation)"] = pt_llg(syst, 0)
+    return samples
+
+
 def _paired(a: dict, b: dict, metric: str) -> tuple[float, float] | None:
+    """Difference of the rows' headline values (seed means for neural rows) and its error: the paired
+    bootstrap of the first seeds in quadrature with the seed spreads' errors of the means."""
     ra, rb = a["test"].get("replicas", {}).get(metric), b["test"].get("replicas", {}).get(metric)
     if not ra or not rb:
         return None
-    d = np.asarray(ra) - np.asarray(rb)
-    return float(a["test"][metric] - b["test"][metric]), float(np.std(d))
+    boot = float(np.std(np.asarray(ra) - np.asarray(rb)))
+
+    def mean_var(r):
+        if r.get("seeds"):
+            v = [p[metric] for p in r["seeds"]]
+            return float(np.mean(v)), float(np.var(v)) / len(v)
+        return float(r["test"][metric]), 0.0
+
+    (ma, va), (mb, vb) = mean_var(a), mean_var(b)
+    return ma - mb, float(np.sqrt(boot**2 + va + vb))
 
 
 def comparisons(rows: list[dict]) -> list[dict]:

@@ -28,15 +28,29 @@ SCHEMA_VERSION = 1
 SCHEMA: dict[str, frozenset | None] = {
     "schema": None,
     "features": None,
+    "features_no_disco": None,
     "window": None,
     "bootstrap": None,
     "rows": None,
     "quick": None,
-    "dataset": frozenset({"n_signal", "n_background", "seed", "chunk_size", "split_seed"}),
+    "dataset": frozenset(
+        {"n_signal", "n_background", "seed", "chunk_size", "split_seed", "power_shower", "mhat", "bias_pow"}
+    ),
     "systematic": frozenset({"power_shower", "n_background"}),
-    "significance": frozenset({"n_bins", "lumi_fb", "sigma_fb", "normalise_random_to"}),
+    "significance": frozenset({"n_bins", "lumi_fb", "sigma_fb", "normalise_random_to", "floor_factors"}),
     "training": frozenset(
-        {"epochs", "patience", "batch_size", "learning_rate", "disco_lambda", "seed", "mixed_precision"}
+        {
+            "epochs",
+            "patience",
+            "batch_size",
+            "learning_rate",
+            "disco_lambda",
+            "seed",
+            "seeds",
+            "select",
+            "clipnorm",
+            "mixed_precision",
+        }
     ),
     "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs"}),
     "fnn": frozenset({"epochs"}),
@@ -97,17 +111,61 @@ def _hash(obj) -> str:
 
 
 def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:
+    """The nominal sample and the background variation (the other shower matching)."""
     d = cfg["dataset"]
+    lo, hi = d.get("mhat", (100.0, 180.0))
+    common = {"chunk_size": d.get("chunk_size", 5000), "mhat_min": float(lo), "mhat_max": float(hi)}
     nominal = GenerationConfig(
-        n_signal=d["n_signal"], n_background=d["n_background"], seed=d["seed"], chunk_size=d.get("chunk_size", 5000)
+        n_signal=d["n_signal"],
+        n_background=d["n_background"],
+        seed=d["seed"],
+        power_shower=bool(d.get("power_shower", False)),
+        bias_pow=float(d.get("bias_pow", 0.0)),
+        **common,
     )
     syst = None
-    if cfg.get("systematic", {}).get("power_shower", False):
-        n_bkg = cfg["systematic"].get("n_background", d["n_background"])
+    s = cfg.get("systematic") or {}
+    if s.get("n_background", 0) > 0:
         syst = GenerationConfig(
-            n_signal=0, n_background=n_bkg, seed=d["seed"] + 1, power_shower=True, chunk_size=d.get("chunk_size", 5000)
+            n_signal=0,
+            n_background=s["n_background"],
+            seed=d["seed"] + 1,
+            power_shower=bool(s.get("power_shower", not nominal.power_shower)),
+            bias_pow=float(d.get("bias_pow", 0.0)),
+            **common,
         )
     return nominal, syst
+
+
+def row_features(cfg: dict, row: dict) -> list[str]:
+    """The inputs of a row: all 15 with DisCo, the 11 of ``features_no_disco`` without (seed 004)."""
+    every = list(cfg.get("features") or [f for f in FEATURES if f != MASS])
+    if row.get("disco") or not cfg.get("features_no_disco"):
+        return every
+    return list(cfg["features_no_disco"])
+
+
+def _per_event_yield(data: dataset.EventData, label: np.ndarray, cfg: dict) -> tuple[np.ndarray, dict]:
+    """Expected events at ``lumi_fb`` per selected event: sigma x L x w_i / (sum of generated weights),
+    with Pythia's cross section of the sample when it was recorded, else the configured one."""
+    s_cfg = cfg["significance"]
+    sigma, source = {}, {}
+    for p in ("signal", "background"):
+        stats = data.generator.get(p)
+        if stats and stats.get("sigma_pb"):
+            sigma[p], source[p] = 1e3 * stats["sigma_pb"], "Pythia sigmaGen of the sample"
+        else:
+            sigma[p], source[p] = float(s_cfg["sigma_fb"][p]), "configured sigma_fb"
+    weight_sum = {
+        p: (data.generator.get(p) or {}).get("weight_sum") or data.n_generated[p] for p in ("signal", "background")
+    }
+    w = data.features["event_weight"]
+    per_event = np.where(
+        label == 1,
+        sigma["signal"] * w / max(weight_sum["signal"], 1e-300),
+        sigma["background"] * w / max(weight_sum["background"], 1e-300),
+    )
+    return per_event * s_cfg["lumi_fb"], {"sigma_fb": sigma, "sigma_source": source}
 
 
 def load_events(gen: GenerationConfig, workers: int | None = None) -> dataset.EventData:
@@ -127,9 +185,13 @@ class Prepared:
     mean: np.ndarray
     std: np.ndarray
     info: dict
+    # training weights: the generator weight, scaled to mean 1 within each class (the biased background
+    # is trained on as the physical one; the class balance stays that of the event counts)
+    sample_weight: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
+    """Standardised inputs (all 15 features: rows take their columns), labels, masses, expected-event weights."""
     features = cfg.get("features") or [f for f in FEATURES if f != MASS]
     idx = dict(
         zip(("train", "val", "test"), dataset.split(len(nominal), cfg["dataset"].get("split_seed", 7)), strict=True)
@@ -137,28 +199,29 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
     raw = nominal.matrix(features)
     mean, std = raw[idx["train"]].mean(axis=0), raw[idx["train"]].std(axis=0) + 1e-12
     s_cfg = cfg["significance"]
-    sigma = s_cfg["sigma_fb"]
-    n_gen = nominal.n_generated
     frac = {k: len(v) / len(nominal) for k, v in idx.items()}
+    yields, xs_info = _per_event_yield(nominal, nominal.label, cfg)
     prep = Prepared({}, {}, {}, {}, mean, std, {})
     for split_name, ii in idx.items():
         prep.x[split_name] = ((raw[ii] - mean) / std).astype(np.float32)
         prep.y[split_name] = nominal.label[ii].astype(np.int8)
         prep.mass[split_name] = nominal.features[MASS][ii]
-        per_event = np.where(
-            prep.y[split_name] == 1, sigma["signal"] / n_gen["signal"], sigma["background"] / n_gen["background"]
-        )
-        prep.weight[split_name] = per_event * s_cfg["lumi_fb"] / frac[split_name]
+        prep.weight[split_name] = yields[ii] / frac[split_name]
+        gw = nominal.features["event_weight"][ii].astype(np.float64)
+        for label in (0, 1):
+            sel = prep.y[split_name] == label
+            if sel.any():
+                gw[sel] = gw[sel] / gw[sel].mean()
+        prep.sample_weight[split_name] = gw.astype(np.float32)
+    syst_info = None
     if syst is not None:
-        # the systematic sample: nominal test signal + power-shower background (all of it: never trained on)
+        # the variation: nominal test signal + the other shower's background (all of it: never trained on)
         xs = (syst.matrix(features) - mean) / std
-        prep.x["test_ps"] = np.concatenate([prep.x["test"][prep.y["test"] == 1], xs.astype(np.float32)])
-        prep.y["test_ps"] = np.concatenate([prep.y["test"][prep.y["test"] == 1], np.zeros(len(xs), np.int8)])
-        prep.mass["test_ps"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
-        w_bkg = np.full(len(xs), sigma["background"] / syst.n_generated["background"] * s_cfg["lumi_fb"])
-        prep.weight["test_ps"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_bkg])
-    # Normalise the luminosity so that s / sqrt(b) in the window of the test set equals seed 004's
-    # Random row (0.50): significances are then in the seed table's units.
+        w_syst, syst_info = _per_event_yield(syst, syst.label, cfg)
+        prep.x["test_var"] = np.concatenate([prep.x["test"][prep.y["test"] == 1], xs.astype(np.float32)])
+        prep.y["test_var"] = np.concatenate([prep.y["test"][prep.y["test"] == 1], np.zeros(len(xs), np.int8)])
+        prep.mass["test_var"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
+        prep.weight["test_var"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_syst])
     lo, hi = cfg["window"]
     win = (prep.mass["test"] > lo) & (prep.mass["test"] < hi)
     s = prep.weight["test"][win & (prep.y["test"] == 1)].sum()
@@ -167,18 +230,28 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
     scale = (target * np.sqrt(b) / s) ** 2 if target else 1.0
     for k in prep.weight:
         prep.weight[k] = prep.weight[k] * scale
+    bkg_win = prep.weight["test"][win & (prep.y["test"] == 0)]
     prep.info = {
-        "features": features,
+        "features": list(features),
+        "features_no_disco": list(cfg.get("features_no_disco") or features),
         "n_events": {k: int(len(v)) for k, v in prep.y.items()},
         "n_signal": {k: int(v.sum()) for k, v in prep.y.items()},
         "window_gev": [lo, hi],
         "lumi_fb": s_cfg["lumi_fb"],
         "lumi_scale": float(scale),
         "effective_lumi_fb": float(s_cfg["lumi_fb"] * scale),
+        "cross_sections": xs_info,
+        "cross_sections_variation": syst_info,
         "expected_in_window_test": {"signal": float(s * scale), "background": float(b * scale)},
+        "background_mc_in_window_test": int(len(bkg_win)),
+        "background_weight_per_mc_event_in_window": {
+            "mean": float(bkg_win.mean()) if len(bkg_win) else None,
+            "max": float(bkg_win.max()) if len(bkg_win) else None,
+        },
+        "signal_per_bin_test": float(s * scale / s_cfg["n_bins"]),
         "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),
         "n_generated": nominal.n_generated,
-        "n_generated_power_shower": syst.n_generated if syst is not None else None,
+        "n_generated_variation": syst.n_generated if syst is not None else None,
     }
     return prep
 
@@ -198,26 +271,40 @@ def window_mask(cfg: dict, mass: np.ndarray) -> np.ndarray:
 def evaluate(
     cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot: Bootstrap | None, corr_events: int = 4000
 ) -> dict:
-    """Significance and AUC in the window (with replicas), dCor^2 on all background of the split."""
+    """Significance and AUC in the window (with replicas), dCor^2 on all background of the split.
+
+    An empty bin's background is floored at one average background MC event of the window (times each
+    of ``floor_factors`` for the floor systematic); dCor^2 weighs events by their expected yields."""
     y, w, m = prep.y[split_name], prep.weight[split_name], prep.mass[split_name]
     win = window_mask(cfg, m)
     n_bins = cfg["significance"]["n_bins"]
-    min_b = float(w[y == 0].min())
+    floor = background_floor(w, y, win)
     out = {
-        "significance": sig.binned_significance(score[win], y[win], w[win], n_bins, min_b),
+        "significance": sig.binned_significance(score[win], y[win], w[win], n_bins, floor),
         "auc": sig.weighted_auc(score[win], y[win], w[win]),
+        "floor": floor,
+        "significance_by_floor": {
+            f"{f:g}": sig.binned_significance(score[win], y[win], w[win], n_bins, f * floor)
+            for f in cfg["significance"].get("floor_factors") or ()
+        },
     }
     bkg = np.flatnonzero(y == 0)
     pick = np.random.default_rng(11).choice(bkg, min(corr_events, len(bkg)), replace=False)
-    out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick])
+    out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick], w[pick])
     if boot is not None:
         if boot.w.shape[1] == win.sum():  # replicas are drawn for the test window (firmware rows reuse them)
-            reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, min_b) for r in boot.w]
+            reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, floor) for r in boot.w]
             reps_a = [sig.weighted_auc(score[win], y[win], w[win] * r) for r in boot.w]
             out["replicas"] = {"significance": reps_z, "auc": reps_a}
             out["significance_err"] = float(np.std(reps_z))
             out["auc_err"] = float(np.std(reps_a))
         reps = np.random.default_rng(12).poisson(1.0, (min(len(boot.w), 50), len(pick))) + 1e-12
-        rc = [sig.distance_correlation_sq(score[pick], m[pick], r) for r in reps]
+        rc = [sig.distance_correlation_sq(score[pick], m[pick], w[pick] * r) for r in reps]
         out["bkg_corr_err"] = float(np.std(rc))
     return out
+
+
+def background_floor(weight: np.ndarray, label: np.ndarray, window: np.ndarray) -> float:
+    """One average background MC event in the window, in expected events (the empty-bin floor)."""
+    bkg = weight[window & (label == 0)]
+    return float(bkg.mean()) if len(bkg) else float(weight[label == 0].mean())

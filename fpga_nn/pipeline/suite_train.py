@@ -8,10 +8,10 @@ import numpy as np
 
 from ..reports import significance as sig
 from .devices import device_info
-from .suite_data import Prepared, row_key, row_label, window_mask
+from .suite_data import Prepared, background_floor, row_key, row_label, window_mask
 
 
-def _trees(cfg: dict, row: dict, prep: Prepared) -> tuple[object, dict]:
+def _trees(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
     method = row["method"]
     if method == "BDT":
         from sklearn.ensemble import AdaBoostClassifier
@@ -25,7 +25,7 @@ def _trees(cfg: dict, row: dict, prep: Prepared) -> tuple[object, dict]:
             learning_rate=c.get("learning_rate", 0.5),
             random_state=cfg["training"]["seed"],
         )
-        model.fit(prep.x["train"], prep.y["train"])
+        model.fit(x["train"], prep.y["train"], sample_weight=prep.sample_weight["train"])
         return model, {"n_trees": len(model.estimators_)}
     import xgboost as xgb
 
@@ -42,7 +42,14 @@ def _trees(cfg: dict, row: dict, prep: Prepared) -> tuple[object, dict]:
         random_state=cfg["training"]["seed"],
         n_jobs=os.cpu_count(),
     )
-    model.fit(prep.x["train"], prep.y["train"], eval_set=[(prep.x["val"], prep.y["val"])], verbose=False)
+    model.fit(
+        x["train"],
+        prep.y["train"],
+        sample_weight=prep.sample_weight["train"],
+        eval_set=[(x["val"], prep.y["val"])],
+        sample_weight_eval_set=[prep.sample_weight["val"]],
+        verbose=False,
+    )
     return model, {"best_iteration": int(model.best_iteration) + 1}
 
 
@@ -72,15 +79,19 @@ def build_network(cfg: dict, row: dict, n_inputs: int):
     return ref.feed_forward(n_inputs, widths, name)
 
 
-def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray], progress: bool = True):
-    """Train with the row's loss; keep the epoch of highest validation significance. Returns model, meta."""
+def train_network(
+    cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray], progress: bool = True, seed: int | None = None
+):
+    """Train with the row's loss and ``seed``; keep the epoch selected by ``training.select`` (the best
+    validation AUC in the window, or the seed's best validation significance). Returns model, meta."""
     import tensorflow as tf
 
     from ..training.losses import make_loss
     from ..training.train import fit_keep_best, set_seeds
 
     t = cfg["training"]
-    set_seeds(t["seed"])
+    seed = int(t["seed"] if seed is None else seed)
+    set_seeds(seed)
     gpu = bool(tf.config.list_physical_devices("GPU"))
     # mixed precision: true = on a GPU (where it helps), "always" = also on the CPU (to test that path)
     mp_setting = t.get("mixed_precision", True)
@@ -95,31 +106,36 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
         tf.keras.mixed_precision.set_global_policy("float32")
     lam = float(t.get("disco_lambda", 1.0)) if row.get("disco") else 0.0
     loss = make_loss(row.get("loss", "bce"), lam)
-    model.compile(optimizer=tf.keras.optimizers.Adam(t["learning_rate"]), loss=loss, jit_compile=False)
+    # the extreme loss is unbounded per event: its gradients are clipped
+    clip = {"clipnorm": float(t["clipnorm"])} if row.get("loss") == "extreme" and t.get("clipnorm") else {}
+    model.compile(optimizer=tf.keras.optimizers.Adam(t["learning_rate"], **clip), loss=loss, jit_compile=False)
     y_train = np.stack([prep.y["train"], prep.mass["train"]], axis=1).astype(np.float32)
     y_val = np.stack([prep.y["val"], prep.mass["val"]], axis=1).astype(np.float32)
-    # DisCo needs enough background per batch for a stable distance correlation
     win = window_mask(cfg, prep.mass["val"])
-    min_b = float(prep.weight["val"][prep.y["val"] == 0].min())
+    select = t.get("select", "val_auc")
 
-    def val_significance(m) -> float:
+    def val_score(m) -> float:
         score = m.predict(x["val"], batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
-        return sig.binned_significance(
-            score[win], prep.y["val"][win], prep.weight["val"][win], cfg["significance"]["n_bins"], min_b
-        )
+        if select == "val_significance":
+            floor = background_floor(prep.weight["val"], prep.y["val"], win)
+            return sig.binned_significance(
+                score[win], prep.y["val"][win], prep.weight["val"][win], cfg["significance"]["n_bins"], floor
+            )
+        return sig.weighted_auc(score[win], prep.y["val"][win], prep.weight["val"][win])
 
     res = fit_keep_best(
         model,
         x["train"],
         y_train,
-        (x["val"], y_val),
+        (x["val"], y_val) + ((prep.sample_weight["val"],) if "val" in prep.sample_weight else ()),
+        sample_weight=prep.sample_weight.get("train"),
         epochs=int(cfg.get(row["method"].lower(), {}).get("epochs", t["epochs"])),
         batch_size=int(t["batch_size"]),
         validation_batch_size=8192,
-        score=val_significance,
-        score_name="val_significance",
+        score=val_score,
+        score_name=select,
         patience=int(t["patience"]) if t.get("patience") is not None else None,
-        label=row_label(row),
+        label=f"{row_label(row)} seed {seed}",
         progress=progress,
     )
     return model, {
@@ -128,4 +144,6 @@ def train_network(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]
         "history": res.history,
         "mixed_precision": mixed,
         "disco_lambda": lam,
+        "seed": seed,
+        "select": select,
     }

@@ -25,29 +25,61 @@ def _pm(value, err, fmt="{:.3f}"):
     return fmt.format(value) + ("" if err is None else " ± " + fmt.format(err))
 
 
+def _headline(r: dict, metric: str) -> tuple[float, float | None, float | None]:
+    """(value, seed spread, bootstrap error): the mean over seeds for neural rows, else the one value."""
+    t = r["test"]
+    boot = t.get(f"{metric}_err")
+    if r.get("seed_summary"):
+        s = r["seed_summary"][metric]
+        return s["mean"], s["std"], boot
+    return t[metric], None, boot
+
+
+def _cell(r: dict, metric: str, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
+    v, spread, boot = _headline(r, metric)
+    text = fmt.format(scale * v)
+    if spread is not None:
+        text += " ± " + fmt.format(scale * spread) + " (seeds)"
+    if boot is not None:
+        text += " ± " + fmt.format(scale * boot) + (" (boot.)" if spread is not None else "")
+    return text
+
+
 def markdown(results: dict) -> str:
-    info, dev = results["dataset"], results["device"]
+    info, dev, cfg = results["dataset"], results["device"], results["config"]
+    xs = info.get("cross_sections", {})
+    sigma = xs.get("sigma_fb", {})
+    per_mc = info.get("background_weight_per_mc_event_in_window", {})
     lines = [
         "# Reference classifier suite: H -> Z gamma vs Z gamma",
         "",
         f"Test set: {info['n_events']['test']:,} events ({info['n_signal']['test']:,} signal); significance and "
         f"AUC in {info['window_gev'][0]} < m(llg) < {info['window_gev'][1]} GeV, bins of equal signal "
-        f"({results['config']['significance']['n_bins']}), Asimov per bin, combined in quadrature. Yields: "
-        f"Pythia 8 LO cross sections x {info['effective_lumi_fb']:.3g} fb^-1 (luminosity scaled so that "
-        f"s/sqrt(b) = 0.50 as seed 004's Random row; at {info['lumi_fb']} fb^-1 s/sqrt(b) = "
-        f"{info['s_over_sqrt_b_at_lumi']:.2f}). Bkg. corr.: dCor^2(score, m(llg)) on test background "
-        "(100-180 GeV). ± : standard deviation of the Poisson bootstrap of the test set.",
+        f"({cfg['significance']['n_bins']}), Asimov per bin, combined in quadrature. Yields: cross sections "
+        f"x {info['effective_lumi_fb']:.3g} fb^-1"
+        + (
+            f" (signal {sigma['signal']:.3g} fb, background {sigma['background']:.4g} fb: "
+            f"{xs['sigma_source']['background']})"
+            if sigma
+            else ""
+        )
+        + f"; expected in the window: {info['expected_in_window_test']['signal']:.1f} signal, "
+        f"{info['expected_in_window_test']['background']:.0f} background events from "
+        f"{info.get('background_mc_in_window_test', 0):,} background MC events "
+        + (f"(mean {per_mc['mean']:.3g}, max {per_mc['max']:.3g} expected events each)" if per_mc.get("mean") else "")
+        + ". Bkg. corr.: dCor^2(score, m(llg)) on the test background, yield-weighted. Neural rows: mean ± "
+        "standard deviation over the training seeds, then ± the Poisson bootstrap of the test set (first seed).",
         "",
         f"Device: {', '.join(dev['gpu']) or 'CPU'} ({dev['cpu_count']} cores), TensorFlow {dev['tensorflow']}; "
         f"events generated or loaded from the cache in {results['data_seconds']} s in this run.",
         "",
-        "| method | loss | signif. | AUC (%) | bkg. corr. (1e-3) | best epoch | params | train s | peak MB "
-        "| signif. (power shower) | AUC (power shower, %) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| method | loss | inputs | signif. | AUC (%) | bkg. corr. (1e-3) | signif. floor x0.5 / x2 | best epoch "
+        "| params | train s | peak MB | signif. (variation) | AUC (variation, %) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["rows"]:
         t = r["test"]
-        ps = r.get("test_power_shower")
+        var = r.get("test_variation")
         loss = (
             "N.A."
             if r["loss"] is None
@@ -56,22 +88,24 @@ def markdown(results: dict) -> str:
         mem = r["memory"].get("gpu_peak_mb", r["memory"]["host_peak_mb"])
         params = f"{r['parameters']:,}" + (" trees" if r["parameters_kind"] == "trees" else "")
         name = r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
-        ps_cols = f"{ps['significance']:.3f} | {100 * ps['auc']:.1f}" if ps else "- | -"
+        var_cols = f"{var['significance']:.3f} | {100 * var['auc']:.1f}" if var else "- | -"
+        by_floor = t.get("significance_by_floor", {})
+        floor_col = " / ".join(f"{by_floor[k]:.3f}" for k in ("0.5", "2") if k in by_floor) or "-"
         lines.append(
-            f"| {name} | {loss} | {_pm(t['significance'], t.get('significance_err'))} "
-            f"| {_pm(100 * t['auc'], 100 * t['auc_err'] if 'auc_err' in t else None, '{:.1f}')} "
-            f"| {_pm(1e3 * t['bkg_corr'], 1e3 * t['bkg_corr_err'] if 'bkg_corr_err' in t else None, '{:.1f}')} "
-            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {ps_cols} |"
+            f"| {name} | {loss} | {len(r.get('features') or info['features'])} | {_cell(r, 'significance')} "
+            f"| {_cell(r, 'auc', 100, '{:.1f}')} | {_cell(r, 'bkg_corr', 1e3, '{:.1f}')} | {floor_col} "
+            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {var_cols} |"
         )
         if r["firmware"]:
             f, c = r["firmware_test"], r["firmware_check"]
             lines.append(
-                f"| {r['method']} firmware (C-sim) | {loss} | {_pm(f['significance'], f.get('significance_err'))} "
-                f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | - | - | - | - | - | - |"
+                f"| {r['method']} firmware (C-sim, seed {r['seeds'][0]['seed'] if r.get('seeds') else '-'}) | {loss} "
+                f"| | {_pm(f['significance'], f.get('significance_err'))} | {100 * f['auc']:.1f} "
+                f"| {1e3 * f['bkg_corr']:.1f} | | - | - | - | - | - | - |"
             )
             lines.append(
                 f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
-                f"| input {c['input_type']} | output {c['output_type']} | | | | | | | |"
+                f"| input {c['input_type']} | output {c['output_type']} | | | | | | | | | |"
             )
     lines += ["", "## Findings", ""] + findings(results) + mc_statistics(results)
     lines += ["", "## Comparisons (paired bootstrap)", ""]
@@ -147,20 +181,21 @@ def findings(results: dict) -> list[str]:
         (
             r["label"],
             r["test"]["significance"],
-            r["test_power_shower"]["significance"],
+            r["test_variation"]["significance"],
             r["test"]["auc"],
-            r["test_power_shower"]["auc"],
+            r["test_variation"]["auc"],
         )
         for r in rows
-        if r.get("test_power_shower") and r["key"] != "Random"
+        if r.get("test_variation") and r["key"] != "Random"
     ]
     if shifts:
         lo = min(shifts, key=lambda v: v[2] / v[1])
         frac = [v[2] / v[1] for v in shifts]
         auc_n, auc_p = [v[3] for v in shifts], [v[4] for v in shifts]
         out.append(
-            f"- Power-shower background (systematic): significance falls to {min(frac):.0%}-{max(frac):.0%} "
-            f"of nominal, AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
+            f"- Background variation ({results.get('variation', 'other shower matching')}): significance "
+            f"{min(frac):.0%}-{max(frac):.0%} of nominal, "
+            f"AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
             f"(largest relative loss: {lo[0]})."
         )
     for r in results["rows"]:
@@ -217,7 +252,9 @@ def _bin_details(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     lo, hi = results["dataset"]["window_gev"]
     win = (test["mass"] > lo) & (test["mass"] < hi)
     n_bins = results["config"]["significance"]["n_bins"]
-    floor = float(test["weight"][test["y"] == 0].min())
+    from ..pipeline.suite_data import background_floor
+
+    floor = background_floor(test["weight"], test["y"], win)
     for r in results["rows"]:
         s = np.load(out / "rows" / f"{r['key']}.npz")["test"]
         r["test"]["bins"] = binned_significance(s[win], test["y"][win], test["weight"][win], n_bins, floor, True)
@@ -293,14 +330,37 @@ def training_plot(rows, path):
         ep = np.arange(1, len(h["loss"]) + 1)
         (line,) = a1.plot(ep, h["val_loss"], lw=1, label=r["label"])
         a1.plot(ep, h["loss"], ":", lw=0.8, color=line.get_color())
-        a2.plot(ep, h["val_significance"], lw=1, color=line.get_color())
+        metric = (r.get("extra") or {}).get("select") or next(k for k in h if k not in ("loss", "val_loss"))
+        a2.plot(ep, h[metric], lw=1, color=line.get_color())
         a2.axvline(r["best_epoch"], color=line.get_color(), lw=0.5, ls="--")
     a1.set_xlabel("epoch")
     a1.set_ylabel("loss (validation solid, training dotted)")
     a1.set_yscale("symlog", linthresh=1.0)  # the extreme loss is unbounded (negative, and e^z)
     a2.set_xlabel("epoch")
-    a2.set_ylabel("validation significance (dashed: kept epoch)")
+    a2.set_ylabel("epoch selection metric, validation (dashed: kept epoch)")
     a1.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def pt_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> dict:
+    """Normalised pT(llg) of signal and of each background model; returns the fraction above 40 GeV."""
+    from .plots import _plt
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    above = {}
+    bins = np.linspace(0, 150, 61)
+    for label, (pt, w) in samples.items():
+        ax.hist(pt, bins=bins, weights=w / w.sum(), histtype="step", lw=1.5, label=label)
+        above[label] = float(w[pt > 40].sum() / w.sum())
+    ax.set_yscale("log")
+    ax.set_xlabel("pT(llg) [GeV]")
+    ax.set_ylabel("fraction of events (yield-weighted)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return above

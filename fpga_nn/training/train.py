@@ -48,6 +48,7 @@ def fit_keep_best(
     label: str = "",
     progress: bool = False,
     validation_batch_size: int | None = None,
+    sample_weight=None,
 ) -> TrainResult:
     """The one training loop: fit on a compiled model, keep the weights of the best validation epoch.
 
@@ -85,6 +86,7 @@ def fit_keep_best(
         model.fit(
             x_train,
             y_train,
+            sample_weight=sample_weight,
             validation_data=validation,
             validation_batch_size=validation_batch_size,
             epochs=epochs,
