@@ -27,7 +27,7 @@ demo: setup
 	$(BIN)/fpga-nn build --part $(PART) --force
 
 test: setup
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 # The property tests with many more drawn examples (about an hour on 2 cores)
 test-long: setup

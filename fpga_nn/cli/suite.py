@@ -47,7 +47,9 @@ def suite(config_path, quick, out, fresh, part, workers, samples_only):
             f"window: {info['expected_in_window_test']['signal']:.1f} signal, "
             f"{info['expected_in_window_test']['background']:.0f} background expected (test split, "
             f"{info['lumi_fb']} fb^-1) from {info['background_mc_in_window_test']:,} background MC events: "
-            f"{per_mc['mean']:.3g} expected events per MC event on average, {per_mc['max']:.3g} at most"
+            f"{per_mc['mean']:.3g} expected events per MC event on average, {per_mc['max']:.3g} at most; "
+            f"{per_mc['mean_pt_over_m_above_0.3']:.3g} on average in the signal-like corner pT(llg)/m > 0.3 "
+            f"({per_mc['mc_events_pt_over_m_above_0.3']:,} MC events)"
         )
         for label, frac in results["pt_llg_above_40_gev"].items():
             click.echo(f"pT(llg) > 40 GeV: {100 * frac:.1f} % of {label}")

@@ -123,23 +123,34 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
 
     _single_threaded_tf()
     os.environ.setdefault("FPGA_NN_JOBS", "1")  # one task per core: Verilator compiles with one job
-    from ..fixed import FixedType
-    from ..hardware import rtl, yosys
+    from ..errors import ToolError, UnsupportedModelError
     from ..hardware.tools import versions
-    from .user_model import load_user_model
 
     (x, _, _, _, te), _ = _data(cfg["data"])
     hw = cfg["hardware"]
+    tools = versions()
+    tool_versions = {k: tools[k] for k in ("verilator", "yosys", "alkaid")}
+    try:
+        return {**_synthesize(point_id, model_bytes, settings, x[te], hw), "tools": tool_versions}
+    except (ToolError, UnsupportedModelError) as exc:  # no Verilator/Yosys here, or a model alkaid cannot trace
+        return {"error": str(exc).splitlines()[0], "tools": tool_versions}
+
+
+def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
+    from ..fixed import FixedType
+    from ..hardware import rtl, yosys
+    from .user_model import load_user_model
+
     with tempfile.TemporaryDirectory(prefix="fpga-nn-scan-rtl-") as tmp:
         tmp = Path(tmp)
         (tmp / "model.h5").write_bytes(model_bytes)
         model = load_user_model(tmp / "model.h5")
-        expected = model.predict(x[te], batch_size=8192, verbose=0)
+        expected = model.predict(x_test, batch_size=8192, verbose=0)
         name = f"scan_{point_id}"
         checked = rtl.verify(
             model,
             FixedType.parse(INPUT_TYPE_TEXT),
-            x[te],
+            x_test,
             expected,
             None,
             tmp / "rtl",
@@ -149,7 +160,6 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
             float(settings["latency_cutoff"]),
         )
         counts = yosys.synthesize(tmp / "rtl", name, hw["part"])
-    tools = versions()
     return {
         "latency_cycles": checked.latency_cycles,
         "latency_ns": checked.latency_ns,
@@ -160,5 +170,4 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
         "inv": counts.inv,
         "ff": counts.ff,
         "dsp": counts.dsp,
-        "tools": {k: tools[k] for k in ("verilator", "yosys", "alkaid")},
     }

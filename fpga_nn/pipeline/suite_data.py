@@ -185,8 +185,8 @@ class Prepared:
     mean: np.ndarray
     std: np.ndarray
     info: dict
-    # training weights: the generator weight, scaled to mean 1 within each class (the biased background
-    # is trained on as the physical one; the class balance stays that of the event counts)
+    # training weights: the generator weight (a biased background is trained on as the physical one),
+    # scaled so that each class holds half of the total (the background sample is tens of times larger)
     sample_weight: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
@@ -211,7 +211,7 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         for label in (0, 1):
             sel = prep.y[split_name] == label
             if sel.any():
-                gw[sel] = gw[sel] / gw[sel].mean()
+                gw[sel] = gw[sel] / gw[sel].sum() * (len(gw) / 2)  # each class half of the total weight
         prep.sample_weight[split_name] = gw.astype(np.float32)
     syst_info = None
     if syst is not None:
@@ -231,6 +231,9 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
     for k in prep.weight:
         prep.weight[k] = prep.weight[k] * scale
     bkg_win = prep.weight["test"][win & (prep.y["test"] == 0)]
+    test_idx = idx["test"]
+    high_pt = nominal.features["pt_llg_over_m"][test_idx] > 0.3  # the signal-like corner: pT(llg) > ~38 GeV
+    bkg_high = prep.weight["test"][win & (prep.y["test"] == 0) & high_pt]
     prep.info = {
         "features": list(features),
         "features_no_disco": list(cfg.get("features_no_disco") or features),
@@ -247,6 +250,8 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         "background_weight_per_mc_event_in_window": {
             "mean": float(bkg_win.mean()) if len(bkg_win) else None,
             "max": float(bkg_win.max()) if len(bkg_win) else None,
+            "mc_events_pt_over_m_above_0.3": int(len(bkg_high)),
+            "mean_pt_over_m_above_0.3": float(bkg_high.mean()) if len(bkg_high) else None,
         },
         "signal_per_bin_test": float(s * scale / s_cfg["n_bins"]),
         "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),

@@ -63,9 +63,12 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
     rows = []
     for p in points:
         r = p.get("rtl") if p["id"] in synthesized else None
+        failed = (r or {}).get("error")
+        if failed:
+            r = None
         cycles = r["latency_cycles"] if r else p["alkaid"]["stages"]
         lat_src = VERILATOR if r else "alkaid pipeline stages (estimate)"
-        res_src = YOSYS if r else "not synthesized (off the front)"
+        res_src = YOSYS if r else (f"not synthesized: {failed}" if failed else "not synthesized (off the front)")
         rows.append(
             {
                 "id": p["id"],
