@@ -11,7 +11,8 @@ $(BIN)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (pyproject pins TensorFlow 2.14.1)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'  # no .pyc for all of TF: 35 s instead of 70
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null  # .pyc on all cores: 36 + 17 s instead of pip's 69 s
 	touch $@
 
 # Yosys (Debian) gives the open-source resource counts; installed when we may (root), else skipped.
