@@ -200,3 +200,17 @@ def test_a_config_names_any_model_building_function():
     assert model.get_layer("hidden2").units == 3
     q = model.get_layer("hidden2_relu").get_config()["activation"].get_config()
     assert (q["bits"], q["integer"]) == (6, 2)
+
+
+def test_an_unknown_or_failing_model_function_is_one_line(tmp_path, capsys):
+    config = tmp_path / "scan.yaml"
+    config.write_text("model: nosuch.module:net\n")
+    assert main(["scan", str(config), "--serial", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "scan model 'nosuch.module:net' not found" in err[0]
+    from fpga_nn.pipeline.scan_point import build_model
+
+    with pytest.raises(
+        UserInputError, match=r"scan model 'fpga_nn.models.trigger:trigger_mlp' failed for .*ValueError"
+    ):
+        build_model("fpga_nn.models.trigger:trigger_mlp", {"hidden": [4, 2], "activation_bits": [8]})

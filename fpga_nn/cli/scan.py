@@ -33,6 +33,10 @@ def scan(config_path, quick, out, scheduler, workers, serial):
         raise UserInputError("--serial runs here without Dask: drop --scheduler")
     cfg = load_config(config_path, quick)
     parse_part(cfg["hardware"]["part"])
+    if cfg["model"] != "trigger":
+        from ..pipeline.scan_point import model_function
+
+        model_function(cfg["model"])  # before any work: an unknown function is one line
     record = run_scan(cfg, out, scheduler=scheduler, workers=workers, serial=serial)
     click.echo(f"{len(record['points'])} points, {len(record['front'])} on the Pareto front:")
     by_id = {r["id"]: r for r in record["points"]}

@@ -42,8 +42,25 @@ def _single_threaded_tf() -> None:
         pass
 
 
+def model_function(model_spec: str):
+    """The ``package.module:function`` a scan config names; a one-line error when it cannot be found."""
+    from ..errors import UserInputError
+
+    module, _, function = model_spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as exc:
+        raise UserInputError(
+            f"scan model '{model_spec}' not found ({exc}): name an importable 'package.module:function'"
+        ) from None
+    if not callable(fn):
+        raise UserInputError(f"scan model '{model_spec}' is not a function")
+    return fn
+
+
 def build_model(model_spec: str, settings: dict):
     """The trigger MLP, or a user's ``module:function`` called with the settings as keywords."""
+    from ..errors import UserInputError
     from ..models.trigger import trigger_mlp
 
     kwargs = {k: v for k, v in settings.items() if k not in ("reuse_factor", "latency_cutoff")}
@@ -55,8 +72,14 @@ def build_model(model_spec: str, settings: dict):
             activation_bits=kwargs["activation_bits"],
             activation_integer=kwargs["activation_integer"],
         )
-    module, _, function = model_spec.partition(":")
-    return getattr(importlib.import_module(module), function)(**kwargs)
+    try:
+        return model_function(model_spec)(**kwargs)
+    except UserInputError:
+        raise
+    except Exception as exc:  # the user's code: say which settings broke it, in one line
+        raise UserInputError(
+            f"scan model '{model_spec}' failed for {kwargs}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 def evaluate(settings: dict, cfg: dict) -> dict:
