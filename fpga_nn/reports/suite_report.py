@@ -189,14 +189,14 @@ def findings(results: dict) -> list[str]:
         if r.get("test_variation") and r["key"] != "Random"
     ]
     if shifts:
-        lo = min(shifts, key=lambda v: v[2] / v[1])
+        lo = max(shifts, key=lambda v: abs(np.log(v[2] / v[1])))
         frac = [v[2] / v[1] for v in shifts]
         auc_n, auc_p = [v[3] for v in shifts], [v[4] for v in shifts]
         out.append(
             f"- Background variation ({results.get('variation', 'other shower matching')}): significance "
             f"{min(frac):.0%}-{max(frac):.0%} of nominal, "
             f"AUC from {min(auc_n):.3f}-{max(auc_n):.3f} to {min(auc_p):.3f}-{max(auc_p):.3f} "
-            f"(largest relative loss: {lo[0]})."
+            f"(largest relative change: {lo[0]})."
         )
     for r in results["rows"]:
         if r["firmware"]:
