@@ -70,12 +70,17 @@ def _port_kif(signal) -> list[int]:
     return [int(k), int(i), int(f)]
 
 
-def estimate(comb, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
-    """alkaid's own figures of a traced design, from the very pipeline :func:`generate` would write
-    (alkaid's RTLModel applies its adder fusion before pipelining), without writing or simulating it."""
+def _rtl_model(comb, latency_cutoff: float, path: str | Path = "unwritten", **kwargs):
+    """alkaid's RTLModel of ``comb``: its adder fusion and pipelining happen here; nothing is written."""
     from alkaid.codegen import RTLModel
 
-    rtl = RTLModel(comb, "unwritten", latency_cutoff=latency_cutoff, print_latency=False)
+    return RTLModel(comb, path, latency_cutoff=latency_cutoff, print_latency=False, **kwargs)
+
+
+def estimate(comb, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
+    """alkaid's own figures of a traced design, from the same pipeline :func:`generate` writes, without
+    writing or simulating it."""
+    rtl = _rtl_model(comb, latency_cutoff)
     return {
         "cost": float(comb.cost),
         "comb_latency": float(max(comb.latency)),
@@ -95,22 +100,12 @@ def generate(
     latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
 ) -> dict:
     """Trace ``model``, pipeline it and write the Verilog project into ``out_dir``."""
-    from alkaid.codegen import RTLModel
-
     from ..convert.to_rtl import trace_model
 
     t0 = time.perf_counter()
     comb = trace_model(model, input_type)
     t_trace = time.perf_counter() - t0
-    rtl = RTLModel(
-        comb,
-        out_dir,
-        prj_name=name,
-        latency_cutoff=latency_cutoff,
-        print_latency=False,
-        part_name=part,
-        clock_period=clock_period,
-    )
+    rtl = _rtl_model(comb, latency_cutoff, out_dir, prj_name=name, part_name=part, clock_period=clock_period)
     rtl.write()
     (inp,), (out,) = rtl.fsm.inp_signals, rtl.fsm.out_signals
     meta = {

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..jsonio import write_json
-
 TASKS = ("trigger", "cnn", "model", "scan")
 
 
@@ -24,9 +22,6 @@ class BuildResult:
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"unknown build task {self.task!r}: one of {', '.join(TASKS)}")
-
-    def write_metrics(self, folder: Path) -> None:
-        write_json(Path(folder) / "metrics.json", self.metrics, indent=2)
 
     def summary(self) -> list[str]:
         from ..reports.report import summary_lines

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..atomic import write_text
 from ..jsonio import write_json
 from . import scan_config, scan_point
+from .yamlconfig import thaw
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def run_scan(
     points_dir.mkdir(parents=True, exist_ok=True)
     for stale in points_dir.glob(".*"):  # staging folders of a killed scan
         shutil.rmtree(stale, ignore_errors=True)
-    plain = json.loads(json.dumps(cfg))  # tasks get plain data
+    plain = thaw(cfg)  # tasks get plain data
     ctx = scan_config.context(cfg, scan_point.data_fingerprint(cfg["data"]))
     write_json(out / "config.json", {"config": plain, "context": ctx}, indent=2)
     todo = {}
@@ -125,10 +126,10 @@ def run_scan(
             _store_point(points_dir, pid, payload)
         results = {pid: _load(points_dir, pid) for pid in all_ids}
         chosen = scan_report.rtl_candidates(list(results.values()), cfg["hardware"])
-        rtl_jobs = []
+        rtl_jobs, tools = [], scan_point.rtl_tools()
         for pid in chosen:
             rtl_file = points_dir / pid / "rtl.json"
-            if rtl_file.is_file() and json.loads(rtl_file.read_text()).get("tools") == _rtl_tools():
+            if rtl_file.is_file() and json.loads(rtl_file.read_text()).get("tools") == tools:
                 continue
             model_bytes = (points_dir / pid / "model.h5").read_bytes()
             rtl_jobs.append((pid, (pid, model_bytes, results[pid]["settings"], plain)))
@@ -145,10 +146,3 @@ def run_scan(
     write_json(out / "pareto.json", scan_report.pareto_record(record), indent=1)
     write_text(out / "index.html", scan_report.page(record, out))
     return record
-
-
-def _rtl_tools() -> dict:
-    from ..hardware.tools import versions
-
-    tools = versions()
-    return {k: tools[k] for k in ("verilator", "yosys", "alkaid")}

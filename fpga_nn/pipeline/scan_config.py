@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import UserInputError
 from . import yamlconfig
-from .yamlconfig import FrozenConfig, freeze
+from .yamlconfig import FrozenConfig, freeze, thaw
 
 SCHEMA_VERSION = 1
 AXES = (
@@ -73,20 +73,11 @@ def points(cfg) -> list[dict]:
     """Every grid combination (sample: grid) or ``n_random`` distinct ones drawn with the seed (random)."""
     grid = cfg["grid"]
     combos = [dict(zip(AXES, values, strict=True)) for values in itertools.product(*(grid[a] for a in AXES))]
-    combos = [_plain(c) for c in combos]
+    combos = [thaw(c) for c in combos]
     if cfg["sample"] == "random" and cfg["n_random"] < len(combos):
         pick = np.random.default_rng(cfg["seed"]).choice(len(combos), size=int(cfg["n_random"]), replace=False)
         combos = [combos[i] for i in sorted(pick)]
     return combos
-
-
-def _plain(value):
-    """Tuples (frozen YAML lists) back to lists: the settings as JSON writes them, for stable ids."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def context(cfg, data_fingerprint: str) -> dict:
@@ -99,13 +90,13 @@ def context(cfg, data_fingerprint: str) -> dict:
         "model": cfg["model"],
         "data": data_fingerprint,
         "seed": cfg["seed"],
-        "training": _plain(cfg["training"]),
-        "working_point": _plain(cfg["working_point"]),
+        "training": thaw(cfg["training"]),
+        "working_point": thaw(cfg["working_point"]),
         "hardware": {k: cfg["hardware"][k] for k in ("part", "clock_period")},
         "versions": {"fpga_nn": __version__, **{k: tools[k] for k in ("alkaid", "hls4ml", "qkeras", "tensorflow")}},
     }
 
 
 def point_id(settings: dict, ctx: dict) -> str:
-    blob = json.dumps({"settings": _plain(settings), "context": ctx}, sort_keys=True)
+    blob = json.dumps({"settings": thaw(settings), "context": ctx}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

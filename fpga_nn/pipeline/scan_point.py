@@ -64,16 +64,9 @@ def build_model(model_spec: str, settings: dict):
     from ..models.trigger import trigger_mlp
 
     kwargs = {k: v for k, v in settings.items() if k not in ("reuse_factor", "latency_cutoff")}
-    if model_spec == "trigger":
-        return trigger_mlp(
-            hidden=tuple(kwargs["hidden"]),
-            weight_bits=kwargs["weight_bits"],
-            weight_integer=kwargs["weight_integer"],
-            activation_bits=kwargs["activation_bits"],
-            activation_integer=kwargs["activation_integer"],
-        )
+    build = trigger_mlp if model_spec == "trigger" else model_function(model_spec)
     try:
-        return model_function(model_spec)(**kwargs)
+        return build(**kwargs)
     except UserInputError:
         raise
     except Exception as exc:  # the user's code: say which settings broke it, in one line
@@ -98,8 +91,13 @@ def evaluate(settings: dict, cfg: dict) -> dict:
     t0 = time.perf_counter()
     (x, y, tr, va, te), _ = _data(cfg["data"])
     t = cfg["training"]
-    train_config = TrainConfig(int(t["epochs"]), int(t["batch_size"]), float(t["learning_rate"]), int(t["patience"]))
-    train_config = train_config._replace(seed=int(cfg["seed"]))
+    train_config = TrainConfig(
+        epochs=int(t["epochs"]),
+        batch_size=int(t["batch_size"]),
+        learning_rate=float(t["learning_rate"]),
+        patience=int(t["patience"]),
+        seed=int(cfg["seed"]),
+    )
     set_seeds(train_config.seed)
     model = build_model(cfg["model"], settings)
     trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
@@ -140,6 +138,14 @@ def evaluate(settings: dict, cfg: dict) -> dict:
     return {"result": result, "files": files}
 
 
+def rtl_tools() -> dict:
+    """The versions the hardware round's figures depend on (a cached rtl.json is redone when they change)."""
+    from ..hardware.tools import versions
+
+    tools = versions()
+    return {k: tools[k] for k in ("verilator", "yosys", "alkaid")}
+
+
 def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> dict:
     """Verilator latency/II (bit-exact on the whole test set) and Yosys LUT/FF/DSP of one point."""
     import os
@@ -147,12 +153,10 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
     _single_threaded_tf()
     os.environ.setdefault("FPGA_NN_JOBS", "1")  # one task per core: Verilator compiles with one job
     from ..errors import ToolError, UnsupportedModelError
-    from ..hardware.tools import versions
 
     (x, _, _, _, te), _ = _data(cfg["data"])
     hw = cfg["hardware"]
-    tools = versions()
-    tool_versions = {k: tools[k] for k in ("verilator", "yosys", "alkaid")}
+    tool_versions = rtl_tools()
     try:
         return {**_synthesize(point_id, model_bytes, settings, x[te], hw), "tools": tool_versions}
     except (ToolError, UnsupportedModelError) as exc:  # no Verilator/Yosys here, or a model alkaid cannot trace

@@ -91,7 +91,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
     if row.get("firmware"):
         fw_type = FixedType.parse(cfg.get("firmware", {}).get("input_type", "ap_fixed<12,4>"))
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
-    per_seed = []
+    seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
     with PeakMemory() as mem:
         if method == "Random":
             rng = np.random.default_rng(cfg["training"]["seed"])
@@ -110,15 +110,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
                     for name, v in x.items()
                     if name.startswith("test")
                 }
-                ev = evaluate(cfg, prep, "test", seed_scores["test"], None)
-                per_seed.append(
-                    {
-                        "seed": seed,
-                        "best_epoch": seed_meta["best_epoch"],
-                        **{m: ev[m] for m in ("significance", "auc", "bkg_corr")},
-                        "significance_by_floor": ev["significance_by_floor"],
-                    }
-                )
+                seed_runs.append((seed, seed_meta["best_epoch"], seed_scores["test"]))
                 if k == 0:
                     model, meta, scores = trained, seed_meta, seed_scores
                 else:
@@ -143,6 +135,17 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
         "extra": {k: v for k, v in meta.items() if k not in ("history", "best_epoch", "epochs_run")},
     }
     result["test"] = evaluate(cfg, prep, "test", scores["test"], boot)
+    per_seed = []
+    for k, (seed, best_epoch, test_scores) in enumerate(seed_runs):
+        ev = result["test"] if k == 0 else evaluate(cfg, prep, "test", test_scores, None)  # the first: tabulated
+        per_seed.append(
+            {
+                "seed": seed,
+                "best_epoch": best_epoch,
+                **{m: ev[m] for m in ("significance", "auc", "bkg_corr")},
+                "significance_by_floor": ev["significance_by_floor"],
+            }
+        )
     if per_seed:
         result["seeds"] = per_seed
         result["seed_summary"] = {

@@ -223,17 +223,17 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         prep.mass["test_var"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
         prep.weight["test_var"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_syst])
     lo, hi = cfg["window"]
-    win = (prep.mass["test"] > lo) & (prep.mass["test"] < hi)
+    win = window_mask(cfg, prep.mass["test"])
+    bkg_in_window = win & (prep.y["test"] == 0)
     s = prep.weight["test"][win & (prep.y["test"] == 1)].sum()
-    b = prep.weight["test"][win & (prep.y["test"] == 0)].sum()
+    b = prep.weight["test"][bkg_in_window].sum()
     target = s_cfg.get("normalise_random_to")
     scale = (target * np.sqrt(b) / s) ** 2 if target else 1.0
     for k in prep.weight:
         prep.weight[k] = prep.weight[k] * scale
-    bkg_win = prep.weight["test"][win & (prep.y["test"] == 0)]
-    test_idx = idx["test"]
-    high_pt = nominal.features["pt_llg_over_m"][test_idx] > 0.3  # the signal-like corner: pT(llg) > ~38 GeV
-    bkg_high = prep.weight["test"][win & (prep.y["test"] == 0) & high_pt]
+    bkg_win = prep.weight["test"][bkg_in_window]
+    high_pt = nominal.features["pt_llg_over_m"][idx["test"]] > 0.3  # the signal-like corner: pT(llg) > ~38 GeV
+    bkg_high = prep.weight["test"][bkg_in_window & high_pt]
     prep.info = {
         "features": list(features),
         "features_no_disco": list(cfg.get("features_no_disco") or features),
@@ -284,12 +284,13 @@ def evaluate(
     win = window_mask(cfg, m)
     n_bins = cfg["significance"]["n_bins"]
     floor = background_floor(w, y, win)
+    z = sig.binned_significance(score[win], y[win], w[win], n_bins, floor)
     out = {
-        "significance": sig.binned_significance(score[win], y[win], w[win], n_bins, floor),
+        "significance": z,
         "auc": sig.weighted_auc(score[win], y[win], w[win]),
         "floor": floor,
         "significance_by_floor": {
-            f"{f:g}": sig.binned_significance(score[win], y[win], w[win], n_bins, f * floor)
+            f"{f:g}": z if f == 1 else sig.binned_significance(score[win], y[win], w[win], n_bins, f * floor)
             for f in cfg["significance"].get("floor_factors") or ()
         },
     }

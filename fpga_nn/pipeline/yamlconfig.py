@@ -92,6 +92,15 @@ class FrozenConfig(dict):
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
 
 
+def thaw(value):
+    """The inverse of :func:`freeze`: plain dicts and lists (what JSON writes and Dask tasks take)."""
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
 def freeze(value):
     """``value`` with every mapping a FrozenConfig and every list a tuple, recursively."""
     if isinstance(value, dict):

@@ -58,7 +58,10 @@ def _figure(value, source: str) -> dict:
 
 
 def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict:
+    from ..pipeline.scan_config import background_efficiency
+
     clock = float(cfg["hardware"]["clock_period"])
+    bkg_eff = background_efficiency(cfg)
     on = set(front(points))
     rows = []
     for p in points:
@@ -77,7 +80,7 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
                 "valid": _valid(p),
                 "parameters": p["parameters"],
                 "auc": _figure(p["auc"], EMULATOR),
-                "efficiency": _figure(p["efficiency"], f"{EMULATOR}, at background efficiency <= {scan_bkg(cfg):.4g}"),
+                "efficiency": _figure(p["efficiency"], f"{EMULATOR}, at background efficiency <= {bkg_eff:.4g}"),
                 "cost": _figure(p["alkaid"]["cost"], ALKAID),
                 "lut": _figure(r["lut"] if r else None, res_src),
                 "inv": _figure(r["inv"] if r else None, res_src),
@@ -94,7 +97,7 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
         )
     return {
         "scan": "design space of the trigger network" if cfg["model"] == "trigger" else f"model {cfg['model']}",
-        "working_point": {**dict(cfg["working_point"]), "background_efficiency": scan_bkg(cfg)},
+        "working_point": {**dict(cfg["working_point"]), "background_efficiency": bkg_eff},
         "test_events": points[0]["test_events"] if points else 0,
         "part": cfg["hardware"]["part"],
         "clock_period_ns": clock,
@@ -103,12 +106,6 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
         "front": [r["id"] for r in rows if r["on_front"]],
         "synthesized": list(synthesized),
     }
-
-
-def scan_bkg(cfg) -> float:
-    from ..pipeline.scan_config import background_efficiency
-
-    return background_efficiency(cfg)
 
 
 def pareto_record(record: dict) -> dict:
