@@ -157,6 +157,9 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
         "DFNN-bce-firmware",
     ]
     n_test = res["dataset"]["n_events"]["test"]
+    # training.max_background: 400 background events trained on, every signal event, full test set
+    n, n_sig = res["dataset"]["n_events"], res["dataset"]["n_signal"]
+    assert n["train"] - n_sig["train"] == 400 and n["test"] - n_sig["test"] > 400
     for r in res["rows"]:
         t = r["test"]
         assert 0 < t["significance"] and 0 <= t["auc"] <= 1 and t["bkg_corr"] >= 0

@@ -50,6 +50,7 @@ SCHEMA: dict[str, frozenset | None] = {
             "select",
             "clipnorm",
             "mixed_precision",
+            "max_background",
         }
     ),
     "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs"}),
@@ -213,6 +214,9 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
             if sel.any():
                 gw[sel] = gw[sel] / gw[sel].sum() * (len(gw) / 2)  # each class half of the total weight
         prep.sample_weight[split_name] = gw.astype(np.float32)
+    cap = cfg["training"].get("max_background")
+    if cap:
+        _cap_training_background(prep, int(cap), int(cfg["dataset"].get("split_seed", 7)))
     syst_info = None
     if syst is not None:
         # the variation: nominal test signal + the other shower's background (all of it: never trained on)
@@ -239,6 +243,7 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         "features_no_disco": list(cfg.get("features_no_disco") or features),
         "n_events": {k: int(len(v)) for k, v in prep.y.items()},
         "n_signal": {k: int(v.sum()) for k, v in prep.y.items()},
+        "training_background_cap": int(cap) if cap else None,
         "window_gev": [lo, hi],
         "lumi_fb": s_cfg["lumi_fb"],
         "lumi_scale": float(scale),
@@ -259,6 +264,24 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         "n_generated_variation": syst.n_generated if syst is not None else None,
     }
     return prep
+
+
+def _cap_training_background(prep: Prepared, cap: int, seed: int) -> None:
+    """Train on all training signal and a random ``cap`` of the training background (the class weights
+    still give each class half). Validation and test keep every event: the cap saves training time and
+    leaves the Monte Carlo statistics of the measured significance as they are."""
+    y = prep.y["train"]
+    bkg = np.flatnonzero(y == 0)
+    if len(bkg) <= cap:
+        return
+    keep = np.sort(np.concatenate([np.flatnonzero(y == 1), np.random.default_rng(seed).choice(bkg, cap, replace=False)]))
+    for part in (prep.x, prep.y, prep.mass, prep.weight, prep.sample_weight):
+        part["train"] = part["train"][keep]
+    gw = prep.sample_weight["train"].astype(np.float64)
+    for label in (0, 1):
+        sel = prep.y["train"] == label
+        gw[sel] = gw[sel] / gw[sel].sum() * (len(gw) / 2)
+    prep.sample_weight["train"] = gw.astype(np.float32)
 
 
 class Bootstrap:
