@@ -15,6 +15,7 @@ from .check import check
 from .cnn import cnn
 from .data import data
 from .emulate import emulate
+from .llp import llp
 from .report import report
 from .scan import scan
 from .suite import suite
@@ -50,6 +51,7 @@ cli.add_command(report)
 cli.add_command(suite)
 cli.add_command(scan)
 cli.add_command(cnn)
+cli.add_command(llp)
 
 
 def _on_sigterm(signum, frame) -> None:

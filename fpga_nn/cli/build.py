@@ -27,10 +27,11 @@ def safe_name(stem: str) -> str:
 @click.option("--part", required=True, help="Xilinx part, e.g. xcvu13p-flga2577-2-e or xc7z020clg400-1.")
 @click.option(
     "--task",
-    type=click.Choice(["trigger", "cnn", "model", "scan"]),
+    type=click.Choice(["trigger", "cnn", "llp", "model", "scan"]),
     default=None,
     help="trigger: train the 5-6-1 trigger network on the embedded data (default without --model); "
-    "cnn: the compact CNN on generated jet images; model: your --model (default with --model); "
+    "cnn: the compact CNN on generated jet images; llp: the 3-class long-lived-particle tagger "
+    "(--no-softmax: its logits); model: your --model (default with --model); "
     "scan: a point of a design-space scan (default with --from-scan).",
 )
 @click.option(
@@ -134,8 +135,8 @@ def build(
         raise UserInputError("--task model needs --model FILE.h5 and --data FILE.npy")
     if task != "model" and model_path is not None:
         raise UserInputError(f"--task {task} trains its own network: drop --model, or use --task model")
-    if task == "cnn" and data_path is not None:
-        raise UserInputError("--task cnn generates its own jet images: drop --data")
+    if task in ("cnn", "llp") and data_path is not None:
+        raise UserInputError(f"--task {task} generates its own events: drop --data")
     if task == "scan" and data_path is not None:
         raise UserInputError("a scan point is verified on the scan's own test events: drop --data")
     if (
@@ -148,7 +149,7 @@ def build(
     if task == "model" and data_path is None:
         raise UserInputError("--model needs --data FILE.npy with the inputs to verify the firmware on")
     if name is None:
-        name = {"trigger": "trigger", "cnn": "cnn"}.get(task) or (
+        name = {"trigger": "trigger", "cnn": "cnn", "llp": "llp"}.get(task) or (
             f"scan_{point_id}" if task == "scan" else safe_name(model_path.stem)
         )
     options = BuildOptions(
@@ -170,6 +171,10 @@ def build(
         from ..pipeline.cnn import build_cnn
 
         result = build_cnn(options._replace(io_type="io_stream"))
+    elif task == "llp":
+        from ..pipeline.llp import build_llp
+
+        result = build_llp(options)
     elif task == "trigger":
         from ..pipeline.trigger import build_trigger
 

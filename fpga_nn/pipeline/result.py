@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TASKS = ("trigger", "cnn", "model", "scan")
+TASKS = ("trigger", "cnn", "model", "scan", "llp")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,13 @@ def _metric_lines(task: str, m: dict) -> list[str]:
             f"scan point {m['scan']['point']}: firmware AUC {m['csim']['auc']:.4f}, signal efficiency "
             f"{wp['signal_efficiency']:.4f} at background efficiency <= {wp['target_background_efficiency']:.4g} "
             f"(the scan's emulator gave {m['scan_efficiency']:.4f})"
+        ]
+    if task == "llp":
+        per = m["classes"]
+        return [
+            f"accuracy (argmax) {m['accuracy']:.4f} ± {m['accuracy_err']:.4f} on {m['jets']} test jets; "
+            + ", ".join(f"{c} efficiency {v['efficiency_at_rate']:.3f}" for c, v in per.items())
+            + f" where {m['rate']:.0%} of the other classes' jets pass"
         ]
     if task == "trigger":
         wp = {w["target_background_efficiency"]: w["signal_efficiency"] for w in m["csim"]["working_points"]}

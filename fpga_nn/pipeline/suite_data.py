@@ -53,7 +53,7 @@ SCHEMA: dict[str, frozenset | None] = {
             "max_background",
         }
     ),
-    "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs"}),
+    "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs", "patience"}),
     "fnn": frozenset({"epochs"}),
     "dfnn": frozenset({"epochs"}),
     "bdt": frozenset({"n_estimators", "max_depth", "learning_rate"}),
@@ -274,7 +274,9 @@ def _cap_training_background(prep: Prepared, cap: int, seed: int) -> None:
     bkg = np.flatnonzero(y == 0)
     if len(bkg) <= cap:
         return
-    keep = np.sort(np.concatenate([np.flatnonzero(y == 1), np.random.default_rng(seed).choice(bkg, cap, replace=False)]))
+    keep = np.sort(
+        np.concatenate([np.flatnonzero(y == 1), np.random.default_rng(seed).choice(bkg, cap, replace=False)])
+    )
     for part in (prep.x, prep.y, prep.mass, prep.weight, prep.sample_weight):
         part["train"] = part["train"][keep]
     gw = prep.sample_weight["train"].astype(np.float64)

@@ -123,18 +123,20 @@ def train_network(
             )
         return sig.weighted_auc(score[win], prep.y["val"][win], prep.weight["val"][win])
 
+    section = cfg.get(row["method"].lower(), {})
+    patience = section.get("patience", t.get("patience"))
     res = fit_keep_best(
         model,
         x["train"],
         y_train,
         (x["val"], y_val) + ((prep.sample_weight["val"],) if "val" in prep.sample_weight else ()),
         sample_weight=prep.sample_weight.get("train"),
-        epochs=int(cfg.get(row["method"].lower(), {}).get("epochs", t["epochs"])),
+        epochs=int(section.get("epochs", t["epochs"])),
         batch_size=int(t["batch_size"]),
         validation_batch_size=8192,
         score=val_score,
         score_name=select,
-        patience=int(t["patience"]) if t.get("patience") is not None else None,
+        patience=int(patience) if patience is not None else None,
         label=f"{row_label(row)} seed {seed}",
         progress=progress,
     )

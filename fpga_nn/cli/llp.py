@@ -1,0 +1,38 @@
+"""fpga-nn llp: the 3-class long-lived-particle tagger's table, plots and firmware (seed 000)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="A minutes-long run: few events, 3 epochs (what CI runs).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("results/llp"),
+    show_default=True,
+    help="Folder for results.json/.md, plots, models/ (reused when the settings match) and firmware/.",
+)
+@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware.")
+@click.option("--fresh", is_flag=True, help="Retrain the networks even if trained ones match the settings.")
+@click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
+def llp(quick, out, part, fresh, workers):
+    """Generate LLP / multijet / BIB jets, train the float and QKeras taggers, build and verify firmware."""
+    from ..hardware.parts import parse_part
+    from ..pipeline.llp import QUICK, LlpTaskConfig
+    from ..pipeline.llp_table import run_llp
+
+    part = parse_part(part).name
+    res = run_llp(QUICK if quick else LlpTaskConfig(), out, part, fresh, workers)
+    for name, s in res["models"].items():
+        eff = " / ".join(f"{v['efficiency_at_rate']:.3f}" for v in s["classes"].values())
+        click.echo(f"{name:<28} accuracy {s['accuracy']:.4f} ± {s['accuracy_err']:.4f}  efficiencies {eff}")
+    fw = res["firmware"]
+    click.echo(
+        f"firmware: logits {fw['softmax']['logit_mismatches']} mismatches / {fw['softmax']['events']} jets (softmax "
+        f"build), {fw['logits']['mismatches']} / {fw['logits']['events']} end to end (--no-softmax build)"
+    )
+    click.echo(f"table: {out / 'results.md'}")

@@ -1,0 +1,208 @@
+"""The 3-class long-lived-particle tagger (seed 000): LLP signal / multijet / beam-induced background.
+
+``run_llp`` trains a float feed-forward reference and the QKeras 3-class trigger network (softmax
+head) on level-1 jet features (:mod:`fpga_nn.data.llp`), builds the QKeras network into firmware
+twice -- with its softmax (checked by the softmax contract: the logits bit for bit, the table
+softmax against the emulator, its distance from the float softmax reported) and without it
+(``--no-softmax``: the logits, bit-exact end to end; argmax and per-class thresholds on them) -- and
+writes ``results.json`` / ``results.md`` and the plots. ``build_llp`` is ``fpga-nn build --task llp``.
+
+Trained networks are kept in ``OUT/models/`` with a hash of their settings: a rerun reuses them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ..data import dataset, llp
+from ..data.calo import FEATURES
+from ..fixed import FixedType
+from ..fixed.arith import on_grid
+from ..jsonio import write_json
+from ..reports import multiclass as mc
+from . import firmware, outdir
+from .result import BuildResult
+
+log = logging.getLogger(__name__)
+CLASSES = llp.CLASSES
+
+
+@dataclasses.dataclass(frozen=True)
+class LlpTaskConfig:
+    data: llp.LlpConfig = llp.LlpConfig()
+    epochs: int = 40
+    patience: int = 8
+    batch_size: int = 256
+    learning_rate: float = 2e-3
+    seed: int = 5
+    float_hidden: tuple[int, ...] = (64, 32, 32)
+    quant_hidden: tuple[int, ...] = (24, 12)
+    bits: int = 8
+    rate: float = 0.01  # efficiencies are quoted where this fraction of the other classes' jets pass
+    bootstrap: int = 200
+    input_type: str = "ap_fixed<12,4>"  # standardised features on the firmware's input bus
+
+
+QUICK = LlpTaskConfig(
+    data=llp.LlpConfig(n_signal=600, n_multijet=600, n_bib=1200, chunk_size=300),
+    epochs=3,
+    patience=100,
+    bootstrap=20,
+)
+
+
+def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
+    """Jets, standardised features on the input grid, labels and the seeded 60/15/25 split."""
+    path = llp.cached(cfg.data, dataset.cache_dir("llp") / f"llp-{cfg.data.fingerprint()}.h5", workers)
+    d = llp.load(path)
+    raw = np.stack([d["features"][f] for f in FEATURES], axis=1)
+    y = d["label"].astype(int)
+    perm = np.random.default_rng(cfg.seed).permutation(len(y))
+    a, b = int(0.6 * len(y)), int(0.75 * len(y))
+    split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
+    if min(np.bincount(y[split["train"]], minlength=len(CLASSES))) == 0:
+        from ..errors import UserInputError
+
+        raise UserInputError(f"{path}: a class has no training jets; generate more events")
+    mean, std = raw[split["train"]].mean(axis=0), raw[split["train"]].std(axis=0) + 1e-9
+    input_type = FixedType.parse(cfg.input_type)
+    x = on_grid(((raw - mean) / std).astype(np.float32), input_type)
+    counts = {k: np.bincount(y[v], minlength=len(CLASSES)).tolist() for k, v in split.items()}
+    return {
+        "x": x,
+        "y": y,
+        "split": split,
+        "input_type": input_type,
+        "mean": mean,
+        "std": std,
+        "path": path,
+        "towers": d["towers"],
+        "info": {
+            "path": str(path),
+            "fingerprint": d["fingerprint"],
+            "n_generated": d["n_generated"],
+            "jets_per_split": {k: dict(zip(CLASSES, v, strict=True)) for k, v in counts.items()},
+            "features": list(FEATURES),
+            "standardisation": {"mean": mean.tolist(), "std": std.tolist()},
+            "input_type": input_type.to_ap(),
+            "towers_per_jet_mean": float(np.mean(np.diff(np.asarray(d["towers"].layout.offsets)))),
+        },
+    }
+
+
+def _balanced_weights(y: np.ndarray) -> np.ndarray:
+    counts = np.bincount(y, minlength=len(CLASSES)).astype(np.float64)
+    return (len(y) / (len(CLASSES) * counts))[y].astype(np.float32)
+
+
+def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
+    """Class-balanced categorical cross-entropy; keeps the epoch of best validation mean one-vs-rest AUC."""
+    import tensorflow as tf
+
+    from ..reports.metrics import auc
+    from ..training.train import fit_keep_best
+
+    x, y, s = data["x"], data["y"], data["split"]
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
+    model.compile(optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
+    va = s["val"]
+
+    def score(m) -> float:
+        p = m.predict(x[va], batch_size=4096, verbose=0)
+        return float(np.mean([auc(y[va] == c, p[:, c]) for c in range(len(CLASSES))]))
+
+    res = fit_keep_best(
+        model,
+        x[s["train"]],
+        onehot[s["train"]],
+        (x[va], onehot[va], _balanced_weights(y[va])),
+        sample_weight=_balanced_weights(y[s["train"]]),
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        score=score,
+        score_name="val_mean_auc",
+        patience=cfg.patience,
+        label=label,
+    )
+    return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
+
+
+def _settings_hash(cfg: LlpTaskConfig, name: str, data: dict) -> str:
+    from importlib.metadata import version
+
+    blob = json.dumps(
+        {
+            "cfg": dataclasses.asdict(cfg),
+            "model": name,
+            "data": data["info"]["fingerprint"],
+            "versions": [version(p) for p in ("tensorflow", "qkeras")],
+        },
+        sort_keys=True,
+        default=list,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
+    """The network ``name`` ('float' or 'qkeras'), trained now or loaded from ``models_dir``."""
+    from ..models import multiclass
+    from ..training.train import set_seeds
+
+    n_in = data["x"].shape[1]
+    digest = _settings_hash(cfg, name, data)
+    if models_dir is not None:
+        h5, meta = models_dir / f"{name}.h5", models_dir / f"{name}.json"
+        if h5.is_file() and meta.is_file() and json.loads(meta.read_text()).get("settings_hash") == digest:
+            from qkeras.utils import load_qmodel
+
+            log.info("%s network: reusing %s", name, h5)
+            return load_qmodel(str(h5), compile=False), json.loads(meta.read_text())
+    set_seeds(cfg.seed)
+    if name == "float":
+        model = multiclass.feed_forward(n_in, cfg.float_hidden, len(CLASSES), name="llp_float")
+    else:
+        model = multiclass.quantized_feed_forward(n_in, cfg.quant_hidden, len(CLASSES), cfg.bits, name="llp_qkeras")
+    info = train(model, data, cfg, f"LLP {name}")
+    info["settings_hash"] = digest
+    info["parameters"] = int(model.count_params())
+    if models_dir is not None:
+        models_dir.mkdir(parents=True, exist_ok=True)
+        firmware.save_keras_model(model, models_dir / f"{name}.h5")
+        write_json(models_dir / f"{name}.json", info, indent=1)
+    return model, info
+
+
+def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> tuple[dict, np.ndarray]:
+    """Firmware of the QKeras network (its logits with ``options.no_softmax``), C-simulated on every
+    test jet; returns the check and the firmware's class probabilities (float64 softmax of logits)."""
+    from .user_model import without_head
+
+    model = without_head(qmodel) if options.no_softmax else qmodel
+    te = data["split"]["test"]
+    target = options.target()
+    with outdir.staged(target, options.force) as staging:
+        checked = firmware.convert_and_verify(model, data["x"][te], data["input_type"], staging, options)
+        np.save(staging / "vectors" / "labels.npy", data["y"][te].astype(np.int8))
+        write_json(staging / "metrics.json", {"classes": list(CLASSES), "events": int(len(te))}, indent=2)
+    firmware.raise_on_mismatch(checked.summary, target)
+    out = checked.csim.reshape(len(te), -1).astype(np.float64)
+    return checked.summary, (mc.probabilities(out) if options.no_softmax else out)
+
+
+def build_llp(options: firmware.BuildOptions, cfg: LlpTaskConfig = LlpTaskConfig(), workers: int | None = None):
+    """``fpga-nn build --task llp``: train the QKeras tagger and build it (``--no-softmax``: its logits)."""
+    firmware.validate(options)
+    outdir.check_target(options.target(), options.force)
+    data = prepare(cfg, workers)
+    qmodel, info = trained("qkeras", cfg, data, None)
+    check, prob = build_variant(qmodel, data, options)
+    te = data["split"]["test"]
+    metrics = mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
+    write_json(options.target() / "metrics.json", {"classes": list(CLASSES), **metrics}, indent=2)
+    return BuildResult("llp", options.target(), check, metrics)

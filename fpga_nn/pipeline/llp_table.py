@@ -1,0 +1,181 @@
+"""``fpga-nn llp``: the LLP tagger's table and plots (float reference, QKeras, both firmware builds)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..jsonio import write_json
+from ..reports import multiclass as mc
+from . import firmware
+from .devices import device_info
+from .llp import CLASSES, LlpTaskConfig, build_variant, prepare, trained
+
+
+def margins(logits: np.ndarray) -> np.ndarray:
+    """One-vs-rest discriminants a trigger computes from logits exactly: z_c - max over k != c of z_k
+    (positive for the argmax class only)."""
+    z = np.asarray(logits, np.float64)
+    out = np.empty_like(z)
+    for c in range(z.shape[1]):
+        out[:, c] = z[:, c] - np.delete(z, c, axis=1).max(axis=1)
+    return out
+
+
+def run_llp(
+    cfg: LlpTaskConfig,
+    out: Path,
+    part: str = "xcvu13p-flga2577-2-e",
+    fresh: bool = False,
+    workers: int | None = None,
+) -> dict:
+    out = Path(out)
+    if fresh and (out / "models").exists():
+        shutil.rmtree(out / "models")
+    t0 = time.perf_counter()
+    data = prepare(cfg, workers)
+    t_data = time.perf_counter() - t0
+    te = data["split"]["test"]
+    x, y = data["x"][te], data["y"][te]
+    fmodel, finfo = trained("float", cfg, data, out / "models")
+    qmodel, qinfo = trained("qkeras", cfg, data, out / "models")
+    p_float = fmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
+    p_q = qmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
+    base = firmware.BuildOptions(part=part, force=True, rtl=False)
+    sm_check, p_sm = build_variant(
+        qmodel, data, base._replace(name="llp_softmax", output_dir=out / "firmware" / "softmax")
+    )
+    lg_check, _ = build_variant(
+        qmodel, data, base._replace(name="llp_logits", output_dir=out / "firmware" / "logits", no_softmax=True)
+    )
+    fw_logits = np.load(out / "firmware" / "logits" / "vectors" / "csim.npy").astype(np.float64)
+    q_logits = np.load(out / "firmware" / "softmax" / "vectors" / "logits_expected.npy").astype(np.float64)
+    s = dict(n_boot=cfg.bootstrap, seed=cfg.seed, classes=CLASSES, rate=cfg.rate)
+    summaries = {
+        "float FNN": mc.summarize(y, p_float, **s),
+        "QKeras": mc.summarize(y, p_q, **s),
+        "firmware, softmax table": mc.summarize(y, p_sm, **s),
+        "firmware, logits (margins)": mc.summarize(y, margins(fw_logits), **s),
+    }
+    params = {"float FNN": finfo["parameters"], "QKeras": qinfo["parameters"]}
+    params["firmware, softmax table"] = params["firmware, logits (margins)"] = qinfo["parameters"]
+    checks = {
+        "softmax": {
+            "logit_mismatches": sm_check["mismatches"],
+            "events": sm_check["events"],
+            "checked": sm_check.get("checked"),
+            "table": sm_check["softmax"],
+            "decisions_differing_from_qkeras": int(np.sum(p_sm.argmax(1) != p_q.argmax(1))),
+        },
+        "logits": {
+            "mismatches": lg_check["mismatches"],
+            "events": lg_check["events"],
+            "output_type": lg_check["output_type"],
+            "equal_to_qkeras_logits": bool(np.array_equal(fw_logits, q_logits)),
+            "decisions_differing_from_qkeras": int(np.sum(fw_logits.argmax(1) != p_q.argmax(1))),
+        },
+    }
+    results = {
+        "task": "3-class level-1 jet tagger: LLP signal / multijet / beam-induced background (seed 000)",
+        "config": _plain(cfg),
+        "dataset": data["info"],
+        "data_seconds": round(t_data, 1),
+        "device": device_info(),
+        "training": {"float FNN": _meta(finfo), "QKeras": _meta(qinfo)},
+        "parameters": params,
+        "models": summaries,
+        "firmware": checks,
+    }
+    write_json(out / "results.json", results, indent=1)
+    (out / "results.md").write_text(markdown(results))
+    mc.score_histograms(y, p_sm, CLASSES, out / "scores.png", "QKeras tagger firmware (softmax table), test jets")
+    mc.loss_curves({"float FNN": finfo["history"], "QKeras": qinfo["history"]}, out / "loss.png")
+    mc.confusion_plot(
+        {k: summaries[k] for k in ("float FNN", "QKeras", "firmware, logits (margins)")}, CLASSES, out / "confusion.png"
+    )
+    mc.roc_one_vs_rest(
+        y,
+        {"float FNN": p_float, "QKeras": p_q, "firmware softmax": p_sm, "firmware logit margins": margins(fw_logits)},
+        CLASSES,
+        out / "roc.png",
+    )
+    return results
+
+
+def _plain(cfg) -> dict:
+    import dataclasses
+    import json
+
+    return json.loads(json.dumps(dataclasses.asdict(cfg), default=list))
+
+
+def _meta(info: dict) -> dict:
+    return {k: v for k, v in info.items() if k != "history"}
+
+
+def markdown(r: dict) -> str:
+    d = r["dataset"]
+    rate = next(iter(r["models"].values()))["rate"]
+    test = d["jets_per_split"]["test"]
+    lines = [
+        "# 3-class long-lived-particle tagger (seed 000)",
+        "",
+        f"Level-1 jets from Pythia 8 through the calorimeter/track-trigger toy (docs/llp.md): "
+        f"{d['n_generated']['signal']:,} signal, {d['n_generated']['multijet']:,} multijet, "
+        f"{d['n_generated']['bib']:,} BIB events generated; test jets: "
+        + ", ".join(f"{v:,} {k}" for k, v in test.items())
+        + f". {len(d['features'])} inputs, standardised, on {d['input_type']}.",
+        "",
+        f"Efficiency of a class: its jets passing a cut on its score where {rate:.0%} of the other classes' "
+        "test jets pass. Accuracy: argmax, ± Poisson bootstrap.",
+        "",
+        "| model | parameters | accuracy | AUC " + " / ".join(CLASSES) + " | efficiency " + " / ".join(CLASSES) + " |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in r["models"].items():
+        c = s["classes"]
+        lines.append(
+            f"| {name} | {r['parameters'][name]:,} | {s['accuracy']:.4f} ± {s['accuracy_err']:.4f} | "
+            + " / ".join(f"{c[k]['auc_one_vs_rest']:.4f}" for k in CLASSES)
+            + " | "
+            + " / ".join(f"{c[k]['efficiency_at_rate']:.3f}" for k in CLASSES)
+            + " |"
+        )
+    sm, lg = r["firmware"]["softmax"], r["firmware"]["logits"]
+    t = sm["table"]
+    lines += [
+        "",
+        "## Firmware (hls4ml C-simulation on every test jet)",
+        "",
+        f"- With the softmax: {sm['logit_mismatches']} mismatches / {sm['events']} jets at {sm['checked']}; "
+        f"the table softmax equals the emulator on {sm['events'] - (t['emulator_mismatches'] or 0)} of "
+        f"{sm['events']}; against the float softmax max |diff| {t['max_abs_diff_vs_float']:.4g}, mean "
+        f"{t['mean_abs_diff_vs_float']:.3g}; argmax differs from QKeras on {sm['decisions_differing_from_qkeras']} "
+        "jets (where the table's rounding reorders near-equal probabilities).",
+        f"- Without it (`--no-softmax`, logits {lg['output_type']}): {lg['mismatches']} mismatches / "
+        f"{lg['events']} jets, end to end; argmax differs from QKeras on "
+        f"{lg['decisions_differing_from_qkeras']} jets. Per-class cuts use the margins z_c - max(z_k, k != c), "
+        "exact in fixed point.",
+        "",
+        "Confusion matrices (rows: true class, columns: argmax; counts):",
+        "",
+    ]
+    for name, s in r["models"].items():
+        lines.append(
+            f"- {name}: "
+            + "; ".join(f"{CLASSES[i]} -> " + ", ".join(str(v) for v in row) for i, row in enumerate(s["confusion"]))
+        )
+    tr = r["training"]
+    lines += [
+        "",
+        f"Training: float best epoch {tr['float FNN']['best_epoch']} ({tr['float FNN']['train_seconds']} s), "
+        f"QKeras best epoch {tr['QKeras']['best_epoch']} ({tr['QKeras']['train_seconds']} s) on "
+        f"{', '.join(r['device']['gpu']) or 'CPU'}.",
+        "",
+        "Plots: `scores.png` (per-class scores by true class), `loss.png`, `confusion.png`, `roc.png`.",
+        "",
+    ]
+    return "\n".join(lines)

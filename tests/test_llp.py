@@ -1,0 +1,111 @@
+"""The 3-class LLP tagger: calorimeter geometry, the generated jets' physics, firmware, the table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fpga_nn.cli import main
+from fpga_nn.data import calo, llp
+
+
+def test_depth_surfaces_and_prompt_deposits_are_exact():
+    v = np.zeros((3, 3))
+    u = np.array([[1.0, 0, 0], [0, 0, 1.0], [0.6, 0, 0.8]])
+    # from the origin: the ECAL front at r = 1290 mm in the barrel, |z| = 3000 mm in the endcap
+    assert calo.path_to(1.0, v, u) == pytest.approx([1290.0, 3000.0, min(1290 / 0.6, 3000 / 0.8)])
+    assert calo.path_to(calo.LAM_HCAL, v, u)[0] == pytest.approx(1800.0)
+    beyond = np.array([[2000.0, 0, 0]])
+    assert calo.path_to(1.0, beyond, u[:1])[0] == 0.0  # already past the ECAL front
+    # prompt particles: no delay; a photon puts all its energy in the ECAL, nothing in the HCAL
+    rng = np.random.default_rng(0)
+    mom = np.array([[30.0, 0, 10.0, np.hypot(30, 10)], [0, 20.0, 0, 20.0], [5.0, 5.0, 0, 50.0]])
+    ev, eta, phi, et, had, dt = calo.particle_deposits(
+        np.zeros(3, int), np.zeros((3, 3)), np.zeros(3), mom, np.array([0, 1, 2]), rng
+    )
+    assert np.all(dt == 0)
+    photon_e = (et * np.cosh(eta))[(~had) & (np.abs(phi) < 0.5)]
+    assert photon_e.sum() == pytest.approx(mom[0, 3])
+    assert not np.any(np.isclose(et * np.cosh(eta), 50.0))  # the neutrino (kind 2) deposits nothing
+    hadron = np.abs(phi - np.pi / 2) < 0.5
+    assert (et * np.cosh(eta))[hadron].sum() == pytest.approx(20.0)  # ECAL + HCAL parts sum to E
+
+
+def test_halo_muon_deposits_are_early():
+    ev, eta, phi, et, had, dt = llp._halo(200, np.random.default_rng(3))
+    assert len(ev) > 0 and np.all(dt <= 1e-9)  # moving with the bunch: never later than a prompt particle
+    assert np.all(et > 0) and set(np.unique(ev)) <= set(range(200))
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    cfg = llp.LlpConfig(n_signal=150, n_multijet=150, n_bib=300, chunk_size=300)
+    return cfg, {p: llp.generate_chunk(cfg, p, 0)[0] for p in llp.PROCESSES}
+
+
+def test_jets_carry_the_physics_that_separates_the_classes(chunks):
+    cfg, out = chunks
+    sig, qcd, bib = out["signal"], out["multijet"], out["bib"]
+    for p, arrays in out.items():
+        assert len(arrays["label"]) > 20, p
+        assert np.all(arrays["label"] == llp.PROCESSES.index(p))
+        assert np.all(arrays["et"] > cfg.et_min) and np.all(np.abs(arrays["eta"]) < cfg.eta_max)
+        assert arrays["tower_counts"].sum() == len(arrays["tower_et_em"])  # ragged towers line up
+    # signal: matched to an s decaying between the tracker and the back of the HCAL
+    assert np.all((sig["s_depth"] >= calo.LAM_TRACKER) & (sig["s_depth"] < calo.LAM_OUT))
+    assert np.all(np.isnan(qcd["s_depth"]))
+    # CalRatio: signal more hadronic than multijet; no prompt tracks; BIB early
+    assert np.median(sig["log_had_em"]) > np.median(qcd["log_had_em"]) + 0.2
+    assert np.median(sig["n_tracks"]) == 0 < np.median(qcd["n_tracks"])
+    assert np.median(bib["time"]) < -1.0 < np.median(qcd["time"]) < 0.3
+    assert np.median(bib["sigma_phi"]) < np.median(bib["sigma_eta"])  # one phi column, spread along z
+
+
+def test_chunks_are_reproducible(chunks):
+    cfg, out = chunks
+    again, n = llp.generate_chunk(cfg, "bib", 0)
+    assert n == 300 and set(again) == set(out["bib"])
+    for k, v in again.items():
+        np.testing.assert_array_equal(v, out["bib"][k], err_msg=k)
+
+
+@pytest.mark.csim
+def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
+    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "llp"
+    assert main(["llp", "--quick", "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    test = res["dataset"]["jets_per_split"]["test"]
+    n_test = sum(test.values())
+    assert list(test) == ["signal", "multijet", "bib"] and min(test.values()) > 0
+    sm, lg = res["firmware"]["softmax"], res["firmware"]["logits"]
+    # with the softmax: the logits bit for bit on every test jet, the table equal to the emulator
+    assert (sm["logit_mismatches"], sm["events"], sm["table"]["emulator_mismatches"]) == (0, n_test, 0)
+    # without it: bit-exact end to end, and the same decisions as QKeras on every jet
+    assert (lg["mismatches"], lg["events"], lg["equal_to_qkeras_logits"]) == (0, n_test, True)
+    assert lg["decisions_differing_from_qkeras"] == 0
+    assert set(res["models"]) == {"float FNN", "QKeras", "firmware, softmax table", "firmware, logits (margins)"}
+    for name, s in res["models"].items():
+        counts = np.asarray(s["confusion"])
+        assert counts.sum(axis=1).tolist() == list(test.values()), name  # rows: every jet of each true class
+        assert s["accuracy"] == pytest.approx(np.trace(counts) / n_test, abs=1e-12)
+        assert set(s["classes"]) == {"signal", "multijet", "bib"}
+    # the logits firmware decides exactly as QKeras does
+    assert res["models"]["firmware, logits (margins)"]["confusion"] == res["models"]["QKeras"]["confusion"]
+    for name in ("results.md", "scores.png", "loss.png", "confusion.png", "roc.png"):
+        assert (out / name).stat().st_size > 1000, name
+    assert "| QKeras |" in (out / "results.md").read_text()
+    # resumed: the trained networks are reused (files untouched)
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")}
+    assert len(stamps) == 2
+    assert main(["llp", "--quick", "--out", str(out)]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")} == stamps
+
+
+def test_build_task_llp_refuses_data(tmp_path, capsys):
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((4, 11), np.float32))
+    assert main(["build", "--task", "llp", "--data", str(x), "--part", "xcvu13p-flga2577-2-e"]) != 0
+    assert "--task llp generates its own events: drop --data" in capsys.readouterr().err
