@@ -19,8 +19,8 @@ where the particle's line crosses the ECAL (EM part) or HCAL (hadronic part) fro
 its vertex, when it starts beyond), as seen from the origin, displaced by a Gaussian lateral shower
 size of 30 mm (EM) or 120 mm (hadronic). Its arrival time relative to a prompt particle,
 ``(t_V + |P - V| - |P|) / c``, is zero for prompt particles, positive for the slow long-lived
-particle's products. Tower energies are smeared (ECAL 3 %/sqrt(E) + 1 %, HCAL 100 %/sqrt(E) + 5 %), tower times by 0.5 ns; pile-up noise puts
-an exponential(0.5 GeV) ET into 3 % of the towers.
+particle's products. Tower energies are smeared (ECAL 3 %/sqrt(E) + 1 %, HCAL 100 %/sqrt(E) +
+5 %), tower times by 0.5 ns; pile-up noise puts an exponential(0.5 GeV) ET into 3 % of the towers.
 
 Jets are level-1 style: seeds are local maxima (3x3) of tower ET above 3 GeV; a jet is the 9x9 tower
 window around its seed, at most four per event, windows not overlapping the seed of a harder jet.
