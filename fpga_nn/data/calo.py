@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+VERSION = 1  # bump when the detector model changes: it is part of every sample's fingerprint
 C_MM_PER_NS = 299.792458
 R_ECAL, Z_ECAL = 1290.0, 3000.0
 LAM_HCAL = 1800.0 / R_ECAL

@@ -56,6 +56,7 @@ _SETTINGS = {
     "bib": ("SoftQCD:nonDiffractive = on",),
 }
 LLP_ID = 35
+MODEL_VERSION = 1  # bump when the signal, BIB or jet definitions change (part of the fingerprint)
 CHARGED = frozenset({11, 13, 211, 321, 2212, 3112, 3222, 3312, 3334, 411, 431, 521, 4122})
 
 
@@ -92,8 +93,8 @@ class LlpConfig:
                 "config": dataclasses.asdict(self),
                 "pythia": version("pythia8mc"),
                 "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
-                "calo": calo.__doc__,
-                "model": __doc__,
+                "calo": calo.VERSION,
+                "model": MODEL_VERSION,
             },
             sort_keys=True,
         )
