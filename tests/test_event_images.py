@@ -44,3 +44,61 @@ def test_event_image_chunks_are_reproducible(chunks):
     assert n == 200
     for k, v in again.items():
         np.testing.assert_array_equal(v, out["w_jets"][k], err_msg=k)
+
+
+@pytest.mark.csim
+def test_quick_events_table_and_io_stream_firmware(tmp_path, monkeypatch):
+    import json
+
+    from fpga_nn.cli import main
+
+    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "events"
+    assert main(["events", "--quick", "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    test = res["dataset"]["images"]["test"]
+    n_test = sum(test.values())
+    assert list(test) == list(ei.CLASSES) and min(test.values()) > 0
+    fw = res["firmware"]
+    # every C-simulated image: logits bit-exact against QKeras, the table softmax equal to the emulator
+    assert fw["images"] == min(100, n_test) and fw["logit_mismatches"] == 0
+    assert fw["softmax"]["emulator_mismatches"] == 0 and fw["softmax"]["function"] == "softmax"
+    models = res["models"]
+    assert set(models) == {
+        "compact_cnn",
+        "resnet_style",
+        "densenet_style",
+        "compact_cnn_qkeras",
+        "compact_cnn_qkeras_firmware",
+    }
+    for name, m in models.items():
+        counts = np.asarray(m["confusion"])
+        expected = list(test.values()) if name != "compact_cnn_qkeras_firmware" else None
+        if expected:
+            assert counts.sum(axis=1).tolist() == expected, name
+        assert m["accuracy"] == pytest.approx(np.trace(counts) / counts.sum(), abs=1e-12)
+    # equal budgets: every float network ran the same number of epochs
+    assert {models[k]["epochs_run"] for k in ("compact_cnn", "resnet_style", "densenet_style")} == {2}
+    assert res["resnet_best_of_four"] is None  # the quick run trains two of the four large styles
+    for name in ("results.md", "confusion.png", "roc.png", "loss.png", "scores.png"):
+        assert (out / name).stat().st_size > 1000, name
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")}
+    assert len(stamps) == 4
+    assert main(["events", "--quick", "--out", str(out)]) == 0  # resumed: nothing retrained
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")} == stamps
+
+
+def test_resnet_claim_verdicts():
+    from fpga_nn.pipeline.events import LARGE, claim
+
+    y = np.array([0, 1, 2] * 200)
+    right = y.copy()
+    wrong = (y + 1) % 3
+    half = np.where(np.arange(len(y)) % 2 == 0, y, wrong)
+    assert claim(y, {"resnet_style": right, **{k: half for k in LARGE[1:]}}, 50, 1)["verdict"] == "reproduced"
+    assert (
+        claim(y, {"resnet_style": half, "densenet_style": right, **{k: half for k in LARGE[2:]}}, 50, 1)["verdict"]
+        == "refuted"
+    )
+    assert claim(y, {k: half for k in LARGE}, 50, 1)["verdict"] == "not resolved"
+    assert claim(y, {"resnet_style": right}, 50, 1) is None

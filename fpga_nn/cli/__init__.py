@@ -15,6 +15,7 @@ from .check import check
 from .cnn import cnn
 from .data import data
 from .emulate import emulate
+from .events import events
 from .llp import llp
 from .report import report
 from .scan import scan
@@ -52,6 +53,7 @@ cli.add_command(suite)
 cli.add_command(scan)
 cli.add_command(cnn)
 cli.add_command(llp)
+cli.add_command(events)
 
 
 def _on_sigterm(signum, frame) -> None:

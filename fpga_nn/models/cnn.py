@@ -8,7 +8,17 @@ weights and ReLUs (``quantized_relu``: exact in firmware) and an 8-bit logit out
 from __future__ import annotations
 
 
-def compact_cnn(input_shape=(64, 64, 1), dropout: float = 0.25, name: str = "compact_cnn"):
+def _head(x, n_classes: int):
+    """One logit ('score') for a binary task; n logits + a separate softmax layer for n > 1 classes."""
+    import tensorflow as tf
+
+    if n_classes <= 1:
+        return tf.keras.layers.Dense(1, name="score")(x)
+    z = tf.keras.layers.Dense(n_classes, name="logits")(x)
+    return tf.keras.layers.Activation("softmax", name="softmax")(z)
+
+
+def compact_cnn(input_shape=(64, 64, 1), dropout: float = 0.25, name: str = "compact_cnn", n_classes: int = 1):
     import tensorflow as tf
 
     L = tf.keras.layers
@@ -20,12 +30,12 @@ def compact_cnn(input_shape=(64, 64, 1), dropout: float = 0.25, name: str = "com
         x = L.Dropout(dropout, name=f"drop{k}")(x)
     x = L.Flatten(name="flatten")(x)
     x = L.Dense(64, activation="relu", name="dense")(x)
-    x = L.Dense(1, name="score")(x)
-    return tf.keras.Model(x_in, x, name=name)
+    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
 
 
-def compact_cnn_quantized(input_shape=(64, 64, 1), bits: int = 8, name: str = "compact_cnn_q"):
-    """QKeras compact CNN; no Dropout (it is the identity at inference and the firmware has none)."""
+def compact_cnn_quantized(input_shape=(64, 64, 1), bits: int = 8, name: str = "compact_cnn_q", n_classes: int = 1):
+    """QKeras compact CNN; no Dropout (it is the identity at inference and the firmware has none).
+    With ``n_classes`` > 1: logits on ``quantized_bits(bits + 4, 5)``, then a softmax layer."""
     import tensorflow as tf
     from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
 
@@ -41,6 +51,10 @@ def compact_cnn_quantized(input_shape=(64, 64, 1), bits: int = 8, name: str = "c
     x = tf.keras.layers.Flatten(name="flatten")(x)
     x = QDense(64, kernel_quantizer=q(), bias_quantizer=q(), name="dense")(x)
     x = QActivation(quantized_relu(bits, 3), name="dense_relu")(x)
+    if n_classes > 1:
+        x = QDense(n_classes, kernel_quantizer=q(), bias_quantizer=q(), name="out")(x)
+        x = QActivation(quantized_bits(bits + 4, 5, alpha=1), name="logits")(x)
+        return tf.keras.Model(x_in, tf.keras.layers.Activation("softmax", name="softmax")(x), name=name)
     x = QDense(1, kernel_quantizer=q(), bias_quantizer=q(), name="out")(x)
     x = QActivation(quantized_bits(bits, 3, alpha=1), name="score")(x)
     return tf.keras.Model(x_in, x, name=name)
@@ -50,7 +64,9 @@ BN_MOMENTUM = 0.9  # Keras's 0.99 (0.999 in MobileNetV2) leaves the inference st
 # few hundred steps on these sparse images: validation AUC stayed below 0.5 for three epochs
 
 
-def resnet_style(input_shape=(64, 64, 1), widths=(32, 64, 128, 256), blocks: int = 2, name: str = "resnet_style"):
+def resnet_style(
+    input_shape=(64, 64, 1), widths=(32, 64, 128, 256), blocks: int = 2, name: str = "resnet_style", n_classes: int = 1
+):
     """ResNet-18 layout (7x7/2 stem, max pool, four stages of two basic blocks, global average pool),
     widths halved for 64x64 images: about 2.8M parameters, 65x the compact CNN."""
     import functools
@@ -80,12 +96,11 @@ def resnet_style(input_shape=(64, 64, 1), widths=(32, 64, 128, 256), blocks: int
         for b in range(blocks):
             x = block(x, width, 2 if (b == 0 and s > 0) else 1, f"s{s}b{b}")
     x = L.GlobalAveragePooling2D(name="gap")(x)
-    x = L.Dense(1, name="score")(x)
-    return tf.keras.Model(x_in, x, name=name)
+    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
 
 
-def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mobilenetv2_style"):
-    """keras.applications.MobileNetV2 (weights=None) on the single-channel image, one logit out."""
+def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mobilenetv2_style", n_classes: int = 1):
+    """keras.applications.MobileNetV2 (weights=None) on the image, one logit (or a softmax head) out."""
     import tensorflow as tf
 
     base = tf.keras.applications.MobileNetV2(
@@ -95,5 +110,65 @@ def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mo
         if isinstance(layer, tf.keras.layers.BatchNormalization):
             layer.momentum = BN_MOMENTUM
     x_in = tf.keras.Input(input_shape, name="inputs")
-    x = tf.keras.layers.Dense(1, name="score")(base(x_in))
-    return tf.keras.Model(x_in, x, name=name)
+    return tf.keras.Model(x_in, _head(base(x_in), n_classes), name=name)
+
+
+def densenet_style(
+    input_shape=(32, 32, 3), growth: int = 16, layers=(4, 4, 4), name: str = "densenet_style", n_classes: int = 1
+):
+    """DenseNet layout (Huang et al.): a 3x3 stem, dense blocks of BN-ReLU-Conv(1x1, 4k)-BN-ReLU-
+    Conv(3x3, k) layers whose outputs are concatenated, transitions (BN-ReLU-Conv 1x1 halving the
+    channels, 2x2 average pool) between blocks, global average pool."""
+    import functools
+
+    import tensorflow as tf
+
+    L = tf.keras.layers
+    bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
+    x_in = tf.keras.Input(input_shape, name="inputs")
+    x = L.Conv2D(2 * growth, 3, padding="same", use_bias=False, name="stem")(x_in)
+    for b, n_layers in enumerate(layers):
+        for k in range(n_layers):
+            h = L.ReLU()(bn(name=f"b{b}l{k}_bn1")(x))
+            h = L.Conv2D(4 * growth, 1, use_bias=False, name=f"b{b}l{k}_c1")(h)
+            h = L.ReLU()(bn(name=f"b{b}l{k}_bn2")(h))
+            h = L.Conv2D(growth, 3, padding="same", use_bias=False, name=f"b{b}l{k}_c3")(h)
+            x = L.Concatenate(name=f"b{b}l{k}_cat")([x, h])
+        if b < len(layers) - 1:
+            x = L.ReLU()(bn(name=f"t{b}_bn")(x))
+            x = L.Conv2D(x.shape[-1] // 2, 1, use_bias=False, name=f"t{b}_conv")(x)
+            x = L.AveragePooling2D(2, name=f"t{b}_pool")(x)
+    x = L.GlobalAveragePooling2D(name="gap")(L.ReLU()(bn(name="final_bn")(x)))
+    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
+
+
+def inception_style(
+    input_shape=(32, 32, 3), width: int = 32, modules: int = 3, name: str = "inception_style", n_classes: int = 1
+):
+    """InceptionV3 ideas at small size: a 3x3 stem, Inception modules with parallel 1x1, 1x1-3x3,
+    1x1-3x3-3x3 (the factorised 5x5) and 3x3-pool-1x1 branches, concatenated, a max pool after every
+    module but the last, global average pool."""
+    import functools
+
+    import tensorflow as tf
+
+    L = tf.keras.layers
+    bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
+
+    def conv(x, filters, size, tag):
+        x = L.Conv2D(filters, size, padding="same", use_bias=False, name=tag)(x)
+        return L.ReLU(name=f"{tag}_relu")(bn(name=f"{tag}_bn")(x))
+
+    x_in = tf.keras.Input(input_shape, name="inputs")
+    x = conv(x_in, width, 3, "stem")
+    for m in range(modules):
+        w = width * (m + 1)
+        a = conv(x, w, 1, f"m{m}_1x1")
+        b = conv(conv(x, w, 1, f"m{m}_3x3r"), w, 3, f"m{m}_3x3")
+        c = conv(conv(conv(x, w // 2, 1, f"m{m}_5x5r"), w, 3, f"m{m}_5x5a"), w, 3, f"m{m}_5x5b")
+        d = conv(L.MaxPooling2D(3, strides=1, padding="same", name=f"m{m}_pool")(x), w // 2, 1, f"m{m}_proj")
+        x = L.Concatenate(name=f"m{m}_cat")([a, b, c, d])
+        if m < modules - 1:
+            x = L.MaxPooling2D(2, name=f"m{m}_down")(x)
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
