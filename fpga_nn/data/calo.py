@@ -20,7 +20,9 @@ its vertex, when it starts beyond), as seen from the origin, displaced by a Gaus
 size of 30 mm (EM) or 120 mm (hadronic). Its arrival time relative to a prompt particle,
 ``(t_V + |P - V| - |P|) / c``, is zero for prompt particles, positive for the slow long-lived
 particle's products. Tower energies are smeared (ECAL 3 %/sqrt(E) + 1 %, HCAL 100 %/sqrt(E) +
-5 %), tower times by 0.5 ns; pile-up noise puts an exponential(0.5 GeV) ET into 3 % of the towers.
+5 %), tower times by 0.5 ns. Pile-up (after the level-1 subtraction): an exponential ET of mean
+0.1 GeV in 40 % of the towers, and 30 pile-up tracks per event (pT 2 GeV + exponential(1.5 GeV),
+uniform in |eta| < 2.4) that the vertex association keeps by mistake.
 
 Jets are level-1 style: seeds are local maxima (3x3) of tower ET above 3 GeV; a jet is the 9x9 tower
 window around its seed, at most four per event, windows not overlapping the seed of a harder jet.
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-VERSION = 1  # bump when the detector model changes: it is part of every sample's fingerprint
+VERSION = 2  # bump when the detector model changes: it is part of every sample's fingerprint
 C_MM_PER_NS = 299.792458
 R_ECAL, Z_ECAL = 1290.0, 3000.0
 LAM_HCAL = 1800.0 / R_ECAL
@@ -43,6 +45,20 @@ D_ETA, D_PHI = 2 * ETA_MAX / N_ETA, 2 * np.pi / N_PHI
 WINDOW = 9
 SEED_ET, TOWER_MIN_ET, MAX_JETS = 3.0, 0.5, 4
 SPREAD_EM, SPREAD_HAD = 30.0, 120.0  # mm: lateral shower sizes (Moliere radius, hadronic shower)
+# pile-up after the level-1 subtraction: in-time ET in 40 % of the towers, exponential, mean 0.1 GeV;
+# pile-up tracks the vertex association keeps: Poisson(30) per event, pT = 2 GeV + exponential(1.5 GeV)
+PU_TOWER_OCCUPANCY, PU_TOWER_ET = 0.4, 0.1
+PU_TRACKS, PU_TRACK_PT = 30, 1.5
+
+
+def pileup_tracks(n_events: int, rng) -> tuple[np.ndarray, ...]:
+    """(event, eta, phi, pT) of the pile-up tracks wrongly associated with the primary vertex."""
+    n = rng.poisson(PU_TRACKS, n_events)
+    ev = np.repeat(np.arange(n_events), n)
+    k = len(ev)
+    return ev, rng.uniform(-2.4, 2.4, k), rng.uniform(-np.pi, np.pi, k), 2.0 + rng.exponential(PU_TRACK_PT, k)
+
+
 FEATURES = (
     "et",
     "eta",
@@ -133,7 +149,7 @@ def towers(n_events: int, deposits, rng):
     time = np.divide(tsum, total, out=np.zeros_like(tsum), where=total > 0)
     em = np.maximum(em + rng.normal(0, 1, em.shape) * np.sqrt(0.03**2 * em + (0.01 * em) ** 2), 0)
     hd = np.maximum(hd + rng.normal(0, 1, hd.shape) * np.sqrt(1.0**2 * hd + (0.05 * hd) ** 2), 0)
-    noise = rng.exponential(0.5, em.shape) * (rng.uniform(size=em.shape) < 0.03)
+    noise = rng.exponential(PU_TOWER_ET, em.shape) * (rng.uniform(size=em.shape) < PU_TOWER_OCCUPANCY)
     em, hd = em + noise / 2, hd + noise / 2
     time = np.where(total > 0, time, 0.0) + rng.normal(0, 0.5, em.shape)
     return em.astype(np.float32), hd.astype(np.float32), time.astype(np.float32)

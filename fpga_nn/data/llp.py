@@ -172,7 +172,10 @@ def _collision(f, rng):
     phi = np.arctan2(f["mom"][:, 1], f["mom"][:, 0])
     prompt = np.hypot(vertex[:, 0], vertex[:, 1]) < 10.0
     trk = final & np.isin(absid, list(CHARGED)) & (pt > 2.0) & (np.abs(eta) < 2.4) & prompt
-    tracks = (f["event"][trk], eta[trk], phi[trk], pt[trk])
+    pu = calo.pileup_tracks(int(f["event"].max()) + 1 if len(f["event"]) else 0, rng)
+    tracks = tuple(
+        np.concatenate([a, b]) for a, b in zip((f["event"][trk], eta[trk], phi[trk], pt[trk]), pu, strict=True)
+    )
     v = shift[s_idx]
     llps = (f["event"][s_idx], eta[s_idx], phi[s_idx], calo.depth(v[:, 0], v[:, 1], v[:, 2]))
     return deposits, tracks, llps
