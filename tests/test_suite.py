@@ -263,3 +263,33 @@ def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
     assert isinstance(cfg["rows"], tuple) and isinstance(cfg["window"], tuple)
     written = json.loads(json.dumps(cfg))["training"]  # written into results.json as is
     assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in cfg["training"].items()}
+
+
+def test_seed_ordering_verdicts_from_paired_differences():
+    from fpga_nn.reports.suite_report import floor_dependence, ordering
+
+    def res(d1, d2, d3, err=0.01):
+        c = [("XGBoost", "BDT", d1), ("DFNN-bce", "XGBoost", d2), ("ETN-bce", "DFNN-bce", d3)]
+        return {
+            "comparisons": [{"a": a, "b": b, "metric": "significance", "difference": d, "error": err} for a, b, d in c]
+        }
+
+    assert "in significance: reproduced.**" in ordering(res(0.05, 0.03, 0.0))[0]  # <= holds at equality
+    assert "in significance: not resolved.**" in ordering(res(0.05, 0.01, 0.0))[0]
+    line = ordering(res(0.05, 0.03, -0.03))[0]
+    assert "in significance: refuted.**" in line and "ETN-bce - DFNN-bce = -0.0300 ± 0.0100 (refuted)" in line
+    assert ordering({"comparisons": []}) == []
+    rows = [
+        {
+            "label": "A",
+            "test": {"significance": 1.0, "significance_err": 0.02, "significance_by_floor": {"0.5": 1.0, "2": 0.99}},
+        },
+        {
+            "label": "B",
+            "test": {"significance": 1.2, "significance_err": 0.01, "significance_by_floor": {"0.5": 1.2, "2": 1.2}},
+        },
+    ]
+    assert floor_dependence({"rows": rows}) == [
+        "- Empty-bin floor halved or doubled: the largest change of any row's significance is 0.0100 "
+        "(A, bootstrap error 0.0200)."
+    ]

@@ -322,6 +322,7 @@ def comparisons(rows: list[dict]) -> list[dict]:
     out = []
     pairs = [
         ("XGBoost", "BDT"),
+        ("DFNN-bce", "XGBoost"),
         ("ETN-bce", "XGBoost"),
         ("ETN-bce", "DFNN-bce"),
         ("DFNN-bce", "FNN-bce"),

@@ -141,13 +141,13 @@ def findings(results: dict) -> list[str]:
     rows = [r for r in results["rows"] if not r["firmware"]]
     by = {r["key"]: r for r in results["rows"]}
     out = []
-    ranked = sorted(rows, key=lambda r: -r["test"]["significance"])
+    ranked = sorted(rows, key=lambda r: -_headline(r, "significance")[0])
     out.append(
-        "- Ranking by test significance: "
-        + " > ".join(
-            f"{r['label']} {r['test']['significance']:.2f}±{r['test'].get('significance_err', 0):.2f}" for r in ranked
-        )
+        "- Ranking by test significance (seed means for neural rows): "
+        + " > ".join(f"{r['label']} {_headline(r, 'significance')[0]:.3f}" for r in ranked)
     )
+    out += ordering(results)
+    out += floor_dependence(results)
     seed_rank = sorted((k for k in SEED_004 if k in by), key=lambda k: -SEED_004[k])
     out.append("- Seed 004's ranking of the same rows: " + " > ".join(f"{k} {SEED_004[k]:.2f}" for k in seed_rank))
     best = ranked[0]
@@ -211,6 +211,59 @@ def findings(results: dict) -> list[str]:
                 txt += f" vs float {ref['test']['significance']:.2f}"
             out.append(txt + ".")
     return out
+
+
+SEED_ORDER = (("XGBoost", "BDT", ">"), ("DFNN-bce", "XGBoost", ">"), ("ETN-bce", "DFNN-bce", ">="))
+
+
+def ordering(results: dict) -> list[str]:
+    """Seed 004's BDT < XGBoost < DFNN <= ETN in significance, pair by pair, from the paired differences
+    (seed means; paired bootstrap in quadrature with the seeds' errors of the means): a strict step is
+    reproduced when the difference exceeds twice its error, refuted when it is below minus twice its
+    error; the last step (<=) is refuted only by the latter."""
+    comp = {(c["a"], c["b"]): c for c in results.get("comparisons", []) if c["metric"] == "significance"}
+    steps, verdicts = [], []
+    for a, b, rel in SEED_ORDER:
+        c = comp.get((a, b))
+        if c is None:
+            return []
+        d, e = c["difference"], c["error"]
+        if d < -2 * e:
+            v = "refuted"
+        elif rel == ">=" or d > 2 * e:
+            v = "reproduced"
+        else:
+            v = "not resolved"
+        verdicts.append(v)
+        steps.append(f"{a} - {b} = {d:+.4f} ± {e:.4f} ({v})")
+    overall = (
+        "refuted" if "refuted" in verdicts else "reproduced" if set(verdicts) == {"reproduced"} else "not resolved"
+    )
+    return [
+        f"- **Seed 004's ordering BDT < XGBoost < DFNN <= ETN in significance: {overall}.** "
+        + "; ".join(steps)
+        + ". Rule: a step holds when the paired difference exceeds 2 errors, fails when it is below -2 errors."
+    ]
+
+
+def floor_dependence(results: dict) -> list[str]:
+    """The largest change of any row's significance when the empty-bin floor is halved or doubled,
+    against that row's bootstrap error."""
+    worst = None
+    for r in results["rows"]:
+        t = r["test"]
+        by = t.get("significance_by_floor") or {}
+        if not by or t.get("significance_err") is None:
+            continue
+        change = max(abs(v - t["significance"]) for v in by.values())
+        if worst is None or change / max(t["significance_err"], 1e-12) > worst[1] / max(worst[2], 1e-12):
+            worst = (r["label"], change, t["significance_err"])
+    if worst is None:
+        return []
+    return [
+        f"- Empty-bin floor halved or doubled: the largest change of any row's significance is {worst[1]:.4f} "
+        f"({worst[0]}, bootstrap error {worst[2]:.4f})."
+    ]
 
 
 def _z_range(rows) -> str:
