@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import dataset, llp
-from ..data.calo import FEATURES
+from ..data.calo import INPUTS
 from ..fixed import FixedType
 from ..fixed.arith import on_grid
 from ..jsonio import write_json
@@ -61,7 +61,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
     """Jets, standardised features on the input grid, labels and the seeded 60/15/25 split."""
     path = llp.cached(cfg.data, dataset.cache_dir("llp") / f"llp-{cfg.data.fingerprint()}.h5", workers)
     d = llp.load(path)
-    raw = np.stack([d["features"][f] for f in FEATURES], axis=1)
+    raw = np.stack([d["features"][f] for f in INPUTS], axis=1)
     y = d["label"].astype(int)
     perm = np.random.default_rng(cfg.seed).permutation(len(y))
     a, b = int(0.6 * len(y)), int(0.75 * len(y))
@@ -88,12 +88,32 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
             "fingerprint": d["fingerprint"],
             "n_generated": d["n_generated"],
             "jets_per_split": {k: dict(zip(CLASSES, v, strict=True)) for k, v in counts.items()},
-            "features": list(FEATURES),
+            "features": list(INPUTS),
+            "single_feature_auc": _single_feature_auc(d["features"], y),
             "standardisation": {"mean": mean.tolist(), "std": std.tolist()},
             "input_type": input_type.to_ap(),
             "towers_per_jet_mean": float(np.mean(np.diff(np.asarray(d["towers"].layout.offsets)))),
         },
     }
+
+
+def _single_feature_auc(features: dict, y: np.ndarray) -> dict:
+    """How well each stored feature alone separates each pair of classes (max(AUC, 1 - AUC)): which
+    signature the toy detector gives each class."""
+    from ..reports.metrics import auc
+
+    out = {}
+    for name, v in features.items():
+        if name == "phi":
+            continue
+        pairs = {}
+        for a in range(len(CLASSES)):
+            for b in range(a + 1, len(CLASSES)):
+                m = (y == a) | (y == b)
+                value = auc(y[m] == a, v[m])
+                pairs[f"{CLASSES[a]}/{CLASSES[b]}"] = round(max(value, 1 - value), 4)
+        out[name] = pairs
+    return out
 
 
 def _balanced_weights(y: np.ndarray) -> np.ndarray:

@@ -127,7 +127,7 @@ def markdown(r: dict) -> str:
         f"{d['n_generated']['signal']:,} signal, {d['n_generated']['multijet']:,} multijet, "
         f"{d['n_generated']['bib']:,} BIB events generated; test jets: "
         + ", ".join(f"{v:,} {k}" for k, v in test.items())
-        + f". {len(d['features'])} inputs, standardised, on {d['input_type']}.",
+        + f". {len(d['features'])} inputs ({', '.join(d['features'])}), standardised, on {d['input_type']}.",
         "",
         f"Efficiency of a class: its jets passing a cut on its score where {rate:.0%} of the other classes' "
         "test jets pass. Accuracy: argmax, ± Poisson bootstrap.",
@@ -159,6 +159,15 @@ def markdown(r: dict) -> str:
         f"{lg['events']} jets, end to end; argmax differs from QKeras on "
         f"{lg['decisions_differing_from_qkeras']} jets. Per-class cuts use the margins z_c - max(z_k, k != c), "
         "exact in fixed point.",
+        "",
+        "Each stored feature alone (max(AUC, 1 - AUC) per pair of classes; ET is stored but not an input):",
+        "",
+        "| feature | " + " | ".join(next(iter(d["single_feature_auc"].values()))) + " |",
+        "|---|" + "---|" * len(next(iter(d["single_feature_auc"].values()))),
+        *(
+            f"| {name} | " + " | ".join(f"{v:.3f}" for v in pairs.values()) + " |"
+            for name, pairs in d["single_feature_auc"].items()
+        ),
         "",
         "Confusion matrices (rows: true class, columns: argmax; counts):",
         "",
