@@ -49,7 +49,7 @@ ETA_MAX = 2.5
 @dataclasses.dataclass(frozen=True)
 class EventImageConfig:
     # generated per process (drell_yan, ttbar, w_jets): about 70 %, 24 % and 56 % pass the selection
-    n_events: tuple[int, int, int] = (12_000, 36_000, 15_000)
+    n_events: tuple[int, int, int] = (6_000, 18_000, 7_500)
     seed: int = 2028
     chunk_size: int = 1_000
     size: int = 32
