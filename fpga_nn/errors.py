@@ -35,3 +35,9 @@ class Terminated(SystemExit):
 
     def __init__(self) -> None:
         super().__init__(143)
+
+
+class InputsDiffer(FpgaNnError):
+    """``fpga-nn compare``: two input sets of the same events differ beyond the tolerance."""
+
+    exit_code = 5

@@ -13,6 +13,7 @@ from ..errors import FpgaNnError, Terminated
 from .build import build
 from .check import check
 from .cnn import cnn
+from .compare import compare
 from .data import data
 from .emulate import emulate
 from .events import events
@@ -54,6 +55,7 @@ cli.add_command(scan)
 cli.add_command(cnn)
 cli.add_command(llp)
 cli.add_command(events)
+cli.add_command(compare)
 
 
 def _on_sigterm(signum, frame) -> None:
