@@ -251,15 +251,16 @@ def run_suite(
     for row in bar:
         key = row_key(row)
         bar.set_postfix(model=key)
-        digest = _hash(
-            {
-                "common": common,
-                "row": row,
-                "section": cfg.get(row["method"].lower(), {}),
-                "firmware": cfg.get("firmware") if row.get("firmware") else None,
-                "v": 2,  # 2: seeds, 11/15 inputs, weighted samples
-            }
-        )
+        settings = {
+            "common": common,
+            "row": row,
+            "section": cfg.get(row["method"].lower(), {}),
+            "firmware": cfg.get("firmware") if row.get("firmware") else None,
+            "v": 2,  # 2: seeds, 11/15 inputs, weighted samples
+        }
+        if row.get("disco"):
+            settings["disco"] = cfg.get("disco")
+        digest = _hash(settings)
         path = out / "rows" / f"{key}.json"
         if not fresh and path.is_file() and (out / "rows" / f"{key}.npz").is_file():
             done = json.loads(path.read_text())

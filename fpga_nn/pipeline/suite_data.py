@@ -58,7 +58,8 @@ SCHEMA: dict[str, frozenset | None] = {
     "dfnn": frozenset({"epochs"}),
     "bdt": frozenset({"n_estimators", "max_depth", "learning_rate"}),
     "xgboost": frozenset({"n_estimators", "max_depth", "learning_rate", "early_stopping"}),
-    "firmware": frozenset({"input_type"}),
+    "firmware": frozenset({"input_type", "epochs", "patience"}),
+    "disco": frozenset({"epochs", "patience"}),
 }
 ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
 

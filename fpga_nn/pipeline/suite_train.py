@@ -123,15 +123,25 @@ def train_network(
             )
         return sig.weighted_auc(score[win], prep.y["val"][win], prep.weight["val"][win])
 
+    # budget: training, overridden by the method's section, capped by the disco / firmware sections
+    # (DisCo costs O(batch^2) per batch; the QKeras rows are slower per epoch)
     section = cfg.get(row["method"].lower(), {})
-    patience = section.get("patience", t.get("patience"))
+    budget = {"epochs": section.get("epochs", t["epochs"]), "patience": section.get("patience", t.get("patience"))}
+    for cap in (
+        cfg.get("disco", {}) if row.get("disco") else {},
+        cfg.get("firmware", {}) if row.get("firmware") else {},
+    ):
+        for k in ("epochs", "patience"):
+            if k in cap:
+                budget[k] = cap[k] if budget[k] is None else min(budget[k], cap[k])
+    patience = budget["patience"]
     res = fit_keep_best(
         model,
         x["train"],
         y_train,
         (x["val"], y_val) + ((prep.sample_weight["val"],) if "val" in prep.sample_weight else ()),
         sample_weight=prep.sample_weight.get("train"),
-        epochs=int(section.get("epochs", t["epochs"])),
+        epochs=int(budget["epochs"]),
         batch_size=int(t["batch_size"]),
         validation_batch_size=8192,
         score=val_score,
