@@ -93,6 +93,12 @@ def safe_name(stem: str) -> str:
     is_flag=True,
     help="With --model: drop a softmax/sigmoid/tanh head and build the logits, bit-exact end to end.",
 )
+@click.option(
+    "--cpp",
+    is_flag=True,
+    help="Also write cpp/NAME.h, a C++17 header of the network for software triggers, checked against the "
+    "C-simulation on every event (Dense networks; needs g++).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing project directory.")
 def build(
     part,
@@ -113,6 +119,7 @@ def build(
     latency_cutoff,
     input_rate_khz,
     no_softmax,
+    cpp,
     force,
 ):
     """Build a verified HLS project for PART and print its path and the csim check."""
@@ -166,6 +173,7 @@ def build(
         latency_cutoff=latency_cutoff,
         input_rate_khz=input_rate_khz,
         no_softmax=no_softmax,
+        cpp=cpp,
     )
     if task == "cnn":
         from ..pipeline.cnn import build_cnn

@@ -75,6 +75,19 @@ def vendor_figures(staging: Path, options: BuildOptions) -> None:
         log.warning("%s", str(exc).splitlines()[0])
 
 
+def cpp_figures(staging: Path, checked: CsimResult) -> str | None:
+    """The C++17 export (cpp/) and its check on every event; a failure message on any mismatch."""
+    from ..convert.cpp_export import export_checked
+
+    record = export_checked(staging, checked.inputs, checked.csim)
+    log.info(
+        "C++ export: %s, %d mismatches / %d events", record["header"], record["mismatches_vs_csim"], record["events"]
+    )
+    if record["mismatches_vs_csim"]:
+        return f"the C++ export differs from the C-simulation on {record['mismatches_vs_csim']} events (cpp/check.json)"
+    return None
+
+
 def finish(
     model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult
 ) -> tuple[str | None, dict]:
@@ -88,5 +101,7 @@ def finish(
     if checked.mismatches:
         return None, None
     failure = rtl_figures(model, input_type, staging, options, checked)
+    if options.cpp and failure is None:
+        failure = cpp_figures(staging, checked)
     vendor_figures(staging, options)
     return failure, report.write(staging, options.input_rate_khz)

@@ -59,6 +59,7 @@ class BuildOptions(NamedTuple):
     input_rate_khz: float = 1000.0  # rate of candidates reaching the network, for trigger rates
     csim_optimization: str = "-O3"  # g++ flag for the C-simulation library (CNNs: -O1)
     no_softmax: bool = False  # build a model's logits: drop a softmax/sigmoid/tanh head
+    cpp: bool = False  # also export a C++17 header of the network (cpp/), checked against the csim
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
