@@ -20,7 +20,6 @@ value 1 where any disc covers the pixel: binary images, exact on any fixed-point
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
@@ -73,17 +72,17 @@ class EventImageConfig:
     def fingerprint(self) -> str:
         from importlib.metadata import version
 
-        blob = json.dumps(
+        from .samples import fingerprint
+
+        return fingerprint(
             {
                 "config": dataclasses.asdict(self),
                 "pythia": version("pythia8mc"),
                 "fastjet": version("fastjet"),
                 "settings": {p: _COMMON + _SETTINGS[p] for p in CLASSES},
                 "version": VERSION,
-            },
-            sort_keys=True,
+            }
         )
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def draw(objects: list[tuple[int, float, float, float]], size: int, alpha: float) -> np.ndarray:
@@ -163,43 +162,33 @@ def generate_chunk(config: EventImageConfig, process: str, chunk: int) -> tuple[
     return out, n
 
 
-def _work(args):
-    config, process, chunk = args
-    arrays, n = generate_chunk(config, process, chunk)
-    return process, chunk, arrays, n
+def generate(config, workers: int | None = None, progress: bool = True) -> dict:
+    from . import samples
 
-
-def generate(config: EventImageConfig, workers: int | None = None, progress: bool = True) -> dict:
-    from tqdm import tqdm
-
-    from .pythia import run_chunks
-
-    jobs = [(config, p, k) for p in CLASSES for k in range(config.n_chunks(p))]
-    parts, n_gen = {}, dict.fromkeys(CLASSES, 0)
-    with tqdm(total=sum(config.n_events), unit="ev", desc="pythia8 event images", disable=not progress) as bar:
-        for process, chunk, arrays, n in run_chunks(_work, jobs, workers):
-            parts[(CLASSES.index(process), chunk)] = arrays
-            n_gen[process] += n
-            bar.update(n)
-    keys = sorted(parts)
-    data = {name: np.concatenate([parts[k][name] for k in keys]) for name in parts[keys[0]]}
+    data, n_gen, parts = samples.run(
+        generate_chunk,
+        config,
+        CLASSES,
+        config.n_chunks,
+        sum(config.n_events),
+        "pythia8 event images",
+        workers,
+        progress,
+    )
     return {"arrays": data, "n_generated": n_gen, "config": config}
 
 
 def save(result: dict, path: Path) -> Path:
-    import h5py
+    from . import samples
 
-    from ..atomic import replacing
-
-    cfg: EventImageConfig = result["config"]
-    with replacing(Path(path), suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
-        for name, arr in result["arrays"].items():
-            f.create_dataset(name, data=arr, compression="gzip" if name == "images" else None)
-        f.attrs["config"] = json.dumps(dataclasses.asdict(cfg))
-        f.attrs["fingerprint"] = cfg.fingerprint()
-        f.attrs["n_generated"] = json.dumps(result["n_generated"])
-        f.attrs["classes"] = json.dumps(CLASSES)
-    return Path(path)
+    return samples.save(
+        path,
+        result["arrays"],
+        result["config"],
+        result["n_generated"],
+        lambda name: name == "images",
+        classes=json.dumps(CLASSES),
+    )
 
 
 def load(path: Path) -> dict:

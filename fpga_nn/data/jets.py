@@ -19,7 +19,6 @@ parallel; the file stores the settings and the fingerprint, so a changed setting
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -82,16 +81,16 @@ class JetImageConfig:
     def fingerprint(self) -> str:
         from importlib.metadata import version
 
-        blob = json.dumps(
+        from .samples import fingerprint
+
+        return fingerprint(
             {
                 "config": dataclasses.asdict(self),
                 "pythia": version("pythia8mc"),
                 "fastjet": version("fastjet"),
                 "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
-            },
-            sort_keys=True,
+            }
         )
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _images(eta_rel, phi_rel, pt, jet_pt, size):
@@ -162,48 +161,38 @@ def generate_chunk(config: JetImageConfig, process: str, chunk: int) -> tuple[di
     return arrays, n
 
 
-def _work(args):
-    config, process, chunk = args
-    arrays, n = generate_chunk(config, process, chunk)
-    return process, chunk, arrays, n
-
-
 def generate(config: JetImageConfig, workers: int | None = None, progress: bool = True) -> dict:
-    from tqdm import tqdm
+    from . import samples
 
-    from .pythia import run_chunks
-
-    jobs = [(config, p, k) for p in PROCESSES for k in range(config.n_chunks(p))]
-    parts, n_gen = {}, dict.fromkeys(PROCESSES, 0)
-    total = config.n_events_w + config.n_events_qcd
-    with tqdm(total=total, unit="ev", desc="pythia8+fastjet", disable=not progress) as bar:
-        for process, chunk, arrays, n in run_chunks(_work, jobs, workers):
-            parts[(PROCESSES.index(process), chunk)] = arrays
-            n_gen[process] += n
-            bar.update(n)
-            bar.set_postfix(jets=sum(len(a["jet_pt"]) for a in parts.values()))
-    keys = sorted(parts)
-    data = {name: np.concatenate([parts[k][name] for k in keys]) for name in parts[keys[0]]}
-    data["label"] = np.concatenate([np.full(len(parts[k]["jet_pt"]), 1 if k[0] == 0 else 0, np.int8) for k in keys])
-    data["chunk"] = np.concatenate([np.full(len(parts[k]["jet_pt"]), k[1], np.int32) for k in keys])
+    data, n_gen, parts = samples.run(
+        generate_chunk,
+        config,
+        PROCESSES,
+        config.n_chunks,
+        config.n_events_w + config.n_events_qcd,
+        "pythia8+fastjet",
+        workers,
+        progress,
+        postfix=lambda done: {"jets": sum(len(a["jet_pt"]) for a in done.values())},
+    )
+    data["label"] = np.concatenate(
+        [np.full(len(v["jet_pt"]), 1 if k[0] == 0 else 0, np.int8) for k, v in parts.items()]
+    )
+    data["chunk"] = np.concatenate([np.full(len(v["jet_pt"]), k[1], np.int32) for k, v in parts.items()])
     return {"arrays": data, "n_generated": n_gen, "config": config}
 
 
 def save(result: dict, path: Path) -> Path:
-    import h5py
+    from . import samples
 
-    from ..atomic import replacing
-
-    path = Path(path)
-    cfg: JetImageConfig = result["config"]
-    with replacing(path, suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
-        for name, arr in result["arrays"].items():
-            f.create_dataset(name, data=arr, compression="gzip" if name.startswith("image") else None)
-        f.attrs["config"] = json.dumps(dataclasses.asdict(cfg))
-        f.attrs["fingerprint"] = cfg.fingerprint()
-        f.attrs["n_generated"] = json.dumps(result["n_generated"])
-        f.attrs["description"] = "label 1 = W -> qq jet, 0 = QCD jet; image pixels = constituent pT / jet pT"
-    return path
+    return samples.save(
+        path,
+        result["arrays"],
+        result["config"],
+        result["n_generated"],
+        lambda name: name.startswith("image"),
+        description="label 1 = W -> qq jet, 0 = QCD jet; image pixels = constituent pT / jet pT",
+    )
 
 
 def load(path: Path, size: int) -> dict:

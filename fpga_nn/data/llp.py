@@ -27,7 +27,6 @@ features of ``calo.FEATURES``, phi, the class label (0 signal, 1 multijet, 2 BIB
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
@@ -88,17 +87,17 @@ class LlpConfig:
     def fingerprint(self) -> str:
         from importlib.metadata import version
 
-        blob = json.dumps(
+        from .samples import fingerprint
+
+        return fingerprint(
             {
                 "config": dataclasses.asdict(self),
                 "pythia": version("pythia8mc"),
                 "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
                 "calo": calo.VERSION,
                 "model": MODEL_VERSION,
-            },
-            sort_keys=True,
+            }
         )
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _flat(batch):
@@ -261,45 +260,34 @@ def _rank_in_event(ev: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _work(args):
-    config, process, chunk = args
-    arrays, n = generate_chunk(config, process, chunk)
-    return process, chunk, arrays, n
+def generate(config, workers: int | None = None, progress: bool = True) -> dict:
+    from . import samples
 
-
-def generate(config: LlpConfig, workers: int | None = None, progress: bool = True) -> dict:
-    from tqdm import tqdm
-
-    from .pythia import run_chunks
-
-    jobs = [(config, p, k) for p in PROCESSES for k in range(config.n_chunks(p))]
-    parts, n_gen = {}, dict.fromkeys(PROCESSES, 0)
-    total = sum(config.n_events(p) for p in PROCESSES)
-    with tqdm(total=total, unit="ev", desc="pythia8 + L1 calo", disable=not progress) as bar:
-        for process, chunk, arrays, n in run_chunks(_work, jobs, workers):
-            parts[(PROCESSES.index(process), chunk)] = arrays
-            n_gen[process] += n
-            bar.update(n)
-    keys = sorted(parts)
-    data = {name: np.concatenate([parts[k][name] for k in keys]) for name in parts[keys[0]]}
-    data["chunk"] = np.concatenate([np.full(len(parts[k]["label"]), k[1], np.int32) for k in keys])
+    data, n_gen, parts = samples.run(
+        generate_chunk,
+        config,
+        PROCESSES,
+        config.n_chunks,
+        sum(config.n_events(p) for p in PROCESSES),
+        "pythia8 + L1 calo",
+        workers,
+        progress,
+    )
+    data["chunk"] = np.concatenate([np.full(len(v["label"]), k[1], np.int32) for k, v in parts.items()])
     return {"arrays": data, "n_generated": n_gen, "config": config}
 
 
 def save(result: dict, path: Path) -> Path:
-    import h5py
+    from . import samples
 
-    from ..atomic import replacing
-
-    cfg: LlpConfig = result["config"]
-    with replacing(Path(path), suffix=".h5") as tmp, h5py.File(tmp, "w") as f:
-        for name, arr in result["arrays"].items():
-            f.create_dataset(name, data=arr, compression="gzip" if name.startswith("tower_") else None)
-        f.attrs["config"] = json.dumps(dataclasses.asdict(cfg))
-        f.attrs["fingerprint"] = cfg.fingerprint()
-        f.attrs["n_generated"] = json.dumps(result["n_generated"])
-        f.attrs["classes"] = json.dumps(CLASSES)
-    return Path(path)
+    return samples.save(
+        path,
+        result["arrays"],
+        result["config"],
+        result["n_generated"],
+        lambda name: name.startswith("tower_"),
+        classes=json.dumps(CLASSES),
+    )
 
 
 def load(path: Path) -> dict:

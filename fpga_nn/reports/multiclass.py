@@ -79,19 +79,9 @@ def score_histograms(y, prob, classes: tuple[str, ...], path: Path, title: str =
 
 
 def loss_curves(histories: dict[str, dict], path: Path) -> None:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for label, hist in histories.items():
-        ep = np.arange(1, len(hist["loss"]) + 1)
-        (line,) = ax.plot(ep, hist["loss"], label=f"{label} train")
-        ax.plot(ep, hist["val_loss"], "--", color=line.get_color(), label=f"{label} validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("categorical cross-entropy (class-balanced)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from .plots import loss_curves as plot
+
+    plot(histories, path, ylabel="categorical cross-entropy (class-balanced)")
 
 
 def confusion_plot(summaries: dict[str, dict], classes: tuple[str, ...], path: Path) -> None:

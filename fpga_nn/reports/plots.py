@@ -16,7 +16,7 @@ def _plt():
     return plt
 
 
-def loss_curves(histories: dict[str, dict], path: Path) -> None:
+def loss_curves(histories: dict[str, dict], path: Path, ylabel: str = "binary cross-entropy") -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, hist in histories.items():
@@ -24,8 +24,8 @@ def loss_curves(histories: dict[str, dict], path: Path) -> None:
         (line,) = ax.plot(ep, hist["loss"], label=f"{label} train")
         ax.plot(ep, hist["val_loss"], "--", color=line.get_color(), label=f"{label} validation")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("binary cross-entropy")
-    ax.legend()
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
