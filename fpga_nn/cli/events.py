@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
+
+from .options import study_options
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="A minutes-long run: few events, 2 epochs, three networks (CI).")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("results/events"),
-    show_default=True,
-    help="Folder for results.json/.md, plots, models/ (reused when the settings match) and firmware/.",
-)
-@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the CNN firmware.")
-@click.option("--fresh", is_flag=True, help="Retrain the networks even if trained ones match the settings.")
-@click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
+@study_options("results/events", "A minutes-long run: few events, 2 epochs, three networks (CI).")
 def events(quick, out, part, fresh, workers):
     """Generate Drell-Yan / ttbar / W+jets event images, train the CNNs, build the QKeras CNN's firmware."""
     from ..hardware.parts import parse_part

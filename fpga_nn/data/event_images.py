@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserInputError
+from .samples import ChunkedConfig
 
 CLASSES = ("drell_yan", "ttbar", "w_jets")
 CHANNELS = ("muons", "jets", "met")
@@ -46,7 +47,10 @@ ETA_MAX = 2.5
 
 
 @dataclasses.dataclass(frozen=True)
-class EventImageConfig:
+class EventImageConfig(ChunkedConfig):
+    processes = CLASSES
+    chunk_stride = 60_000
+
     # generated per process (drell_yan, ttbar, w_jets): about 70 %, 24 % and 56 % pass the selection
     n_events: tuple[int, int, int] = (6_000, 18_000, 7_500)
     seed: int = 2028
@@ -55,34 +59,21 @@ class EventImageConfig:
     alpha: float = 0.6
 
     def __post_init__(self):
-        if len(self.n_events) != len(CLASSES) or min(self.n_events) < 0 or self.chunk_size <= 0 or self.size < 8:
-            raise UserInputError("event count >= 0, chunk size > 0 and image size >= 8 are needed")
-        if not 0 <= self.seed < 4_000:
-            raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 4000")
+        if len(self.n_events) != len(CLASSES) or self.size < 8:
+            raise UserInputError(f"n_events needs one count per class ({', '.join(CLASSES)}) and size >= 8")
+        self.check(self.n_events)
 
-    def events(self, process: str) -> int:
+    def events_of(self, process: str) -> int:
         return self.n_events[CLASSES.index(process)]
 
-    def n_chunks(self, process: str) -> int:
-        return -(-self.events(process) // self.chunk_size)
-
-    def chunk_seed(self, process: str, chunk: int) -> int:
-        return 1 + self.seed * 200_000 + CLASSES.index(process) * 60_000 + chunk
-
-    def fingerprint(self) -> str:
+    def fingerprint_extra(self) -> dict:
         from importlib.metadata import version
 
-        from .samples import fingerprint
-
-        return fingerprint(
-            {
-                "config": dataclasses.asdict(self),
-                "pythia": version("pythia8mc"),
-                "fastjet": version("fastjet"),
-                "settings": {p: _COMMON + _SETTINGS[p] for p in CLASSES},
-                "version": VERSION,
-            }
-        )
+        return {
+            "fastjet": version("fastjet"),
+            "settings": {p: _COMMON + _SETTINGS[p] for p in CLASSES},
+            "version": VERSION,
+        }
 
 
 def draw(objects: list[tuple[int, float, float, float]], size: int, alpha: float) -> np.ndarray:
@@ -108,7 +99,7 @@ def generate_chunk(config: EventImageConfig, process: str, chunk: int) -> tuple[
 
     seed = config.chunk_seed(process, chunk)
     rng = np.random.default_rng(seed)
-    n = min(config.chunk_size, config.events(process) - chunk * config.chunk_size)
+    n = min(config.chunk_size, config.events_of(process) - chunk * config.chunk_size)
     batch = new_pythia(_COMMON + _SETTINGS[process], seed, process).nextBatch(n)
     prt = batch["prt"]
     absid = abs(prt["id"])
@@ -170,7 +161,7 @@ def generate(config, workers: int | None = None, progress: bool = True) -> dict:
         config,
         CLASSES,
         config.n_chunks,
-        sum(config.n_events),
+        config.total_events(),
         "pythia8 event images",
         workers,
         progress,

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserInputError
+from .samples import ChunkedConfig
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,10 @@ R = 0.8
 
 
 @dataclasses.dataclass(frozen=True)
-class JetImageConfig:
+class JetImageConfig(ChunkedConfig):
+    processes = PROCESSES
+    chunk_stride = 100_000
+
     n_events_w: int = 24_000  # generated events (about 1 in 4 gives a selected W jet)
     n_events_qcd: int = 16_000  # about 2 in 5 give a selected QCD jet
     seed: int = 2026
@@ -64,33 +68,15 @@ class JetImageConfig:
     match_dr: float = 0.6
 
     def __post_init__(self):
-        if min(self.n_events_w, self.n_events_qcd) < 0 or self.chunk_size <= 0:
-            raise UserInputError("event counts must be >= 0 and the chunk size > 0")
-        if not 0 <= self.seed < 4_000:
-            raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 4000")
+        self.check((self.n_events_w, self.n_events_qcd))
 
-    def n_events(self, process: str) -> int:
+    def events_of(self, process: str) -> int:
         return self.n_events_w if process == "W" else self.n_events_qcd
 
-    def n_chunks(self, process: str) -> int:
-        return -(-self.n_events(process) // self.chunk_size)
-
-    def chunk_seed(self, process: str, chunk: int) -> int:
-        return 1 + self.seed * 200_000 + PROCESSES.index(process) * 100_000 + chunk
-
-    def fingerprint(self) -> str:
+    def fingerprint_extra(self) -> dict:
         from importlib.metadata import version
 
-        from .samples import fingerprint
-
-        return fingerprint(
-            {
-                "config": dataclasses.asdict(self),
-                "pythia": version("pythia8mc"),
-                "fastjet": version("fastjet"),
-                "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
-            }
-        )
+        return {"fastjet": version("fastjet"), "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES}}
 
 
 def _images(eta_rel, phi_rel, pt, jet_pt, size):
@@ -106,7 +92,7 @@ def generate_chunk(config: JetImageConfig, process: str, chunk: int) -> tuple[di
     from .pythia import new_pythia
 
     generator = new_pythia(_COMMON + _SETTINGS[process], config.chunk_seed(process, chunk), process)
-    n = min(config.chunk_size, config.n_events(process) - chunk * config.chunk_size)
+    n = min(config.chunk_size, config.events_of(process) - chunk * config.chunk_size)
     batch = generator.nextBatch(n)
     prt = batch["prt"]
     absid = abs(prt["id"])
@@ -169,7 +155,7 @@ def generate(config: JetImageConfig, workers: int | None = None, progress: bool 
         config,
         PROCESSES,
         config.n_chunks,
-        config.n_events_w + config.n_events_qcd,
+        config.total_events(),
         "pythia8+fastjet",
         workers,
         progress,

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserInputError
 from . import calo
+from .samples import ChunkedConfig
 
 CLASSES = ("signal", "multijet", "bib")
 PROCESSES = CLASSES
@@ -60,7 +60,10 @@ CHARGED = frozenset({11, 13, 211, 321, 2212, 3112, 3222, 3312, 3334, 411, 431, 5
 
 
 @dataclasses.dataclass(frozen=True)
-class LlpConfig:
+class LlpConfig(ChunkedConfig):
+    processes = PROCESSES
+    chunk_stride = 60_000
+
     n_signal: int = 12_000  # generated events per process
     n_multijet: int = 12_000
     n_bib: int = 30_000
@@ -70,34 +73,17 @@ class LlpConfig:
     eta_max: float = 2.4
 
     def __post_init__(self):
-        if min(self.n_signal, self.n_multijet, self.n_bib) < 0 or self.chunk_size <= 0:
-            raise UserInputError("event counts must be >= 0 and the chunk size > 0")
-        if not 0 <= self.seed < 4_000:
-            raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 4000")
+        self.check((self.n_signal, self.n_multijet, self.n_bib))
 
-    def n_events(self, process: str) -> int:
+    def events_of(self, process: str) -> int:
         return {"signal": self.n_signal, "multijet": self.n_multijet, "bib": self.n_bib}[process]
 
-    def n_chunks(self, process: str) -> int:
-        return -(-self.n_events(process) // self.chunk_size)
-
-    def chunk_seed(self, process: str, chunk: int) -> int:
-        return 1 + self.seed * 200_000 + PROCESSES.index(process) * 60_000 + chunk
-
-    def fingerprint(self) -> str:
-        from importlib.metadata import version
-
-        from .samples import fingerprint
-
-        return fingerprint(
-            {
-                "config": dataclasses.asdict(self),
-                "pythia": version("pythia8mc"),
-                "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
-                "calo": calo.VERSION,
-                "model": MODEL_VERSION,
-            }
-        )
+    def fingerprint_extra(self) -> dict:
+        return {
+            "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
+            "calo": calo.VERSION,
+            "model": MODEL_VERSION,
+        }
 
 
 def _flat(batch):
@@ -214,7 +200,7 @@ def generate_chunk(config: LlpConfig, process: str, chunk: int) -> tuple[dict[st
 
     seed = config.chunk_seed(process, chunk)
     rng = np.random.default_rng(seed)
-    n = min(config.chunk_size, config.n_events(process) - chunk * config.chunk_size)
+    n = min(config.chunk_size, config.events_of(process) - chunk * config.chunk_size)
     pythia = new_pythia(_COMMON + _SETTINGS[process], seed, process)
     f, n = _flat(pythia.nextBatch(n))
     deposits, tracks, llps = _collision(f, rng)
@@ -268,7 +254,7 @@ def generate(config, workers: int | None = None, progress: bool = True) -> dict:
         config,
         PROCESSES,
         config.n_chunks,
-        sum(config.n_events(p) for p in PROCESSES),
+        config.total_events(),
         "pythia8 + L1 calo",
         workers,
         progress,

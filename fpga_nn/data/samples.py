@@ -17,6 +17,39 @@ from pathlib import Path
 import numpy as np
 
 
+class ChunkedConfig:
+    """What every chunked sample's (frozen dataclass) config shares. A subclass sets ``processes`` and
+    ``chunk_stride`` (class attributes, not fields) and defines ``events_of(process)`` and
+    ``fingerprint_extra()`` (the generator settings and model versions its sample depends on)."""
+
+    processes: tuple[str, ...] = ()
+    chunk_stride = 100_000
+
+    def check(self, counts) -> None:
+        from ..errors import UserInputError
+
+        if min(counts) < 0 or self.chunk_size <= 0:
+            raise UserInputError("event counts must be >= 0 and the chunk size > 0")
+        if not 0 <= self.seed < 4_000:
+            raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 4000")
+
+    def n_chunks(self, process: str) -> int:
+        return -(-self.events_of(process) // self.chunk_size)
+
+    def chunk_seed(self, process: str, chunk: int) -> int:
+        return 1 + self.seed * 200_000 + self.processes.index(process) * self.chunk_stride + chunk
+
+    def total_events(self) -> int:
+        return sum(self.events_of(p) for p in self.processes)
+
+    def fingerprint(self) -> str:
+        from importlib.metadata import version
+
+        return fingerprint(
+            {"config": dataclasses.asdict(self), "pythia": version("pythia8mc"), **self.fingerprint_extra()}
+        )
+
+
 def fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
