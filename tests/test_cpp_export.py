@@ -56,6 +56,10 @@ def test_sequential_sigmoid_net_exports_bit_exact(tmp_path):
 
 def test_unexported_layers_are_named():
     with pytest.raises(UnsupportedModelError, match=r"layer 'conv1' \(Conv2D\) is not exported"):
-        cpp_export._layer_code({"name": "conv1", "class": "Conv2D", "types": {"result_t": "ap_fixed<8,3>"}}, {}, "x", 4)
+        cpp_export._layer_code(
+            {"name": "conv1", "class": "Conv2D", "types": {"result_t": "ap_fixed<8,3>"}}, {}, "x", 4, "ap_fixed<8,3>"
+        )
     with pytest.raises(UnsupportedModelError, match=r"export the --no-softmax build"):
-        cpp_export._layer_code({"name": "sm", "class": "Softmax", "types": {"result_t": "ap_fixed<8,3>"}}, {}, "x", 4)
+        cpp_export._layer_code(
+            {"name": "sm", "class": "Softmax", "types": {"result_t": "ap_fixed<8,3>"}}, {}, "x", 4, "ap_fixed<8,3>"
+        )

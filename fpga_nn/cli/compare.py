@@ -59,9 +59,7 @@ def compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, work
         from ..pipeline.user_model import load_user_model
 
         labels = load_npy(labels_path) if labels_path else None
-        scores, _ = cs.compare_scores(
-            load_user_model(model_path), ta, tb, labels, category, _floats(bins), working_point
-        )
+        scores = cs.compare_scores(load_user_model(model_path), ta, tb, labels, category, _floats(bins), working_point)
         report["model"] = {"path": str(model_path), **scores}
     write_json(out / "compare.json", report, indent=1)
     cs.histograms(ta, tb, rows, out / "features.png")

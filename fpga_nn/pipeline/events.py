@@ -10,7 +10,6 @@ with a hash of their settings, so a rerun reuses them.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import shutil
@@ -86,60 +85,40 @@ def _network(name: str, cfg: EventsConfig):
 
 def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
     """``name`` trained for ``cfg.epochs`` (class-balanced cross-entropy, best validation loss kept),
-    or loaded from ``models_dir`` when its settings hash matches."""
-    from importlib.metadata import version
+    or loaded from ``models_dir`` when its settings match."""
+    from ..training.model_cache import balanced_weights, cached_model
 
-    import tensorflow as tf
+    def make():
+        import tensorflow as tf
 
-    from ..training.train import fit_keep_best, set_seeds
+        from ..training.train import fit_keep_best, set_seeds
 
-    blob = json.dumps(
-        {
-            "cfg": dataclasses.asdict(cfg),
-            "name": name,
-            "data": data["info"]["fingerprint"],
-            "tf": version("tensorflow"),
-        },
-        sort_keys=True,
-        default=list,
-    )
-    digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    h5, meta = models_dir / f"{name}.h5", models_dir / f"{name}.json"
-    if h5.is_file() and meta.is_file() and json.loads(meta.read_text()).get("settings_hash") == digest:
-        from qkeras.utils import load_qmodel
+        x, y, s = data["x"], data["y"], data["split"]
+        onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
+        train_y = y[s["train"]]
+        set_seeds(cfg.seed)
+        model = _network(name, cfg)
+        model.compile(optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
+        res = fit_keep_best(
+            model,
+            x[s["train"]],
+            onehot[s["train"]],
+            (x[s["val"]], onehot[s["val"]], balanced_weights(y[s["val"]], len(CLASSES), counts_from=train_y)),
+            sample_weight=balanced_weights(train_y, len(CLASSES)),
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            label=name,
+        )
+        info = {
+            "best_epoch": res.best_epoch,
+            "epochs_run": res.epochs_run,
+            "seconds_per_epoch": round(res.seconds_per_epoch, 2),
+            "history": res.history,
+        }
+        return model, info
 
-        log.info("%s: reusing %s", name, h5)
-        return load_qmodel(str(h5), compile=False), json.loads(meta.read_text())
-    x, y, s = data["x"], data["y"], data["split"]
-    onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
-    counts = np.bincount(y[s["train"]], minlength=len(CLASSES)).astype(np.float64)
-    weight = (len(s["train"]) / (len(CLASSES) * counts)).astype(np.float32)
-    set_seeds(cfg.seed)
-    model = _network(name, cfg)
-    model.compile(optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
-    res = fit_keep_best(
-        model,
-        x[s["train"]],
-        onehot[s["train"]],
-        (x[s["val"]], onehot[s["val"]], weight[y[s["val"]]]),
-        sample_weight=weight[y[s["train"]]],
-        epochs=cfg.epochs,
-        batch_size=cfg.batch_size,
-        label=name,
-    )
-    info = {
-        "settings_hash": digest,
-        "parameters": int(model.count_params()),
-        "best_epoch": res.best_epoch,
-        "epochs_run": res.epochs_run,
-        "seconds_per_epoch": round(res.seconds_per_epoch, 2),
-        "history": res.history,
-    }
-    models_dir.mkdir(parents=True, exist_ok=True)
-    firmware.save_keras_model(model, h5)
-    write_json(meta, info, indent=1)
-    tf.keras.backend.clear_session()
-    return model, info
+    settings = {"cfg": dataclasses.asdict(cfg), "name": name, "data": data["info"]["fingerprint"]}
+    return cached_model(models_dir, name, settings, make)
 
 
 def paired_accuracy(y, pred_a, pred_b, n_boot: int, seed: int) -> tuple[float, float]:
@@ -172,6 +151,8 @@ def claim(y, preds: dict[str, np.ndarray], n_boot: int, seed: int) -> dict | Non
 
 
 def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: bool = False, workers=None):
+    import tensorflow as tf
+
     out = Path(out)
     if fresh and (out / "models").exists():
         shutil.rmtree(out / "models")
@@ -187,6 +168,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
         rows[name] = {**mc.summarize(y, probs[name], CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)}
         rows[name].update({k: v for k, v in info.items() if k != "history"})
         histories[name] = info["history"]
+        tf.keras.backend.clear_session()  # the next network starts from a clean graph (memory)
         if name == "compact_cnn_qkeras":
             qmodel = model
     pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])

@@ -13,8 +13,6 @@ Trained networks are kept in ``OUT/models/`` with a hash of their settings: a re
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -82,7 +80,6 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
         "mean": mean,
         "std": std,
         "path": path,
-        "towers": d["towers"],
         "info": {
             "path": str(path),
             "fingerprint": d["fingerprint"],
@@ -116,16 +113,12 @@ def _single_feature_auc(features: dict, y: np.ndarray) -> dict:
     return out
 
 
-def _balanced_weights(y: np.ndarray) -> np.ndarray:
-    counts = np.bincount(y, minlength=len(CLASSES)).astype(np.float64)
-    return (len(y) / (len(CLASSES) * counts))[y].astype(np.float32)
-
-
 def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
     """Class-balanced categorical cross-entropy; keeps the epoch of best validation mean one-vs-rest AUC."""
     import tensorflow as tf
 
     from ..reports.metrics import auc
+    from ..training.model_cache import balanced_weights
     from ..training.train import fit_keep_best
 
     x, y, s = data["x"], data["y"], data["split"]
@@ -141,8 +134,8 @@ def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
         model,
         x[s["train"]],
         onehot[s["train"]],
-        (x[va], onehot[va], _balanced_weights(y[va])),
-        sample_weight=_balanced_weights(y[s["train"]]),
+        (x[va], onehot[va], balanced_weights(y[va], len(CLASSES))),
+        sample_weight=balanced_weights(y[s["train"]], len(CLASSES)),
         epochs=cfg.epochs,
         batch_size=cfg.batch_size,
         score=score,
@@ -153,54 +146,29 @@ def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
     return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
 
 
-def _settings_hash(cfg: LlpTaskConfig, name: str, data: dict) -> str:
-    from importlib.metadata import version
-
-    blob = json.dumps(
-        {
-            "cfg": dataclasses.asdict(cfg),
-            "model": name,
-            "data": data["info"]["fingerprint"],
-            "versions": [version(p) for p in ("tensorflow", "qkeras")],
-        },
-        sort_keys=True,
-        default=list,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
 def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
     """The network ``name`` ('float' or 'qkeras'), trained now or loaded from ``models_dir``."""
-    from ..models import multiclass
-    from ..training.train import set_seeds
+    from ..training.model_cache import cached_model
 
-    n_in = data["x"].shape[1]
-    digest = _settings_hash(cfg, name, data)
-    if models_dir is not None:
-        h5, meta = models_dir / f"{name}.h5", models_dir / f"{name}.json"
-        if h5.is_file() and meta.is_file() and json.loads(meta.read_text()).get("settings_hash") == digest:
-            from qkeras.utils import load_qmodel
+    def make():
+        from ..models import multiclass
+        from ..training.train import set_seeds
 
-            log.info("%s network: reusing %s", name, h5)
-            return load_qmodel(str(h5), compile=False), json.loads(meta.read_text())
-    set_seeds(cfg.seed)
-    if name == "float":
-        model = multiclass.feed_forward(n_in, cfg.float_hidden, len(CLASSES), name="llp_float")
-    else:
-        model = multiclass.quantized_feed_forward(n_in, cfg.quant_hidden, len(CLASSES), cfg.bits, name="llp_qkeras")
-    info = train(model, data, cfg, f"LLP {name}")
-    info["settings_hash"] = digest
-    info["parameters"] = int(model.count_params())
-    if models_dir is not None:
-        models_dir.mkdir(parents=True, exist_ok=True)
-        firmware.save_keras_model(model, models_dir / f"{name}.h5")
-        write_json(models_dir / f"{name}.json", info, indent=1)
-    return model, info
+        n_in = data["x"].shape[1]
+        set_seeds(cfg.seed)
+        if name == "float":
+            model = multiclass.feed_forward(n_in, cfg.float_hidden, len(CLASSES), name="llp_float")
+        else:
+            model = multiclass.quantized_feed_forward(n_in, cfg.quant_hidden, len(CLASSES), cfg.bits, name="llp_qkeras")
+        return model, train(model, data, cfg, f"LLP {name}")
+
+    settings = {"cfg": dataclasses.asdict(cfg), "model": name, "data": data["info"]["fingerprint"]}
+    return cached_model(models_dir, name, settings, make)
 
 
-def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> tuple[dict, np.ndarray]:
+def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> firmware.CsimResult:
     """Firmware of the QKeras network (its logits with ``options.no_softmax``), C-simulated on every
-    test jet; returns the check and the firmware's class probabilities (float64 softmax of logits)."""
+    test jet; returns what was checked (raises on a mismatch once the project is in place)."""
     from .user_model import without_head
 
     model = without_head(qmodel) if options.no_softmax else qmodel
@@ -211,8 +179,13 @@ def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> tuple[d
         np.save(staging / "vectors" / "labels.npy", data["y"][te].astype(np.int8))
         write_json(staging / "metrics.json", {"classes": list(CLASSES), "events": int(len(te))}, indent=2)
     firmware.raise_on_mismatch(checked.summary, target)
-    out = checked.csim.reshape(len(te), -1).astype(np.float64)
-    return checked.summary, (mc.probabilities(out) if options.no_softmax else out)
+    return checked
+
+
+def class_probabilities(checked: firmware.CsimResult, no_softmax: bool) -> np.ndarray:
+    """The firmware's class probabilities: its softmax output, or the float64 softmax of its logits."""
+    out = checked.csim.reshape(len(checked.csim), -1).astype(np.float64)
+    return mc.probabilities(out) if no_softmax else out
 
 
 def build_llp(options: firmware.BuildOptions, cfg: LlpTaskConfig = LlpTaskConfig(), workers: int | None = None):
@@ -221,7 +194,8 @@ def build_llp(options: firmware.BuildOptions, cfg: LlpTaskConfig = LlpTaskConfig
     outdir.check_target(options.target(), options.force)
     data = prepare(cfg, workers)
     qmodel, info = trained("qkeras", cfg, data, None)
-    check, prob = build_variant(qmodel, data, options)
+    checked = build_variant(qmodel, data, options)
+    check, prob = checked.summary, class_probabilities(checked, options.no_softmax)
     te = data["split"]["test"]
     metrics = mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
     write_json(options.target() / "metrics.json", {"classes": list(CLASSES), **metrics}, indent=2)

@@ -12,7 +12,7 @@ from ..jsonio import write_json
 from ..reports import multiclass as mc
 from . import firmware
 from .devices import device_info
-from .llp import CLASSES, LlpTaskConfig, build_variant, prepare, trained
+from .llp import CLASSES, LlpTaskConfig, build_variant, class_probabilities, prepare, trained
 
 
 def margins(logits: np.ndarray) -> np.ndarray:
@@ -45,14 +45,14 @@ def run_llp(
     p_float = fmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     p_q = qmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     base = firmware.BuildOptions(part=part, force=True, rtl=False)
-    sm_check, p_sm = build_variant(
-        qmodel, data, base._replace(name="llp_softmax", output_dir=out / "firmware" / "softmax")
-    )
-    lg_check, _ = build_variant(
+    softmax = build_variant(qmodel, data, base._replace(name="llp_softmax", output_dir=out / "firmware" / "softmax"))
+    logits = build_variant(
         qmodel, data, base._replace(name="llp_logits", output_dir=out / "firmware" / "logits", no_softmax=True)
     )
-    fw_logits = np.load(out / "firmware" / "logits" / "vectors" / "csim.npy").astype(np.float64)
-    q_logits = np.load(out / "firmware" / "softmax" / "vectors" / "logits_expected.npy").astype(np.float64)
+    sm_check, lg_check = softmax.summary, logits.summary
+    p_sm = class_probabilities(softmax, no_softmax=False)
+    fw_logits = logits.csim.reshape(len(y), -1).astype(np.float64)
+    q_logits = logits.expected.reshape(len(y), -1).astype(np.float64)  # QKeras up to the softmax
     s = dict(n_boot=cfg.bootstrap, seed=cfg.seed, classes=CLASSES, rate=cfg.rate)
     summaries = {
         "float FNN": mc.summarize(y, p_float, **s),

@@ -125,7 +125,7 @@ def compare_features(a: dict, b: dict, tol: Tolerance) -> list[dict]:
 
 def compare_scores(model, a: dict, b: dict, labels, category, bins, working_point: float):
     """The model on A and on B: score differences, AUCs, and the efficiency on B of the cut chosen on A
-    (at ``working_point`` background efficiency), per category. Returns (record, (scores A, B, labels))."""
+    (at ``working_point`` background efficiency), per category."""
     from ..reports.metrics import auc, signal_efficiency_at
 
     order = [n for n in a]
@@ -141,7 +141,7 @@ def compare_scores(model, a: dict, b: dict, labels, category, bins, working_poin
         "score_fraction_differing": float(np.mean(sa != sb)),
     }
     if labels is None:
-        return out, None
+        return out
     y = np.asarray(labels).astype(bool)
     wp = signal_efficiency_at(y, sa, working_point)
     cut = wp["threshold"]
@@ -166,7 +166,7 @@ def compare_scores(model, a: dict, b: dict, labels, category, bins, working_poin
                 "background_efficiency_b": float(np.mean(sb[bkg] >= cut)) if bkg.any() else None,
             }
         )
-    return out, (sa, sb, y)
+    return out
 
 
 def histograms(a: dict, b: dict, rows: list[dict], path: Path) -> None:

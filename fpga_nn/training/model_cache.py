@@ -1,0 +1,56 @@
+"""Trained networks kept between runs of a study (``fpga-nn llp``, ``fpga-nn events``).
+
+``cached_model`` returns ``NAME.h5`` + ``NAME.json`` from a folder when the JSON's settings hash equals
+the hash of ``settings`` (plus the TensorFlow and QKeras versions), else trains, writes both and
+returns the new network. The JSON holds what training reported (epochs, history, parameters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def settings_hash(settings: dict) -> str:
+    from importlib.metadata import version
+
+    payload = {"settings": settings, "versions": [version(p) for p in ("tensorflow", "qkeras")]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+
+def cached_model(models_dir: Path | None, name: str, settings: dict, make: Callable[[], tuple[object, dict]]):
+    """(model, info): loaded from ``models_dir`` when it holds ``name`` trained with ``settings``,
+    else ``make()`` (written there unless ``models_dir`` is None)."""
+    digest = settings_hash(settings)
+    if models_dir is not None:
+        h5, meta = Path(models_dir) / f"{name}.h5", Path(models_dir) / f"{name}.json"
+        if h5.is_file() and meta.is_file() and json.loads(meta.read_text()).get("settings_hash") == digest:
+            from qkeras.utils import load_qmodel
+
+            log.info("%s: reusing %s", name, h5)
+            return load_qmodel(str(h5), compile=False), json.loads(meta.read_text())
+    model, info = make()
+    info = {**info, "settings_hash": digest, "parameters": int(model.count_params())}
+    if models_dir is not None:
+        from ..jsonio import write_json
+        from ..pipeline.firmware import save_keras_model
+
+        Path(models_dir).mkdir(parents=True, exist_ok=True)
+        save_keras_model(model, h5)
+        write_json(meta, info, indent=1)
+    return model, info
+
+
+def balanced_weights(y: np.ndarray, n_classes: int, counts_from: np.ndarray | None = None) -> np.ndarray:
+    """Per-event weights giving every class the same total: n / (classes x count of the event's class),
+    the counts taken from ``counts_from`` (default ``y`` itself)."""
+    ref = y if counts_from is None else counts_from
+    counts = np.bincount(ref, minlength=n_classes).astype(np.float64)
+    return (len(ref) / (n_classes * counts))[y].astype(np.float32)
