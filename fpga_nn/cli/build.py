@@ -47,7 +47,23 @@ def safe_name(stem: str) -> str:
     "model_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="A Keras/QKeras model (.h5, .keras or a SavedModel folder) to build, with --data.",
+    help="A Keras/QKeras model (.h5, .keras, a SavedModel folder, or an architecture .json with --weights) "
+    "to build, with --data.",
+)
+@click.option(
+    "--weights",
+    "weights_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With --model ARCH.json (model.to_json()): the weights file (model.save_weights).",
+)
+@click.option(
+    "--preprocessing",
+    "pre_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With --model: a preprocessing declaration (JSON, see docs/inputs.md); default: the one saved in "
+    "the model file, if any. --data then holds raw values; the firmware gets the input stage.",
 )
 @click.option(
     "--data",
@@ -106,6 +122,8 @@ def build(
     scan_dir,
     point_id,
     model_path,
+    weights_path,
+    pre_path,
     data_path,
     name,
     output_dir,
@@ -128,8 +146,10 @@ def build(
     from ..pipeline.firmware import BuildOptions
 
     part = parse_part(part).name  # before any heavy import or work (spaces stripped)
-    if model_path is None and input_precision is not None:
-        raise UserInputError("--input-precision applies to --model builds only")
+    model_only = (("--input-precision", input_precision), ("--weights", weights_path), ("--preprocessing", pre_path))
+    for flag, value in model_only:
+        if model_path is None and value is not None:
+            raise UserInputError(f"{flag} applies to --model builds only")
     if input_precision is not None:
         from ..fixed import FixedType
 
@@ -194,6 +214,6 @@ def build(
     else:
         from ..pipeline.user_model import build_user_model
 
-        result = build_user_model(options, model_path, data_path, input_precision)
+        result = build_user_model(options, model_path, data_path, input_precision, weights_path, pre_path)
     for line in result.summary():
         click.echo(line)

@@ -8,6 +8,9 @@ cast to ``result_t``; ReLU and linear casts; sigmoid/tanh through the same table
 arithmetic), and ``predict`` templated on the batch size. It needs only the ``ap_types`` headers
 hls4ml ships, copied beside it (``cpp/ap_types``). Layers: Dense, ReLU/linear/sigmoid/tanh
 activations; anything else is refused by name (a softmax head: export the ``--no-softmax`` build).
+A project with declared preprocessing (``preprocess.json``) also gets ``encode`` (raw values -> bus
+codes, the same double arithmetic as training), ``input_stage`` (codes -> inputs, the same tables)
+and ``predict_raw``: the software trigger then computes its inputs exactly as training did.
 """
 
 from __future__ import annotations
@@ -102,6 +105,49 @@ def _layer_code(layer: dict, arrays: dict, prev: str, n_in: int, in_type: str) -
     raise UnsupportedModelError(f"C++ export: layer '{name}' ({cls}) is not exported{hint}")
 
 
+def _stage_code(pre) -> list[str]:
+    """encode / input_stage / predict_raw for a declared preprocessing, in integer arithmetic."""
+    w = pre.input_type.width
+    lines = ["", "// The declared preprocessing (preprocess.json): raw values -> bus codes -> inputs."]
+    lines.append(f"constexpr int kBusBits[kInputs] = {{{', '.join(str(f.bits) for f in pre.features)}}};")
+    lines.append(f"constexpr double kLsb[kInputs] = {{{', '.join(float(f.lsb).hex() for f in pre.features)}}};")
+    lines.append(f"constexpr double kOffset[kInputs] = {{{', '.join(float(f.offset).hex() for f in pre.features)}}};")
+    stage = []
+    for i, f in enumerate(pre.features):
+        ab = pre.affine(i)
+        c = f"static_cast<long long>(codes[{i}] & {2**f.bits - 1}u)"
+        if ab is not None:
+            stage.append(f"  x[{i}].range({w - 1}, 0) = {ab[0]}LL + {ab[1]}LL * {c};  // {f.name}")
+        else:
+            raw = pre.table(i) & ((1 << w) - 1)
+            lines.append(f"constexpr unsigned long long kTable{i}[{len(raw)}] = {{{', '.join(map(str, raw))}}};")
+            stage.append(f"  x[{i}].range({w - 1}, 0) = kTable{i}[{c}];  // {f.name}")
+    return [
+        *lines,
+        "// code = clip(floor((raw - offset) / lsb), 0, 2^bits - 1), in double as fpga-nn computes it.",
+        "inline void encode(const double raw[kInputs], unsigned codes[kInputs]) {",
+        "  for (int i = 0; i < kInputs; ++i) {",
+        "    const double c = std::floor((raw[i] - kOffset[i]) / kLsb[i]);",
+        "    const double top = static_cast<double>((1u << kBusBits[i]) - 1u);",
+        "    codes[i] = static_cast<unsigned>(c < 0.0 ? 0.0 : (c > top ? top : c));",
+        "  }",
+        "}",
+        "",
+        "// The firmware's input stage: the bits above a feature's bus width are ignored, as on the bus.",
+        "inline void input_stage(const unsigned codes[kInputs], input_t x[kInputs]) {",
+        *stage,
+        "}",
+        "",
+        "inline void predict_raw(const double raw[kInputs], output_t y[kOutputs]) {",
+        "  unsigned codes[kInputs];",
+        "  input_t x[kInputs];",
+        "  encode(raw, codes);",
+        "  input_stage(codes, x);",
+        "  predict_one(x, y);",
+        "}",
+    ]
+
+
 def export(project: Path, out_dir: Path | None = None) -> Path:
     """Write ``cpp/<name>.h`` (+ ``cpp/ap_types``) for ``project``; returns the header's path."""
     project = Path(project)
@@ -157,10 +203,13 @@ def export(project: Path, out_dir: Path | None = None) -> Path:
         "    for (int k = 0; k < kOutputs; ++k) out[e][k] = y[k].to_double();",
         "  }",
         "}",
-        "",
-        f"}}  // namespace {ns}",
-        "",
     ]
+    pre_path = project / "preprocess.json"
+    if pre_path.is_file():
+        from ..data import preprocess
+
+        lines += _stage_code(preprocess.load(pre_path))
+    lines += ["", f"}}  // namespace {ns}", ""]
     out_dir = Path(out_dir) if out_dir else project / "cpp"
     out_dir.mkdir(parents=True, exist_ok=True)
     header = out_dir / f"{ns}.h"
@@ -171,9 +220,12 @@ def export(project: Path, out_dir: Path | None = None) -> Path:
     return header
 
 
-def export_checked(project: Path, inputs: np.ndarray, csim: np.ndarray, compiler: str = "g++") -> dict:
+def export_checked(
+    project: Path, inputs: np.ndarray, csim: np.ndarray, compiler: str = "g++", raw: np.ndarray | None = None
+) -> dict:
     """Export, compile a driver with ``compiler`` and run it on ``inputs``: the header's outputs must
-    equal the C-simulation's ``csim`` on every event. Returns the record (``cpp/check.json``)."""
+    equal the C-simulation's ``csim`` on every event. With ``raw`` (a project with preprocessing), the
+    driver starts from the raw values through ``predict_raw`` instead. Returns the record (``cpp/check.json``)."""
     import json
     import subprocess
     import tempfile
@@ -183,7 +235,13 @@ def export_checked(project: Path, inputs: np.ndarray, csim: np.ndarray, compiler
     project = Path(project)
     header = export(project)
     ns = header.stem
-    x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
+    x = np.ascontiguousarray(inputs if raw is None else raw, dtype=np.float64).reshape(len(inputs), -1)
+    call = (
+        f"{ns}::predict_raw(&in[e * {ns}::kInputs], ye);"
+        if raw is not None
+        else f"for (int i = 0; i < {ns}::kInputs; ++i) xe[i] = in[e * {ns}::kInputs + i];\n"
+        f"    {ns}::predict_one(xe, ye);"
+    )
     ref = np.asarray(csim, dtype=np.float64).reshape(len(inputs), -1)
     driver = f"""#include <cstdio>
 #include <vector>
@@ -197,8 +255,7 @@ int main(int argc, char** argv) {{
   for (long e = 0; e < n; ++e) {{
     {ns}::input_t xe[{ns}::kInputs];
     {ns}::output_t ye[{ns}::kOutputs];
-    for (int i = 0; i < {ns}::kInputs; ++i) xe[i] = in[e * {ns}::kInputs + i];
-    {ns}::predict_one(xe, ye);
+    {call}
     for (int k = 0; k < {ns}::kOutputs; ++k) out[e * {ns}::kOutputs + k] = ye[k].to_double();
   }}
   f = std::fopen(argv[3], "wb");
@@ -226,6 +283,7 @@ int main(int argc, char** argv) {{
         "header": str(header.relative_to(project)),
         "events": int(len(x)),
         "mismatches_vs_csim": int(bad.sum()),
+        "from": "raw values (predict_raw)" if raw is not None else "network inputs (predict_one)",
         "compiler": compiler,
         "standard": "c++17",
     }

@@ -18,6 +18,10 @@ pt_t           0.5         0        ISR-recoil of the system, large for gg -> H
 0.5 GeV is the pT LSB of the CMS Phase-2 level-1 objects. Values beyond 127.5 GeV (227.5
 for m_llg) saturate at 255, as hardware counters do. The network sees ``code / 256``, an
 ``ap_ufixed<8,0>`` that holds every code exactly.
+
+This is the trigger net's declared preprocessing (:data:`PREPROCESSING`, see
+:mod:`fpga_nn.data.preprocess`): bus coding as above, then ``(v - offset) / 128`` in the firmware,
+which the input stage implements as wires (the code is the input's raw bits).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import json
 from typing import NamedTuple
 
 import numpy as np
+
+from .preprocess import Preprocessing, from_dict
 
 
 class InputEncoding(NamedTuple):
@@ -46,18 +52,36 @@ NAMES = tuple(e.name for e in ENCODING)
 INPUT_SCALE = 1.0 / 256  # network input = code * INPUT_SCALE, exactly an ap_ufixed<8,0>
 
 
+PREPROCESSING: Preprocessing = from_dict(
+    {
+        "input_type": "ap_ufixed<8,0>",
+        "features": [
+            {
+                "name": e.name,
+                "unit": "GeV",
+                "bus": {"bits": e.bits, "lsb": e.lsb, "offset": e.offset},
+                "transform": [{"op": "affine", "offset": e.offset, "scale": INPUT_SCALE / e.lsb}],
+            }
+            for e in ENCODING
+        ],
+    },
+    "the trigger inputs",
+)
+
+
+def raw(features: dict[str, np.ndarray]) -> np.ndarray:
+    """The (N, 5) physics values in GeV, in input order."""
+    return np.stack([np.asarray(features[name], dtype=np.float64) for name in NAMES], axis=1)
+
+
 def encode(features: dict[str, np.ndarray]) -> np.ndarray:
     """Quantize physics features to the (N, 5) uint8 codes the trigger hardware receives."""
-    cols = []
-    for e in ENCODING:
-        code = np.floor((np.asarray(features[e.name]) - e.offset) / e.lsb)
-        cols.append(np.clip(code, 0, 2**e.bits - 1).astype(np.uint8))
-    return np.stack(cols, axis=1)
+    return PREPROCESSING.encode(raw(features)).astype(np.uint8)
 
 
 def to_network(codes: np.ndarray) -> np.ndarray:
-    """uint8 codes -> float32 network inputs (exact: multiples of 2^-8 below 1)."""
-    return (codes.astype(np.float32) * np.float32(INPUT_SCALE)).astype(np.float32)
+    """Bus codes -> float32 network inputs, through the declared input stage (``code / 256``)."""
+    return PREPROCESSING.stage(codes)
 
 
 def encoding_json() -> str:

@@ -79,7 +79,7 @@ def cpp_figures(staging: Path, checked: CsimResult) -> str | None:
     """The C++17 export (cpp/) and its check on every event; a failure message on any mismatch."""
     from ..convert.cpp_export import export_checked
 
-    record = export_checked(staging, checked.inputs, checked.csim)
+    record = export_checked(staging, checked.inputs, checked.csim, raw=checked.raw)
     log.info(
         "C++ export: %s, %d mismatches / %d events", record["header"], record["mismatches_vs_csim"], record["events"]
     )

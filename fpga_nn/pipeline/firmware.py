@@ -38,6 +38,8 @@ class CsimResult:
     expected: np.ndarray
     csim: np.ndarray
     summary: dict
+    codes: np.ndarray | None = None  # the bus codes, for a model with declared preprocessing
+    raw: np.ndarray | None = None  # the raw values they were coded from
 
     @property
     def mismatches(self) -> int:
@@ -128,9 +130,14 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
 
 
 def convert_and_verify(
-    model, inputs: np.ndarray, input_type: FixedType, staging: Path, options: BuildOptions
+    model, inputs: np.ndarray, input_type: FixedType, staging: Path, options: BuildOptions, pre=None
 ) -> CsimResult:
     """Write the project and vectors into ``staging``; returns what was checked (never raises on mismatch).
+
+    With ``pre`` (a :class:`~fpga_nn.data.preprocess.Preprocessing`), ``inputs`` are raw values: they
+    are bus-coded as declared, the project gets the input stage in front of the network, the
+    C-simulation runs from the codes, and the stage alone is checked against the declared tables on
+    every event.
 
     A model ending in a table activation (softmax, sigmoid, tanh) is checked by the softmax contract:
     its input (the logits) must equal QKeras bit for bit, its output must equal the emulator's
@@ -142,19 +149,30 @@ def convert_and_verify(
     head = table_head(model)
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
+    codes = raw = None
+    if pre is not None:
+        if pre.input_type != input_type:
+            raise UserInputError(f"the preprocessing makes {pre.input_type.to_ap()}, not {input_type.to_ap()}")
+        raw = np.asarray(inputs, dtype=np.float64)
+        codes = pre.encode(raw)
+        inputs = pre.stage(codes)
+        np.save(vec / "codes.npy", codes.astype(np.int64))
+        np.save(vec / "raw.npy", raw)
     x, cast = cast_inputs(inputs, input_type)
     np.save(vec / "inputs.npy", x)
     expected = model.predict(x, batch_size=8192, verbose=0)
     np.save(vec / "expected.npy", expected)
     save_keras_model(model, staging / "model.h5")
+    if pre is not None:
+        pre.attach(staging / "model.h5")
 
     t0 = time.perf_counter()
     # hls4ml writes the testbench vectors as text (~100 bytes per value): at most TB_EVENTS events go
     # there; every event stays in vectors/*.npy (binary) and in the C-simulation check.
-    tb_in, tb_out = vec / "inputs.npy", vec / "expected.npy"
+    tb_in, tb_out = vec / ("inputs.npy" if pre is None else "codes.npy"), vec / "expected.npy"
     if len(x) > TB_EVENTS:
         tb_in, tb_out = vec / "tb_inputs.npy", vec / "tb_expected.npy"
-        np.save(tb_in, x[:TB_EVENTS])
+        np.save(tb_in, (x if pre is None else codes)[:TB_EVENTS])
         np.save(tb_out, expected[:TB_EVENTS])
     hls_model = hls_project.write_project(
         model,
@@ -170,21 +188,28 @@ def convert_and_verify(
         tb_outputs=str(tb_out),
         trace_head=head is not None,
     )
+    stage_kinds = None
+    if pre is not None:
+        from ..convert import input_stage
+
+        stage_kinds = input_stage.write(staging, options.name, pre)
     t_convert = time.perf_counter() - t0
     out_type = hls_project.output_type(hls_model)
     n_out = int(np.prod(expected.shape[1:]))
 
     t0 = time.perf_counter()
+    run = {"optimization": options.csim_optimization}
+    if pre is not None:
+        run.update(entry="codes", stage_outputs=x.shape[1])
+    fw_in = x if pre is None else codes
     if head is None:
-        csim = run_csim(staging, x, n_out, optimization=options.csim_optimization)
+        csim, *staged = _as_tuple(run_csim(staging, fw_in, n_out, **run))
         summary_ref, summary_fw, summary_type = expected, csim, out_type
     else:
         logits = graph.submodel(model, head, at_input=True).predict(x, batch_size=8192, verbose=0)
         feeder = hls_project.head_input_layer(hls_model)
         logits_type = FixedType.from_precision(feeder.get_output_variable().type.precision)
-        csim, traced = run_csim(
-            staging, x, n_out, optimization=options.csim_optimization, n_traced=int(np.prod(logits.shape[1:]))
-        )
+        csim, traced, *staged = run_csim(staging, fw_in, n_out, n_traced=int(np.prod(logits.shape[1:])), **run)
         np.save(vec / "logits_expected.npy", logits)
         np.save(vec / "logits_csim.npy", traced)
         summary_ref, summary_fw, summary_type = logits, traced.reshape(logits.shape), logits_type
@@ -197,6 +222,8 @@ def convert_and_verify(
     summary["input_type"] = input_type.to_ap()
     summary["input_cast"] = cast
     summary["emulator"] = _emulate(hls_model, staging, x, csim)
+    if pre is not None:
+        summary["input_stage"] = _stage_summary(pre, stage_kinds, x, staged[0])
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
         summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
@@ -215,6 +242,7 @@ def convert_and_verify(
         "convert_seconds": round(t_convert, 3),
         "csim_seconds": round(t_csim, 3),
         "testbench_events": int(min(len(x), TB_EVENTS)),
+        "top_function": options.name if pre is None else f"{options.name}_codes",
     }
     write_json(staging / "build.json", record, indent=2)
     if summary["mismatches"]:
@@ -222,7 +250,26 @@ def convert_and_verify(
 
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
         cmp.write_check(summary, staging / "csim_check.json")
-    return CsimResult(x, expected, csim, summary)
+    return CsimResult(x, expected, csim, summary, codes, raw)
+
+
+def _as_tuple(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _stage_summary(pre, kinds: dict, x: np.ndarray, staged: np.ndarray) -> dict:
+    """The input stage's own check: its C-simulation against the declared tables, feature by feature."""
+    differ = staged.reshape(x.shape) != x
+    return {
+        "declaration": "preprocess.json",
+        "input_type": pre.input_type.to_ap(),
+        "features": {
+            f.name: {"kind": kinds[f.name], "bits": f.bits, "mismatched_events": int(differ[:, i].sum())}
+            for i, f in enumerate(pre.features)
+        },
+        "events": int(len(x)),
+        "mismatches": int(differ.any(axis=1).sum()),
+    }
 
 
 def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) -> dict:
@@ -270,6 +317,13 @@ def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = Non
     """Raise VerificationError for a csim or RTL mismatch, once the build folder is in place."""
     if rtl_failure:
         raise VerificationError(f"{rtl_failure} (in {target})")
+    stage = summary.get("input_stage")
+    if stage and stage["mismatches"]:
+        bad = [name for name, f in stage["features"].items() if f["mismatched_events"]]
+        raise VerificationError(
+            f"the input stage differs from the declared preprocessing on {stage['mismatches']} events "
+            f"(features {', '.join(bad)}): see {target / 'csim_check.json'}"
+        )
     if summary["mismatches"]:
         where = summary.get("divergence", {}).get("layer")
         raise VerificationError(

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from ..data import dataset, trigger_inputs
-from ..fixed import FixedType
 from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
 from ..reports import metrics, plots
@@ -19,13 +18,14 @@ from .result import BuildResult
 
 log = logging.getLogger(__name__)
 
-INPUT_TYPE = FixedType(signed=False, width=8, integer=0)  # code / 256
+INPUT_TYPE = trigger_inputs.PREPROCESSING.input_type  # ap_ufixed<8,0>: code / 256
 SPLIT_SEED = 11
 
 
 def prepare(data: dataset.EventData):
-    """Trigger inputs as the network takes them, labels, and the fixed train/val/test split."""
-    x = trigger_inputs.to_network(trigger_inputs.encode(data.features))
+    """Trigger inputs as the network takes them (through the declared preprocessing), labels, and the
+    fixed train/val/test split."""
+    x = trigger_inputs.PREPROCESSING(trigger_inputs.raw(data.features))
     y = data.label.astype(np.float32)
     tr, va, te = dataset.split(len(y), SPLIT_SEED)
     return x, y, tr, va, te
@@ -58,9 +58,10 @@ def build_trigger(
     f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
 
     with outdir.staged(target, options.force, inputs) as staging:
-        checked = firmware.convert_and_verify(qmodel, x[te], INPUT_TYPE, staging, options)
+        raw = trigger_inputs.raw(data.features)[te]
+        pre = trigger_inputs.PREPROCESSING
+        checked = firmware.convert_and_verify(qmodel, raw, INPUT_TYPE, staging, options, pre=pre)
         np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
-        np.save(staging / "vectors" / "codes.npy", trigger_inputs.encode(data.features)[te])
         q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
         f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
         np.save(staging / "vectors" / "float_scores.npy", f_scores)

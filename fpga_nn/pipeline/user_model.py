@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 WIDE_INPUT = FixedType(True, 40, 16)
 
 
-def load_user_model(path: Path):
-    """Load a Keras/QKeras model (.h5, .keras or a SavedModel folder) with the QKeras custom objects;
-    a failure is one line naming the file and what to do."""
+def load_user_model(path: Path, weights: Path | None = None):
+    """Load a Keras/QKeras model (.h5, .keras, a SavedModel folder, or an architecture .json with its
+    ``weights`` file) with the QKeras custom objects; a failure is one line naming the file and what to do."""
     path = Path(path)
+    if path.suffix == ".json" or weights is not None:
+        return _load_json_model(path, weights)
     saved_model = path.is_dir() and (path / "saved_model.pb").is_file()
     if path.is_dir() and not saved_model:
         raise UserInputError(
@@ -46,6 +48,36 @@ def load_user_model(path: Path):
         raise UserInputError(
             f"{path} is not a Keras model file ({_first_line(exc)}): save it with model.save('x.h5')"
         ) from None
+
+
+def _load_json_model(path: Path, weights: Path | None):
+    """``model.to_json()`` + ``model.save_weights(...)``, as many users keep QKeras models."""
+    if path.suffix != ".json":
+        raise UserInputError(f"--weights goes with an architecture .json (model.to_json()), not {path.name}")
+    if weights is None:
+        raise UserInputError(
+            f"{path} holds only the architecture: give its weights with --weights FILE.h5 (model.save_weights)"
+        )
+    for p in (path, Path(weights)):
+        if not p.is_file():
+            raise UserInputError(f"{p} not found: pass an existing file")
+    import tensorflow as tf
+    from qkeras.utils import _add_supported_quantized_objects
+
+    objects: dict = {}
+    _add_supported_quantized_objects(objects)
+    try:
+        model = tf.keras.models.model_from_json(path.read_text(), custom_objects=objects)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise UnsupportedModelError(f"cannot read the architecture {path}: {_first_line(exc)}") from None
+    try:
+        model.load_weights(str(weights))
+    except (ValueError, OSError, KeyError) as exc:
+        raise UserInputError(
+            f"cannot load weights {weights} into {path.name}: {_first_line(exc)}: save them with "
+            "model.save_weights from the same model"
+        ) from None
+    return model
 
 
 def _first_line(exc: BaseException) -> str:
@@ -100,25 +132,56 @@ def without_head(model):
     return submodel(model, head, at_input=True)
 
 
+def declared_preprocessing(model_path: Path, pre_path: Path | None, input_precision: str | None):
+    """The preprocessing of a build: --preprocessing, else the one saved in the model file, else None."""
+    from ..data import preprocess
+
+    pre = preprocess.load(pre_path) if pre_path else preprocess.from_model_file(model_path)
+    if pre is not None and input_precision is not None:
+        raise UserInputError(
+            f"the preprocessing fixes the input type ({pre.input_type.to_ap()}): drop --input-precision"
+        )
+    return pre
+
+
 def build_user_model(
-    options: firmware.BuildOptions, model_path: Path, data_path: Path, input_precision: str | None = None
+    options: firmware.BuildOptions,
+    model_path: Path,
+    data_path: Path,
+    input_precision: str | None = None,
+    weights: Path | None = None,
+    pre_path: Path | None = None,
 ) -> BuildResult:
+    """Build a user's model; with declared preprocessing (``pre_path`` or saved in the model file),
+    ``data_path`` holds raw values and the firmware gets the input stage."""
     firmware.validate(options)
     target = options.target()
-    inputs = (model_path, data_path)
+    inputs = tuple(p for p in (model_path, weights, pre_path, data_path) if p is not None)
     outdir.check_target(target, options.force, inputs)
     from ..convert.graph import normalize
     from ..convert.support import check_supported
 
-    model = normalize(load_user_model(Path(model_path)))
+    pre = declared_preprocessing(Path(model_path), pre_path, input_precision)
+    model = normalize(load_user_model(Path(model_path), weights))
     if options.no_softmax:
         model = without_head(model)
     check_supported(model, options.io_type)
     x = load_inputs(Path(data_path), model)
-    input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
+    if pre is not None:
+        if options.io_type != "io_parallel" or len(model.input_shape) != 2:
+            raise UserInputError("an input stage needs a flat (N, features) input and --io-type io_parallel")
+        if x.shape[1] != len(pre.features):
+            raise UserInputError(
+                f"the preprocessing declares {len(pre.features)} features, the model takes {x.shape[1]}: "
+                "declare one feature per input"
+            )
+        input_type = pre.input_type
+        log.info("declared preprocessing: %s; --data holds raw values", ", ".join(pre.names))
+    else:
+        input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
     log.info("input type %s", input_type.to_ap())
     with outdir.staged(target, options.force, inputs) as staging:
-        checked = firmware.convert_and_verify(model, x, input_type, staging, options)
+        checked = firmware.convert_and_verify(model, x, input_type, staging, options, pre=pre)
         metrics = {"events": len(x), "labels": None}
         write_json(staging / "metrics.json", metrics, indent=2)
         rtl_failure, report = figures.finish(model, input_type, staging, options, checked)

@@ -131,6 +131,22 @@ def _physics(project: Path, input_rate_khz: float) -> dict | None:
     }
 
 
+def _stage_note(stage: dict) -> str:
+    """What the input stage is and what of it the figures include."""
+    kinds = [f["kind"] for f in stage["features"].values()]
+    counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("wire", "affine", "table") if k in kinds)
+    logic = [f"{name} ({f['bits']}-bit {f['kind']})" for name, f in stage["features"].items() if f["kind"] != "wire"]
+    scope = (
+        "wires add no logic, so the figures cover the whole top function"
+        if not logic
+        else f"the RTL/Yosys figures describe the network from input_t, without {', '.join(logic)}"
+    )
+    return (
+        f"input stage ({stage['declaration']}): {len(kinds)} features ({counts}), C-simulated on "
+        f"{stage['events']} events with {stage['mismatches']} mismatches against the declared tables; {scope}"
+    )
+
+
 def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
     project = Path(project)
     build = _load_json(project / "build.json")
@@ -152,6 +168,9 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
             f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
             "not bit-exact"
         )
+    stage = csim.get("input_stage")
+    if stage:
+        notes.append(_stage_note(stage))
     no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
     if no_vendor_files and vendor_tools.available(build["backend"]) is None:
         notes.append(vendor_tools.missing_message(build["backend"]))

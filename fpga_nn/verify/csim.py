@@ -95,29 +95,40 @@ def run_csim(
     keep_library: bool = False,
     optimization: str = "-O3",
     n_traced: int = 0,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    entry: str = "",
+    stage_outputs: int = 0,
+) -> np.ndarray | tuple:
     """Outputs of the firmware's C-simulation for every row of ``inputs`` (float64, shape (N, n_outputs)).
 
     With ``n_traced``, the project must have exactly one traced layer of that many values (the input
-    of a softmax head): returns (outputs, traced values).
+    of a softmax head): returns (outputs, traced values). ``entry`` picks another bridge function
+    than the network's (``NAME_<entry>_double``: "codes" for a project with an input stage); with
+    ``stage_outputs`` the same library also runs ``NAME_stage_double`` (the input stage alone) and
+    its outputs are returned last.
     """
     project_dir = Path(project_dir).resolve()
     x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
     name = _project_name(project_dir)
     with project_lock(project_dir), tempfile.TemporaryDirectory(prefix="fpga-nn-csim-") as tmp:
         lib = build_library(project_dir, optimization)
-        xin, yout = Path(tmp) / "x.npy", Path(tmp) / "y.npy"
+        xin = Path(tmp) / "x.npy"
         np.save(xin, x)
-        tout = Path(tmp) / "t.npy"
-        cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), name, str(n_outputs), str(xin), str(yout)]
-        if n_traced:
-            cmd += [str(n_traced), str(tout)]
-        proc = tools.run_group(cmd)
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
-            raise ToolError(f"C-simulation of {project_dir} exited with code {proc.returncode}:\n{tail}")
-        y = np.load(yout)
-        traced = np.load(tout) if n_traced else None
+        y, traced = _run_entry(lib, name + (f"_{entry}" if entry else ""), n_outputs, xin, Path(tmp), n_traced)
+        staged = _run_entry(lib, f"{name}_stage", stage_outputs, xin, Path(tmp), 0)[0] if stage_outputs else None
         if not keep_library:
             lib.unlink()
-    return (y, traced) if n_traced else y
+    out = (y, traced) if n_traced else (y,)
+    out += (staged,) if stage_outputs else ()
+    return out if len(out) > 1 else out[0]
+
+
+def _run_entry(lib: Path, entry: str, n_outputs: int, xin: Path, tmp: Path, n_traced: int):
+    yout, tout = tmp / f"{entry}_y.npy", tmp / f"{entry}_t.npy"
+    cmd = [sys.executable, "-m", "fpga_nn.verify.csim_worker", str(lib), entry, str(n_outputs), str(xin), str(yout)]
+    if n_traced:
+        cmd += [str(n_traced), str(tout)]
+    proc = tools.run_group(cmd)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
+        raise ToolError(f"C-simulation ({entry}) of {lib.parent.parent} exited with code {proc.returncode}:\n{tail}")
+    return np.load(yout), (np.load(tout) if n_traced else None)

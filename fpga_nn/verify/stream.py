@@ -42,8 +42,36 @@ def open_inputs(path: Path, dataset: str | None = None) -> Iterator[np.ndarray]:
     raise UserInputError(f"{path}: inputs must be .npy or .h5/.hdf5")
 
 
+GIVEN = ("raw", "codes", "network")
+
+
+def input_stage(project: Path, given: str | None):
+    """A function taking the rows of the input file to the network's inputs, and what they are.
+
+    A project with declared preprocessing (``preprocess.json``) takes raw values by default, as
+    training did (``codes``: bus codes; ``network``: inputs after the stage); one without takes the
+    network's inputs.
+    """
+    from ..data import preprocess
+
+    path = Path(project) / "preprocess.json"
+    pre = preprocess.load(path) if path.is_file() else None
+    given = given or ("raw" if pre else "network")
+    if given not in GIVEN:
+        raise UserInputError(f"--inputs {given}: choose one of {', '.join(GIVEN)}")
+    if pre is None and given != "network":
+        raise UserInputError(f"{project} declares no preprocessing (no preprocess.json): drop --inputs {given}")
+    return {"raw": pre, "codes": pre.stage if pre else None, "network": None}[given], given
+
+
 def emulate_file(
-    project: Path, data: Path, out: Path, dataset: str | None = None, chunk: int = DEFAULT_CHUNK, progress: bool = True
+    project: Path,
+    data: Path,
+    out: Path,
+    dataset: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: bool = True,
+    given: str | None = None,
 ) -> int:
     """Write the firmware scores of every input row to ``out`` (.npy); returns the number of events."""
     from tqdm import tqdm
@@ -56,6 +84,9 @@ def emulate_file(
     if out.resolve() == Path(data).resolve():
         raise UserInputError(f"--out {out} is the input file: write the scores to another file")
     emu = Emulator(project)
+    stage, given = input_stage(project, given)
+    if stage is None:
+        stage = np.asarray
     with open_inputs(data, dataset) as x:
         n = len(x)
         if tuple(x.shape[1:]) != emu.input_shape and int(np.prod(x.shape[1:])) != int(np.prod(emu.input_shape)):
@@ -64,13 +95,13 @@ def emulate_file(
             )
         for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
             check_finite(np.asarray(x[start : start + chunk]), data, start)
-        n_out = emu.predict(np.asarray(x[:1])).shape[1]
+        n_out = emu.predict(stage(np.asarray(x[:1]))).shape[1]
         with replacing(out, suffix=".npy") as tmp:
             y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n, n_out))
             with tqdm(total=n, unit="ev", desc="emulate", disable=not progress) as bar:
                 for start in range(0, n, chunk):
                     stop = min(start + chunk, n)
-                    y[start:stop] = emu.predict(np.asarray(x[start:stop]))
+                    y[start:stop] = emu.predict(stage(np.asarray(x[start:stop])))
                     bar.update(stop - start)
             y.flush()
             del y
