@@ -43,6 +43,7 @@ def test_sequential_sigmoid_net_exports_bit_exact(tmp_path):
         "header": "cpp/t5.h",
         "events": 3000,
         "mismatches_vs_csim": 0,
+        "from": "network inputs (predict_one)",
         "compiler": "g++",
         "standard": "c++17",
     }

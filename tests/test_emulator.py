@@ -237,25 +237,23 @@ def test_emulate_cli_streams_in_chunks(default_build, tmp_path, capsys):
 
     x = np.load(default_build / "vectors" / "inputs.npy")
     np.save(tmp_path / "x.npy", x)
+    csim = np.load(default_build / "vectors" / "csim.npy")
+    # the trigger project declares its preprocessing: raw GeV values by default, codes or network inputs on request
+    for what, path in (
+        ("raw", default_build / "vectors" / "raw.npy"),
+        ("codes", default_build / "vectors" / "codes.npy"),
+        ("network", tmp_path / "x.npy"),
+    ):
+        flags = [] if what == "raw" else ["--inputs", what]
+        out = str(tmp_path / f"y_{what}.npy")
+        assert main(["emulate", str(default_build), "--data", str(path), "--out", out, "--chunk", "1000", *flags]) == 0
+        assert "11718 events" in capsys.readouterr().out
+        np.testing.assert_array_equal(np.load(out).astype(np.float32), csim, err_msg=what)
+    # network inputs read as raw GeV values are coded again: the scores change, so the default is not silent
     assert (
-        main(
-            [
-                "emulate",
-                str(default_build),
-                "--data",
-                str(tmp_path / "x.npy"),
-                "--out",
-                str(tmp_path / "y.npy"),
-                "--chunk",
-                "1000",
-            ]
-        )
-        == 0
+        main(["emulate", str(default_build), "--data", str(tmp_path / "x.npy"), "--out", str(tmp_path / "w.npy")]) == 0
     )
-    assert "11718 events" in capsys.readouterr().out
-    np.testing.assert_array_equal(
-        np.load(tmp_path / "y.npy").astype(np.float32), np.load(default_build / "vectors" / "csim.npy")
-    )
+    assert not np.array_equal(np.load(tmp_path / "w.npy").astype(np.float32), csim)
     with h5py.File(tmp_path / "x.h5", "w") as f:
         f["a"], f["b"] = x, x[:10]
     z = str(tmp_path / "z.npy")

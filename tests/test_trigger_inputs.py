@@ -20,7 +20,8 @@ def test_encoding_lsb_offset_and_clipping():
 
 
 def test_network_inputs_are_exact_ufixed_8_0():
-    codes = np.arange(256, dtype=np.uint8).reshape(-1, 1)
+    codes = np.repeat(np.arange(256, dtype=np.uint8).reshape(-1, 1), 5, axis=1)
     x = trigger_inputs.to_network(codes)
     assert x.dtype == np.float32
-    np.testing.assert_array_equal(x.ravel() * 256, np.arange(256))
+    for i in range(5):
+        np.testing.assert_array_equal(x[:, i] * 256, np.arange(256))

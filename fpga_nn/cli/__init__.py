@@ -21,6 +21,7 @@ from .llp import llp
 from .report import report
 from .scan import scan
 from .suite import suite
+from .tracking import tracking
 
 
 def _quiet_frameworks() -> None:
@@ -54,6 +55,7 @@ cli.add_command(suite)
 cli.add_command(scan)
 cli.add_command(cnn)
 cli.add_command(llp)
+cli.add_command(tracking)
 cli.add_command(events)
 cli.add_command(compare)
 

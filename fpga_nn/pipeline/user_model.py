@@ -67,7 +67,7 @@ def _load_json_model(path: Path, weights: Path | None):
     objects: dict = {}
     _add_supported_quantized_objects(objects)
     try:
-        model = tf.keras.models.model_from_json(path.read_text(), custom_objects=objects)
+        model = tf.keras.models.model_from_json(_readable_json(path.read_text()), custom_objects=objects)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
         raise UnsupportedModelError(f"cannot read the architecture {path}: {_first_line(exc)}") from None
     try:
@@ -78,6 +78,43 @@ def _load_json_model(path: Path, weights: Path | None):
             "model.save_weights from the same model"
         ) from None
     return model
+
+
+def _quantizer_string(serialized: dict) -> str:
+    """A serialized QKeras quantizer as the string QKeras writes and reads itself (``str(quantizer)``)."""
+    import qkeras.quantizers as qq
+
+    cls = getattr(qq, str(serialized.get("class_name")), None)
+    if cls is None:
+        raise UnsupportedModelError(f"unknown QKeras quantizer {serialized.get('class_name')!r} in the architecture")
+    return str(cls(**serialized.get("config", {})))
+
+
+def _readable_json(text: str) -> str:
+    """``to_json()`` of QKeras 0.9 under TensorFlow 2.14 writes a ``QActivation(quantizer_object)`` as a
+    serialized dict that QActivation.from_config cannot read back (QKeras itself fails on it). The
+    quantizer's own string form, with every argument by keyword, builds the identical quantizer."""
+    import json
+
+    def visit(node):
+        if isinstance(node, dict):
+            cfg = node.get("config")
+            if node.get("class_name") == "QActivation" and isinstance(cfg, dict):
+                act = cfg.get("activation")
+                if isinstance(act, dict) and str(act.get("module", "")).startswith("qkeras"):
+                    cfg["activation"] = _quantizer_string(act)
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError:
+        return text  # Keras names the problem
+    visit(tree)
+    return json.dumps(tree)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -32,7 +32,10 @@ def loss_curves(histories: dict[str, dict], path: Path, ylabel: str = "binary cr
     plt.close(fig)
 
 
-def roc_curves(labels, scores: dict[str, np.ndarray], path: Path) -> None:
+def roc_curves(
+    labels, scores: dict[str, np.ndarray], path: Path, markers: dict | None = None, log_x: bool = True
+) -> None:
+    """ROC curves; ``markers`` maps a name to a (background, signal) efficiency point to mark."""
     from .metrics import auc, roc
 
     plt = _plt()
@@ -40,10 +43,14 @@ def roc_curves(labels, scores: dict[str, np.ndarray], path: Path) -> None:
     styles = ["-", "--", ":", "-."]
     for k, (name, s) in enumerate(scores.items()):
         fpr, tpr, _ = roc(labels, s)
-        ax.plot(fpr, tpr, styles[k % len(styles)], label=f"{name} (AUC {auc(labels, s):.4f})")
+        (line,) = ax.plot(fpr, tpr, styles[k % len(styles)], label=f"{name} (AUC {auc(labels, s):.4f})")
+        if markers and name in markers:
+            bx, sy = markers[name]
+            ax.plot([bx], [sy], "o", color=line.get_color(), ms=5, label=f"{name}: {sy:.3f} at {bx:.3f}")
     ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
-    ax.set_xscale("log")
-    ax.set_xlim(1e-3, 1)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlim(1e-3 if log_x else 0, 1)
     ax.set_xlabel("background efficiency")
     ax.set_ylabel("signal efficiency")
     ax.legend(loc="lower right")

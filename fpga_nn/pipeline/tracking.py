@@ -1,0 +1,274 @@
+"""``fpga-nn tracking``: the T5 track-candidate DNN (seed 001) from raw features to firmware and C++.
+
+One command: T5 candidates (:mod:`fpga_nn.data.tracking`), the 23-32-32-1 network trained
+quantization-aware on the inputs its declared preprocessing makes (:data:`tracking.PREPROCESSING`,
+the same tables the firmware's input stage and the C++ header hold), a float twin for reference, the
+firmware built from raw values (input stage + network + sigmoid, C-simulated on every test
+candidate), the C++17 header checked from the raw values, and the ROC with the seed's working point
+(signal efficiency at 44 % background efficiency) in ``results.json`` / ``results.md`` / ``roc.png``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data import dataset, tracking
+from ..jsonio import write_json
+from . import figures, firmware, outdir
+
+log = logging.getLogger(__name__)
+PT_BINS = (0.8, 1.0, 2.0, 5.0, 10.0, 1e4)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackingTaskConfig:
+    data: tracking.TrackingConfig = tracking.TrackingConfig(n_events=2_000, chunk_size=250)
+    hidden: tuple[int, ...] = (32, 32)
+    weight_bits: int = 10  # quantized_bits(10, 2): weights in [-4, 4) by 2^-7
+    activation_bits: int = 10  # quantized_relu(10, 4): hidden values in [0, 16) by 2^-6
+    epochs: int = 60
+    patience: int = 10
+    batch_size: int = 512
+    learning_rate: float = 3e-3
+    seed: int = 7
+    background_efficiency: float = 0.44  # the seed's working point
+    max_firmware_events: int | None = None  # test candidates C-simulated (None: all)
+
+
+QUICK = TrackingTaskConfig(
+    data=tracking.TrackingConfig(n_events=300, chunk_size=150), epochs=3, patience=100, max_firmware_events=4_000
+)
+
+
+def prepare(cfg: TrackingTaskConfig, workers: int | None = None) -> dict:
+    """Raw features, network inputs through the declared preprocessing, labels, a seeded 60/15/25 split."""
+    path = tracking.cached(cfg.data, dataset.cache_dir("tracking") / f"t5-{cfg.data.fingerprint()}.h5", workers)
+    d = tracking.load(path)
+    y = d["label"].astype(np.float32)
+    perm = np.random.default_rng(cfg.seed).permutation(len(y))
+    a, b = int(0.6 * len(y)), int(0.75 * len(y))
+    split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
+    x = tracking.PREPROCESSING(d["raw"])
+    info = {
+        "path": str(path),
+        "fingerprint": d["fingerprint"],
+        "n_generated": d["n_generated"],
+        "candidates": {k: {"true": int(y[v].sum()), "fake": int(len(v) - y[v].sum())} for k, v in split.items()},
+        "fake_kinds": {k: int(np.sum(d["fake_kind"] == i)) for i, k in enumerate(tracking.FAKE_KINDS)},
+        "features": list(tracking.FEATURES),
+    }
+    return {"raw": d["raw"], "x": x, "y": y, "pt": d["particle_pt"], "split": split, "info": info}
+
+
+def working_point(y: np.ndarray, score: np.ndarray, background_efficiency: float) -> dict:
+    """The lowest cut ``score >= t`` passing at most ``background_efficiency`` of the background."""
+    s_bkg = np.sort(np.asarray(score, np.float64)[y == 0])[::-1]
+    k = int(np.floor(background_efficiency * len(s_bkg)))  # backgrounds allowed to pass
+    cut = s_bkg[k] if k < len(s_bkg) else -np.inf
+    # score >= t passes everything above s_bkg[k]; ties at the cut value fail with it
+    t = np.nextafter(cut, np.inf)
+    passed = np.asarray(score) >= t
+    return {
+        "threshold": float(t),
+        "signal_efficiency": float(passed[y == 1].mean()),
+        "background_efficiency": float(passed[y == 0].mean()),
+    }
+
+
+def _train(model, data: dict, cfg: TrackingTaskConfig, label: str) -> dict:
+    from ..training.train import TrainConfig, train_classifier
+
+    s, x, y = data["split"], data["x"], data["y"]
+    tc = TrainConfig(cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg.patience, cfg.seed)
+    res = train_classifier(model, x[s["train"]], y[s["train"]], x[s["val"]], y[s["val"]], tc)
+    log.info("%s: best epoch %d of %d, %.1f s", label, res.best_epoch, res.epochs_run, res.seconds)
+    return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
+
+
+def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | None):
+    """'float' or 'qkeras' logit network (23-32-32-1), trained now or reused from ``models_dir``."""
+    from ..training.model_cache import cached_model
+
+    def make():
+        import tensorflow as tf
+
+        from ..models.trigger import trigger_mlp
+        from ..training.train import set_seeds
+
+        set_seeds(cfg.seed)
+        n_in = data["x"].shape[1]
+        if name == "float":
+            x_in = tf.keras.Input((n_in,), name="inputs")
+            h = x_in
+            for k, width in enumerate(cfg.hidden):
+                h = tf.keras.layers.Dense(width, activation="relu", name=f"hidden{k + 1}")(h)
+            model = tf.keras.Model(x_in, tf.keras.layers.Dense(1, name="output")(h), name="t5_float")
+        else:
+            model = trigger_mlp(
+                n_in,
+                cfg.hidden,
+                weight_bits=cfg.weight_bits,
+                weight_integer=2,
+                activation_bits=cfg.activation_bits,
+                activation_integer=4,
+                output_bits=12,
+                output_integer=5,
+                name="t5",
+            )
+        return model, _train(model, data, cfg, name)
+
+    settings = {"cfg": dataclasses.asdict(cfg), "model": name, "data": data["info"]["fingerprint"]}
+    return cached_model(models_dir, name, settings, make)
+
+
+def with_sigmoid(logit_model):
+    """The seed's network ends in a sigmoid: the trained logits with a sigmoid layer after them."""
+    import tensorflow as tf
+
+    out = tf.keras.layers.Activation("sigmoid", name="sigmoid")(logit_model.output)
+    return tf.keras.Model(logit_model.input, out, name=logit_model.name)
+
+
+def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmware.BuildOptions):
+    """The sigmoid network behind the declared input stage, from raw test values; returns (checked, report)."""
+    te = data["split"]["test"][: cfg.max_firmware_events]
+    model = with_sigmoid(qmodel)
+    pre = tracking.PREPROCESSING
+    target = options.target()
+    with outdir.staged(target, options.force) as staging:
+        checked = firmware.convert_and_verify(model, data["raw"][te], pre.input_type, staging, options, pre=pre)
+        np.save(staging / "vectors" / "labels.npy", data["y"][te].astype(np.int8))
+        write_json(staging / "metrics.json", {"events": int(len(te)), "labels": "vectors/labels.npy"}, indent=2)
+        failure, report = figures.finish(model, pre.input_type, staging, options, checked)
+    firmware.raise_on_mismatch(checked.summary, target, failure)
+    return checked, report
+
+
+def efficiency_by_pt(y, score, pt, threshold: float) -> list[dict]:
+    rows = []
+    for lo, hi in zip(PT_BINS, PT_BINS[1:], strict=False):
+        m = (y == 1) & (pt >= lo) & (pt < hi)
+        rows.append(
+            {
+                "pt_min": lo,
+                "pt_max": hi,
+                "true": int(m.sum()),
+                "efficiency": float(np.mean(score[m] >= threshold)) if m.any() else None,
+            }
+        )
+    return rows
+
+
+def run_tracking(
+    cfg: TrackingTaskConfig, out: Path, part: str, fresh: bool = False, workers: int | None = None, rtl: bool = False
+) -> dict:
+    from ..reports import metrics, plots
+
+    out = Path(out)
+    if fresh and (out / "models").exists():
+        shutil.rmtree(out / "models")
+    t0 = time.perf_counter()
+    data = prepare(cfg, workers)
+    fmodel, finfo = trained("float", cfg, data, out / "models")
+    qmodel, qinfo = trained("qkeras", cfg, data, out / "models")
+    options = firmware.BuildOptions(part=part, name="t5", output_dir=out / "firmware", force=True, rtl=rtl, cpp=True)
+    checked, report = build_firmware(qmodel, data, cfg, options)
+
+    te = data["split"]["test"][: cfg.max_firmware_events]
+    y, pt = data["y"][te], data["pt"][te]
+    scores = {
+        "float": 1
+        / (1 + np.exp(-fmodel.predict(data["x"][te], batch_size=8192, verbose=0).ravel().astype(np.float64))),
+        "QKeras": checked.expected.ravel().astype(np.float64),
+        "firmware (csim)": checked.csim.ravel().astype(np.float64),
+    }
+    rows = {}
+    for name, s in scores.items():
+        wp = working_point(y, s, cfg.background_efficiency)
+        rows[name] = {
+            **metrics.summarize(y, s),
+            "working_point": wp,
+            "by_pt": efficiency_by_pt(y, s, pt, wp["threshold"]),
+        }
+    marks = {
+        n: (r["working_point"]["background_efficiency"], r["working_point"]["signal_efficiency"])
+        for n, r in rows.items()
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    plots.roc_curves(y, scores, out / "roc.png", markers=marks, log_x=False)
+    s = checked.summary
+    cpp = _json(out / "firmware" / "cpp" / "check.json")
+    result = {
+        "command": "fpga-nn tracking" + (" --quick" if cfg == QUICK else ""),
+        "config": dataclasses.asdict(cfg),
+        "dataset": data["info"],
+        "preprocessing": tracking.PREPROCESSING.to_dict(),
+        "training": {"float": _brief(finfo), "qkeras": _brief(qinfo)},
+        "models": rows,
+        "firmware": {
+            "project": str(out / "firmware"),
+            "events": s["events"],
+            "logit_mismatches": s["mismatches"],
+            "sigmoid_table_vs_emulator": s["softmax"]["emulator_mismatches"],
+            "sigmoid_max_abs_diff_vs_float": s["softmax"]["max_abs_diff_vs_float"],
+            "input_stage": s["input_stage"],
+            "cpp": cpp,
+            "report_notes": (report or {}).get("notes", []),
+        },
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    write_json(out / "results.json", result, indent=2)
+    (out / "results.md").write_text(markdown(result))
+    return result
+
+
+def _json(path: Path):
+    import json
+
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _brief(info: dict) -> dict:
+    return {k: info[k] for k in ("best_epoch", "train_seconds", "parameters") if k in info}
+
+
+def markdown(r: dict) -> str:
+    fw = r["firmware"]
+    stage = fw["input_stage"]
+    kinds = [f["kind"] for f in stage["features"].values()]
+    lines = [
+        "# T5 track-candidate DNN (seed 001): from raw features to firmware and C++",
+        "",
+        f"Regenerate: `{r['command']}`. Candidates: {r['dataset']['candidates']}; "
+        f"fake kinds {r['dataset']['fake_kinds']}.",
+        "",
+        f"Working point: the cut passing {100 * r['config']['background_efficiency']:.0f} % of the fake candidates "
+        "(the seed's), chosen on each model's own test scores.",
+        "",
+        "| model | AUC | signal eff. at WP | background eff. at WP |",
+        "|---|---|---|---|",
+    ]
+    for name, row in r["models"].items():
+        wp = row["working_point"]
+        lines.append(
+            f"| {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | {wp['background_efficiency']:.4f} |"
+        )
+    lines += [
+        "",
+        f"Firmware (`{fw['project']}`, top function `t5_codes`: input stage + 23-32-32-1 + sigmoid): C-simulated "
+        f"from the bus codes of {fw['events']} test candidates; logits {fw['logit_mismatches']} mismatches, sigmoid "
+        f"table == emulator on all but {fw['sigmoid_table_vs_emulator']}; input stage ({kinds.count('wire')} wires, "
+        f"{kinds.count('table')} log10 tables of 4,096 entries) {stage['mismatches']} mismatches against the declared "
+        f"tables. C++ header ({fw['cpp']['header'] if fw['cpp'] else 'none'}) from the raw values: "
+        f"{fw['cpp']['mismatches_vs_csim'] if fw['cpp'] else 'n/a'} mismatches against the C-simulation.",
+        "",
+        "![ROC](roc.png)",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,74 @@
+"""The T5 tracking example (seed 001): geometry, the working point, and one command to firmware and C++."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fpga_nn.data import tracking
+from fpga_nn.pipeline.tracking import working_point
+
+
+def test_preprocessing_declares_every_feature_with_log10_tables_for_radii_and_pt():
+    pre = tracking.PREPROCESSING
+    assert pre.names == tracking.FEATURES and len(pre.names) == 23
+    tables = [f.name for i, f in enumerate(pre.features) if pre.affine(i) is None]
+    assert tables == ["curv_inner", "curv_bridge", "curv_outer", "pt"]
+    assert all(pre.affine(i) == (0, 1) for i in range(19))  # 10-bit buses read as ap_ufixed<10,0>: wires
+    # pt: log10(v + 2^-5) of the 1/16-GeV code, (log10 - log10 0.5) / log10(512) onto [0, 1)
+    i = pre.names.index("pt")
+    code = 16 * 2  # 2 GeV
+    want = round((np.log10(2.0 + 2**-5) - np.log10(0.5)) / np.log10(512.0) * 1024)
+    assert pre.table(i)[code] == want
+
+
+def test_helix_hits_and_curvature():
+    rng = np.random.default_rng(0)
+    pt = np.array([1.0, 1.0, 1000.0])
+    xyz = tracking.hits(pt, np.zeros(3), np.zeros(3), np.zeros(3), np.array([1.0, -1.0, 1.0]), rng)
+    assert np.isfinite(xyz[:, :, 0]).sum() >= 17  # 99 % hit efficiency: at most one of 18 lost here
+    r = np.hypot(xyz[..., 0], xyz[..., 1])
+    assert np.nanmax(np.abs(r - tracking.LAYERS_CM)) <= tracking.STAGGER_CM + 1e-9
+    phi = np.arctan2(xyz[..., 1], xyz[..., 0])
+    assert np.nanmax(phi[0]) < 0 < np.nanmin(phi[1, 1:])  # opposite charges bend opposite ways
+    assert np.nanmax(np.abs(phi[2])) < 1e-3  # 1 TeV: straight within the resolution
+    # three points on a circle of radius 50 cm
+    a = np.array([[50.0, 0, 0]])
+    b = np.array([[0.0, 50, 0]])
+    c = np.array([[-50.0, 0, 0]])
+    assert tracking._curvature(a, b, c)[0] == pytest.approx(1 / 50, rel=1e-12)
+
+
+def test_working_point_never_exceeds_the_background_target():
+    y = np.array([0] * 10 + [1] * 4)
+    s = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.6, 0.6, 0.9, 0.95] + [0.6, 0.7, 0.92, 0.99])
+    wp = working_point(y, s, 0.44)  # 4.4 of 10 backgrounds: at most 4 may pass, ties at 0.6 fail together
+    assert wp["background_efficiency"] == 0.2 and wp["signal_efficiency"] == 0.75
+    assert working_point(y, s, 1.0)["signal_efficiency"] == 1.0
+
+
+@pytest.mark.slow
+def test_tracking_quick_builds_bit_exact_firmware_and_cpp_from_raw_values(tmp_path, capsys):
+    from fpga_nn.cli import main
+
+    out = tmp_path / "t5"
+    assert main(["tracking", "--quick", "--out", str(out), "--part", "xc7z020clg400-1"]) == 0
+    r = json.loads((out / "results.json").read_text())
+    fw = r["firmware"]
+    assert fw["logit_mismatches"] == 0 and fw["sigmoid_table_vs_emulator"] == 0 and fw["events"] == 4000
+    assert fw["input_stage"]["mismatches"] == 0 and fw["input_stage"]["events"] == 4000
+    kinds = [f["kind"] for f in fw["input_stage"]["features"].values()]
+    assert kinds.count("wire") == 19 and kinds.count("table") == 4
+    assert fw["cpp"]["mismatches_vs_csim"] == 0 and fw["cpp"]["from"] == "raw values (predict_raw)"
+    wp = r["models"]["firmware (csim)"]["working_point"]
+    assert 0.43 < wp["background_efficiency"] <= 0.44
+    y = np.load(out / "firmware" / "vectors" / "labels.npy")
+    csim = np.load(out / "firmware" / "vectors" / "csim.npy").ravel()
+    assert wp["signal_efficiency"] == np.mean(csim[y == 1] >= wp["threshold"])
+    assert r["models"]["QKeras"]["auc"] == r["models"]["firmware (csim)"]["auc"]
+    assert (out / "roc.png").stat().st_size > 10_000 and "t5_codes" in (out / "results.md").read_text()
+    header = (out / "firmware" / "cpp" / "t5.h").read_text()
+    assert "inline void predict_raw(" in header and "kTable19[4096]" in header
+    assert "signal efficiency" in capsys.readouterr().out
