@@ -16,11 +16,11 @@ def test_preprocessing_declares_every_feature_with_log10_tables_for_radii_and_pt
     assert pre.names == tracking.FEATURES and len(pre.names) == 23
     tables = [f.name for i, f in enumerate(pre.features) if pre.affine(i) is None]
     assert tables == ["curv_inner", "curv_bridge", "curv_outer", "pt"]
-    assert all(pre.affine(i) == (0, 1) for i in range(19))  # 10-bit buses read as ap_ufixed<10,0>: wires
+    assert all(pre.affine(i) == (0, 1) for i in range(19))  # 12-bit buses read as ap_ufixed<12,0>: wires
     # pt: log10(v + 2^-5) of the 1/16-GeV code, (log10 - log10 0.5) / log10(512) onto [0, 1)
     i = pre.names.index("pt")
     code = 16 * 2  # 2 GeV
-    want = round((np.log10(2.0 + 2**-5) - np.log10(0.5)) / np.log10(512.0) * 1024)
+    want = round((np.log10(2.0 + 2**-5) - np.log10(0.5)) / np.log10(512.0) * 4096)
     assert pre.table(i)[code] == want
 
 
@@ -39,6 +39,19 @@ def test_helix_hits_and_curvature():
     b = np.array([[0.0, 50, 0]])
     c = np.array([[-50.0, 0, 0]])
     assert tracking._curvature(a, b, c)[0] == pytest.approx(1 / 50, rel=1e-12)
+
+
+def test_chi2_separates_true_from_fake_candidates():
+    from fpga_nn.data.tracking import TrackingConfig, generate_chunk
+
+    arrays, n = generate_chunk(TrackingConfig(n_events=100, chunk_size=100, seed=3), "ttbar", 0)
+    assert n == 100
+    again, _ = generate_chunk(TrackingConfig(n_events=100, chunk_size=100, seed=3), "ttbar", 0)
+    np.testing.assert_array_equal(arrays["r3"], again["r3"])  # a chunk is reproducible
+    raw = np.stack([arrays[f] for f in tracking.FEATURES], axis=1)
+    c, y = tracking.chi2(raw), arrays["label"]
+    assert np.isfinite(c).all() and 0.3 < y.mean() < 0.7
+    assert np.median(c[y == 1]) < 8 < np.median(c[y == 0])  # 7 degrees of freedom for true tracks
 
 
 def test_working_point_never_exceeds_the_background_target():
@@ -63,10 +76,17 @@ def test_tracking_quick_builds_bit_exact_firmware_and_cpp_from_raw_values(tmp_pa
     assert kinds.count("wire") == 19 and kinds.count("table") == 4
     assert fw["cpp"]["mismatches_vs_csim"] == 0 and fw["cpp"]["from"] == "raw values (predict_raw)"
     wp = r["models"]["firmware (csim)"]["working_point"]
-    assert 0.43 < wp["background_efficiency"] <= 0.44
     y = np.load(out / "firmware" / "vectors" / "labels.npy")
     csim = np.load(out / "firmware" / "vectors" / "csim.npy").ravel()
+    assert wp["background_efficiency"] == np.mean(csim[y == 0] >= wp["threshold"]) <= 0.44
     assert wp["signal_efficiency"] == np.mean(csim[y == 1] >= wp["threshold"])
+    # the replayed slip (curvatures in 1/mm) is named feature by feature, with the unit hint
+    assert [f["feature"] for f in r["slip"]["flagged"]] == ["curv_inner", "curv_bridge", "curv_outer"]
+    assert all("mm -> cm" in f["hint"] for f in r["slip"]["flagged"])
+    assert r["slip"]["at_training_cut"]["training side"]["signal_efficiency"] == wp["signal_efficiency"]
+    # the chi^2 reference loses separation on buses two bits narrower than the declared ones
+    chi2 = r["chi2_baseline"]
+    assert chi2["10-bit bus values"]["auc"] < chi2["12-bit bus values"]["auc"] <= chi2["raw values"]["auc"] + 0.005
     assert r["models"]["QKeras"]["auc"] == r["models"]["firmware (csim)"]["auc"]
     assert (out / "roc.png").stat().st_size > 10_000 and "t5_codes" in (out / "results.md").read_text()
     header = (out / "firmware" / "cpp" / "t5.h").read_text()

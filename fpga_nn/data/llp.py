@@ -249,31 +249,13 @@ def _rank_in_event(ev: np.ndarray) -> np.ndarray:
 def generate(config, workers: int | None = None, progress: bool = True) -> dict:
     from . import samples
 
-    data, n_gen, parts = samples.run(
-        generate_chunk,
-        config,
-        PROCESSES,
-        config.n_chunks,
-        config.total_events(),
-        "pythia8 + L1 calo",
-        workers,
-        progress,
-    )
-    data["chunk"] = np.concatenate([np.full(len(v["label"]), k[1], np.int32) for k, v in parts.items()])
-    return {"arrays": data, "n_generated": n_gen, "config": config}
+    return samples.generate(generate_chunk, config, "pythia8 + L1 calo", workers, progress)
 
 
 def save(result: dict, path: Path) -> Path:
     from . import samples
 
-    return samples.save(
-        path,
-        result["arrays"],
-        result["config"],
-        result["n_generated"],
-        lambda name: name.startswith("tower_"),
-        classes=json.dumps(CLASSES),
-    )
+    return samples.save_result(result, path, lambda name: name.startswith("tower_"), classes=json.dumps(CLASSES))
 
 
 def load(path: Path) -> dict:

@@ -91,6 +91,21 @@ def run(
     return data, n_gen, {k: parts[k] for k in keys}
 
 
+def generate(generate_chunk: Callable, config, desc: str, workers: int | None = None, progress: bool = True) -> dict:
+    """Every chunk of every process of ``config`` joined, with each row's chunk index in ``chunk``
+    (rows counted by the chunk's ``label`` array)."""
+    data, n_gen, parts = run(
+        generate_chunk, config, config.processes, config.n_chunks, config.total_events(), desc, workers, progress
+    )
+    data["chunk"] = np.concatenate([np.full(len(v["label"]), k[1], np.int32) for k, v in parts.items()])
+    return {"arrays": data, "n_generated": n_gen, "config": config}
+
+
+def save_result(result: dict, path: Path, compressed: Callable[[str], bool], **attrs: str) -> Path:
+    """:func:`save` of what :func:`generate` returns."""
+    return save(path, result["arrays"], result["config"], result["n_generated"], compressed, **attrs)
+
+
 def save(path: Path, arrays: dict, config, n_generated: dict, compressed: Callable[[str], bool], **attrs: str) -> Path:
     import h5py
 

@@ -62,13 +62,16 @@ FEATURES = (
 FAKE_KINDS = ("inner", "outer", "middle")
 
 
+BUS_BITS = 12  # 10 bits lose what the track fit needs: results/tracking/results.json, "chi2_baseline"
+
+
 def _wire(name: str, unit: str, lsb: float, offset: float) -> dict:
-    """A 10-bit bus read as the network's 10-bit input: (v - offset) / (1024 lsb), exactly code / 1024."""
+    """A 12-bit bus read as the network's 12-bit input: (v - offset) / (4096 lsb), exactly code / 4096."""
     return {
         "name": name,
         "unit": unit,
-        "bus": {"bits": 10, "lsb": lsb, "offset": offset},
-        "transform": [{"op": "affine", "offset": offset, "scale": 1.0 / (1024 * lsb)}],
+        "bus": {"bits": BUS_BITS, "lsb": lsb, "offset": offset},
+        "transform": [{"op": "affine", "offset": offset, "scale": 1.0 / (2**BUS_BITS * lsb)}],
     }
 
 
@@ -81,19 +84,19 @@ def _log(name: str, unit: str, lsb: float, offset: float, lo: float, hi: float) 
         "transform": [
             {"op": "log10", "offset": offset},
             {"op": "affine", "offset": lo, "scale": 1.0 / (hi - lo)},
-            {"op": "clip", "min": 0.0, "max": 1.0 - 2.0**-10},
+            {"op": "clip", "min": 0.0, "max": 1.0 - 2.0**-BUS_BITS},
         ],
     }
 
 
 PREPROCESSING = from_dict(
     {
-        "input_type": "ap_ufixed<10,0,AP_RND_CONV,AP_SAT>",
+        "input_type": "ap_ufixed<12,0,AP_RND_CONV,AP_SAT>",
         "features": [
-            *(_wire(f"r{i}", "cm", 0.125, 0.0) for i in HITS),
-            *(_wire(f"z{i}", "cm", 0.25, -128.0) for i in HITS),
-            *(_wire(f"eta{i}", "", 2.0**-8, -2.0) for i in HITS),
-            *(_wire(f"dphi{i}{i + 1}", "rad", 2.0**-11, -0.25) for i in HITS[:-1]),
+            *(_wire(f"r{i}", "cm", 2.0**-5, 0.0) for i in HITS),
+            *(_wire(f"z{i}", "cm", 2.0**-4, -128.0) for i in HITS),
+            *(_wire(f"eta{i}", "", 2.0**-10, -2.0) for i in HITS),
+            *(_wire(f"dphi{i}{i + 1}", "rad", 2.0**-13, -0.25) for i in HITS[:-1]),
             # curvature 1/R: 2^-16 / cm per code (up to 1/16 cm); log10(1/R + 2^-17) from [-5.5, -1] onto [0, 1]
             *(_log(f"curv_{t}", "1/cm", 2.0**-16, 2.0**-17, -5.5, -1.0) for t in ("inner", "bridge", "outer")),
             _log("pt", "GeV", 2.0**-4, 2.0**-5, np.log10(0.5), np.log10(256.0)),
@@ -185,6 +188,36 @@ def _curvature(a, b, c) -> np.ndarray:
     ab, bc, ca = (np.hypot(*(q - p)[:, :2].T) for p, q in ((a, b), (b, c), (c, a)))
     cross = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     return 2 * np.abs(cross) / (ab * bc * ca)
+
+
+def chi2(raw: np.ndarray) -> np.ndarray:
+    """A track-fit chi^2 from the 23 raw features (the seed's cut-based baseline): the r-phi distances of
+    hits 2 and 4 from the circle through hits 1, 3, 5, and the r-z residuals of all five hits from
+    their straight-line fit, each over its expected spread (resolution and multiple scattering)."""
+    col = {name: raw[:, i] for i, name in enumerate(FEATURES)}
+    r = np.stack([col[f"r{i}"] for i in HITS], axis=1)
+    z = np.stack([col[f"z{i}"] for i in HITS], axis=1)
+    phi = np.concatenate([np.zeros((len(raw), 1)), np.cumsum([col[f"dphi{i}{i + 1}"] for i in HITS[:-1]], 0).T], 1)
+    x, y = r * np.cos(phi), r * np.sin(phi)
+    # circle through hits 1, 3, 5: centre from the perpendicular bisectors
+    (x1, x3, x5), (y1, y3, y5) = (x[:, [0, 2, 4]].T, y[:, [0, 2, 4]].T)
+    d = 2 * (x1 * (y3 - y5) + x3 * (y5 - y1) + x5 * (y1 - y3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ux = ((x1**2 + y1**2) * (y3 - y5) + (x3**2 + y3**2) * (y5 - y1) + (x5**2 + y5**2) * (y1 - y3)) / d
+        uy = ((x1**2 + y1**2) * (x5 - x3) + (x3**2 + y3**2) * (x1 - x5) + (x5**2 + y5**2) * (x3 - x1)) / d
+    radius = np.hypot(x1 - ux, y1 - uy)
+    pt = np.clip(np.nan_to_num(0.299792458 * B_TESLA * radius / 100.0, nan=1e4), 0.3, 1e4)
+    sigma_ms = 0.0136 / pt * np.sqrt(X0_PER_LAYER) * 15.0  # cm: a kink over a typical layer gap
+    sigma_rphi = np.hypot(SIGMA_RPHI_CM, sigma_ms)
+    res = np.abs(np.hypot(x[:, [1, 3]] - ux[:, None], y[:, [1, 3]] - uy[:, None]) - radius[:, None])
+    chi_rphi = np.nan_to_num(res / sigma_rphi[:, None], nan=0.0)  # straight tracks: no r-phi information
+    sigma_z = np.where(r < 60.0, SIGMA_Z_CM[0], SIGMA_Z_CM[-1])
+    sigma_z = np.hypot(sigma_z, sigma_ms[:, None])
+    w = 1 / sigma_z**2
+    rm, zm = (w * r).sum(1) / w.sum(1), (w * z).sum(1) / w.sum(1)
+    slope = (w * (r - rm[:, None]) * (z - zm[:, None])).sum(1) / (w * (r - rm[:, None]) ** 2).sum(1)
+    chi_rz = (z - zm[:, None] - slope[:, None] * (r - rm[:, None])) / sigma_z
+    return (chi_rphi**2).sum(1) + (chi_rz**2).sum(1)
 
 
 def features(h: np.ndarray) -> dict[str, np.ndarray]:
@@ -293,31 +326,13 @@ def generate_chunk(config: TrackingConfig, process: str, chunk: int) -> tuple[di
 def generate(config: TrackingConfig, workers: int | None = None, progress: bool = True) -> dict:
     from . import samples
 
-    data, n_gen, parts = samples.run(
-        generate_chunk,
-        config,
-        config.processes,
-        config.n_chunks,
-        config.total_events(),
-        "pythia8 T5s",
-        workers,
-        progress,
-    )
-    data["chunk"] = np.concatenate([np.full(len(v["label"]), k[1], np.int32) for k, v in parts.items()])
-    return {"arrays": data, "n_generated": n_gen, "config": config}
+    return samples.generate(generate_chunk, config, "pythia8 T5s", workers, progress)
 
 
 def save(result: dict, path: Path) -> Path:
     from . import samples
 
-    return samples.save(
-        path,
-        result["arrays"],
-        result["config"],
-        result["n_generated"],
-        lambda name: True,
-        features=json.dumps(FEATURES),
-    )
+    return samples.save_result(result, path, lambda name: True, features=json.dumps(FEATURES))
 
 
 def load(path: Path) -> dict:

@@ -32,8 +32,8 @@ class TrackingTaskConfig:
     hidden: tuple[int, ...] = (32, 32)
     weight_bits: int = 10  # quantized_bits(10, 2): weights in [-4, 4) by 2^-7
     activation_bits: int = 10  # quantized_relu(10, 4): hidden values in [0, 16) by 2^-6
-    epochs: int = 60
-    patience: int = 10
+    epochs: int = 150
+    patience: int = 15
     batch_size: int = 512
     learning_rate: float = 3e-3
     seed: int = 7
@@ -123,7 +123,12 @@ def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | N
             )
         return model, _train(model, data, cfg, name)
 
-    settings = {"cfg": dataclasses.asdict(cfg), "model": name, "data": data["info"]["fingerprint"]}
+    settings = {
+        "cfg": dataclasses.asdict(cfg),
+        "model": name,
+        "data": data["info"]["fingerprint"],
+        "preprocessing": tracking.PREPROCESSING.to_dict(),  # the inputs it is trained on
+    }
     return cached_model(models_dir, name, settings, make)
 
 
@@ -148,6 +153,67 @@ def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmwar
         failure, report = figures.finish(model, pre.input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, failure)
     return checked, report
+
+
+def bus_values(raw: np.ndarray, drop_bits: int = 0) -> np.ndarray:
+    """The raw features as the declared buses carry them (bin centres), with ``drop_bits`` fewer bits."""
+    out = np.array(raw, dtype=np.float64)
+    for i, f in enumerate(tracking.PREPROCESSING.features):
+        lsb = f.lsb * 2.0**drop_bits
+        code = np.clip(np.floor((out[:, i] - f.offset) / lsb), 0, 2 ** (f.bits - drop_bits) - 1)
+        out[:, i] = f.offset + (code + 0.5) * lsb
+    return out
+
+
+def chi2_baseline(raw: np.ndarray, y: np.ndarray, background_efficiency: float) -> dict:
+    """The seed's cut-based reference, a track-fit chi^2 (:func:`tracking.chi2`), on the raw values, on
+    the values the firmware's buses carry, and on buses two bits narrower (why the buses are 12-bit)."""
+    from ..reports.metrics import auc
+
+    out = {}
+    for name, values in (
+        ("raw values", raw),
+        (f"{tracking.BUS_BITS}-bit bus values", bus_values(raw)),
+        (f"{tracking.BUS_BITS - 2}-bit bus values", bus_values(raw, 2)),
+    ):
+        score = -tracking.chi2(values)
+        out[name] = {"auc": auc(y, score), "working_point": working_point(y, score, background_efficiency)}
+    return out
+
+
+SLIP = ("curv_inner", "curv_bridge", "curv_outer")  # the inference side computes its radii in mm
+
+
+def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, threshold: float) -> dict:
+    """The seed's failure, replayed: the inference side's curvatures come from radii in mm (1/R ten times
+    smaller). `fpga-nn compare`'s check names the features; the firmware (emulated, bit-exact) then
+    passes what fraction of each class at the cut chosen on the training side."""
+    from ..verify.consistency import Tolerance, compare_features
+    from ..verify.emulator import Emulator
+
+    slipped = raw.copy()
+    cols = [tracking.FEATURES.index(n) for n in SLIP]
+    slipped[:, cols] *= 0.1
+    rows = compare_features(
+        dict(zip(tracking.FEATURES, raw.T, strict=True)),
+        dict(zip(tracking.FEATURES, slipped.T, strict=True)),
+        Tolerance(),
+    )
+    emu, pre = Emulator(project), tracking.PREPROCESSING
+    passed = {}
+    for side, values in (("training side", raw), ("inference side", slipped)):
+        s = emu.predict(pre(values)).ravel()
+        passed[side] = {
+            "signal_efficiency": float(np.mean(s[y == 1] >= threshold)),
+            "background_efficiency": float(np.mean(s[y == 0] >= threshold)),
+        }
+    return {
+        "slip": "curvatures from radii in mm on the inference side (x 0.1)",
+        "flagged": [
+            {"feature": r["feature"], "fraction": r["fraction"], "hint": r["hint"]} for r in rows if not r["ok"]
+        ],
+        "at_training_cut": passed,
+    }
 
 
 def efficiency_by_pt(y, score, pt, threshold: float) -> list[dict]:
@@ -196,12 +262,15 @@ def run_tracking(
             "working_point": wp,
             "by_pt": efficiency_by_pt(y, s, pt, wp["threshold"]),
         }
+    chi2 = chi2_baseline(data["raw"][te], y, cfg.background_efficiency)
+    slip = slip_study(out / "firmware", data["raw"][te], y, rows["firmware (csim)"]["working_point"]["threshold"])
     marks = {
         n: (r["working_point"]["background_efficiency"], r["working_point"]["signal_efficiency"])
         for n, r in rows.items()
     }
     out.mkdir(parents=True, exist_ok=True)
-    plots.roc_curves(y, scores, out / "roc.png", markers=marks, log_x=False)
+    reference = {f"chi^2 ({tracking.BUS_BITS}-bit bus values)": -tracking.chi2(bus_values(data["raw"][te]))}
+    plots.roc_curves(y, scores | reference, out / "roc.png", markers=marks, log_x=False)
     s = checked.summary
     cpp = _json(out / "firmware" / "cpp" / "check.json")
     result = {
@@ -211,6 +280,8 @@ def run_tracking(
         "preprocessing": tracking.PREPROCESSING.to_dict(),
         "training": {"float": _brief(finfo), "qkeras": _brief(qinfo)},
         "models": rows,
+        "chi2_baseline": chi2,
+        "slip": slip,
         "firmware": {
             "project": str(out / "firmware"),
             "events": s["events"],
@@ -239,34 +310,64 @@ def _brief(info: dict) -> dict:
 
 
 def markdown(r: dict) -> str:
-    fw = r["firmware"]
+    fw, ds = r["firmware"], r["dataset"]
     stage = fw["input_stage"]
     kinds = [f["kind"] for f in stage["features"].values()]
+    bkg = 100 * r["config"]["background_efficiency"]
     lines = [
         "# T5 track-candidate DNN (seed 001): from raw features to firmware and C++",
         "",
-        f"Regenerate: `{r['command']}`. Candidates: {r['dataset']['candidates']}; "
-        f"fake kinds {r['dataset']['fake_kinds']}.",
+        f"Regenerate: `{r['command']}` (docs/tracking.md). Test candidates: {ds['candidates']['test']['true']} true, "
+        f"{ds['candidates']['test']['fake']} fake (all splits: {ds['candidates']}; fakes by kind {ds['fake_kinds']}).",
         "",
-        f"Working point: the cut passing {100 * r['config']['background_efficiency']:.0f} % of the fake candidates "
-        "(the seed's), chosen on each model's own test scores.",
+        f"Working point: the cut passing {bkg:.0f} % of the fake candidates (the seed's), on each model's own "
+        "test scores. The chi^2 rows are the cut-based reference (a track fit of the hits).",
         "",
-        "| model | AUC | signal eff. at WP | background eff. at WP |",
-        "|---|---|---|---|",
+        "| model | AUC | signal eff. at WP | background eff. at WP | signal eff. at 1 % / 10 % background |",
+        "|---|---|---|---|---|",
     ]
     for name, row in r["models"].items():
         wp = row["working_point"]
+        tight = {p["target_background_efficiency"]: p["signal_efficiency"] for p in row["working_points"]}
         lines.append(
-            f"| {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | {wp['background_efficiency']:.4f} |"
+            f"| {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | {wp['background_efficiency']:.4f} | "
+            f"{tight[0.01]:.4f} / {tight[0.1]:.4f} |"
         )
+    for name, row in r["chi2_baseline"].items():
+        wp = row["working_point"]
+        lines.append(
+            f"| chi^2 on {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | "
+            f"{wp['background_efficiency']:.4f} | |"
+        )
+    by_pt = r["models"]["firmware (csim)"]["by_pt"]
     lines += [
+        "",
+        "Firmware signal efficiency at the working point, by the particle's pT:",
+        "",
+        "| pT (GeV) | " + " | ".join(f"{b['pt_min']:g}-{b['pt_max']:g}" for b in by_pt) + " |",
+        "|---|" + "---|" * len(by_pt),
+        "| true candidates | " + " | ".join(str(b["true"]) for b in by_pt) + " |",
+        "| efficiency | "
+        + " | ".join("-" if b["efficiency"] is None else f"{b['efficiency']:.4f}" for b in by_pt)
+        + " |",
         "",
         f"Firmware (`{fw['project']}`, top function `t5_codes`: input stage + 23-32-32-1 + sigmoid): C-simulated "
         f"from the bus codes of {fw['events']} test candidates; logits {fw['logit_mismatches']} mismatches, sigmoid "
-        f"table == emulator on all but {fw['sigmoid_table_vs_emulator']}; input stage ({kinds.count('wire')} wires, "
+        f"table == emulator on all but {fw['sigmoid_table_vs_emulator']} (max |diff| to the float sigmoid "
+        f"{fw['sigmoid_max_abs_diff_vs_float']:.4f}); input stage ({kinds.count('wire')} wires, "
         f"{kinds.count('table')} log10 tables of 4,096 entries) {stage['mismatches']} mismatches against the declared "
         f"tables. C++ header ({fw['cpp']['header'] if fw['cpp'] else 'none'}) from the raw values: "
         f"{fw['cpp']['mismatches_vs_csim'] if fw['cpp'] else 'n/a'} mismatches against the C-simulation.",
+        "",
+    ]
+    slip = r["slip"]
+    flagged = ", ".join(f"{f['feature']} ({100 * f['fraction']:.1f} %, {f['hint']})" for f in slip["flagged"])
+    tr, inf = slip["at_training_cut"]["training side"], slip["at_training_cut"]["inference side"]
+    lines += [
+        f"The seed's failure, replayed ({slip['slip']}): the input comparison flags {flagged or 'nothing'}; at the "
+        f"cut chosen on the training side the firmware passes {tr['signal_efficiency']:.4f} of the true and "
+        f"{tr['background_efficiency']:.4f} of the fake candidates on training-side inputs, and "
+        f"{inf['signal_efficiency']:.4f} / {inf['background_efficiency']:.4f} on inference-side inputs.",
         "",
         "![ROC](roc.png)",
         "",
