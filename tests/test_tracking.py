@@ -58,7 +58,7 @@ def test_working_point_never_exceeds_the_background_target():
     y = np.array([0] * 10 + [1] * 4)
     s = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.6, 0.6, 0.9, 0.95] + [0.6, 0.7, 0.92, 0.99])
     wp = working_point(y, s, 0.44)  # 4.4 of 10 backgrounds: at most 4 may pass, ties at 0.6 fail together
-    assert wp["background_efficiency"] == 0.2 and wp["signal_efficiency"] == 0.75
+    assert wp["cut"] == 0.6 and wp["background_efficiency"] == 0.2 and wp["signal_efficiency"] == 0.75
     assert working_point(y, s, 1.0)["signal_efficiency"] == 1.0
 
 
@@ -78,8 +78,9 @@ def test_tracking_quick_builds_bit_exact_firmware_and_cpp_from_raw_values(tmp_pa
     wp = r["models"]["firmware (csim)"]["working_point"]
     y = np.load(out / "firmware" / "vectors" / "labels.npy")
     csim = np.load(out / "firmware" / "vectors" / "csim.npy").ravel()
-    assert wp["background_efficiency"] == np.mean(csim[y == 0] >= wp["threshold"]) <= 0.44
-    assert wp["signal_efficiency"] == np.mean(csim[y == 1] >= wp["threshold"])
+    # the cut reads the same on the float32 scores the project keeps
+    assert wp["background_efficiency"] == np.mean(csim[y == 0] > wp["cut"]) <= 0.44
+    assert wp["signal_efficiency"] == np.mean(csim[y == 1] > wp["cut"])
     # the replayed slip (curvatures in 1/mm) is named feature by feature, with the unit hint
     assert [f["feature"] for f in r["slip"]["flagged"]] == ["curv_inner", "curv_bridge", "curv_outer"]
     assert all("mm -> cm" in f["hint"] for f in r["slip"]["flagged"])

@@ -67,15 +67,17 @@ def prepare(cfg: TrackingTaskConfig, workers: int | None = None) -> dict:
 
 
 def working_point(y: np.ndarray, score: np.ndarray, background_efficiency: float) -> dict:
-    """The lowest cut ``score >= t`` passing at most ``background_efficiency`` of the background."""
+    """The loosest cut ``score > cut`` passing at most ``background_efficiency`` of the background.
+
+    ``cut`` is one of the scores (exactly representable in the scores' own type), so the rule
+    reads the same on float32 and float64 copies of them; ties at the cut fail together."""
     s_bkg = np.sort(np.asarray(score, np.float64)[y == 0])[::-1]
     k = int(np.floor(background_efficiency * len(s_bkg)))  # backgrounds allowed to pass
     cut = s_bkg[k] if k < len(s_bkg) else -np.inf
-    # score >= t passes everything above s_bkg[k]; ties at the cut value fail with it
-    t = np.nextafter(cut, np.inf)
-    passed = np.asarray(score) >= t
+    passed = np.asarray(score, np.float64) > cut
     return {
-        "threshold": float(t),
+        "cut": float(cut),
+        "rule": "pass: score > cut",
         "signal_efficiency": float(passed[y == 1].mean()),
         "background_efficiency": float(passed[y == 0].mean()),
     }
@@ -184,7 +186,7 @@ def chi2_baseline(raw: np.ndarray, y: np.ndarray, background_efficiency: float) 
 SLIP = ("curv_inner", "curv_bridge", "curv_outer")  # the inference side computes its radii in mm
 
 
-def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, threshold: float) -> dict:
+def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, cut: float) -> dict:
     """The seed's failure, replayed: the inference side's curvatures come from radii in mm (1/R ten times
     smaller). `fpga-nn compare`'s check names the features; the firmware (emulated, bit-exact) then
     passes what fraction of each class at the cut chosen on the training side."""
@@ -204,8 +206,8 @@ def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, threshold: float) 
     for side, values in (("training side", raw), ("inference side", slipped)):
         s = emu.predict(pre(values)).ravel()
         passed[side] = {
-            "signal_efficiency": float(np.mean(s[y == 1] >= threshold)),
-            "background_efficiency": float(np.mean(s[y == 0] >= threshold)),
+            "signal_efficiency": float(np.mean(s[y == 1] > cut)),
+            "background_efficiency": float(np.mean(s[y == 0] > cut)),
         }
     return {
         "slip": "curvatures from radii in mm on the inference side (x 0.1)",
@@ -216,7 +218,7 @@ def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, threshold: float) 
     }
 
 
-def efficiency_by_pt(y, score, pt, threshold: float) -> list[dict]:
+def efficiency_by_pt(y, score, pt, cut: float) -> list[dict]:
     rows = []
     for lo, hi in zip(PT_BINS, PT_BINS[1:], strict=False):
         m = (y == 1) & (pt >= lo) & (pt < hi)
@@ -225,7 +227,7 @@ def efficiency_by_pt(y, score, pt, threshold: float) -> list[dict]:
                 "pt_min": lo,
                 "pt_max": hi,
                 "true": int(m.sum()),
-                "efficiency": float(np.mean(score[m] >= threshold)) if m.any() else None,
+                "efficiency": float(np.mean(score[m] > cut)) if m.any() else None,
             }
         )
     return rows
@@ -260,10 +262,10 @@ def run_tracking(
         rows[name] = {
             **metrics.summarize(y, s),
             "working_point": wp,
-            "by_pt": efficiency_by_pt(y, s, pt, wp["threshold"]),
+            "by_pt": efficiency_by_pt(y, s, pt, wp["cut"]),
         }
     chi2 = chi2_baseline(data["raw"][te], y, cfg.background_efficiency)
-    slip = slip_study(out / "firmware", data["raw"][te], y, rows["firmware (csim)"]["working_point"]["threshold"])
+    slip = slip_study(out / "firmware", data["raw"][te], y, rows["firmware (csim)"]["working_point"]["cut"])
     marks = {
         n: (r["working_point"]["background_efficiency"], r["working_point"]["signal_efficiency"])
         for n, r in rows.items()
