@@ -147,6 +147,10 @@ def test_model_carrying_its_preprocessing_builds_from_raw_values(tmp_path, capsy
     )
     raw[:20] = [[1e4, 1e4, 500.0, 9.0]]  # saturating values: the bus coding clips them, as hardware does
     np.save(tmp_path / "raw.npy", raw)
+    assert main(["check", str(tmp_path / "net.h5"), "--data", str(tmp_path / "raw.npy")]) == 0
+    said = capsys.readouterr().out
+    assert "input type: ap_ufixed<10,0>" in said
+    assert "preprocessing: declared in the model file: 4 features (2 affine, 2 table); --data holds raw values" in said
     out = tmp_path / "p"
     args = ["build", "--model", str(tmp_path / "net.h5"), "--data", str(tmp_path / "raw.npy"), "--part", PART]
     assert main([*args, "--input-precision", "ap_fixed<16,6>"]) == 2

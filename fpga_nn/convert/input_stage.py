@@ -61,19 +61,16 @@ def stage_header(pre: Preprocessing, name: str) -> tuple[str, dict]:
         coding = f"{f.bits}-bit bus, lsb {f.lsb:g}, offset {f.offset:g}"
         comment = f"// [{i}] '{f.name}' ({f.unit or 'no unit'}): {coding}; {steps}"
         code = f"ap_uint<{f.bits}>(codes[{i}])"
-        ab = pre.affine(i)
-        if ab == (0, 1):
-            kinds[f.name] = "wire"
+        kinds[f.name] = pre.kind(i)
+        if kinds[f.name] == "wire":
             body += [f"    {comment}", f"    x[{i}].range({w - 1}, 0) = {code};"]
-        elif ab is not None:
-            kinds[f.name] = "affine"
-            a, b = ab
+        elif kinds[f.name] == "affine":
+            a, b = pre.affine(i)
             body += [
                 f"    {comment}",
                 f"    x[{i}].range({w - 1}, 0) = ap_int<{w + 2}>({a}) + ap_int<{w + 2}>({b}) * {code};",
             ]
         else:
-            kinds[f.name] = "table"
             raw = pre.table(i) & ((1 << w) - 1)  # two's complement bits of each entry
             values = ", ".join(str(int(v)) for v in raw)
             lines += [comment, f"static const ap_uint<{w}> {name}_table_{i}[{len(raw)}] = {{{values}}};", ""]

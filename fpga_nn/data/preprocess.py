@@ -136,6 +136,15 @@ class Preprocessing:
         a, b = int(t[0]), int(t[1] - t[0]) if len(t) > 1 else 0
         return (a, b) if np.array_equal(t, a + b * np.arange(len(t), dtype=np.int64)) else None
 
+    def kind(self, i: int) -> str:
+        """How the firmware computes feature ``i``: 'wire' (the code is the input's raw bits), 'affine'
+        (integer ``a + b * code``) or 'table' (a ROM of ``2^bits`` entries)."""
+        ab = self.affine(i)
+        return "wire" if ab == (0, 1) else "table" if ab is None else "affine"
+
+    def kinds(self) -> dict[str, str]:
+        return {f.name: self.kind(i) for i, f in enumerate(self.features)}
+
     def to_dict(self) -> dict:
         return {
             "version": VERSION,

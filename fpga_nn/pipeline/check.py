@@ -20,6 +20,7 @@ class CheckResult(NamedTuple):
     types: dict[str, str]  # Keras layer name -> firmware result type (after hls4ml's passes)
     input_type: FixedType | None
     emulated: dict | None  # with data: emulator vs QKeras
+    preprocessing: str | None = None  # the declared preprocessing the model file carries, in one line
 
 
 def check_model(
@@ -27,15 +28,23 @@ def check_model(
 ) -> CheckResult:
     model = graph.normalize(user_model.load_user_model(Path(model_path)))
     verdicts = support.verdicts(model, io_type)
+    pre = user_model.declared_preprocessing(Path(model_path), None, input_precision)
     x = user_model.load_inputs(Path(data_path), model) if data_path else None
-    if input_precision:
+    described = None
+    if pre is not None:
+        x = pre(x) if x is not None else None  # --data holds raw values, as for build
+        kinds = list(pre.kinds().values())
+        counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("wire", "affine", "table") if k in kinds)
+        described = f"declared in the model file: {len(kinds)} features ({counts}); --data holds raw values"
+        input_type = pre.input_type
+    elif input_precision:
         input_type = FixedType.parse(input_precision)
     elif x is not None:
         input_type = user_model.infer_input_type(x, model)
     else:
         input_type = None
     if any(v.verdict == "refused" for v in verdicts):
-        return CheckResult(verdicts, {}, input_type, None)
+        return CheckResult(verdicts, {}, input_type, None, described)
     from ..convert.project import convert_model
     from ..verify import record
     from ..verify.emulator import Emulator
@@ -54,7 +63,7 @@ def check_model(
                 emulated = _emulate_vs_qkeras(model, Emulator(tmp), seen)
             except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
                 emulated = {"available": False, "reason": str(exc)}
-    return CheckResult(verdicts, types, input_type, emulated)
+    return CheckResult(verdicts, types, input_type, emulated, described)
 
 
 def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
@@ -75,6 +84,8 @@ def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
 
 def format_result(result: CheckResult) -> list[str]:
     lines = [f"input type: {result.input_type.to_ap() if result.input_type else 'give --data or --input-precision'}"]
+    if result.preprocessing:
+        lines.append(f"preprocessing: {result.preprocessing}")
     width = max(len(v.name) for v in result.verdicts)
     for v in result.verdicts:
         ftype = result.types.get(v.name, "-" if v.verdict == "refused" or not result.types else "(merged by hls4ml)")
