@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ..data import event_images as ei
 from ..fixed import FixedType
 from ..jsonio import write_json
 from ..reports import multiclass as mc
+from ..training import model_cache
 from . import firmware
 from .devices import device_info
 
@@ -154,8 +154,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
     import tensorflow as tf
 
     out = Path(out)
-    if fresh and (out / "models").exists():
-        shutil.rmtree(out / "models")
+    models = model_cache.models_dir(out, fresh)
     t0 = time.perf_counter()
     data = prepare(cfg, workers)
     t_data = time.perf_counter() - t0
@@ -163,7 +162,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
     x, y = data["x"][te], data["y"][te]
     rows, probs, histories = {}, {}, {}
     for name in (*cfg.networks, "compact_cnn_qkeras"):
-        model, info = trained(name, cfg, data, out / "models")
+        model, info = trained(name, cfg, data, models)
         probs[name] = model.predict(x, batch_size=512, verbose=0).astype(np.float64)
         rows[name] = {**mc.summarize(y, probs[name], CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)}
         rows[name].update({k: v for k, v in info.items() if k != "history"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from ..jsonio import write_json
 from ..reports import multiclass as mc
+from ..training import model_cache
 from . import firmware
 from .devices import device_info
 from .llp import CLASSES, LlpTaskConfig, build_variant, class_probabilities, prepare, trained
@@ -33,15 +33,14 @@ def run_llp(
     workers: int | None = None,
 ) -> dict:
     out = Path(out)
-    if fresh and (out / "models").exists():
-        shutil.rmtree(out / "models")
+    models = model_cache.models_dir(out, fresh)
     t0 = time.perf_counter()
     data = prepare(cfg, workers)
     t_data = time.perf_counter() - t0
     te = data["split"]["test"]
     x, y = data["x"][te], data["y"][te]
-    fmodel, finfo = trained("float", cfg, data, out / "models")
-    qmodel, qinfo = trained("qkeras", cfg, data, out / "models")
+    fmodel, finfo = trained("float", cfg, data, models)
+    qmodel, qinfo = trained("qkeras", cfg, data, models)
     p_float = fmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     p_q = qmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     base = firmware.BuildOptions(part=part, force=True, rtl=False)

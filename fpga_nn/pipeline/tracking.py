@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from ..data import dataset, tracking
 from ..jsonio import write_json
+from ..training import model_cache
 from . import figures, firmware, outdir
 
 log = logging.getLogger(__name__)
@@ -239,12 +239,11 @@ def run_tracking(
     from ..reports import metrics, plots
 
     out = Path(out)
-    if fresh and (out / "models").exists():
-        shutil.rmtree(out / "models")
+    models = model_cache.models_dir(out, fresh)
     t0 = time.perf_counter()
     data = prepare(cfg, workers)
-    fmodel, finfo = trained("float", cfg, data, out / "models")
-    qmodel, qinfo = trained("qkeras", cfg, data, out / "models")
+    fmodel, finfo = trained("float", cfg, data, models)
+    qmodel, qinfo = trained("qkeras", cfg, data, models)
     options = firmware.BuildOptions(part=part, name="t5", output_dir=out / "firmware", force=True, rtl=rtl, cpp=True)
     checked, report = build_firmware(qmodel, data, cfg, options)
 

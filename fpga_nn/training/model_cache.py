@@ -18,6 +18,16 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+def models_dir(out: Path, fresh: bool = False) -> Path:
+    """A study's ``out/models`` folder, emptied first with ``fresh`` (``--fresh``: retrain everything)."""
+    path = Path(out) / "models"
+    if fresh and path.exists():
+        import shutil
+
+        shutil.rmtree(path)
+    return path
+
+
 def settings_hash(settings: dict) -> str:
     from importlib.metadata import version
 
