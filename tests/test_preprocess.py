@@ -153,7 +153,7 @@ def test_model_carrying_its_preprocessing_builds_from_raw_values(tmp_path, capsy
     assert "preprocessing: declared in the model file: 4 features (2 affine, 2 table); --data holds raw values" in said
     out = tmp_path / "p"
     args = ["build", "--model", str(tmp_path / "net.h5"), "--data", str(tmp_path / "raw.npy"), "--part", PART]
-    assert main([*args, "--input-precision", "ap_fixed<16,6>"]) == 2
+    assert main([*args, "--input-precision", "ap_fixed<16,6>", "--output-dir", str(tmp_path / "refused")]) == 2
     assert "the preprocessing fixes the input type (ap_ufixed<10,0>): drop --input-precision" in capsys.readouterr().err
     assert main([*args, "--no-rtl", "--cpp", "--output-dir", str(out)]) == 0
     check = json.loads((out / "csim_check.json").read_text())
@@ -181,7 +181,8 @@ def test_json_architecture_with_weights_builds(tmp_path, capsys):
     x = (np.random.default_rng(2).integers(0, 256, (500, 5)) / 256).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     args = ["build", "--model", str(tmp_path / "net.json"), "--data", str(tmp_path / "x.npy"), "--part", PART]
-    assert main(args) == 2
+    assert main([*args, "--output-dir", str(tmp_path / "refused")]) == 2
+    assert not (tmp_path / "refused").exists()
     assert "holds only the architecture: give its weights with --weights FILE.h5" in capsys.readouterr().err
     out = tmp_path / "j"
     assert main([*args, "--weights", str(tmp_path / "net_weights.h5"), "--no-rtl", "--output-dir", str(out)]) == 0
