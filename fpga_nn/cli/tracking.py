@@ -9,7 +9,12 @@ from .options import study_options
 
 @click.command()
 @study_options("results/tracking", "A minutes-long run: 300 events, 3 epochs, 4,000 C-simulated candidates.")
-@click.option("--rtl", is_flag=True, help="Also the open-source RTL figures (alkaid, Verilator, Yosys).")
+@click.option(
+    "--rtl",
+    is_flag=True,
+    help="Also build the logits (no sigmoid) with the open-source RTL figures: alkaid Verilog, Verilator "
+    "latency and bit-exactness, Yosys LUT/FF/DSP (minutes).",
+)
 def tracking(quick, out, part, fresh, workers, rtl):
     """Generate T5 candidates, train the 23-32-32-1 network on its declared preprocessing, build the
     firmware (input stage + network + sigmoid) and the C++ header from raw values, both checked."""

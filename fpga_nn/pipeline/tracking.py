@@ -142,10 +142,11 @@ def with_sigmoid(logit_model):
     return tf.keras.Model(logit_model.input, out, name=logit_model.name)
 
 
-def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmware.BuildOptions):
-    """The sigmoid network behind the declared input stage, from raw test values; returns (checked, report)."""
+def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmware.BuildOptions, sigmoid: bool = True):
+    """The network (with its sigmoid, or its logits) behind the declared input stage, from raw test
+    values; returns (checked, report)."""
     te = data["split"]["test"][: cfg.max_firmware_events]
-    model = with_sigmoid(qmodel)
+    model = with_sigmoid(qmodel) if sigmoid else qmodel
     pre = tracking.PREPROCESSING
     target = options.target()
     with outdir.staged(target, options.force) as staging:
@@ -244,8 +245,12 @@ def run_tracking(
     data = prepare(cfg, workers)
     fmodel, finfo = trained("float", cfg, data, models)
     qmodel, qinfo = trained("qkeras", cfg, data, models)
-    options = firmware.BuildOptions(part=part, name="t5", output_dir=out / "firmware", force=True, rtl=rtl, cpp=True)
+    options = firmware.BuildOptions(part=part, name="t5", output_dir=out / "firmware", force=True, rtl=False, cpp=True)
     checked, report = build_firmware(qmodel, data, cfg, options)
+    logits_report = None
+    if rtl:  # alkaid traces no sigmoid: the RTL figures describe the logits build (a cut on them is the same cut)
+        opts = options._replace(name="t5_logits", output_dir=out / "firmware_logits", rtl=True, cpp=False)
+        logits_report = build_firmware(qmodel, data, cfg, opts, sigmoid=False)[1]
 
     te = data["split"]["test"][: cfg.max_firmware_events]
     y, pt = data["y"][te], data["pt"][te]
@@ -275,8 +280,9 @@ def run_tracking(
     s = checked.summary
     cpp = _json(out / "firmware" / "cpp" / "check.json")
     result = {
-        "command": "fpga-nn tracking" + (" --quick" if cfg == QUICK else ""),
+        "command": "fpga-nn tracking" + (" --quick" if cfg == QUICK else "") + (" --rtl" if rtl else ""),
         "config": dataclasses.asdict(cfg),
+        "part": part,
         "dataset": data["info"],
         "preprocessing": tracking.PREPROCESSING.to_dict(),
         "training": {"float": _brief(finfo), "qkeras": _brief(qinfo)},
@@ -292,6 +298,14 @@ def run_tracking(
             "input_stage": s["input_stage"],
             "cpp": cpp,
             "report_notes": (report or {}).get("notes", []),
+            "logits_build": None
+            if logits_report is None
+            else {
+                "project": str(out / "firmware_logits"),
+                "latency": logits_report.get("latency"),
+                "resources": logits_report.get("resources", []),
+                "notes": logits_report.get("notes", []),
+            },
         },
         "seconds": round(time.perf_counter() - t0, 1),
     }
@@ -361,6 +375,15 @@ def markdown(r: dict) -> str:
         f"{fw['cpp']['mismatches_vs_csim'] if fw['cpp'] else 'n/a'} mismatches against the C-simulation.",
         "",
     ]
+    from ..reports.report import summary_lines
+
+    lb = fw.get("logits_build")
+    if lb:
+        lines.append(f"The logits build (`{lb['project']}`, the same network and input stage without the sigmoid):")
+        lines += [f"- {line}" for line in summary_lines(lb)]
+    else:
+        lines.append("No RTL figures in this run (`fpga-nn tracking --rtl` adds them, for the logits build).")
+    lines.append("")
     slip = r["slip"]
     flagged = ", ".join(f"{f['feature']} ({100 * f['fraction']:.1f} %, {f['hint']})" for f in slip["flagged"])
     tr, inf = slip["at_training_cut"]["training side"], slip["at_training_cut"]["inference side"]
