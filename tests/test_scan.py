@@ -173,6 +173,8 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert "csim check: 0 mismatches / 11718 events" in out and f"(the scan's emulator gave {eff:.4f})" in out
     m = json.loads((tmp_path / "prj" / "metrics.json").read_text())
     assert m["csim"]["scan_working_point"]["signal_efficiency"] == eff
+    stage = json.loads((tmp_path / "prj" / "csim_check.json").read_text())["input_stage"]
+    assert stage["mismatches"] == 0 and stage["events"] == 11718  # the trigger's input stage, from the codes
 
 
 def test_a_config_names_any_model_building_function():

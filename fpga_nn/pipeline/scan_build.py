@@ -50,8 +50,15 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
         raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
     model = load_user_model(model_file)
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
+    from ..data import dataset, trigger_inputs
+
+    # the point's network takes the trigger inputs: its firmware gets the same input stage as the trigger's
+    events = dataset.load(cfg["data"]) if cfg["data"] else dataset.load_default()
+    raw, pre = trigger_inputs.raw(events.features)[te], trigger_inputs.PREPROCESSING
+    if not np.array_equal(pre(raw), x[te]):
+        raise UserInputError("the scan's inputs are not the trigger's declared preprocessing of its events")
     with outdir.staged(target, options.force, (model_file,)) as staging:
-        checked = firmware.convert_and_verify(model, x[te], input_type, staging, options)
+        checked = firmware.convert_and_verify(model, raw, input_type, staging, options, pre=pre)
         np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
         q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
         bkg = point["background_efficiency"]
