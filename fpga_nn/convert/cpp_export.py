@@ -120,7 +120,7 @@ def _stage_code(pre) -> list[str]:
         if ab is not None:
             stage.append(f"  x[{i}].range({w - 1}, 0) = {ab[0]}LL + {ab[1]}LL * {c};  // {f.name}")
         else:
-            raw = pre.table(i) & ((1 << w) - 1)
+            raw = pre.raw_bits(i)
             lines.append(f"constexpr unsigned long long kTable{i}[{len(raw)}] = {{{', '.join(map(str, raw))}}};")
             stage.append(f"  x[{i}].range({w - 1}, 0) = kTable{i}[{c}];  // {f.name}")
     return [

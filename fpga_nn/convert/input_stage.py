@@ -71,7 +71,7 @@ def stage_header(pre: Preprocessing, name: str) -> tuple[str, dict]:
                 f"    x[{i}].range({w - 1}, 0) = ap_int<{w + 2}>({a}) + ap_int<{w + 2}>({b}) * {code};",
             ]
         else:
-            raw = pre.table(i) & ((1 << w) - 1)  # two's complement bits of each entry
+            raw = pre.raw_bits(i)
             values = ", ".join(str(int(v)) for v in raw)
             lines += [comment, f"static const ap_uint<{w}> {name}_table_{i}[{len(raw)}] = {{{values}}};", ""]
             body += [f"    {comment}", f"    x[{i}].range({w - 1}, 0) = {name}_table_{i}[{code}];"]

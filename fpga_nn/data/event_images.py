@@ -172,11 +172,9 @@ def generate(config, workers: int | None = None, progress: bool = True) -> dict:
 def save(result: dict, path: Path) -> Path:
     from . import samples
 
-    return samples.save(
+    return samples.save_result(
+        result,
         path,
-        result["arrays"],
-        result["config"],
-        result["n_generated"],
         lambda name: name == "images",
         classes=json.dumps(CLASSES),
     )

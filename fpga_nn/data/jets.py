@@ -171,11 +171,9 @@ def generate(config: JetImageConfig, workers: int | None = None, progress: bool 
 def save(result: dict, path: Path) -> Path:
     from . import samples
 
-    return samples.save(
+    return samples.save_result(
+        result,
         path,
-        result["arrays"],
-        result["config"],
-        result["n_generated"],
         lambda name: name.startswith("image"),
         description="label 1 = W -> qq jet, 0 = QCD jet; image pixels = constituent pT / jet pT",
     )

@@ -92,9 +92,15 @@ class Preprocessing:
                     f"feature '{f.name}': the transform gives {v[bad[0]]} for bus code {bad[0]} "
                     f"(value {f.decode(bad[0]):g}{f.unit}): give the log10 step an offset that keeps its argument > 0"
                 )
-            lo, hi = _code_bounds(self.input_type)
-            self._tables[i] = np.clip(np.rint(v * 2.0**self.input_type.fractional), lo, hi).astype(np.int64)
+            from ..fixed.arith import from_float
+
+            nearest = self.input_type._replace(rounding="RND_CONV", overflow="SAT")
+            self._tables[i] = from_float(v, nearest)
         return self._tables[i]
+
+    def raw_bits(self, i: int) -> np.ndarray:
+        """Feature ``i``'s table as the input type's raw bits (two's complement): what a ROM holds."""
+        return self.table(i) & ((1 << self.input_type.width) - 1)
 
     def encode(self, raw: np.ndarray) -> np.ndarray:
         """(N, F) raw values -> (N, F) bus codes."""
@@ -226,10 +232,6 @@ def from_dict(d: dict, where: str = "preprocessing") -> Preprocessing:
 
 def _finite(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _code_bounds(t: FixedType) -> tuple[int, int]:
-    return (-(2 ** (t.width - 1)), 2 ** (t.width - 1) - 1) if t.signed else (0, 2**t.width - 1)
 
 
 def load(path: Path) -> Preprocessing:

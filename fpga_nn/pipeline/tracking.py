@@ -162,9 +162,8 @@ def bus_values(raw: np.ndarray, drop_bits: int = 0) -> np.ndarray:
     """The raw features as the declared buses carry them (bin centres), with ``drop_bits`` fewer bits."""
     out = np.array(raw, dtype=np.float64)
     for i, f in enumerate(tracking.PREPROCESSING.features):
-        lsb = f.lsb * 2.0**drop_bits
-        code = np.clip(np.floor((out[:, i] - f.offset) / lsb), 0, 2 ** (f.bits - drop_bits) - 1)
-        out[:, i] = f.offset + (code + 0.5) * lsb
+        bus = dataclasses.replace(f, bits=f.bits - drop_bits, lsb=f.lsb * 2.0**drop_bits)
+        out[:, i] = bus.decode(bus.encode(out[:, i])) + bus.lsb / 2
     return out
 
 

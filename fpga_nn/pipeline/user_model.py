@@ -33,10 +33,8 @@ def load_user_model(path: Path, weights: Path | None = None):
     if not path.exists():
         raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
     import tensorflow as tf
-    from qkeras.utils import _add_supported_quantized_objects
 
-    objects: dict = {}
-    _add_supported_quantized_objects(objects)
+    objects = _qkeras_objects()
     try:
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
     except (ValueError, TypeError, KeyError) as exc:
@@ -48,6 +46,15 @@ def load_user_model(path: Path, weights: Path | None = None):
         raise UserInputError(
             f"{path} is not a Keras model file ({_first_line(exc)}): save it with model.save('x.h5')"
         ) from None
+
+
+def _qkeras_objects() -> dict:
+    """The QKeras layers and quantizers Keras needs to rebuild a QKeras model."""
+    from qkeras.utils import _add_supported_quantized_objects
+
+    objects: dict = {}
+    _add_supported_quantized_objects(objects)
+    return objects
 
 
 def _load_json_model(path: Path, weights: Path | None):
@@ -62,10 +69,8 @@ def _load_json_model(path: Path, weights: Path | None):
         if not p.is_file():
             raise UserInputError(f"{p} not found: pass an existing file")
     import tensorflow as tf
-    from qkeras.utils import _add_supported_quantized_objects
 
-    objects: dict = {}
-    _add_supported_quantized_objects(objects)
+    objects = _qkeras_objects()
     try:
         model = tf.keras.models.model_from_json(_readable_json(path.read_text()), custom_objects=objects)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
