@@ -133,10 +133,14 @@ def test_user_model_build_and_force(tmp_path, capsys):
     build = json.loads((tmp_path / "out" / "build.json").read_text())
     assert build["part"] == "xcku115-flvb2104-2-i" and build["project_name"] == "my_net"
     assert main(args) == 2  # exists
-    (tmp_path / "out" / "marker").write_text("old")
+    (tmp_path / "out" / "notes.txt").write_text("mine")  # a file fpga-nn did not write: --force refuses
     assert json.loads((tmp_path / "out" / "rtl" / "rtl_check.json").read_text())["mismatches_offline"] == 0
+    capsys.readouterr()
+    assert main(args + ["--force", "--io-type", "io_stream", "--no-rtl"]) == 2
+    assert "holds 1 file(s) fpga-nn did not write (notes.txt)" in capsys.readouterr().err
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    (tmp_path / "out" / "notes.txt").unlink()
     assert main(args + ["--force", "--io-type", "io_stream", "--no-rtl"]) == 0
-    assert not (tmp_path / "out" / "marker").exists()
     assert json.loads((tmp_path / "out" / "build.json").read_text())["io_type"] == "io_stream"
     assert not (tmp_path / "out" / "rtl").exists()
     notes = json.loads((tmp_path / "out" / "report.json").read_text())["notes"]

@@ -16,7 +16,7 @@ import pytest
 
 from fpga_nn.cli import main
 from fpga_nn.errors import UserInputError
-from fpga_nn.pipeline import outdir
+from fpga_nn import outdir
 
 from .conftest import PART
 from .qmodels import make_model, signed_inputs
@@ -77,7 +77,7 @@ def test_force_never_replaces_the_folder_holding_the_inputs(tmp_path, capsys):
 def test_a_second_build_of_the_same_target_is_refused_while_the_first_runs(tmp_path):
     target = tmp_path / "proj"
     hold = (
-        "import sys, time; from fpga_nn.pipeline import outdir; "
+        "import sys, time; from fpga_nn import outdir; "
         f"outdir.check_target(__import__('pathlib').Path({str(target)!r}), False); print('held', flush=True); "
         "time.sleep(60)"
     )
@@ -203,7 +203,7 @@ def _processes_under(folder: Path) -> list[str]:
 def test_sigterm_mid_compile_leaves_everything_as_it_was(tmp_path, user_files):
     target = tmp_path / "proj"
     target.mkdir()
-    (target / outdir.MARKER).write_text("{}")
+    (target / outdir.MARKER).write_text('{"files": ["old.txt"]}')
     (target / "old.txt").write_text("the previous build")
     tmp = tmp_path / "tmp"
     tmp.mkdir()

@@ -22,7 +22,7 @@ def _floats(text: str | None) -> list[float] | None:
     type=float,
     default=0.0,
     show_default=True,
-    help="Largest fraction of events allowed to differ in any feature before the exit status is 1.",
+    help="Largest fraction of events allowed to differ in any feature before the exit status is 5.",
 )
 @click.option(
     "--model", "model_path", type=click.Path(path_type=Path), default=None, help="A Keras/QKeras model (.h5)."
@@ -41,15 +41,26 @@ def _floats(text: str | None) -> list[float] | None:
 @click.option("--bins", default=None, help="Comma-separated bin edges of --category.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("compare"), show_default=True)
 def compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, working_point, category, bins, out):
-    """Compare two input files A and B of the same events; exit 1 when they differ beyond the tolerance."""
+    """Compare two input files A and B of the same events.
+
+    Exit status: 0 when every feature is within the tolerance, 5 when a feature differs beyond it,
+    2 for bad input (a missing or malformed file, a bad option; one line, nothing written)."""
+
+    from ..outdir import results_folder
+
+    with results_folder(out, "compare", inputs=(a, b, model_path, labels_path)):
+        _compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, working_point, category, bins, out)
+
+
+def _compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, working_point, category, bins, out):
     from ..errors import UserInputError
     from ..jsonio import write_json
     from ..verify import consistency as cs
 
+    cs.check_options(rtol, atol, max_fraction, working_point)
     name_list = names.split(",") if names else None
     ta, tb = cs.load_table(a, name_list), cs.load_table(b, name_list)
     rows = cs.compare_features(ta, tb, cs.Tolerance(rtol, atol, max_fraction))
-    out.mkdir(parents=True, exist_ok=True)
     report = {"a": str(a), "b": str(b), "tolerance": {"rtol": rtol, "atol": atol, "max_fraction": max_fraction}}
     report["features"] = rows
     if category and (category not in ta or not bins):

@@ -26,14 +26,17 @@ import click
 )
 @click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="Scores to write (.npy).")
 @click.option("--dataset", default=None, help="HDF5 dataset name (when the file holds several).")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @click.option("--chunk", type=int, default=65_536, show_default=True, help="Events per chunk (bounds the memory).")
-def emulate(project: Path, data_path: Path, out_path: Path, given: str | None, dataset: str | None, chunk: int):
+def emulate(
+    project: Path, data_path: Path, out_path: Path, given: str | None, dataset: str | None, chunk: int, force: bool
+):
     """Compute PROJECT's firmware output for every event of --data, bit-exactly, without a compiler."""
     import time
 
     from ..verify.stream import emulate_file
 
     t0 = time.perf_counter()
-    n = emulate_file(project, data_path, out_path, dataset=dataset, chunk=chunk, given=given)
+    n = emulate_file(project, data_path, out_path, dataset=dataset, chunk=chunk, given=given, force=force)
     dt = time.perf_counter() - t0
     click.echo(f"{n} events -> {out_path} ({n / max(dt, 1e-9):,.0f} events/s)")

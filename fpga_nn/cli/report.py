@@ -18,9 +18,15 @@ import click
 )
 def report(project: Path, input_rate_khz: float):
     """Write PROJECT/report.json, report.md and report.html and print the headline figures."""
+    from ..outdir import updating_project
     from ..reports.report import summary_lines, write
 
-    r = write(project, input_rate_khz)
+    if not (input_rate_khz > 0 and input_rate_khz < float("inf")):
+        from ..errors import UserInputError
+
+        raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
+    with updating_project(project) as folder:
+        r = write(folder, input_rate_khz)
     for line in summary_lines(r):
         click.echo(line)
     click.echo(f"report: {project / 'report.html'}")

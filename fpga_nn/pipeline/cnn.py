@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
+from ..atomic import write_text
 from ..data import dataset, jets
 from ..fixed import FixedType
 from ..fixed.arith import on_grid
 from ..jsonio import write_json
 from ..reports import plots
-from . import firmware, outdir
+from . import firmware
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,15 @@ def build_cnn(
     table_dir: Path | None = None,
     workers: int | None = None,
 ):
-    """Train the QKeras compact CNN, build and verify its firmware; returns a BuildResult."""
+    """Train the QKeras compact CNN, build and verify its firmware (and write the table into
+    ``table_dir``, claimed before any work); returns a BuildResult."""
+    if table_dir is None:
+        return _build_cnn(options, cfg, None, workers)
+    with outdir.results_folder(table_dir, "cnn") as table_dir:
+        return _build_cnn(options, cfg, table_dir, workers)
+
+
+def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path | None, workers: int | None):
     import tensorflow as tf
 
     from ..models.cnn import compact_cnn_quantized
@@ -329,5 +339,5 @@ def write_table(out: Path, rows, build_result, device, y, scores, cfg: CnnConfig
             f"QCD->W {c['true_QCD_as_W']}, QCD->QCD {c['true_QCD_as_QCD']}"
         )
     lines += ["", "Plot: `roc.png`.", ""]
-    (out / "results.md").write_text("\n".join(lines))
+    write_text(out / "results.md", "\n".join(lines))
     plots.roc_curves(y, scores, out / "roc.png")

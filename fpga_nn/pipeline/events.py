@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
+from ..atomic import write_text
 from ..data import dataset
 from ..data import event_images as ei
 from ..fixed import FixedType
@@ -150,6 +152,7 @@ def claim(y, preds: dict[str, np.ndarray], n_boot: int, seed: int) -> dict | Non
     }
 
 
+@outdir.writes_results("events")
 def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: bool = False, workers=None):
     import tensorflow as tf
 
@@ -180,7 +183,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
         rtl=False,
         csim_optimization="-O1",
     )
-    from .outdir import staged
+    from ..outdir import staged
 
     with staged(opts.target(), force=True) as staging:
         checked = firmware.convert_and_verify(qmodel, x[pick], INPUT_TYPE, staging, opts)
@@ -211,7 +214,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
     write_json(out / "results.json", results, indent=1)
     from ..reports.events_report import markdown
 
-    (out / "results.md").write_text(markdown(results))
+    write_text(out / "results.md", markdown(results))
     best = max(cfg.networks, key=lambda k: rows[k]["accuracy"])
     mc.confusion_plot(
         {k: results["models"][k] for k in (*cfg.networks, "compact_cnn_qkeras")}, CLASSES, out / "confusion.png"

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..data import dataset, llp
 from ..data.calo import INPUTS
 from ..fixed import FixedType
 from ..fixed.arith import on_grid
 from ..jsonio import write_json
 from ..reports import multiclass as mc
-from . import firmware, outdir
+from . import firmware
 from .result import BuildResult
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
+from ..atomic import write_text
 from ..jsonio import write_json
 from ..reports import multiclass as mc
 from ..training import model_cache
@@ -25,6 +27,7 @@ def margins(logits: np.ndarray) -> np.ndarray:
     return out
 
 
+@outdir.writes_results("llp")
 def run_llp(
     cfg: LlpTaskConfig,
     out: Path,
@@ -89,7 +92,7 @@ def run_llp(
         "firmware": checks,
     }
     write_json(out / "results.json", results, indent=1)
-    (out / "results.md").write_text(markdown(results))
+    write_text(out / "results.md", markdown(results))
     mc.score_histograms(y, p_sm, CLASSES, out / "scores.png", "QKeras tagger firmware (softmax table), test jets")
     mc.loss_curves({"float FNN": finfo["history"], "QKeras": qinfo["history"]}, out / "loss.png")
     mc.confusion_plot(

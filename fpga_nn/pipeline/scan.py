@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .. import outdir
 from ..atomic import write_text
 from ..jsonio import write_json
 from . import scan_config, scan_point
@@ -90,6 +91,7 @@ def _load(points_dir: Path, point_id: str) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+@outdir.writes_results("scan")
 def run_scan(
     cfg,
     out: Path,

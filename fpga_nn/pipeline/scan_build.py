@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
 from ..reports import metrics
-from . import figures, firmware, outdir
+from . import figures, firmware
 from .result import BuildResult
 from .scan_config import background_efficiency
 

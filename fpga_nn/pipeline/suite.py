@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..fixed import FixedType
 from ..fixed.arith import on_grid
 from ..jsonio import write_json
@@ -164,8 +165,8 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
 
 def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
     """QKeras -> hls4ml -> C-simulation on every test event; the firmware's scores and the check."""
+    from ..outdir import staged
     from . import firmware
-    from .outdir import staged
 
     opts = firmware.BuildOptions(
         part=part,
@@ -191,6 +192,7 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
 
 
 # ----------------------------------------------------------------------------------------------- driver
+@outdir.writes_results("suite")
 def run_suite(
     cfg: dict,
     out: Path,

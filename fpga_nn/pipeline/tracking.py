@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
+from ..atomic import write_text
 from ..data import dataset, tracking
 from ..jsonio import write_json
 from ..training import model_cache
-from . import figures, firmware, outdir
+from . import figures, firmware
 
 log = logging.getLogger(__name__)
 PT_BINS = (0.8, 1.0, 2.0, 5.0, 10.0, 1e4)
@@ -233,6 +235,7 @@ def efficiency_by_pt(y, score, pt, cut: float) -> list[dict]:
     return rows
 
 
+@outdir.writes_results("tracking")
 def run_tracking(
     cfg: TrackingTaskConfig, out: Path, part: str, fresh: bool = False, workers: int | None = None, rtl: bool = False
 ) -> dict:
@@ -309,7 +312,7 @@ def run_tracking(
         "seconds": round(time.perf_counter() - t0, 1),
     }
     write_json(out / "results.json", result, indent=2)
-    (out / "results.md").write_text(markdown(result))
+    write_text(out / "results.md", markdown(result))
     return result
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..data import dataset, trigger_inputs
 from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
 from ..reports import metrics, plots
 from ..training.train import TrainConfig, set_seeds, train_classifier
-from . import figures, firmware, outdir
+from . import figures, firmware
 from .result import BuildResult
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
-from . import figures, firmware, outdir
+from . import figures, firmware
 from .result import BuildResult
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import auc, signal_efficiency_at
-from .plots import _plt
+from .plots import _plt, save_figure
 
 
 def probabilities(logits: np.ndarray) -> np.ndarray:
@@ -74,7 +74,7 @@ def score_histograms(y, prob, classes: tuple[str, ...], path: Path, title: str =
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -110,7 +110,7 @@ def confusion_plot(summaries: dict[str, dict], classes: tuple[str, ...], path: P
         ax.set_title(f"{name}\naccuracy {s['accuracy']:.4f} ± {s['accuracy_err']:.4f}", fontsize=9)
     np.atleast_1d(axes)[0].set_ylabel("true")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -132,5 +132,5 @@ def roc_one_vs_rest(y, probs: dict[str, np.ndarray], classes: tuple[str, ...], p
         ax.legend(loc="lower right", fontsize=7)
         ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)

@@ -16,6 +16,14 @@ def _plt():
     return plt
 
 
+def save_figure(fig, path: Path, dpi: int = 120) -> None:
+    """Write ``fig`` atomically (a reader sees the old picture or the new one, never half of one)."""
+    from ..atomic import replacing
+
+    with replacing(path, suffix=Path(path).suffix or ".png") as tmp:
+        fig.savefig(tmp, dpi=dpi)
+
+
 def loss_curves(histories: dict[str, dict], path: Path, ylabel: str = "binary cross-entropy") -> None:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -28,7 +36,7 @@ def loss_curves(histories: dict[str, dict], path: Path, ylabel: str = "binary cr
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -56,7 +64,7 @@ def roc_curves(
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -77,5 +85,5 @@ def score_histograms(labels, scores: np.ndarray, path: Path, xlabel: str = "firm
     ax.set_ylabel("normalised events")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)

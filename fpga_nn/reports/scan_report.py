@@ -10,7 +10,7 @@ import base64
 import html
 from pathlib import Path
 
-from .plots import _plt
+from .plots import _plt, save_figure
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
 ALKAID = "alkaid estimate (not synthesized)"
@@ -150,7 +150,7 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
     ax.grid(alpha=0.3)
     paths["Efficiency vs LUTs"] = out / "efficiency_vs_lut.png"
     fig.tight_layout()
-    fig.savefig(paths["Efficiency vs LUTs"], dpi=110)
+    save_figure(fig, paths["Efficiency vs LUTs"], 110)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ns = [r["latency_ns"]["value"] for r in rows]
@@ -161,7 +161,7 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
     ax.grid(alpha=0.3)
     paths["Efficiency vs latency"] = out / "efficiency_vs_latency.png"
     fig.tight_layout()
-    fig.savefig(paths["Efficiency vs latency"], dpi=110)
+    save_figure(fig, paths["Efficiency vs latency"], 110)
     plt.close(fig)
     return paths
 

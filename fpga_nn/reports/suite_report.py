@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_text
 from ..jsonio import write_json
 from .metrics import roc
-from .plots import _plt
+from .plots import _plt, save_figure
 
 
 def _strip(obj):
@@ -317,7 +318,7 @@ def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     out = Path(out)
     _bin_details(results, out, test)
     write_json(out / "results.json", _strip(results), indent=1)
-    (out / "results.md").write_text(markdown(results))
+    write_text(out / "results.md", markdown(results))
     scores = {r["key"]: dict(np.load(out / "rows" / f"{r['key']}.npz")) for r in results["rows"]}
     lo, hi = results["dataset"]["window_gev"]
     win = (test["mass"] > lo) & (test["mass"] < hi)
@@ -341,7 +342,7 @@ def roc_plot(rows, scores, test, win, path):
     ax.legend(fontsize=6, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
+    save_figure(fig, path, 130)
     plt.close(fig)
 
 
@@ -368,7 +369,7 @@ def mass_plot(rows, scores, test, path, n_bins: int = 4):
     axes[0][0].set_ylabel("normalised events")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -393,7 +394,7 @@ def training_plot(rows, path):
     a2.set_ylabel("epoch selection metric, validation (dashed: kept epoch)")
     a1.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, 120)
     plt.close(fig)
 
 
@@ -414,6 +415,6 @@ def pt_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> di
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, 110)
     plt.close(fig)
     return above

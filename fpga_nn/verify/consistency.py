@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserInputError
+from ..reports.plots import save_figure
 
 HINTS = {  # ratio B / A -> the likely slip
     10.0: "B = 10 x A: a unit change (cm -> mm)?",
@@ -39,6 +40,59 @@ class Tolerance:
     max_fraction: float = 0.0  # of events allowed to differ in any one feature
 
 
+def check_options(rtol: float, atol: float, max_fraction: float, working_point: float) -> None:
+    """Tolerances finite and >= 0, fractions inside their range: else one line naming the option."""
+    for flag, value, ok, allowed in (
+        ("--rtol", rtol, np.isfinite(rtol) and rtol >= 0, "a finite number >= 0"),
+        ("--atol", atol, np.isfinite(atol) and atol >= 0, "a finite number >= 0"),
+        ("--max-fraction", max_fraction, 0 <= max_fraction <= 1, "a fraction in [0, 1]"),
+        ("--working-point", working_point, 0 < working_point < 1, "a background efficiency in (0, 1)"),
+    ):
+        if not ok:
+            raise UserInputError(f"{flag} {value} must be {allowed}")
+
+
+def _read_csv(path: Path) -> dict[str, np.ndarray]:
+    """A CSV with a header row; every cell a number (nan and inf allowed), else one line naming the cell."""
+    import csv
+
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise UserInputError(f"{path} is empty: give a header row of feature names, then one row per event")
+    header, body = [h.strip() for h in rows[0]], rows[1:]
+    values = np.empty((len(body), len(header)))
+    for i, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise UserInputError(f"{path} line {i} has {len(row)} cells, the header {len(header)}: one per feature")
+        for k, cell in enumerate(row):
+            try:
+                values[i - 2, k] = float(cell)
+            except ValueError:
+                raise UserInputError(
+                    f"{path} line {i}, column '{header[k]}': '{cell}' is not a number: fix the cell (nan is allowed)"
+                ) from None
+    return {h: values[:, k] for k, h in enumerate(header)}
+
+
+def _read_archive(path: Path, suffix: str) -> dict:
+    import zipfile
+
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            return {k: f[k][...] for k in f if isinstance(f[k], h5py.Dataset)}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise UserInputError(
+            f"{path} cannot be read as {suffix} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): "
+            "give numeric 1-D arrays, one per feature"
+        ) from None
+
+
 def load_table(path: Path, names: list[str] | None = None) -> dict[str, np.ndarray]:
     """Named 1-D float arrays (one per feature) from .npy / .npz / .h5 / .csv."""
     path = Path(path)
@@ -54,17 +108,10 @@ def load_table(path: Path, names: list[str] | None = None) -> dict[str, np.ndarr
         if len(cols) != x.shape[1]:
             raise UserInputError(f"{path} has {x.shape[1]} features but --names gives {len(cols)}: give one per column")
         table = {c: x[:, k] for k, c in enumerate(cols)}
-    elif suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            table = {k: z[k] for k in z.files}
-    elif suffix in (".h5", ".hdf5"):
-        import h5py
-
-        with h5py.File(path, "r") as f:
-            table = {k: f[k][...] for k in f if isinstance(f[k], h5py.Dataset)}
+    elif suffix in (".npz", ".h5", ".hdf5"):
+        table = _read_archive(path, suffix)
     elif suffix == ".csv":
-        raw = np.genfromtxt(path, delimiter=",", names=True)
-        table = {k: np.asarray(raw[k]) for k in raw.dtype.names}
+        table = _read_csv(path)
     else:
         raise UserInputError(f"{path}: unknown file type '{suffix}': use .npy (+ --names), .npz, .h5 or .csv")
     out = {}
@@ -77,6 +124,12 @@ def load_table(path: Path, names: list[str] | None = None) -> dict[str, np.ndarr
         out[k] = v.astype(np.float64)
     if not out:
         raise UserInputError(f"{path} holds no feature arrays")
+    lengths = {k: len(v) for k, v in out.items()}
+    if len(set(lengths.values())) > 1:
+        raise UserInputError(
+            f"{path}: the features hold different numbers of events "
+            f"({', '.join(f'{k} {n}' for k, n in lengths.items())}): one value per event in every feature"
+        )
     return out
 
 
@@ -103,9 +156,10 @@ def compare_features(a: dict, b: dict, tol: Tolerance) -> list[dict]:
     rows = []
     for name in a:
         x, y = a[name], b[name]
-        both_nan = np.isnan(x) & np.isnan(y)
-        diff = np.abs(x - y)
-        bad = ~both_nan & ~(diff <= tol.atol + tol.rtol * np.abs(x))  # NaN on one side counts as differing
+        same = (x == y) | (np.isnan(x) & np.isnan(y))  # +inf equals +inf; NaN on both sides agrees
+        with np.errstate(invalid="ignore"):
+            diff = np.where(same, 0.0, np.abs(x - y))
+            bad = ~same & ~(diff <= tol.atol + tol.rtol * np.abs(x))  # NaN or inf on one side differs
         nz = (x != 0) & np.isfinite(x) & np.isfinite(y)
         ratio = float(np.median(y[nz] / x[nz])) if nz.any() else float("nan")
         rows.append(
@@ -114,7 +168,7 @@ def compare_features(a: dict, b: dict, tol: Tolerance) -> list[dict]:
                 "events": int(len(x)),
                 "differing": int(bad.sum()),
                 "fraction": float(bad.mean()),
-                "max_abs_diff": float(np.nanmax(np.where(both_nan, 0, diff))) if len(x) else 0.0,
+                "max_abs_diff": float(np.nanmax(np.where(np.isnan(diff), np.inf, diff))) if len(x) else 0.0,
                 "median_ratio_b_over_a": ratio,
                 "hint": _hint(ratio) if bad.any() else None,
                 "ok": bool(bad.mean() <= tol.max_fraction),
@@ -190,5 +244,5 @@ def histograms(a: dict, b: dict, rows: list[dict], path: Path) -> None:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, 110)
     plt.close(fig)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import outdir
 from ..atomic import replacing
 from ..data.validate import check_dtype, check_finite, load_npy
 from ..errors import UserInputError
@@ -72,6 +73,7 @@ def emulate_file(
     chunk: int = DEFAULT_CHUNK,
     progress: bool = True,
     given: str | None = None,
+    force: bool = False,
 ) -> int:
     """Write the firmware scores of every input row to ``out`` (.npy); returns the number of events."""
     from tqdm import tqdm
@@ -83,6 +85,7 @@ def emulate_file(
         raise UserInputError(f"output {out} must be a .npy file")
     if out.resolve() == Path(data).resolve():
         raise UserInputError(f"--out {out} is the input file: write the scores to another file")
+    outdir.output_file(out, force, (data,))
     emu = Emulator(project)
     stage, given = input_stage(project, given)
     if stage is None:
@@ -96,6 +99,7 @@ def emulate_file(
         for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
             check_finite(np.asarray(x[start : start + chunk]), data, start)
         n_out = emu.predict(stage(np.asarray(x[:1]))).shape[1]
+        outdir.check_space(out.parent, outdir.MIN_FREE_BYTES + 8 * n * n_out)
         with replacing(out, suffix=".npy") as tmp:
             y = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(n, n_out))
             with tqdm(total=n, unit="ev", desc="emulate", disable=not progress) as bar:
