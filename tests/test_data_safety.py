@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fpga_nn import outdir
 from fpga_nn.cli import main
 from fpga_nn.errors import UserInputError
-from fpga_nn import outdir
 
 from .conftest import PART
 from .qmodels import make_model, signed_inputs

@@ -35,8 +35,20 @@ hardware: {rtl_max_points: 0, rtl_near_front: 0.0}
         ("grid: {hidden: [4, 6]}\n", "each 'hidden' entry is a list of widths"),
         ("grid: {weight_bits: []}\n", "grid 'weight_bits' must be a non-empty list"),
         ("schema: 2\n", "schema 2 is not 1"),
-        ("sample: sobol\n", "sample 'sobol' unknown"),
+        ("sample: sobol\n", "'sample' = 'sobol' must be one of grid, random"),
         ("working_point: {trigger_rate_khz: 2000}\n", "trigger rate must lie between 0 and the input rate"),
+        # silent wrong answers of the round-3 probe: each is now refused naming the key and the range
+        ("grid: {latency_cutoff: [-1.0]}\n", "'grid.latency_cutoff' = -1.0 must be a finite number > 0"),
+        ("training: {learning_rate: -1}\n", "'training.learning_rate' = -1 must be a finite number > 0 and <= 1"),
+        ("grid: {reuse_factor: [0]}\n", "'grid.reuse_factor' = 0 must be an integer >= 1 and <= 1024"),
+        ("training: {batch_size: 0}\n", "'training.batch_size' = 0 must be an integer >= 1"),
+        ("n_random: 0\n", "'n_random' = 0 must be an integer >= 1"),
+        ("hardware: {rtl_max_points: -1}\n", "'hardware.rtl_max_points' = -1 must be an integer >= 0"),
+        ("training: {epochs: ten}\n", "'training.epochs' = 'ten' must be an integer >= 1"),
+        ("training: {epochs: true}\n", "'training.epochs' = True must be an integer >= 1"),
+        ("training: [1, 2]\n", "'training' = [1, 2] must be a mapping of keys"),
+        ("working_point: {input_rate_khz: .nan}\n", "'working_point.input_rate_khz' = nan must be a finite number > 0"),
+        ("grid: {weight_bits: [4], weight_integer: [5]}\n", "weight_integer exceeds a weight_bits"),
     ],
 )
 def test_scan_config_errors_name_the_key(tmp_path, text, phrase):

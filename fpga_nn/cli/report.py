@@ -26,7 +26,15 @@ def report(project: Path, input_rate_khz: float):
 
         raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
     with updating_project(project) as folder:
-        r = write(folder, input_rate_khz)
+        try:
+            r = write(folder, input_rate_khz)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:  # a record edited by hand
+            from ..errors import UserInputError
+
+            raise UserInputError(
+                f"{folder}: a project record is damaged ({type(exc).__name__}: {exc}): rebuild it with "
+                "'fpga-nn build --force'"
+            ) from None
     for line in summary_lines(r):
         click.echo(line)
     click.echo(f"report: {project / 'report.html'}")

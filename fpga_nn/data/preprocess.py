@@ -200,6 +200,10 @@ def from_dict(d: dict, where: str = "preprocessing") -> Preprocessing:
             raise UserInputError(f"{where}: feature {k} needs a unique 'name'")
         seen.add(name)
         bus = fd.get("bus", {})
+        if not isinstance(bus, dict):
+            raise UserInputError(
+                f"{where}: feature '{name}': 'bus' = {bus!r} must be {{'bits': B, 'lsb': L, 'offset': O}}"
+            )
         bits, lsb, offset = bus.get("bits"), bus.get("lsb"), bus.get("offset", 0.0)
         if not isinstance(bits, int) or not 1 <= bits <= MAX_BUS_BITS:
             raise UserInputError(
@@ -208,26 +212,55 @@ def from_dict(d: dict, where: str = "preprocessing") -> Preprocessing:
         if not _finite(lsb) or lsb <= 0 or not _finite(offset):
             raise UserInputError(f"{where}: feature '{name}': bus lsb must be a finite number > 0 and offset finite")
         steps = []
-        for step in fd.get("transform", []):
+        transform = fd.get("transform", [])
+        if not isinstance(transform, list):
+            raise UserInputError(f"{where}: feature '{name}': 'transform' = {transform!r} must be a list of steps")
+        for step in transform:
             op = step.get("op") if isinstance(step, dict) else None
             if op not in OPS:
                 raise UserInputError(
                     f"{where}: feature '{name}': unknown transform {op!r}: use one of {', '.join(OPS)}"
                 )
-            s = {"op": op, **{key: float(step.get(key, 0.0 if key == "offset" else math.nan)) for key in OPS[op]}}
+            s = {"op": op, **{key: step.get(key, 0.0 if key == "offset" else math.nan) for key in OPS[op]}}
             if not all(_finite(s[key]) for key in OPS[op]) or (op == "clip" and s["min"] > s["max"]):
                 raise UserInputError(f"{where}: feature '{name}': {op} needs finite {', '.join(OPS[op])}")
-            steps.append(s)
+            steps.append({k: float(v) if k != "op" else v for k, v in s.items()})
         features.append(Feature(name, bits, float(lsb), float(offset), str(fd.get("unit", "")), tuple(steps)))
     pre = Preprocessing(tuple(features), input_type)
     for i, f in enumerate(pre.features):
         table = pre.table(i)  # the transform must be finite on every code
+        _warn_saturation(pre, i, where)
         if f.bits > MAX_TABLE_BITS and pre.affine(i) is None:
             raise UserInputError(
                 f"{where}: feature '{f.name}': a {f.bits}-bit bus with a non-affine transform needs a table of "
                 f"{len(table)} entries: use at most {MAX_TABLE_BITS} bits, or an affine transform"
             )
     return pre
+
+
+def _warn_saturation(pre: Preprocessing, i: int, where: str) -> None:
+    """One warning line when the transform takes bus codes beyond the input type (a matter of degree: the
+    firmware saturates them as declared); a feature whose every code gives one input carries nothing."""
+    import logging
+
+    f, t = pre.features[i], pre.input_type
+    with np.errstate(all="ignore"):
+        v = f.transformed(f.decode(np.arange(2**f.bits)))
+    lo, hi = t.bounds
+    half = 0.5 * t.lsb
+    n = int(np.sum((v < lo - half) | (v > hi + half)))
+    table = pre.table(i)
+    if len(table) > 1 and np.all(table == table[0]):
+        raise UserInputError(
+            f"{where}: feature '{f.name}': every one of its {len(table)} bus codes gives the same input "
+            f"{table[0] * 2.0**-t.fractional:g} on {t.to_ap()}: check the transform's scale and offset"
+        )
+    if n:
+        logging.getLogger(__name__).warning(
+            "%s: feature '%s': %d of %d bus codes saturate %s (the transform reaches %.4g, the type holds %g..%g): "
+            "check the scale",
+            where, f.name, n, len(v), t.to_ap(), float(v[np.argmax(np.abs(v))]), lo, hi,
+        )  # fmt: skip
 
 
 def _finite(v) -> bool:

@@ -19,7 +19,13 @@ from .scan_config import background_efficiency
 
 def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
     """(the scan's config record, the point's result); one-line errors naming what is missing."""
+    import re
+
     scan_dir = Path(scan_dir)
+    if not re.fullmatch(r"[0-9a-f]{12}", str(point_id)):
+        raise UserInputError(
+            f"--point {point_id!r} is not a point id (12 hex digits): choose one from {scan_dir / 'pareto.json'}"
+        )
     config_file = scan_dir / "config.json"
     if not config_file.is_file():
         raise UserInputError(f"{scan_dir} is not a scan folder (no config.json): run 'fpga-nn scan --out {scan_dir}'")
@@ -30,7 +36,29 @@ def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
             f"no finished point '{point_id}' in {scan_dir}/points: choose one of {', '.join(known) or 'none yet'} "
             f"(see {scan_dir / 'pareto.json'})"
         )
-    return json.loads(config_file.read_text()), json.loads(result_file.read_text())
+    scan, point = read_record(config_file), read_record(result_file)
+    from .scan_config import check_settings
+
+    where = f"{result_file} (edited by hand?)"
+    if not isinstance(point.get("settings"), dict):
+        raise UserInputError(f"{where}: no 'settings' mapping: rerun the scan to rewrite the point")
+    check_settings(point["settings"], where)
+    if not isinstance(scan.get("config"), dict) or not isinstance(scan.get("context"), dict):
+        raise UserInputError(
+            f"{config_file}: no 'config' and 'context' mappings: rerun 'fpga-nn scan --out {scan_dir}'"
+        )
+    return scan, point
+
+
+def read_record(path: Path) -> dict:
+    """A JSON record fpga-nn wrote; a damaged one is one line naming the file."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UserInputError(f"{path} cannot be read ({str(exc).splitlines()[0]}): rerun what wrote it") from None
+    if not isinstance(record, dict):
+        raise UserInputError(f"{path} is not a JSON object: rerun what wrote it")
+    return record
 
 
 def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: str) -> BuildResult:

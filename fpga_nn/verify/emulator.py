@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
+from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import cast, from_float
 from . import record as rec
@@ -207,6 +207,14 @@ class Emulator:
 
     def __init__(self, project: str | Path):
         self.record, self.arrays = rec.load(Path(project))
+        try:
+            self._setup()
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise UserInputError(
+                f"{project}/emulation.json is damaged ({type(exc).__name__}: {exc}): rebuild it with 'fpga-nn build'"
+            ) from None
+
+    def _setup(self) -> None:
         self.output_type = FixedType.parse(self.record["output_type"])
         first = self.record["layers"][0]
         self.input_type = _t(first, "result_t")
