@@ -65,6 +65,86 @@ def input_stage(project: Path, given: str | None):
     return {"raw": pre, "codes": pre.stage if pre else None, "network": None}[given], given
 
 
+class InputScale:
+    """Are the inputs on the scale ``--inputs`` says? Gathered chunk by chunk, judged once.
+
+    raw: a feature whose distinct values all fall into one bus code is refused (network inputs or
+    codes read as raw values give one constant score); values beyond the coding are counted.
+    network: whole numbers beyond the input type are refused (bus codes read as network inputs);
+    other values beyond the type are counted (the firmware saturates them).
+    """
+
+    def __init__(self, given: str, pre, input_type):
+        self.given, self.pre, self.type = given, pre, input_type
+        self.n = 0
+        self.lo_code = self.hi_code = self.lo_raw = self.hi_raw = self.below = self.above = None
+        self.outside, self.whole, self.peak = 0, True, 0.0
+
+    def add(self, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        self.n += len(block)
+        if self.given == "raw" and self.pre is not None:
+            raw = np.asarray(block, dtype=np.float64).reshape(len(block), -1)
+            codes = self.pre.encode(raw)
+            feats = self.pre.features
+            top = np.array([f.offset + 2**f.bits * f.lsb for f in feats])
+            stats = (codes.min(0), codes.max(0), raw.min(0), raw.max(0))
+            below = (raw < np.array([f.offset for f in feats])).sum(0)
+            above = (raw >= top).sum(0)
+            if self.lo_code is None:
+                self.lo_code, self.hi_code, self.lo_raw, self.hi_raw = stats
+                self.below, self.above = below, above
+            else:
+                self.lo_code = np.minimum(self.lo_code, stats[0])
+                self.hi_code = np.maximum(self.hi_code, stats[1])
+                self.lo_raw = np.minimum(self.lo_raw, stats[2])
+                self.hi_raw = np.maximum(self.hi_raw, stats[3])
+                self.below, self.above = self.below + below, self.above + above
+        elif self.given == "network":
+            v = np.asarray(block, dtype=np.float64)
+            lo, hi = self.type.bounds
+            half = 0.5 * self.type.lsb
+            self.outside += int(np.sum((v < lo - half) | (v > hi + half)))
+            self.whole = self.whole and bool(np.all(v == np.floor(v)))
+            self.peak = max(self.peak, float(np.max(np.abs(v))))
+
+    def verdict(self, data) -> None:
+        import logging
+
+        warn = logging.getLogger(__name__).warning
+        if self.given == "raw" and self.lo_code is not None:
+            for i, f in enumerate(self.pre.features):
+                if self.n > 1 and self.lo_code[i] == self.hi_code[i] and self.lo_raw[i] != self.hi_raw[i]:
+                    raise UserInputError(
+                        f"{data}: feature '{f.name}' takes values {self.lo_raw[i]:g}..{self.hi_raw[i]:g}, all in bus "
+                        f"code {int(self.lo_code[i])} of its coding (lsb {f.lsb:g}{f.unit}, offset {f.offset:g}): "
+                        "these are not raw values on the declared scale; pass --inputs network or --inputs codes"
+                    )
+            parts = [
+                f"{f.name} {int(self.below[i])} below / {int(self.above[i])} above"
+                for i, f in enumerate(self.pre.features)
+                if self.below[i] or self.above[i]
+            ]
+            if parts:
+                warn(
+                    "%s: of %d events, values beyond the declared coding saturate to the lowest / highest bus code: %s",
+                    data, self.n, ", ".join(parts),
+                )  # fmt: skip
+        elif self.given == "network" and self.outside:
+            lo, hi = self.type.bounds
+            if self.whole and self.peak > hi:
+                raise UserInputError(
+                    f"{data}: the values are whole numbers up to {self.peak:g} but the network input type "
+                    f"{self.type.to_ap()} holds {lo:g}..{hi:g}: these look like bus codes; pass --inputs codes "
+                    "(a project with preprocess.json), or the network's inputs"
+                )
+            warn(
+                "%s: %d input values lie beyond %s (%g..%g) and saturate, as the firmware's cast does",
+                data, self.outside, self.type.to_ap(), lo, hi,
+            )  # fmt: skip
+
+
 def emulate_file(
     project: Path,
     data: Path,
@@ -96,8 +176,12 @@ def emulate_file(
             raise UserInputError(
                 f"{data} has events of shape {tuple(x.shape[1:])}, the firmware takes {emu.input_shape}"
             )
+        scale = InputScale(given, stage if given == "raw" else None, emu.input_type)
         for start in range(0, n, chunk):  # before any work: NaN/inf have no fixed-point value
-            check_finite(np.asarray(x[start : start + chunk]), data, start)
+            block = np.asarray(x[start : start + chunk])
+            check_finite(block, data, start)
+            scale.add(block)
+        scale.verdict(data)
         n_out = emu.predict(stage(np.asarray(x[:1]))).shape[1]
         outdir.check_space(out.parent, outdir.MIN_FREE_BYTES + 8 * n * n_out)
         with replacing(out, suffix=".npy") as tmp:
