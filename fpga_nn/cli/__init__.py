@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from .. import signals
 from ..errors import FpgaNnError, Terminated
 from .build import build
 from .check import check
@@ -60,13 +61,9 @@ cli.add_command(events)
 cli.add_command(compare)
 
 
-def _on_sigterm(signum, frame) -> None:
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = signal.signal(signal.SIGTERM, signals.on_sigterm)
     except ValueError:  # not the main thread (an embedding application): leave signals alone
         previous = None
     try:
@@ -83,7 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     except FpgaNnError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
+    except BaseException:
+        if signals.terminating():  # SIGTERM came while a library ran (it may have wrapped it in its own error)
+            click.echo("terminated (SIGTERM): the partial output was removed", err=True)
+            return 143
+        raise
     finally:
+        signals.finished()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0

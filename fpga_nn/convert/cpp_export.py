@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
+from ..scratch import scratch
 from ..verify import record as rec
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
@@ -230,7 +231,6 @@ def export_checked(
     driver starts from the raw values through ``predict_raw`` instead. Returns the record (``cpp/check.json``)."""
     import json
     import subprocess
-    import tempfile
 
     from ..errors import ToolError
 
@@ -266,7 +266,7 @@ int main(int argc, char** argv) {{
   return 0;
 }}
 """
-    with tempfile.TemporaryDirectory(prefix="fpga_nn_cpp_") as tmp:
+    with scratch("cpp") as tmp:
         tmp = Path(tmp)
         (tmp / "driver.cpp").write_text(driver.replace("#include <cstdio>", "#include <cstdio>\n#include <cstdlib>"))
         x.tofile(tmp / "in.bin")

@@ -41,8 +41,14 @@ def run_chunks(work: Callable, jobs: list, workers: int | None = None) -> Iterat
     Results come in completion order; the pool is closed however the caller stops iterating.
     """
     workers = min(workers or os.cpu_count() or 1, max(len(jobs), 1))
+    from ..signals import check
+
     if workers == 1:
-        yield from map(work, jobs)
+        for job in jobs:
+            check()
+            yield work(job)
         return
     with mp.get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap_unordered(work, jobs)
+        for result in pool.imap_unordered(work, jobs):
+            check()  # a SIGTERM swallowed while a chunk was collected stops the run here
+            yield result

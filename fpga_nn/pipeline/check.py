@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from ..convert import graph, support
 from ..fixed import FixedType
+from ..scratch import scratch
 from . import user_model
 
 DEFAULT_INPUT = FixedType(True, 16, 6)
@@ -49,7 +49,7 @@ def check_model(
     from ..verify import record
     from ..verify.emulator import Emulator
 
-    with tempfile.TemporaryDirectory(prefix="fpga-nn-check-") as tmp:
+    with scratch("check") as tmp:
         _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
         emulated = None

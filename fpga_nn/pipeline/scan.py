@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .. import outdir
+from .. import outdir, signals
 from ..atomic import write_text
 from ..jsonio import write_json
 from . import scan_config, scan_point
@@ -59,6 +59,7 @@ def _run(client, fn: Callable, jobs: list[tuple[str, tuple]], what: str, progres
     with tqdm(total=len(jobs), desc=what, unit="point", disable=not progress or not jobs) as bar:
         if client is None:
             for job_id, args in jobs:
+                signals.check()
                 yield job_id, fn(*args)
                 bar.update(1)
             return
@@ -66,6 +67,7 @@ def _run(client, fn: Callable, jobs: list[tuple[str, tuple]], what: str, progres
 
         futures = {client.submit(fn, *args, key=f"{what}-{job_id}", pure=False): job_id for job_id, args in jobs}
         for future in as_completed(futures):
+            signals.check()
             yield futures[future], future.result()
             bar.update(1)
 

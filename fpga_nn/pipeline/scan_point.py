@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import importlib
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..scratch import scratch
 
 INPUT_TYPE_TEXT = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256
 
@@ -103,7 +104,7 @@ def evaluate(settings: dict, cfg: dict) -> dict:
     trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     files: dict[str, bytes] = {}
-    with tempfile.TemporaryDirectory(prefix="fpga-nn-scan-") as tmp:
+    with scratch("scan") as tmp:
         tmp = Path(tmp)
         _, hls_model = convert_model(model, tmp / "hls", input_type, reuse_factor=int(settings["reuse_factor"]))
         record.export(hls_model, tmp / "emulation")
@@ -168,7 +169,7 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -
     from ..hardware import rtl, yosys
     from .user_model import load_user_model
 
-    with tempfile.TemporaryDirectory(prefix="fpga-nn-scan-rtl-") as tmp:
+    with scratch("scan-rtl") as tmp:
         tmp = Path(tmp)
         (tmp / "model.h5").write_bytes(model_bytes)
         model = load_user_model(tmp / "model.h5")

@@ -8,6 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import signals
+
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +65,9 @@ def fit_keep_best(
     state = {"best": -np.inf, "epoch": 0, "weights": None, "times": [], "t0": 0.0}
 
     class KeepBest(tf.keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            signals.check()  # a SIGTERM swallowed inside TensorFlow still stops training here
+
         def on_epoch_begin(self, epoch, logs=None):
             state["t0"] = time.perf_counter()
 

@@ -13,13 +13,13 @@ import contextlib
 import fcntl
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ToolError
 from ..hardware import tools
+from ..scratch import scratch
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def run_csim(
     project_dir = Path(project_dir).resolve()
     x = np.ascontiguousarray(inputs, dtype=np.float64).reshape(len(inputs), -1)
     name = _project_name(project_dir)
-    with project_lock(project_dir), tempfile.TemporaryDirectory(prefix="fpga-nn-csim-") as tmp:
+    with project_lock(project_dir), scratch("csim") as tmp:
         lib = build_library(project_dir, optimization)
         xin = Path(tmp) / "x.npy"
         np.save(xin, x)
