@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     except Terminated:
         click.echo("terminated (SIGTERM): the partial output was removed", err=True)
         return 143
+    except click.UsageError as exc:  # one line, like every other refusal
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{where}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

@@ -23,7 +23,9 @@ import click
     help="Firmware project folder (default hls_projects/cnn).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing firmware project.")
-@click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Event-generation processes (default: all cores)."
+)
 def cnn(part, out, output_dir, force, workers):
     """Generate jet images, train the float references and the QKeras CNN, build its firmware, write the table."""
     import json

@@ -14,17 +14,37 @@ def data():
 
 @data.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="HDF5 file to write (cached).")
-@click.option("--signal", "n_signal", type=int, default=40_000, show_default=True, help="Generated signal events.")
-@click.option("--background", "n_background", type=int, default=100_000, show_default=True)
+@click.option(
+    "--signal",
+    "n_signal",
+    type=click.IntRange(min=0),
+    default=40_000,
+    show_default=True,
+    help="Generated signal events.",
+)
+@click.option("--background", "n_background", type=click.IntRange(min=0), default=100_000, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True)
-@click.option("--chunk-size", type=int, default=2_000, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=2_000, show_default=True)
 @click.option("--mpi/--no-mpi", default=False, show_default=True, help="Multi-parton interactions (7-20x slower).")
 @click.option("--power-shower", is_flag=True, help="Background ISR variation SpaceShower:pTmaxMatch = 2.")
-@click.option("--workers", type=int, default=None, help="Processes (default: all cores).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
 def generate(out, n_signal, n_background, seed, chunk_size, mpi, power_shower, workers):
     """Generate events (or reuse OUT if it holds the same settings) and print a summary."""
     from ..data import dataset
     from ..data.generator import GenerationConfig
+    from ..errors import UserInputError
+
+    for flag, value, lo in (
+        ("--signal", n_signal, 0),
+        ("--background", n_background, 0),
+        ("--chunk-size", chunk_size, 1),
+    ):
+        if value < lo:
+            raise UserInputError(f"{flag} {value} must be >= {lo}")
+    if n_signal + n_background == 0:
+        raise UserInputError("--signal 0 --background 0 generates nothing: ask for some events")
+    if workers is not None and workers < 1:
+        raise UserInputError(f"--workers {workers}: give at least 1")
 
     config = GenerationConfig(
         n_signal=n_signal,

@@ -20,7 +20,12 @@ def study_options(default_out: str, quick_help: str):
         ),
         click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware."),
         click.option("--fresh", is_flag=True, help="Retrain the networks even if trained ones match the settings."),
-        click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores)."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Event-generation processes (default: all cores).",
+        ),
     ]
 
     def wrap(f):

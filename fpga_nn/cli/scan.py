@@ -18,7 +18,9 @@ import click
     help="Scan folder: results.json, pareto.json, plots, index.html, points/ (finished points are reused).",
 )
 @click.option("--scheduler", default=None, help="Address of a running Dask scheduler, e.g. tcp://host:8786.")
-@click.option("--workers", type=int, default=None, help="LocalCluster worker processes (default: all cores).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="LocalCluster worker processes (default: all cores)."
+)
 @click.option("--serial", is_flag=True, help="Run the points one after another in this process (no Dask).")
 def scan(config_path, quick, out, scheduler, workers, serial):
     """Train, score and estimate every point of CONFIG (default: the packaged scan.yaml)."""

@@ -25,7 +25,9 @@ import click
 )
 @click.option("--fresh", is_flag=True, help="Retrain every row even if a finished one matches the settings.")
 @click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware rows.")
-@click.option("--workers", type=int, default=None, help="Event-generation processes (default: all cores).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Event-generation processes (default: all cores)."
+)
 @click.option(
     "--samples-only",
     is_flag=True,

@@ -30,11 +30,22 @@ def cached(path: str | os.PathLike, fingerprint: str, make: Callable[[Path], Non
 
     Returns the path and whether it was generated now.
     """
+    from .. import outdir
+    from ..errors import UserInputError
+
     path = Path(path)
-    if path.is_file() and stored_fingerprint(path) == fingerprint:
+    stored = stored_fingerprint(path) if path.is_file() else None
+    if stored == fingerprint:
         log.info("using cached %s %s", what, path)
         return path, False
+    if path.is_dir():
+        raise UserInputError(f"{path} is a folder: give a file name for the {what}, e.g. {path / 'events.h5'}")
+    if path.exists() and stored is None:
+        raise UserInputError(
+            f"{path} exists and is not an fpga-nn sample (no fingerprint): it is left as it is; choose another --out"
+        )
+    outdir.check_writable(path.parent, "--out")
+    outdir.check_space(path.parent, flag="--out")
     log.info("generating %s into %s (settings changed or no cache)", what, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     make(path)
     return path, True
