@@ -84,7 +84,7 @@ def test_a_second_build_of_the_same_target_is_refused_while_the_first_runs(tmp_p
     other = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline().strip() == "held"
-        with pytest.raises(UserInputError, match=rf"another fpga-nn build \(pid {other.pid}\) is writing"):
+        with pytest.raises(UserInputError, match=rf"another fpga-nn run \(pid {other.pid}\) is writing"):
             outdir.check_target(target, False)
     finally:
         other.kill()

@@ -159,7 +159,8 @@ def compare_features(a: dict, b: dict, tol: Tolerance) -> list[dict]:
         same = (x == y) | (np.isnan(x) & np.isnan(y))  # +inf equals +inf; NaN on both sides agrees
         with np.errstate(invalid="ignore"):
             diff = np.where(same, 0.0, np.abs(x - y))
-            bad = ~same & ~(diff <= tol.atol + tol.rtol * np.abs(x))  # NaN or inf on one side differs
+            close = np.isfinite(x) & np.isfinite(y) & (diff <= tol.atol + tol.rtol * np.abs(x))
+            bad = ~same & ~close  # NaN or an infinity on one side only differs
         nz = (x != 0) & np.isfinite(x) & np.isfinite(y)
         ratio = float(np.median(y[nz] / x[nz])) if nz.any() else float("nan")
         rows.append(

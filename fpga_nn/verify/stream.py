@@ -161,11 +161,11 @@ def emulate_file(
     if chunk < 1:
         raise UserInputError(f"--chunk {chunk}: the events per chunk must be >= 1")
     out = Path(out)
+    outdir.output_file(out, force, (data,))
     if out.suffix != ".npy":
         raise UserInputError(f"output {out} must be a .npy file")
     if out.resolve() == Path(data).resolve():
         raise UserInputError(f"--out {out} is the input file: write the scores to another file")
-    outdir.output_file(out, force, (data,))
     emu = Emulator(project)
     stage, given = input_stage(project, given)
     if stage is None:
