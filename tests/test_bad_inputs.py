@@ -289,3 +289,63 @@ def test_scratch_folders_of_killed_runs_are_swept(tmp_path, monkeypatch):
         assert not left.exists()  # the dead run's folder is gone, this one lives
         assert scratch.sweep() == [] and mine.is_dir()
     assert list(tmp_path.iterdir()) == []
+
+
+def _tagged_processes(tag: str) -> list[str]:
+    """Processes (children included, wherever they were reparented) started with ``FPGA_NN_TEST_TAG=tag``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if f"FPGA_NN_TEST_TAG={tag}".encode() in (proc / "environ").read_bytes():
+                found.append((proc / "comm").read_text().strip())
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "argv, delay",
+    [
+        (["suite", "--quick"], 12.0),  # samples being generated in worker processes, or the first rows training
+        (["scan", "--quick"], 14.0),  # a Dask LocalCluster with worker processes
+        (["llp", "--quick"], 10.0),
+    ],
+    ids=["suite", "scan", "llp"],
+)
+def test_sigterm_ends_long_commands_within_seconds_and_leaves_nothing(tmp_path, argv, delay):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / outdir.RESULTS_MARKER).write_text(json.dumps({"tool": "fpga-nn", "command": argv[0]}))
+    (out / "results.json").write_text('{"previous": "results"}')
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    tag = uuid.uuid4().hex
+    env = {**os.environ, "TMPDIR": str(tmp), "FPGA_NN_CACHE": str(tmp_path / "cache"), "FPGA_NN_TEST_TAG": tag}
+    cmd = [sys.executable, "-m", "fpga_nn", *argv, "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    assert proc.poll() is None, proc.communicate()
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t0
+    assert proc.returncode == 143, err[-2000:]
+    assert "terminated (SIGTERM)" in err and "Traceback" not in err and "Exception ignored" not in err
+    assert took < 35.0
+    deadline = time.monotonic() + 10
+    while _tagged_processes(tag) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _tagged_processes(tag) == []
+    assert [p.name for p in tmp.iterdir()] == []
+    assert json.loads((out / "results.json").read_text()) == {"previous": "results"}
+    assert not list(tmp_path.glob(".*.lock"))

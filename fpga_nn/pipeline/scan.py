@@ -45,8 +45,23 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
         with client:
             yield client
         return
+    import dask
+
+    from ..scratch import scratch
+
     n = workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with (
+        scratch("dask") as local,  # the workers' spill folder goes with the scan, however it ends
+        dask.config.set({"temporary-directory": str(local)}),
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            local_directory=str(local),
+            env={"TMPDIR": str(local)},  # TensorFlow's autograph files too
+        ) as cluster,
+    ):
         with Client(cluster) as client:
             log.info("Dask LocalCluster: %d worker processes", n)
             yield client
