@@ -59,13 +59,16 @@ def make_hls_config(
     """hls4ml configuration for ``model`` whose input arrives as ``input_type``."""
     import hls4ml
 
-    cfg = hls4ml.utils.config_from_keras_model(
-        model,
-        granularity="name",
-        backend=backend,
-        default_precision="fixed<32,16>",
-        default_reuse_factor=reuse_factor,
-    )
+    from ..frontends import hls4ml_sees
+
+    with hls4ml_sees(model):
+        cfg = hls4ml.utils.config_from_keras_model(
+            model,
+            granularity="name",
+            backend=backend,
+            default_precision="fixed<32,16>",
+            default_reuse_factor=reuse_factor,
+        )
     cfg["Model"]["Strategy"] = strategy
     layers = cfg["LayerName"]
     input_name = input_layer(model).name  # from the graph: a Sequential model's first layer is not its input

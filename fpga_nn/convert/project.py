@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import MAX_CODE_BITS
+from ..frontends import hls4ml_sees
 from . import graph
 from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, producers
 from .support import check_supported
@@ -61,9 +62,10 @@ def convert_model(
     config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
 
     def convert():
-        return hls4ml.converters.convert_from_keras_model(
-            model, hls_config=config, output_dir=str(output_dir), backend=backend, io_type=io_type, **convert_kwargs
-        )
+        with hls4ml_sees(model):
+            return hls4ml.converters.convert_from_keras_model(
+                model, hls_config=config, output_dir=str(output_dir), backend=backend, io_type=io_type, **convert_kwargs
+            )
 
     hls_model = convert()
     exact = exact_result_types(hls_model)
@@ -146,7 +148,8 @@ def write_project(
         feeder = head_input_layer(hls_model)
         feeder.set_attr("trace", True)
         hls_model.config.trace_output = True
-    hls_model.write()
+    with hls4ml_sees(model):
+        hls_model.write()
     # hls4ml also saves keras_model.keras, which cannot be reloaded with the QKeras objects: drop it
     # and point the recorded configuration at the model.h5 fpga-nn saves instead.
     out = Path(output_dir)
