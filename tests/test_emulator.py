@@ -249,11 +249,12 @@ def test_emulate_cli_streams_in_chunks(default_build, tmp_path, capsys):
         assert main(["emulate", str(default_build), "--data", str(path), "--out", out, "--chunk", "1000", *flags]) == 0
         assert "11718 events" in capsys.readouterr().out
         np.testing.assert_array_equal(np.load(out).astype(np.float32), csim, err_msg=what)
-    # network inputs read as raw GeV values are coded again: the scores change, so the default is not silent
+    # network inputs read as raw GeV values would all fall into bus code 0 (one constant score): refused
     assert (
-        main(["emulate", str(default_build), "--data", str(tmp_path / "x.npy"), "--out", str(tmp_path / "w.npy")]) == 0
+        main(["emulate", str(default_build), "--data", str(tmp_path / "x.npy"), "--out", str(tmp_path / "w.npy")]) == 2
     )
-    assert not np.array_equal(np.load(tmp_path / "w.npy").astype(np.float32), csim)
+    assert "not raw values on the declared scale" in capsys.readouterr().err
+    assert not (tmp_path / "w.npy").exists()
     with h5py.File(tmp_path / "x.h5", "w") as f:
         f["a"], f["b"] = x, x[:10]
     z = str(tmp_path / "z.npy")
@@ -294,7 +295,14 @@ def test_emulation_memory_is_bounded(default_build, tmp_path):
         del x
         tracemalloc.start()
         assert (
-            emulate_file(default_build, tmp_path / f"in{n}.npy", tmp_path / f"out{n}.npy", chunk=65_536, progress=False)
+            emulate_file(
+                default_build,
+                tmp_path / f"in{n}.npy",
+                tmp_path / f"out{n}.npy",
+                chunk=65_536,
+                progress=False,
+                given="network",
+            )
             == n
         )
         peaks[n] = tracemalloc.get_traced_memory()[1]
