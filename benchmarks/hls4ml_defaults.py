@@ -43,13 +43,16 @@ def trigger_case():
 def hls4ml_default(model, x, workdir: Path) -> np.ndarray:
     import hls4ml
 
-    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
-    first = next(iter(config["LayerName"]))
-    config["LayerName"][first]["Precision"] = {"result": "ap_ufixed<8,0>"}
-    hm = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=config, output_dir=str(workdir), part=PART, backend="Vitis", io_type="io_parallel"
-    )
-    hm.compile()
+    from fpga_nn.frontends import hls4ml_sees
+
+    with hls4ml_sees(model):  # hls4ml's Keras 2 parser for a tf_keras model (Keras 3 is installed too)
+        config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+        first = next(iter(config["LayerName"]))
+        config["LayerName"][first]["Precision"] = {"result": "ap_ufixed<8,0>"}
+        hm = hls4ml.converters.convert_from_keras_model(
+            model, hls_config=config, output_dir=str(workdir), part=PART, backend="Vitis", io_type="io_parallel"
+        )
+        hm.compile()
     return np.asarray(hm.predict(np.ascontiguousarray(x, dtype=np.float64))).reshape(len(x), -1)
 
 

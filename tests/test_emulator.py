@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from fpga_nn.fixed import FixedType
 from fpga_nn.fixed.arith import cast, from_float
+from fpga_nn.frontends import hls4ml_sees
 from fpga_nn.verify import record
 from fpga_nn.verify.csim import run_csim
 from fpga_nn.verify.emulator import Emulator
@@ -145,9 +146,10 @@ def _build(spec, out_dir: Path):
             (rng.integers(-(2 ** (lay["wbits"] - 1)), 2 ** (lay["wbits"] - 1), w.shape) / 2.0**f).astype(np.float32)
         )
     model.set_weights(weights)
-    cfg = hls4ml.utils.config_from_keras_model(
-        model, granularity="name", backend="Vitis", default_precision="fixed<24,12>"
-    )
+    with hls4ml_sees(model):
+        cfg = hls4ml.utils.config_from_keras_model(
+            model, granularity="name", backend="Vitis", default_precision="fixed<24,12>"
+        )
     names = cfg["LayerName"]
     names["inputs"]["Precision"]["result"] = spec["input"].to_hls()
     for k, lay in enumerate(spec["layers"]):
@@ -161,17 +163,19 @@ def _build(spec, out_dir: Path):
             names[f"a{k}"]["Precision"]["result"] = lay["act_result"].to_hls()
             names[f"a{k}"]["TableSize"] = lay["table_size"]
             names[f"a{k}"]["table_t"] = lay["table"].to_ap()
-    hm = hls4ml.converters.convert_from_keras_model(
-        model,
-        hls_config=cfg,
-        output_dir=str(out_dir),
-        project_name="prop",
-        backend="Vitis",
-        io_type="io_parallel",
-        part="xcvu13p-flga2577-2-e",
-        write_weights_txt=False,
-    )
-    hm.write()
+    with hls4ml_sees(model):
+        hm = hls4ml.converters.convert_from_keras_model(
+            model,
+            hls_config=cfg,
+            output_dir=str(out_dir),
+            project_name="prop",
+            backend="Vitis",
+            io_type="io_parallel",
+            part="xcvu13p-flga2577-2-e",
+            write_weights_txt=False,
+        )
+    with hls4ml_sees(model):
+        hm.write()
     return hm
 
 
@@ -379,7 +383,8 @@ def test_softmax_emulator_equals_csim(implementation, table_size, n_out, accum, 
     model = tf.keras.Model(x_in, h)
     rng = np.random.default_rng(table_size + n_out)
     model.set_weights([(rng.integers(-64, 64, w.shape) / 16).astype(np.float32) for w in model.get_weights()])
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    with hls4ml_sees(model):
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
     cfg["LayerName"]["inputs"]["Precision"]["result"] = "fixed<10,4>"
     cfg["LayerName"]["d"]["Precision"].update(weight="fixed<8,4>", bias="fixed<8,4>", result="fixed<12,6,RND,SAT>")
     sm = cfg["LayerName"]["sm"]
@@ -387,10 +392,12 @@ def test_softmax_emulator_equals_csim(implementation, table_size, n_out, accum, 
     sm["Precision"]["result"] = "ufixed<12,1,RND,SAT>"
     if accum:
         sm["Precision"]["accum"] = accum
-    hm = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=cfg, output_dir=str(tmp_path), project_name="sm", backend="Vitis", write_weights_txt=False
-    )
-    hm.write()
+    with hls4ml_sees(model):
+        hm = hls4ml.converters.convert_from_keras_model(
+            model, hls_config=cfg, output_dir=str(tmp_path), project_name="sm", backend="Vitis", write_weights_txt=False
+        )
+    with hls4ml_sees(model):
+        hm.write()
     record.export(hm, tmp_path)
     x = rng.integers(-512, 512, (2000, 4)) / 64
     csim = run_csim(tmp_path, x, n_out).reshape(-1, n_out)
@@ -415,14 +422,17 @@ def test_batchnorm_emulator_equals_csim(result, tmp_path):
     mean, var = rng.uniform(-1, 1, 6), rng.uniform(0.2, 3, 6)
     dense = [(rng.integers(-32, 32, (6, 3)) / 16), rng.integers(-8, 8, 3) / 8]
     model.set_weights([w.astype(np.float32) for w in (gamma, beta, mean, var, *dense)])
-    cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
+    with hls4ml_sees(model):
+        cfg = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis")
     cfg["LayerName"]["inputs"]["Precision"]["result"] = "fixed<10,4>"
     cfg["LayerName"]["bn"]["Precision"].update(scale="fixed<12,3>", bias="fixed<12,3>", result=result)
     cfg["LayerName"]["d"]["Precision"].update(weight="fixed<8,3>", bias="fixed<8,3>", result="fixed<20,8>")
-    hm = hls4ml.converters.convert_from_keras_model(
-        model, hls_config=cfg, output_dir=str(tmp_path), project_name="bn", backend="Vitis", write_weights_txt=False
-    )
-    hm.write()
+    with hls4ml_sees(model):
+        hm = hls4ml.converters.convert_from_keras_model(
+            model, hls_config=cfg, output_dir=str(tmp_path), project_name="bn", backend="Vitis", write_weights_txt=False
+        )
+    with hls4ml_sees(model):
+        hm.write()
     rec = record.export(hm, tmp_path)
     assert "BatchNormalization" in [layer["class"] for layer in rec["layers"]]
     x = rng.integers(-512, 512, (3000, 6)) / 64

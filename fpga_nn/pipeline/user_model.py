@@ -33,6 +33,7 @@ def load_user_model(path: Path, weights: Path | None = None):
         )
     if not path.exists():
         raise UserInputError(f"model file {path} not found: pass an existing Keras/QKeras .h5 file to --model")
+    refuse_other_families(path)
     import tensorflow as tf
 
     objects = _qkeras_objects()
@@ -47,6 +48,25 @@ def load_user_model(path: Path, weights: Path | None = None):
         raise UserInputError(
             f"{path} is not a Keras model file ({_first_line(exc)}): save it with model.save('x.h5')"
         ) from None
+
+
+def refuse_other_families(path: Path) -> None:
+    """One line naming a model family ``build`` does not convert yet (read from the file, before loading)."""
+    from ..frontends.sniff import family
+
+    kind, seen = family(path)
+    if kind == "keras3":
+        raise UnsupportedModelError(
+            f"{path} is {seen}: fpga-nn builds Keras 2 / QKeras 0.9 models so far; Keras 3 and HGQ2 models "
+            "convert with hls4ml's Keras 3 frontend (tests/test_stack.py shows it bit-exact), and fpga-nn build "
+            "takes them once the HGQ2 frontend lands (docs/byom.md)"
+        )
+    if kind == "hgq_proxy":
+        raise UnsupportedModelError(
+            f"{path} is {seen}: fpga-nn build does not take HGQ proxy models yet (loading one needs HGQ v1's "
+            "FixedPointQuantizer layer class, not installed); hls4ml converts them with its own proxy support "
+            "(docs/byom.md)"
+        )
 
 
 def _qkeras_objects() -> dict:
@@ -69,6 +89,7 @@ def _load_json_model(path: Path, weights: Path | None):
     for p in (path, Path(weights)):
         if not p.is_file():
             raise UserInputError(f"{p} not found: pass an existing file")
+    refuse_other_families(path)
     import tensorflow as tf
 
     objects = _qkeras_objects()
