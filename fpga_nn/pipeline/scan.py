@@ -58,6 +58,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            silence_logs=logging.ERROR,  # no heartbeat tracebacks while a SIGTERM tears the cluster down
             local_directory=str(local),
             env={"TMPDIR": str(local)},  # TensorFlow's autograph files too
         ) as cluster,
