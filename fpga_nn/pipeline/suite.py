@@ -30,6 +30,7 @@ from ..fixed import FixedType
 from ..fixed.arith import on_grid
 from ..jsonio import write_json
 from .devices import PeakMemory, device_info
+from .suite_config import load_config
 from .suite_data import (
     MASS,
     METHODS,
@@ -39,7 +40,6 @@ from .suite_data import (
     _hash,
     evaluate,
     generation_configs,
-    load_config,
     load_events,
     prepare,
     row_features,
