@@ -129,6 +129,15 @@ def test_model_families_are_named_before_loading(tmp_path, capsys):
     assert main(["check", str(k3), "--data", str(tmp_path / "x.npy")]) == 2
     err = capsys.readouterr().err
     assert "is a Keras 3" in err and "with HGQ2 layers" in err and len(err.strip().splitlines()) == 1
+    qk3 = tmp_path / "qk3.keras"  # a qkeras-v3 archive: its config names the qkeras module
+    import zipfile
+
+    with zipfile.ZipFile(qk3, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("config.json", json.dumps({"module": "qkeras.qlayers", "class_name": "QDense"}))
+    assert family(qk3)[0] == "qkeras_v3"
+    assert main(["check", str(qk3), "--data", str(tmp_path / "x.npy")]) == 2
+    assert "qkeras-v3 layers: hls4ml 1.3.0 has no converter" in capsys.readouterr().err
     proxy = tmp_path / "proxy.h5"  # the model_config of an HGQ proxy model, as model.save writes it
     with h5py.File(proxy, "w") as f:
         f.attrs["model_config"] = json.dumps(

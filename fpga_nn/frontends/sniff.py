@@ -1,7 +1,8 @@
 """What family a model file belongs to, read from the file alone (no TensorFlow, no Keras).
 
 * ``keras3``: a ``.keras`` archive whose ``metadata.json`` names Keras 3 (HGQ2 models, any Keras 3
-  model; a qkeras-v3 file is one of these);
+  model);
+* ``qkeras_v3``: a ``.keras`` archive of qkeras-v3 layers (QKeras ported to Keras 3);
 * ``hgq_proxy``: a Keras 2 ``.h5``/JSON holding HGQ v1's ``FixedPointQuantizer`` layers (HGQ proxy models);
 * ``keras2``: everything else Keras 2 reads (QKeras 0.9 and plain tf_keras models), the one family
   ``fpga-nn build`` converts today.
@@ -13,7 +14,7 @@ import json
 import zipfile
 from pathlib import Path
 
-FAMILIES = ("keras2", "keras3", "hgq_proxy")
+FAMILIES = ("keras2", "keras3", "qkeras_v3", "hgq_proxy")
 
 
 def _h5_config(path: Path) -> str:
@@ -40,6 +41,8 @@ def family(path: str | Path) -> tuple[str, str]:
         except (zipfile.BadZipFile, ValueError, KeyError):
             return "keras2", "an unreadable archive"
         version = str(meta.get("keras_version", ""))
+        if '"module": "qkeras' in config:
+            return "qkeras_v3", f"a Keras {version or '3'} file with qkeras-v3 layers"
         if version.startswith("3") or '"module": "hgq' in config or '"module": "keras.' in config:
             layers = "HGQ2 layers" if '"module": "hgq' in config else "Keras 3 layers"
             return "keras3", f"a Keras {version or '3'} file with {layers}"

@@ -61,6 +61,11 @@ def refuse_other_families(path: Path) -> None:
             "convert with hls4ml's Keras 3 frontend (tests/test_stack.py shows it bit-exact), and fpga-nn build "
             "takes them once the HGQ2 frontend lands (docs/byom.md)"
         )
+    if kind == "qkeras_v3":
+        raise UnsupportedModelError(
+            f"{path} is {seen}: hls4ml 1.3.0 has no converter for qkeras-v3 (Keras 3) layers; build the model "
+            "with QKeras 0.9 on tf_keras (save as .h5) or with HGQ2"
+        )
     if kind == "hgq_proxy":
         raise UnsupportedModelError(
             f"{path} is {seen}: fpga-nn build does not take HGQ proxy models yet (loading one needs HGQ v1's "
