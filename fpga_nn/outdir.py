@@ -307,6 +307,7 @@ def results_folder(
             raise UserInputError(
                 f"{out} holds files fpga-nn did not write ({shown}; no {RESULTS_MARKER}): choose a new or empty {flag}"
             )
+    created = not out.exists()
     _lock(out, flag)
     try:
         check_writable(out, flag)
@@ -316,6 +317,10 @@ def results_folder(
 
             write_text(marker, json.dumps({"tool": "fpga-nn", "command": command}) + "\n")
         yield out
+    except BaseException:
+        if created and {p.name for p in out.iterdir()} <= {RESULTS_MARKER}:  # a refusal leaves no empty folder
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     finally:
         release(out)
 

@@ -46,6 +46,14 @@ def _user_dir(tmp_path: Path, name="mine") -> Path:
     return d
 
 
+def _keras3(tmp_path: Path) -> Path:
+    import keras
+
+    path = tmp_path / "k3.keras"
+    keras.Sequential([keras.layers.Input((5,)), keras.layers.Dense(1)]).save(path)
+    return path
+
+
 def _a_file(tmp_path: Path) -> Path:
     f = tmp_path / "a_file"
     f.write_text("not a folder")
@@ -76,6 +84,13 @@ def _csv(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text)
     return p
+
+
+def _damaged(tmp_path: Path, project: Path, name: str, text: str) -> Path:
+    copy = tmp_path / "damaged"
+    shutil.copytree(project, copy)
+    (copy / name).write_text(text)
+    return copy
 
 
 def _project_with_notes(tmp_path: Path, project: Path) -> Path:
@@ -118,6 +133,7 @@ CASES = {
         ("ragged npz", lambda t, c: ["compare", str(_npz(t, "r.npz", a=np.zeros(3), b=np.zeros(4))), str(c.npz), "--out", str(t / "c")], "different numbers of events (a 3, b 4)"),
         ("non-numeric csv cell", lambda t, c: ["compare", str(_csv(t, "a.csv", "a,b\n1,2\n3,x\n")), str(_csv(t, "b.csv", "a,b\n1,2\n3,4\n")), "--out", str(t / "c")], "line 3, column 'b': 'x' is not a number"),
         ("out holds a user's files", lambda t, c: ["compare", str(c.npz), str(c.npz), "--out", str(_user_dir(t))], "fpga-nn did not write"),
+        ("input missing: no folder left", lambda t, c: ["compare", str(t / "none.npz"), str(c.npz), "--out", str(t / "c")], "not found"),
     ],
     "emulate": [
         ("out exists", lambda t, c: ["emulate", str(c.project), "--data", str(c.raw), "--out", str(c.existing)], "already exists: choose another file, or pass --force"),
@@ -134,11 +150,17 @@ CASES = {
         ),
     ],
     "report": [
+        (
+            "damaged csim record",
+            lambda t, c: ["report", str(_damaged(t, c.project, "csim_check.json", '{"events": "x"}'))],
+            "csim_check.json is damaged (no whole 'events' and 'mismatches'): the bit accuracy is unknown",
+        ),
         ("not a project", lambda t, c: ["report", str(_user_dir(t))], "is not an fpga-nn project"),
         ("rate nan", lambda t, c: ["report", str(c.project), "--input-rate-khz", "nan"], "--input-rate-khz nan must be a finite number > 0"),
     ],
     "check": [
         ("data missing", lambda t, c: ["check", str(c.model), "--data", str(t / "none.npy")], "not found"),
+        ("a Keras 3 file", lambda t, c: ["check", str(_keras3(t)), "--data", str(c.x)], "is a Keras 3"),
     ],
     "data": [
         ("out is a user's file", lambda t, c: ["data", "generate", "--out", str(_a_file(t)), "--signal", "10", "--background", "10"], "is not an fpga-nn sample"),
@@ -195,11 +217,13 @@ def test_bad_input_is_one_line_and_nothing_is_touched(default_build, tmp_path, c
     ctx = Ctx(tmp_path, default_build)
     args = argv(tmp_path, ctx)
     before = _snapshot(tmp_path)
+    folders = sorted(p for p in tmp_path.rglob("*") if p.is_dir())
     project_before = _snapshot(default_build)
     assert main(args) == 2
     assert phrase in _one_line(capsys.readouterr().err)
     after = _snapshot(tmp_path)
-    assert {k: v for k, v in after.items() if k in before} == before  # nothing the user had changed
+    assert after == before  # nothing the user had changed, nothing left behind
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_dir()) == folders
     assert _snapshot(default_build) == project_before
     assert not [
         p

@@ -159,6 +159,13 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     if part.capacity is None:
         notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
     csim = _load_json(project / "csim_check.json")
+    if csim is not None and not (
+        isinstance(csim, dict) and all(isinstance(csim.get(k), int) for k in ("events", "mismatches"))
+    ):
+        raise UserInputError(
+            f"{project / 'csim_check.json'} is damaged (no whole 'events' and 'mismatches'): the bit accuracy is "
+            "unknown; rebuild the project with 'fpga-nn build --force'"
+        )
     if csim is None:
         csim = {}
         notes.append("bit accuracy unknown: no csim_check.json in this project (rebuild it with 'fpga-nn build')")
