@@ -46,7 +46,7 @@ _LEGACY_TOP = frozenset(
     {MARKER, ".csim.lock", "build_prj.tcl", "build_opt.tcl", "build_lib.sh", "project.tcl", "vivado_synth.tcl",
      "firmware", "tb_data", "model.h5", "hls4ml_config.yml", "vectors", "csim_check.json", "csim_build.log",
      "metrics.json", "build.json", "rtl", "emulation.json", "emulation_weights.npz", "report.json", "report.md",
-     "report.html", "plots", "cpp", "preprocess.json", "rtl_status.json"}
+     "report.html", "plots", "cpp", "preprocess.json", "rtl_status.json", "model.keras"}
 )  # fmt: skip
 _LEGACY_SUFFIXES = ("_bridge.cpp", "_test.cpp")
 _LOCKS: dict[Path, int] = {}

@@ -160,7 +160,7 @@ CASES = {
     ],
     "check": [
         ("data missing", lambda t, c: ["check", str(c.model), "--data", str(t / "none.npy")], "not found"),
-        ("a Keras 3 file", lambda t, c: ["check", str(_keras3(t)), "--data", str(c.x)], "is a Keras 3"),
+        ("a Keras 3 file", lambda t, c: ["check", str(_keras3(t)), "--data", str(c.x)], "is a float Keras 3 layer: its output has no fixed-point type"),
     ],
     "data": [
         ("out is a user's file", lambda t, c: ["data", "generate", "--out", str(_a_file(t)), "--signal", "10", "--background", "10"], "is not an fpga-nn sample"),

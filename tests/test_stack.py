@@ -126,7 +126,24 @@ def test_model_families_are_named_before_loading(tmp_path, capsys):
     k3 = tmp_path / "hgq.keras"
     keras.Sequential([keras.layers.Input((3,)), QDense(2)]).save(k3)
     assert family(k3)[0] == "keras3"
-    assert main(["check", str(k3), "--data", str(tmp_path / "x.npy")]) == 2
+    assert main(["check", str(k3), "--data", str(tmp_path / "x.npy")]) == 0  # the HGQ2 frontend takes it
+    assert "alkaid interpreter vs model.predict: 0 mismatches / 4 events" in capsys.readouterr().out
+    # commands that take Keras 2 models only name the family in one line
+    np.save(tmp_path / "a.npy", np.zeros((4, 3)))
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "a.npy"),
+                str(tmp_path / "a.npy"),
+                "--model",
+                str(k3),
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "is a Keras 3" in err and "with HGQ2 layers" in err and len(err.strip().splitlines()) == 1
     qk3 = tmp_path / "qk3.keras"  # a qkeras-v3 archive: its config names the qkeras module

@@ -212,8 +212,12 @@ def build(
 
         result = build_from_scan(options, scan_dir, point_id)
     else:
-        from ..pipeline.user_model import build_user_model
+        from ..frontends.sniff import family
 
-        result = build_user_model(options, model_path, data_path, input_precision, weights_path, pre_path)
+        if family(model_path)[0] == "keras3":
+            from ..pipeline.keras3_model import build_keras3_model as build_model
+        else:
+            from ..pipeline.user_model import build_user_model as build_model
+        result = build_model(options, model_path, data_path, input_precision, weights_path, pre_path)
     for line in result.summary():
         click.echo(line)

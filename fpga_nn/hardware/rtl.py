@@ -19,7 +19,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ToolError
-from ..fixed import FixedType
 from ..jsonio import write_json
 from . import tools
 
@@ -91,20 +90,14 @@ def estimate(comb, latency_cutoff: float = DEFAULT_LATENCY_CUTOFF) -> dict:
 
 
 def generate(
-    model,
-    input_type: FixedType,
+    comb,
     out_dir: Path,
     name: str,
     part: str,
     clock_period: float,
     latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
 ) -> dict:
-    """Trace ``model``, pipeline it and write the Verilog project into ``out_dir``."""
-    from ..convert.to_rtl import trace_model
-
-    t0 = time.perf_counter()
-    comb = trace_model(model, input_type)
-    t_trace = time.perf_counter() - t0
+    """Pipeline alkaid's traced logic ``comb`` (``frontends.trace``) and write the Verilog project."""
     rtl = _rtl_model(comb, latency_cutoff, out_dir, prj_name=name, part_name=part, clock_period=clock_period)
     rtl.write()
     (inp,), (out,) = rtl.fsm.inp_signals, rtl.fsm.out_signals
@@ -118,7 +111,6 @@ def generate(
         "input_kif": _port_kif(inp),
         "output_kif": _port_kif(out),
         "register_bits": int(rtl.reg_bits),
-        "trace_seconds": round(t_trace, 2),
     }
     write_json(out_dir / "fpga_nn_rtl.json", meta, indent=2)
     return meta
@@ -231,8 +223,7 @@ def match_stream(stream: np.ndarray, expected: np.ndarray, hold: int) -> int | N
 
 
 def verify(
-    model,
-    input_type: FixedType,
+    comb,
     x: np.ndarray,
     expected: np.ndarray,
     csim: np.ndarray | None,
@@ -246,7 +237,7 @@ def verify(
     t = {}
     rtl_dir = Path(rtl_dir).resolve()
     t0 = time.perf_counter()
-    meta = generate(model, input_type, rtl_dir, name, part, clock_period, latency_cutoff)
+    meta = generate(comb, rtl_dir, name, part, clock_period, latency_cutoff)
     t["generate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     exe = build_testbench(rtl_dir, meta)

@@ -26,6 +26,10 @@ class CheckResult(NamedTuple):
 def check_model(
     model_path: Path, data_path: Path | None = None, input_precision: str | None = None, io_type: str = "io_parallel"
 ) -> CheckResult:
+    from ..frontends.sniff import family
+
+    if family(Path(model_path))[0] == "keras3":
+        return _check_keras3(Path(model_path), data_path, input_precision, io_type)
     model = graph.normalize(user_model.load_user_model(Path(model_path)))
     verdicts = support.verdicts(model, io_type)
     pre = user_model.declared_preprocessing(Path(model_path), None, input_precision)
@@ -64,6 +68,48 @@ def check_model(
             except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
                 emulated = {"available": False, "reason": str(exc)}
     return CheckResult(verdicts, types, input_type, emulated, described)
+
+
+def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str | None, io_type: str) -> CheckResult:
+    """An HGQ2 model: every layer's type is its quantizers'; with data, alkaid's interpreter against predict."""
+    from ..errors import UnsupportedModelError, UserInputError
+    from ..frontends import hgq2, trace
+    from .firmware import BuildOptions, cast_inputs
+
+    if input_precision:
+        raise UserInputError(
+            "--input-precision does not apply to a Keras 3 / HGQ2 model (its input quantizer fixes it)"
+        )
+    model = hgq2.load(model_path)
+    rows = hgq2.check_layers(model)
+    verdicts = [support.LayerVerdict(r["name"], r["class"], "exact") for r in rows]
+    x = user_model.load_inputs(Path(data_path), model) if data_path else None
+    with scratch("check") as tmp:
+        options = BuildOptions(part="xcvu13p-flga2577-2-e", name="check", io_type=io_type)
+        hls_model = hgq2.convert(model, tmp, options, write=False)
+    hls_types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
+    types = {}  # a Keras layer's output: hls4ml's separate activation layer NAME_ACT when it has one
+    for layer in model.layers:
+        act = getattr(getattr(layer, "activation", None), "__name__", "linear")
+        found = hls_types.get(f"{layer.name}_{act}", hls_types.get(layer.name))
+        if found is not None:
+            types[layer.name] = found
+    input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
+    emulated = None
+    if x is not None:
+        seen, _ = cast_inputs(x, input_type)
+        try:
+            got = trace(model).predict(seen.reshape(len(seen), -1).astype(np.float64)).reshape(len(seen), -1)
+            ref = model.predict(seen, batch_size=8192, verbose=0).reshape(len(seen), -1)
+            emulated = {
+                "available": True,
+                "events": len(seen),
+                "mismatches": int(np.any(ref != got, axis=1).sum()),
+                "label": "alkaid interpreter vs model.predict",
+            }
+        except UnsupportedModelError as exc:
+            emulated = {"available": False, "reason": str(exc), "label": "alkaid interpreter"}
+    return CheckResult(verdicts, types, input_type, emulated, None)
 
 
 def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:
@@ -108,7 +154,8 @@ def format_result(result: CheckResult) -> list[str]:
     e = result.emulated
     if e is not None:
         if not e["available"]:
-            lines.append(f"emulator: not available ({e['reason']})")
+            lines.append(f"{e.get('label', 'emulator')}: not available ({e['reason']})")
         elif e.get("mismatches") is not None:
-            lines.append(f"emulator vs QKeras: {e['mismatches']} mismatches / {e['events']} events")
+            label = e.get("label", "emulator vs QKeras")
+            lines.append(f"{label}: {e['mismatches']} mismatches / {e['events']} events")
     return lines

@@ -27,13 +27,13 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
     if options.rtl is False:
         _status(staging, "RTL path skipped (--no-rtl)")
         return None
+    from ..frontends import trace
     from ..hardware import rtl, yosys
 
     x, expected, csim = checked.inputs, checked.expected, checked.csim
     try:
         result = rtl.verify(
-            model,
-            input_type,
+            trace(model, input_type),
             x,
             expected,
             csim,

@@ -166,6 +166,7 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
 
 def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
     from ..fixed import FixedType
+    from ..frontends import trace
     from ..hardware import rtl, yosys
     from .user_model import load_user_model
 
@@ -176,8 +177,7 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -
         expected = model.predict(x_test, batch_size=8192, verbose=0)
         name = f"scan_{point_id}"
         checked = rtl.verify(
-            model,
-            FixedType.parse(INPUT_TYPE_TEXT),
+            trace(model, FixedType.parse(INPUT_TYPE_TEXT)),
             x_test,
             expected,
             None,

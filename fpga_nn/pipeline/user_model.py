@@ -57,9 +57,8 @@ def refuse_other_families(path: Path) -> None:
     kind, seen = family(path)
     if kind == "keras3":
         raise UnsupportedModelError(
-            f"{path} is {seen}: fpga-nn builds Keras 2 / QKeras 0.9 models so far; Keras 3 and HGQ2 models "
-            "convert with hls4ml's Keras 3 frontend (tests/test_stack.py shows it bit-exact), and fpga-nn build "
-            "takes them once the HGQ2 frontend lands (docs/byom.md)"
+            f"{path} is {seen}: 'fpga-nn build' and 'fpga-nn check' take Keras 3 / HGQ2 models; this command "
+            "takes Keras 2 / QKeras 0.9 models so far (docs/byom.md)"
         )
     if kind == "qkeras_v3":
         raise UnsupportedModelError(

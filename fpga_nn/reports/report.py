@@ -175,6 +175,8 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
             f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
             "not bit-exact"
         )
+    if build.get("rtl_scope"):
+        notes.append(build["rtl_scope"])
     stage = csim.get("input_stage")
     if stage:
         notes.append(_stage_note(stage))

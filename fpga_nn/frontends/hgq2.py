@@ -1,0 +1,91 @@
+"""HGQ2 / Keras 3 models (``.keras``): load, convert with hls4ml's Keras 3 frontend, and name what is exact.
+
+An HGQ2 model carries its own fixed-point types: every layer's input, weight and output quantizer
+fixes a width per value (trained, per weight or per activation). hls4ml 1.3.0's Keras 3 frontend reads
+them (``hgq2`` handlers) and its bit-exact passes derive every accumulator and result type, so no
+type is chosen here: the configuration's default precision is a placeholder those passes replace.
+The offline reference is ``model.predict`` on the inputs as the firmware casts them; the second
+reference is alkaid's interpreter of the traced logic (``frontends.trace``), which is also what
+becomes the Verilog for the RTL figures. fpga-nn's NumPy emulator does not read HGQ2 graphs yet:
+``check`` and the build record say so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UnsupportedModelError, UserInputError
+
+# hls4ml's placeholder default precision for HGQ2 models: its bit-exact passes give every layer the
+# type its quantizers fix (hls4ml's HGQ2 documentation configures it this way)
+PLACEHOLDER_PRECISION = "fixed<-1,0>"
+
+
+def load(path: Path):
+    """The Keras 3 model in ``path``, HGQ2's layers registered; a failure is one line."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"model file {path} not found: pass an existing .keras file to --model")
+    import hgq  # noqa: F401 - registers HGQ2's layers and quantizers with Keras
+    import keras
+
+    try:
+        return keras.models.load_model(str(path), compile=False)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnsupportedModelError(
+            f"cannot load the Keras 3 model {path}: {line}: save it with model.save('x.keras') from the code that "
+            "built it, with every custom layer importable"
+        ) from None
+
+
+def check_layers(model) -> list[dict]:
+    """Per layer: its class and whether its output is fixed by an HGQ2 quantizer (a float Keras 3 layer in
+    the datapath has no fixed-point value: refused, naming it)."""
+    rows = []
+    for layer in model.layers:
+        cls = type(layer).__name__
+        module = type(layer).__module__
+        if module.startswith("hgq."):
+            rows.append({"name": layer.name, "class": cls, "verdict": "exact", "note": "HGQ2 quantizers fix its types"})
+        elif cls in ("InputLayer", "Flatten", "Reshape", "Dropout"):
+            rows.append({"name": layer.name, "class": cls, "verdict": "exact", "note": "moves values only"})
+        else:
+            raise UnsupportedModelError(
+                f"layer '{layer.name}' ({cls}) is a float Keras 3 layer: its output has no fixed-point type; "
+                "use the HGQ2 layer (hgq.layers) or put an HGQ2 quantizer after it"
+            )
+    return rows
+
+
+def convert(model, output_dir: Path, options, write: bool = True):
+    """hls4ml's ModelGraph of ``model`` (Keras 3 parser), written to ``output_dir`` unless ``write`` is False."""
+    import hls4ml
+
+    config = {
+        "Model": {
+            "Precision": PLACEHOLDER_PRECISION,
+            "ReuseFactor": options.reuse_factor,
+            "Strategy": "Latency",
+        }
+    }
+    try:
+        hls_model = hls4ml.converters.convert_from_keras_model(
+            model,
+            hls_config=config,
+            output_dir=str(output_dir),
+            project_name=options.name,
+            backend=options.backend,
+            io_type=options.io_type,
+            part=options.part,
+            clock_period=options.clock_period,
+            write_weights_txt=False,
+        )
+    except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
+        raise UnsupportedModelError(
+            f"hls4ml 1.3.0 cannot convert {model.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
+    if write:
+        hls_model.write()
+        Path(output_dir, "keras_model.keras").unlink(missing_ok=True)  # fpga-nn keeps the model as model.keras
+    return hls_model

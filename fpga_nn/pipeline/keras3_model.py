@@ -1,0 +1,185 @@
+"""``fpga-nn build --model net.keras``: an HGQ2 / Keras 3 model to verified firmware, the QKeras build's twin.
+
+The same project folder and contract as a QKeras build: the C-simulation equals the offline model
+(``model.predict`` on the inputs as the firmware casts them) on every event or the build exits 4;
+alkaid's interpreter of the traced logic is the second reference (fpga-nn's emulator does not read
+HGQ2 graphs yet); the RTL figures (Verilator latency and II, Yosys counts) come from that same
+traced logic through the open-source path; report.json/.md/.html as for every build.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import outdir
+from ..errors import UserInputError
+from ..fixed import FixedType
+from ..frontends import hgq2, trace
+from ..jsonio import write_json
+from ..verify import compare as cmp
+from ..verify.csim import run_csim
+from . import figures, firmware
+from .result import BuildResult
+from .user_model import load_inputs
+
+log = logging.getLogger(__name__)
+
+NO_EMULATOR = "fpga-nn's NumPy emulator does not read HGQ2 graphs yet: alkaid's interpreter is the second reference"
+
+
+def refuse_options(options: firmware.BuildOptions, input_precision, pre_path, weights) -> None:
+    for flag, given in (
+        ("--input-precision", input_precision),
+        ("--preprocessing", pre_path),
+        ("--weights", weights),
+        ("--no-softmax", options.no_softmax),
+        ("--cpp", options.cpp),
+    ):
+        if given:
+            why = {
+                "--input-precision": "an HGQ2 model's input quantizer fixes its input type",
+                "--no-softmax": "HGQ2's softmax is a trained table that hls4ml reproduces bit for bit",
+            }.get(flag, "it covers Keras 2 / QKeras models so far")
+            raise UserInputError(f"{flag} does not apply to a Keras 3 / HGQ2 model ({why}): drop it")
+
+
+def build_keras3_model(
+    options: firmware.BuildOptions,
+    model_path: Path,
+    data_path: Path,
+    input_precision: str | None = None,
+    weights: Path | None = None,
+    pre_path: Path | None = None,
+) -> BuildResult:
+    firmware.validate(options)
+    refuse_options(options, input_precision, pre_path, weights)
+    target = options.target()
+    inputs = (model_path, data_path)
+    outdir.check_target(target, options.force, inputs)
+    model = hgq2.load(Path(model_path))
+    layers = hgq2.check_layers(model)
+    x_raw = load_inputs(Path(data_path), model)
+    with outdir.staged(target, options.force, inputs) as staging:
+        checked = convert_and_verify(model, x_raw, staging, options, layers)
+        write_json(staging / "metrics.json", {"events": len(x_raw), "labels": None}, indent=2)
+        rtl_failure, report = _figures(model, staging, options, checked)
+    interp = checked.summary["alkaid_interpreter"]
+    if not rtl_failure and interp["available"] and (interp["mismatches_vs_csim"] or interp["mismatches_vs_model"]):
+        rtl_failure = (
+            f"alkaid's interpreter differs from the C-simulation on {interp['mismatches_vs_csim']} and from the "
+            f"model on {interp['mismatches_vs_model']} events: see csim_check.json"
+        )
+    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
+    return BuildResult("model", target, checked.summary, {"events": len(x_raw), "labels": None}, report)
+
+
+def _figures(model, staging: Path, options, checked: firmware.CsimResult):
+    """RTL + Yosys figures and the report, as :func:`figures.finish`; a softmax head alkaid 0.8.2 cannot
+    trace gets the figures of the logits (the model up to the softmax), said in build.json and the report."""
+    from ..reports import report
+
+    if checked.mismatches:
+        return None, None
+    rtl_model, rtl_checked = model, checked
+    head = model.layers[-1]
+    if type(head).__name__ == "QSoftmax" and not checked.summary["alkaid_interpreter"]["available"]:
+        import keras
+
+        rtl_model = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+        logits = rtl_model.predict(checked.inputs, batch_size=8192, verbose=0)
+        rtl_checked = firmware.CsimResult(checked.inputs, logits, None, checked.summary)
+        record = json.loads((staging / "build.json").read_text())
+        record["rtl_scope"] = (
+            f"RTL figures are those of the logits (the input of '{head.name}'): alkaid 0.8.2 cannot trace the "
+            "QSoftmax; its tables are outside the latency and resource figures"
+        )
+        write_json(staging / "build.json", record, indent=2)
+    failure = figures.rtl_figures(rtl_model, None, staging, options, rtl_checked)
+    figures.vendor_figures(staging, options)
+    return failure, report.write(staging, options.input_rate_khz)
+
+
+def _interpreter(model, x, expected, csim) -> dict:
+    """alkaid's interpreter of the traced logic on every event: the second reference."""
+    from ..errors import UnsupportedModelError
+
+    try:
+        comb = trace(model)
+    except UnsupportedModelError as exc:
+        return {"available": False, "reason": str(exc)}
+    got = comb.predict(x.reshape(len(x), -1).astype(np.float64)).reshape(csim.shape)
+    return {
+        "available": True,
+        "events": int(len(x)),
+        "mismatches_vs_csim": int(np.sum(np.any((got != csim).reshape(len(x), -1), axis=1))),
+        "mismatches_vs_model": int(np.sum(np.any((got != expected).reshape(len(x), -1), axis=1))),
+    }
+
+
+def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]) -> firmware.CsimResult:
+    from ..convert.project import layer_types, output_type
+
+    vec = staging / "vectors"
+    vec.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    hls_model = hgq2.convert(model, staging, options, write=False)  # input type: hls4ml's, from the quantizers
+    input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
+    x, cast = firmware.cast_inputs(x_raw, input_type)
+    expected = model.predict(x, batch_size=8192, verbose=0)
+    np.save(vec / "inputs.npy", x)
+    np.save(vec / "expected.npy", expected)
+    n_tb = min(len(x), firmware.TB_EVENTS)
+    np.save(vec / "tb_inputs.npy", x[:n_tb])
+    np.save(vec / "tb_expected.npy", expected[:n_tb])
+    hls_model.config.config["InputData"] = str(vec / "tb_inputs.npy")  # the testbench's vectors, then written
+    hls_model.config.config["OutputPredictions"] = str(vec / "tb_expected.npy")
+    hls_model.write()
+    (staging / "keras_model.keras").unlink(missing_ok=True)  # hls4ml's copy: the project keeps model.keras
+    model.save(staging / "model.keras")
+    cfg = staging / "hls4ml_config.yml"
+    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / "model.keras")))
+    t_convert = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    n_out = int(np.prod(expected.shape[1:]))
+    csim = run_csim(staging, x, n_out, optimization=options.csim_optimization)
+    csim = np.asarray(csim).reshape(expected.shape).astype(np.float32)
+    t_csim = time.perf_counter() - t0
+    np.save(vec / "csim.npy", csim)
+    out_type = output_type(hls_model)
+    summary = cmp.compare(expected, csim, out_type)
+    second = _interpreter(model, x, expected, csim)
+    summary.update(
+        output_type=out_type.to_ap(),
+        csim_seconds=round(t_csim, 3),
+        input_type=input_type.to_ap(),
+        input_cast=cast,
+        family="hgq2",
+        emulator={"available": False, "reason": NO_EMULATOR},
+        alkaid_interpreter=second,
+    )
+    cmp.write_check(summary, staging / "csim_check.json")
+    record = {
+        "family": "hgq2",
+        "part": options.part,
+        "backend": options.backend,
+        "io_type": options.io_type,
+        "clock_period_ns": options.clock_period,
+        "reuse_factor": options.reuse_factor,
+        "project_name": options.name,
+        "input_type": input_type.to_ap(),
+        "output_type": out_type.to_ap(),
+        "layer_types": layer_types(hls_model),
+        "layers": layers,
+        "convert_seconds": round(t_convert, 3),
+        "csim_seconds": round(t_csim, 3),
+        "testbench_events": n_tb,
+        "top_function": options.name,
+    }
+    write_json(staging / "build.json", record, indent=2)
+    return firmware.CsimResult(x, expected, csim, summary)
