@@ -212,12 +212,17 @@ def build(
 
         result = build_from_scan(options, scan_dir, point_id)
     else:
+        from ..frontends import FRONTENDS
         from ..frontends.sniff import family
 
-        if family(model_path)[0] == "keras3":
-            from ..pipeline.keras3_model import build_keras3_model as build_model
+        kind = family(model_path)[0]
+        if kind in FRONTENDS:
+            from ..pipeline.frontend_model import build_frontend_model
+
+            result = build_frontend_model(kind, options, model_path, data_path, input_precision, weights_path, pre_path)
         else:
-            from ..pipeline.user_model import build_user_model as build_model
-        result = build_model(options, model_path, data_path, input_precision, weights_path, pre_path)
+            from ..pipeline.user_model import build_user_model
+
+            result = build_user_model(options, model_path, data_path, input_precision, weights_path, pre_path)
     for line in result.summary():
         click.echo(line)

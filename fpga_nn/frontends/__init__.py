@@ -10,8 +10,19 @@ Keras for the duration of a call; every call into hls4ml with a model goes throu
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from collections.abc import Iterator
+
+# Model families that build through their own package (frontends/<module>.py: load, check_layers,
+# convert, save, MODEL_FILE), by the family name frontends.sniff gives a file. QKeras 0.9 / Keras 2
+# models ("keras2") build through the core path (pipeline/user_model.py).
+FRONTENDS = {"keras3": "hgq2", "hgq_proxy": "hgq_proxy"}
+
+
+def frontend(kind: str):
+    """The frontend module of family ``kind``."""
+    return importlib.import_module(f"{__name__}.{FRONTENDS[kind]}")
 
 
 def trace(model, input_type=None):

@@ -19,9 +19,14 @@ from ..errors import UnsupportedModelError, UserInputError
 # hls4ml's placeholder default precision for HGQ2 models: its bit-exact passes give every layer the
 # type its quantizers fix (hls4ml's HGQ2 documentation configures it this way)
 PLACEHOLDER_PRECISION = "fixed<-1,0>"
+MODEL_FILE = "model.keras"  # what the project keeps
 
 
-def load(path: Path):
+def save(model, path: Path) -> None:
+    model.save(str(path))
+
+
+def load(path: Path, weights: Path | None = None):
     """The Keras 3 model in ``path``, HGQ2's layers registered; a failure is one line."""
     path = Path(path)
     if not path.is_file():

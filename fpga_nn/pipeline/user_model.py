@@ -67,9 +67,8 @@ def refuse_other_families(path: Path) -> None:
         )
     if kind == "hgq_proxy":
         raise UnsupportedModelError(
-            f"{path} is {seen}: fpga-nn build does not take HGQ proxy models yet (loading one needs HGQ v1's "
-            "FixedPointQuantizer layer class, not installed); hls4ml converts them with its own proxy support "
-            "(docs/byom.md)"
+            f"{path} is {seen}: 'fpga-nn build' takes HGQ proxy models; this command takes QKeras 0.9 / Keras 2 "
+            "models so far (docs/byom.md)"
         )
 
 

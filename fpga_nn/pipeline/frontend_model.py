@@ -1,10 +1,12 @@
-"""``fpga-nn build --model net.keras``: an HGQ2 / Keras 3 model to verified firmware, the QKeras build's twin.
+"""``fpga-nn build --model FILE`` for a model family with a frontend package (``frontends.FRONTENDS``:
+HGQ2 / Keras 3 ``.keras`` files, HGQ proxy models): the QKeras build's twin.
 
-The same project folder and contract as a QKeras build: the C-simulation equals the offline model
+The same project folder and contract as a QKeras build: the frontend's model types every value itself
+(hls4ml takes the types from its quantizers), the C-simulation equals the offline model
 (``model.predict`` on the inputs as the firmware casts them) on every event or the build exits 4;
-alkaid's interpreter of the traced logic is the second reference (fpga-nn's emulator does not read
-HGQ2 graphs yet); the RTL figures (Verilator latency and II, Yosys counts) come from that same
-traced logic through the open-source path; report.json/.md/.html as for every build.
+alkaid's interpreter of the traced logic is the second reference where alkaid can trace the model
+(fpga-nn's emulator does not read these graphs yet); the RTL figures (Verilator latency and II,
+Yosys counts) come from that same traced logic; report.json/.md/.html as for every build.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..frontends import hgq2, trace
+from ..frontends import frontend, hls4ml_sees, trace
 from ..jsonio import write_json
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
@@ -29,26 +31,28 @@ from .user_model import load_inputs
 
 log = logging.getLogger(__name__)
 
-NO_EMULATOR = "fpga-nn's NumPy emulator does not read HGQ2 graphs yet: alkaid's interpreter is the second reference"
+NO_EMULATOR = "fpga-nn's NumPy emulator does not read this model family's graphs yet"
 
 
-def refuse_options(options: firmware.BuildOptions, input_precision, pre_path, weights) -> None:
+def refuse_options(options: firmware.BuildOptions, input_precision, pre_path, weights, kind: str) -> None:
     for flag, given in (
         ("--input-precision", input_precision),
         ("--preprocessing", pre_path),
-        ("--weights", weights),
+        ("--weights", weights if kind == "keras3" else None),
         ("--no-softmax", options.no_softmax),
         ("--cpp", options.cpp),
     ):
         if given:
             why = {
-                "--input-precision": "an HGQ2 model's input quantizer fixes its input type",
-                "--no-softmax": "HGQ2's softmax is a trained table that hls4ml reproduces bit for bit",
-            }.get(flag, "it covers Keras 2 / QKeras models so far")
-            raise UserInputError(f"{flag} does not apply to a Keras 3 / HGQ2 model ({why}): drop it")
+                "--input-precision": "the model's input quantizer fixes its input type",
+                "--no-softmax": "its softmax, if any, is a table hls4ml reproduces bit for bit",
+            }.get(flag, "it covers QKeras models so far")
+            what = "a Keras 3 / HGQ2 model" if kind == "keras3" else "an HGQ proxy model"
+            raise UserInputError(f"{flag} does not apply to {what} ({why}): drop it")
 
 
-def build_keras3_model(
+def build_frontend_model(
+    kind: str,
     options: firmware.BuildOptions,
     model_path: Path,
     data_path: Path,
@@ -56,16 +60,18 @@ def build_keras3_model(
     weights: Path | None = None,
     pre_path: Path | None = None,
 ) -> BuildResult:
+    """Build a model of family ``kind`` (a key of ``frontends.FRONTENDS``)."""
     firmware.validate(options)
-    refuse_options(options, input_precision, pre_path, weights)
+    refuse_options(options, input_precision, pre_path, weights, kind)
     target = options.target()
-    inputs = (model_path, data_path)
+    inputs = tuple(p for p in (model_path, weights, data_path) if p is not None)
     outdir.check_target(target, options.force, inputs)
-    model = hgq2.load(Path(model_path))
-    layers = hgq2.check_layers(model)
+    front = frontend(kind)
+    model = front.load(Path(model_path), weights)
+    layers = front.check_layers(model)
     x_raw = load_inputs(Path(data_path), model)
     with outdir.staged(target, options.force, inputs) as staging:
-        checked = convert_and_verify(model, x_raw, staging, options, layers)
+        checked = convert_and_verify(front, kind, model, x_raw, staging, options, layers)
         write_json(staging / "metrics.json", {"events": len(x_raw), "labels": None}, indent=2)
         rtl_failure, report = _figures(model, staging, options, checked)
     interp = checked.summary["alkaid_interpreter"]
@@ -99,17 +105,18 @@ def _figures(model, staging: Path, options, checked: firmware.CsimResult):
             "QSoftmax; its tables are outside the latency and resource figures"
         )
         write_json(staging / "build.json", record, indent=2)
-    failure = figures.rtl_figures(rtl_model, None, staging, options, rtl_checked)
+    input_type = FixedType.parse(checked.summary["input_type"])
+    failure = figures.rtl_figures(rtl_model, input_type, staging, options, rtl_checked)
     figures.vendor_figures(staging, options)
     return failure, report.write(staging, options.input_rate_khz)
 
 
-def _interpreter(model, x, expected, csim) -> dict:
+def _interpreter(model, input_type, x, expected, csim) -> dict:
     """alkaid's interpreter of the traced logic on every event: the second reference."""
     from ..errors import UnsupportedModelError
 
     try:
-        comb = trace(model)
+        comb = trace(model, input_type)
     except UnsupportedModelError as exc:
         return {"available": False, "reason": str(exc)}
     got = comb.predict(x.reshape(len(x), -1).astype(np.float64)).reshape(csim.shape)
@@ -121,13 +128,15 @@ def _interpreter(model, x, expected, csim) -> dict:
     }
 
 
-def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]) -> firmware.CsimResult:
+def convert_and_verify(
+    front, kind: str, model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]
+) -> firmware.CsimResult:
     from ..convert.project import layer_types, output_type
 
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    hls_model = hgq2.convert(model, staging, options, write=False)  # input type: hls4ml's, from the quantizers
+    hls_model = front.convert(model, staging, options, write=False)  # input type: hls4ml's, from the quantizers
     input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
     x, cast = firmware.cast_inputs(x_raw, input_type)
     expected = model.predict(x, batch_size=8192, verbose=0)
@@ -138,11 +147,12 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, layers:
     np.save(vec / "tb_expected.npy", expected[:n_tb])
     hls_model.config.config["InputData"] = str(vec / "tb_inputs.npy")  # the testbench's vectors, then written
     hls_model.config.config["OutputPredictions"] = str(vec / "tb_expected.npy")
-    hls_model.write()
-    (staging / "keras_model.keras").unlink(missing_ok=True)  # hls4ml's copy: the project keeps model.keras
-    model.save(staging / "model.keras")
+    with hls4ml_sees(model):
+        hls_model.write()
+    (staging / "keras_model.keras").unlink(missing_ok=True)  # hls4ml's copy: the project keeps its own file
+    front.save(model, staging / front.MODEL_FILE)
     cfg = staging / "hls4ml_config.yml"
-    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / "model.keras")))
+    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / front.MODEL_FILE)))
     t_convert = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -153,19 +163,19 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, layers:
     np.save(vec / "csim.npy", csim)
     out_type = output_type(hls_model)
     summary = cmp.compare(expected, csim, out_type)
-    second = _interpreter(model, x, expected, csim)
+    second = _interpreter(model, input_type, x, expected, csim)
     summary.update(
         output_type=out_type.to_ap(),
         csim_seconds=round(t_csim, 3),
         input_type=input_type.to_ap(),
         input_cast=cast,
-        family="hgq2",
+        family=kind,
         emulator={"available": False, "reason": NO_EMULATOR},
         alkaid_interpreter=second,
     )
     cmp.write_check(summary, staging / "csim_check.json")
     record = {
-        "family": "hgq2",
+        "family": kind,
         "part": options.part,
         "backend": options.backend,
         "io_type": options.io_type,
