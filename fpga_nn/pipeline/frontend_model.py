@@ -21,7 +21,7 @@ import numpy as np
 from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..frontends import frontend, hls4ml_sees, trace
+from ..frontends import FRONTENDS, frontend, hls4ml_sees, trace
 from ..jsonio import write_json
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
@@ -169,13 +169,13 @@ def convert_and_verify(
         csim_seconds=round(t_csim, 3),
         input_type=input_type.to_ap(),
         input_cast=cast,
-        family=kind,
+        family=FRONTENDS[kind],
         emulator={"available": False, "reason": NO_EMULATOR},
         alkaid_interpreter=second,
     )
     cmp.write_check(summary, staging / "csim_check.json")
     record = {
-        "family": kind,
+        "family": FRONTENDS[kind],
         "part": options.part,
         "backend": options.backend,
         "io_type": options.io_type,
