@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 # Model families that build through their own package (frontends/<module>.py: load, check_layers,
 # convert, save, MODEL_FILE), by the family name frontends.sniff gives a file. QKeras 0.9 / Keras 2
-# models ("keras2") build through the core path (pipeline/user_model.py).
+# models ("keras2") load through frontends/qkeras.py and build through the core path
+# (pipeline/user_model.py: the layer table, the emulator, fpga-nn's own QKeras tracer).
 FRONTENDS = {"keras3": "hgq2", "hgq_proxy": "hgq_proxy"}
 
 
