@@ -229,7 +229,20 @@ def convert_and_verify(
         summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
     cmp.write_check(summary, staging / "csim_check.json")
 
-    record = {
+    top = options.name if pre is None else f"{options.name}_codes"
+    record = build_record(options, input_type, out_type, hls_model, t_convert, t_csim, min(len(x), TB_EVENTS), top)
+    write_json(staging / "build.json", record, indent=2)
+    if summary["mismatches"]:
+        from ..verify.divergence import first_divergence
+
+        summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
+        cmp.write_check(summary, staging / "csim_check.json")
+    return CsimResult(x, expected, csim, summary, codes, raw)
+
+
+def build_record(options, input_type, out_type, hls_model, t_convert, t_csim, tb_events, top) -> dict:
+    """build.json: what was built, with which types, how long it took (every build writes one)."""
+    return {
         "part": options.part,
         "backend": options.backend,
         "io_type": options.io_type,
@@ -241,16 +254,9 @@ def convert_and_verify(
         "layer_types": hls_project.layer_types(hls_model),
         "convert_seconds": round(t_convert, 3),
         "csim_seconds": round(t_csim, 3),
-        "testbench_events": int(min(len(x), TB_EVENTS)),
-        "top_function": options.name if pre is None else f"{options.name}_codes",
+        "testbench_events": int(tb_events),
+        "top_function": top,
     }
-    write_json(staging / "build.json", record, indent=2)
-    if summary["mismatches"]:
-        from ..verify.divergence import first_divergence
-
-        summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
-        cmp.write_check(summary, staging / "csim_check.json")
-    return CsimResult(x, expected, csim, summary, codes, raw)
 
 
 def _as_tuple(value) -> tuple:

@@ -131,7 +131,7 @@ def _interpreter(model, input_type, x, expected, csim) -> dict:
 def convert_and_verify(
     front, kind: str, model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]
 ) -> firmware.CsimResult:
-    from ..convert.project import layer_types, output_type
+    from ..convert.project import output_type
 
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
@@ -174,22 +174,7 @@ def convert_and_verify(
         alkaid_interpreter=second,
     )
     cmp.write_check(summary, staging / "csim_check.json")
-    record = {
-        "family": FRONTENDS[kind],
-        "part": options.part,
-        "backend": options.backend,
-        "io_type": options.io_type,
-        "clock_period_ns": options.clock_period,
-        "reuse_factor": options.reuse_factor,
-        "project_name": options.name,
-        "input_type": input_type.to_ap(),
-        "output_type": out_type.to_ap(),
-        "layer_types": layer_types(hls_model),
-        "layers": layers,
-        "convert_seconds": round(t_convert, 3),
-        "csim_seconds": round(t_csim, 3),
-        "testbench_events": n_tb,
-        "top_function": options.name,
-    }
+    record = firmware.build_record(options, input_type, out_type, hls_model, t_convert, t_csim, n_tb, options.name)
+    record.update(family=FRONTENDS[kind], layers=layers)
     write_json(staging / "build.json", record, indent=2)
     return firmware.CsimResult(x, expected, csim, summary)
