@@ -326,7 +326,7 @@ def results_folder(
 
 
 @atexit.register
-def _release_all() -> None:  # a run that stopped before staging (a refused model) still leaves no lock file
+def release_all() -> None:  # a run that stopped before staging (a refused model) still leaves no lock file
     for target in list(_LOCKS):
         release(target)
 

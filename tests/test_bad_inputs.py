@@ -111,6 +111,11 @@ CASES = {
             lambda t, c: [*c.build, "--output-dir", str(_project_with_notes(t, c.project)), "--force"],
             "holds 2 file(s) fpga-nn did not write (myproject_prj/vitis_hls.log, notes.txt)",
         ),
+        (
+            "network inputs given as raw values",
+            lambda t, c: [*c.build[:3], "--model", str(Path(__file__).parent / "data" / "trigger_net.h5"), "--data", str(c.project / "vectors" / "inputs.npy"), "--output-dir", str(t / "o")],
+            "these are not raw values on the declared scale",
+        ),
         ("point is a path", lambda t, c: ["build", "--part", PART, "--from-scan", str(t), "--point", "../../x/points/abc"], "is not a point id"),
     ],
     "scan": [

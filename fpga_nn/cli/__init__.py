@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .. import signals
+from .. import outdir, signals
 from ..errors import FpgaNnError, Terminated
 from .build import build
 from .check import check
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     finally:
         signals.finished()
+        outdir.release_all()  # a command refused after taking a lock leaves no lock file, in-process too
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     return 0

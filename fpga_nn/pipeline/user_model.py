@@ -112,6 +112,11 @@ def build_user_model(
             )
         input_type = pre.input_type
         log.info("declared preprocessing: %s; --data holds raw values", ", ".join(pre.names))
+        from ..verify.stream import InputScale
+
+        scale = InputScale("raw", pre, input_type)  # as emulate: raw values on the declared scale, or refused
+        scale.add(x)
+        scale.verdict(data_path)
     else:
         input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
     log.info("input type %s", input_type.to_ap())
