@@ -34,17 +34,8 @@ def generate(out, n_signal, n_background, seed, chunk_size, mpi, power_shower, w
     from ..data.generator import GenerationConfig
     from ..errors import UserInputError
 
-    for flag, value, lo in (
-        ("--signal", n_signal, 0),
-        ("--background", n_background, 0),
-        ("--chunk-size", chunk_size, 1),
-    ):
-        if value < lo:
-            raise UserInputError(f"{flag} {value} must be >= {lo}")
     if n_signal + n_background == 0:
         raise UserInputError("--signal 0 --background 0 generates nothing: ask for some events")
-    if workers is not None and workers < 1:
-        raise UserInputError(f"--workers {workers}: give at least 1")
 
     config = GenerationConfig(
         n_signal=n_signal,

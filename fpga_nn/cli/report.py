@@ -21,10 +21,6 @@ def report(project: Path, input_rate_khz: float):
     from ..outdir import updating_project
     from ..reports.report import summary_lines, write
 
-    if not (input_rate_khz > 0 and input_rate_khz < float("inf")):
-        from ..errors import UserInputError
-
-        raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
     with updating_project(project) as folder:
         try:
             r = write(folder, input_rate_khz)

@@ -14,8 +14,8 @@ import importlib
 import sys
 from collections.abc import Iterator
 
-# Model families that build through their own package (frontends/<module>.py: load, check_layers,
-# convert, save, MODEL_FILE), by the family name frontends.sniff gives a file. QKeras 0.9 / Keras 2
+# Model families that build through their own package (frontends/<module>.py: load, check_layers, save,
+# MODEL_FILE; all convert with convert_typed), by the family name frontends.sniff gives a file. QKeras 0.9 / Keras 2
 # models ("keras2") load through frontends/qkeras.py and build through the core path
 # (pipeline/user_model.py: the layer table, the emulator, fpga-nn's own QKeras tracer).
 FRONTENDS = {"keras3": "hgq2", "hgq_proxy": "hgq_proxy"}
@@ -24,6 +24,30 @@ FRONTENDS = {"keras3": "hgq2", "hgq_proxy": "hgq_proxy"}
 def frontend(kind: str):
     """The frontend module of family ``kind``."""
     return importlib.import_module(f"{__name__}.{FRONTENDS[kind]}")
+
+
+# hls4ml's placeholder default precision for models that type themselves (HGQ2 quantizers, HGQ proxy
+# FixedPointQuantizers): its passes give every layer the type those quantizers fix
+PLACEHOLDER_PRECISION = "fixed<-1,0>"
+
+
+def convert_typed(model, output_dir, options):
+    """hls4ml's ModelGraph (not written) of a model whose quantizers fix every type; a failure is one line."""
+    import hls4ml
+
+    from ..errors import UnsupportedModelError
+
+    config = {"Model": {"Precision": PLACEHOLDER_PRECISION, "ReuseFactor": options.reuse_factor, "Strategy": "Latency"}}
+    with hls4ml_sees(model):
+        try:
+            return hls4ml.converters.convert_from_keras_model(
+                model, hls_config=config, output_dir=str(output_dir), project_name=options.name,
+                backend=options.backend, io_type=options.io_type, part=options.part,
+                clock_period=options.clock_period, write_weights_txt=False,
+            )  # fmt: skip
+        except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {text}") from None
 
 
 def trace(model, input_type=None):

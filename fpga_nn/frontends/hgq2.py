@@ -16,9 +16,6 @@ from pathlib import Path
 
 from ..errors import UnsupportedModelError, UserInputError
 
-# hls4ml's placeholder default precision for HGQ2 models: its bit-exact passes give every layer the
-# type its quantizers fix (hls4ml's HGQ2 documentation configures it this way)
-PLACEHOLDER_PRECISION = "fixed<-1,0>"
 MODEL_FILE = "model.keras"  # what the project keeps
 
 
@@ -61,36 +58,3 @@ def check_layers(model) -> list[dict]:
                 "use the HGQ2 layer (hgq.layers) or put an HGQ2 quantizer after it"
             )
     return rows
-
-
-def convert(model, output_dir: Path, options, write: bool = True):
-    """hls4ml's ModelGraph of ``model`` (Keras 3 parser), written to ``output_dir`` unless ``write`` is False."""
-    import hls4ml
-
-    config = {
-        "Model": {
-            "Precision": PLACEHOLDER_PRECISION,
-            "ReuseFactor": options.reuse_factor,
-            "Strategy": "Latency",
-        }
-    }
-    try:
-        hls_model = hls4ml.converters.convert_from_keras_model(
-            model,
-            hls_config=config,
-            output_dir=str(output_dir),
-            project_name=options.name,
-            backend=options.backend,
-            io_type=options.io_type,
-            part=options.part,
-            clock_period=options.clock_period,
-            write_weights_txt=False,
-        )
-    except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
-        raise UnsupportedModelError(
-            f"hls4ml 1.3.0 cannot convert {model.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
-    if write:
-        hls_model.write()
-        Path(output_dir, "keras_model.keras").unlink(missing_ok=True)  # fpga-nn keeps the model as model.keras
-    return hls_model

@@ -19,7 +19,6 @@ import numpy as np
 
 from ..errors import UnsupportedModelError, UserInputError
 
-PLACEHOLDER_PRECISION = "fixed<-1,0>"  # hls4ml's proxy passes replace it with each quantizer's type
 MODEL_FILE = "model.h5"  # what the project keeps (loads with frontends.hgq_proxy.custom_objects())
 LAYERS = frozenset(
     {"InputLayer", "FixedPointQuantizer", "Dense", "Conv1D", "Conv2D", "Activation", "ReLU", "MaxPooling1D",
@@ -138,28 +137,6 @@ def check_layers(model) -> list[dict]:
         note = "its quantizers fix the types" if cls == "FixedPointQuantizer" else "typed by the next quantizer"
         rows.append({"name": layer.name, "class": cls, "verdict": "exact", "note": note})
     return rows
-
-
-def convert(model, output_dir: Path, options, write: bool = True):
-    """hls4ml's ModelGraph of the proxy model (its Keras 2 parser, routed by ``hls4ml_sees``)."""
-    import hls4ml
-
-    from . import hls4ml_sees
-
-    config = {"Model": {"Precision": PLACEHOLDER_PRECISION, "ReuseFactor": options.reuse_factor, "Strategy": "Latency"}}
-    with hls4ml_sees(model):
-        try:
-            hls_model = hls4ml.converters.convert_from_keras_model(
-                model, hls_config=config, output_dir=str(output_dir), project_name=options.name,
-                backend=options.backend, io_type=options.io_type, part=options.part,
-                clock_period=options.clock_period, write_weights_txt=False,
-            )  # fmt: skip
-        except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
-            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {text}") from None
-        if write:
-            hls_model.write()
-    return hls_model
 
 
 def save(model, path: Path) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..frontends import FRONTENDS, frontend, hls4ml_sees, trace
+from ..frontends import FRONTENDS, convert_typed, frontend, hls4ml_sees, trace
 from ..jsonio import write_json
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
@@ -136,7 +136,7 @@ def convert_and_verify(
     vec = staging / "vectors"
     vec.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    hls_model = front.convert(model, staging, options, write=False)  # input type: hls4ml's, from the quantizers
+    hls_model = convert_typed(model, staging, options)  # input type: hls4ml's, from the quantizers
     input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
     x, cast = firmware.cast_inputs(x_raw, input_type)
     expected = model.predict(x, batch_size=8192, verbose=0)
