@@ -24,6 +24,7 @@ grid:
   activation_integer: [3]
   reuse_factor: [1]
   latency_cutoff: [7.0]
+hgq2: {hidden: [[3]], beta: [1.0e-5], latency_cutoff: [7.0]}
 hardware: {rtl_max_points: 0, rtl_near_front: 0.0}
 """
 
@@ -49,6 +50,14 @@ hardware: {rtl_max_points: 0, rtl_near_front: 0.0}
         ("training: [1, 2]\n", "'training' = [1, 2] must be a mapping of keys"),
         ("working_point: {input_rate_khz: .nan}\n", "'working_point.input_rate_khz' = nan must be a finite number > 0"),
         ("grid: {weight_bits: [4], weight_integer: [5]}\n", "weight_integer exceeds a weight_bits"),
+        # the HGQ2 family's section
+        ("hgq2: {hiden: [[4]]}\n", "unknown key in 'hgq2' 'hiden' (did you mean 'hidden'?)"),
+        ("hgq2: {beta: [-1.0e-5]}\n", "'hgq2.beta' = -1e-05 must be a finite number >= 0"),
+        ("hgq2: {beta: 1.0e-5}\n", "'hgq2.beta' must be a non-empty list of values"),
+        ("hgq2: {hidden: [6]}\n", "'hgq2.hidden' = 6 must be a list of widths"),
+        ("hgq2: {model: mynet}\n", "hgq2.model 'mynet' is neither 'trigger' nor 'module:function'"),
+        ("hgq2: [1]\n", "'hgq2' = [1] must be a mapping of keys"),
+        ("grid: null\nhgq2: null\n", "'grid' and 'hgq2' are both null"),
     ],
 )
 def test_scan_config_errors_name_the_key(tmp_path, text, phrase):
@@ -60,12 +69,16 @@ def test_scan_config_errors_name_the_key(tmp_path, text, phrase):
 
 def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
     cfg = scan_config.load_config()
-    grid = cfg["grid"]
-    n = 1
+    n_qkeras = n_hgq2 = 1
     for axis in scan_config.AXES:
-        n *= len(grid[axis])
+        n_qkeras *= len(cfg["grid"][axis])
+    for axis in scan_config.HGQ2_AXES:
+        n_hgq2 *= len(cfg["hgq2"][axis])
+    n = n_qkeras + n_hgq2
     pts = scan_config.points(cfg)
     assert len(pts) == n and len({json.dumps(p, sort_keys=True) for p in pts}) == n
+    assert [scan_config.family(p) for p in pts] == ["qkeras"] * n_qkeras + ["hgq2"] * n_hgq2
+    assert sorted({p["beta"] for p in pts[n_qkeras:]}) == sorted(cfg["hgq2"]["beta"])
     path = tmp_path / "random.yaml"
     path.write_text("sample: random\nn_random: 5\n")
     drawn = scan_config.points(scan_config.load_config(path))
@@ -74,6 +87,13 @@ def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
     ids = {scan_config.point_id(p, ctx) for p in pts}
     assert len(ids) == n  # every setting enters the id
     assert scan_config.point_id(pts[0], ctx) != scan_config.point_id(pts[0], {"data": "y"})
+    # a QKeras point's id does not depend on the HGQ2 section beside it, an HGQ2 point's does
+    with_hgq2 = {**ctx, "hgq2": {"model": "trigger", "versions": {"hgq2": "0.2.0"}}}
+    assert scan_config.point_id(pts[0], with_hgq2) == scan_config.point_id(pts[0], ctx)
+    other = {**ctx, "hgq2": {"model": "a.b:c", "versions": {"hgq2": "0.2.0"}}}
+    assert scan_config.point_id(pts[-1], with_hgq2) != scan_config.point_id(pts[-1], other)
+    path.write_text("grid: null\n")  # HGQ2 points alone
+    assert {scan_config.family(p) for p in scan_config.points(scan_config.load_config(path))} == {"hgq2"}
 
 
 def _pt(pid, eff, cost, stages, ok=True):
@@ -120,9 +140,16 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert main(["scan", str(config), "--workers", "2", "--out", str(dask)]) == 0
     points, on_front = _comparable(dask)
     assert (points, on_front) == _comparable(serial)
-    assert len(points) == 2 and all(p["valid"] for p in points)
-    for p in points:  # firmware == QKeras == alkaid's interpreter on every test event
-        assert p["checks"]["emulator_vs_qkeras_mismatches"] == p["checks"]["alkaid_vs_emulator_mismatches"] == 0
+    assert len(points) == 3 and all(p["valid"] for p in points)
+    assert [p["family"] for p in points] == ["qkeras", "qkeras", "hgq2"]
+    for p in points[:2]:  # firmware == QKeras == alkaid's interpreter on every test event
+        assert p["checks"] == {"emulator_vs_qkeras_mismatches": 0, "alkaid_vs_emulator_mismatches": 0}
+        assert p["efficiency"]["source"].startswith("bit-exact emulator")
+    hgq = points[2]  # HGQ2: alkaid's interpreter of the traced logic == model.predict on every test event
+    assert hgq["checks"] == {"interpreter_vs_model_mismatches": 0}
+    assert hgq["efficiency"]["source"].startswith("alkaid interpreter") and hgq["ebops"]["value"] > 0
+    assert hgq["settings"] == {"family": "hgq2", "hidden": [3], "beta": 1e-5, "reuse_factor": 1, "latency_cutoff": 7.0}
+    for p in points:
         assert p["lut"]["value"] is None and p["lut"]["source"] == "not synthesized (off the front)"
     pareto = json.loads((dask / "pareto.json").read_text())
     eff = {p["id"]: p["efficiency"]["value"] for p in points}
@@ -131,25 +158,24 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert "data:image/png;base64," in (dask / "index.html").read_text()
 
     # a killed scan: one point missing, a staging folder left behind; the rerun redoes only that point,
-    # and (now asked for) runs Verilator and Yosys on the best point of the front
+    # and (now asked for) runs Verilator and Yosys on every point, of both families
     best = max(on_front, key=lambda i: eff[i])
     lost = next(p["id"] for p in points if p["id"] != best)
     shutil.rmtree(serial / "points" / lost)
     (serial / "points" / f".{lost}.killed").mkdir()
     before = os.stat(serial / "points" / best / "result.json").st_mtime_ns
-    config.write_text(TINY.replace("rtl_max_points: 0", "rtl_max_points: 1"))
+    config.write_text(TINY.replace("rtl_max_points: 0, rtl_near_front: 0.0", "rtl_max_points: 3, rtl_near_front: 1.0"))
     capsys.readouterr()
     assert main(["scan", str(config), "--serial", "--out", str(serial)]) == 0
     assert os.stat(serial / "points" / best / "result.json").st_mtime_ns == before
     assert not list((serial / "points").glob(".*"))
     again, _ = _comparable(serial)
-    synthesized = [p for p in again if p["lut"]["value"] is not None]
-    assert [p["id"] for p in synthesized] == [best]
-    rtl = synthesized[0]
-    assert rtl["checks"]["rtl_mismatches"] == 0 and rtl["lut"]["source"].startswith("Yosys")
-    assert rtl["latency_cycles"]["source"].startswith("RTL simulation")
-    # alkaid's estimate is the pipeline it writes: Verilator measures exactly that many cycles
-    assert rtl["latency_cycles"]["value"] == rtl["latency_cycles_estimate"]["value"]
+    assert [p["id"] for p in again if p["lut"]["value"] is not None] == [p["id"] for p in points]
+    for rtl in again:
+        assert rtl["checks"]["rtl_mismatches"] == 0 and rtl["lut"]["source"].startswith("Yosys")
+        assert rtl["latency_cycles"]["source"].startswith("RTL simulation")
+        # alkaid's estimate is the pipeline it writes: Verilator measures exactly that many cycles
+        assert rtl["latency_cycles"]["value"] == rtl["latency_cycles_estimate"]["value"]
     for p, q in zip(again, points, strict=True):  # everything else as before
         assert {
             k: v
@@ -160,7 +186,7 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
             for k, v in q.items()
             if k not in ("lut", "inv", "ff", "dsp", "latency_cycles", "latency_ns", "ii", "checks")
         }
-    kept = best
+    kept = max((p for p in points if p["family"] == "qkeras"), key=lambda p: p["efficiency"]["value"])["id"]
 
     # the chosen point builds and verifies like any other build
     assert (
@@ -188,6 +214,17 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     stage = json.loads((tmp_path / "prj" / "csim_check.json").read_text())["input_stage"]
     assert stage["mismatches"] == 0 and stage["events"] == 11718  # the trigger's input stage, from the codes
 
+    # so does the HGQ2 point: hls4ml's C-simulation == model.predict == alkaid's interpreter on every event
+    prj = tmp_path / "prj_hgq2"
+    args = ["build", "--from-scan", str(serial), "--point", hgq["id"], "--part", "xcvu13p-flga2577-2-e"]
+    assert main([*args, "--no-rtl", "--output-dir", str(prj)]) == 0
+    out = capsys.readouterr().out
+    assert "csim check: 0 mismatches / 11718 events" in out
+    assert f"(the scan's interpreter gave {hgq['efficiency']['value']:.4f})" in out
+    check = json.loads((prj / "csim_check.json").read_text())
+    assert check["family"] == "hgq2" and check["alkaid_interpreter"]["mismatches_vs_csim"] == 0
+    assert (prj / "model.keras").is_file() and not (prj / "model.h5").exists()
+
 
 def test_a_config_names_any_model_building_function():
     from fpga_nn.pipeline.scan_point import build_model
@@ -214,6 +251,25 @@ def test_a_config_names_any_model_building_function():
     assert model.get_layer("hidden2").units == 3
     q = model.get_layer("hidden2_relu").get_config()["activation"].get_config()
     assert (q["bits"], q["integer"]) == (6, 2)
+
+
+def test_the_hgq2_trigger_and_a_wrong_family_function(tmp_path):
+    from fpga_nn.pipeline.scan_point import build_model
+
+    settings = {"family": "hgq2", "hidden": [5, 3], "beta": 1e-4, "reuse_factor": 1, "latency_cutoff": 7.0}
+    model = build_model("trigger", settings)
+    assert [(type(layer).__name__, layer.units) for layer in model.layers] == [
+        ("QDense", 5),
+        ("QDense", 3),
+        ("QDense", 1),
+    ]
+    assert all(float(layer.beta) == pytest.approx(1e-4, rel=1e-6) and layer.enable_ebops for layer in model.layers)
+    with pytest.raises(UserInputError, match=r"scan hgq2.model 'tests.scan_models:qkeras_net' returned .*not an HGQ2"):
+        build_model("tests.scan_models:qkeras_net", settings)
+    qkeras = {k: v for k, v in settings.items() if k not in ("family", "beta")}
+    qkeras.update(weight_bits=6, weight_integer=1, activation_bits=8, activation_integer=3)
+    with pytest.raises(UserInputError, match=r"scan model 'tests.scan_models:hgq2_net' returned .*not a QKeras"):
+        build_model("tests.scan_models:hgq2_net", qkeras)
 
 
 def test_an_unknown_or_failing_model_function_is_one_line(tmp_path, capsys):

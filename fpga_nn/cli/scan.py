@@ -28,6 +28,7 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     from ..hardware.parts import parse_part
     from ..pipeline.scan import run_scan
     from ..pipeline.scan_config import load_config
+    from ..reports.scan_report import describe
 
     if workers is not None and workers < 1:
         raise UserInputError(f"--workers {workers}: give at least 1")
@@ -35,21 +36,20 @@ def scan(config_path, quick, out, scheduler, workers, serial):
         raise UserInputError("--serial runs here without Dask: drop --scheduler")
     cfg = load_config(config_path, quick)
     parse_part(cfg["hardware"]["part"])
-    if cfg["model"] != "trigger":
-        from ..pipeline.scan_point import model_function
+    from ..pipeline.scan_point import model_function
 
-        model_function(cfg["model"])  # before any work: an unknown function is one line
+    for key, spec in (("grid", cfg["model"]), ("hgq2", (cfg.get("hgq2") or {}).get("model"))):
+        if cfg.get(key) is not None and spec != "trigger":
+            model_function(spec)  # before any work: an unknown function is one line
     record = run_scan(cfg, out, scheduler=scheduler, workers=workers, serial=serial)
     click.echo(f"{len(record['points'])} points, {len(record['front'])} on the Pareto front:")
     by_id = {r["id"]: r for r in record["points"]}
     for pid in sorted(record["front"], key=lambda i: -by_id[i]["efficiency"]["value"]):
         r = by_id[pid]
-        s = r["settings"]
         lut = r["lut"]["value"]
         lut_text = f"{lut} LUT [Yosys]" if lut is not None else f"cost {r['cost']['value']:.0f} [alkaid]"
         click.echo(
             f"  {pid}  efficiency {r['efficiency']['value']:.4f}  AUC {r['auc']['value']:.4f}  {lut_text}  "
-            f"{r['latency_cycles']['value']} cycles  hidden {s['hidden']} w{s['weight_bits']} "
-            f"a{s['activation_bits']} cutoff {s['latency_cutoff']}"
+            f"{r['latency_cycles']['value']} cycles  {describe(r['settings'])} cutoff {r['settings']['latency_cutoff']}"
         )
     click.echo(f"page: {out / 'index.html'}")

@@ -58,3 +58,19 @@ def check_layers(model) -> list[dict]:
                 "use the HGQ2 layer (hgq.layers) or put an HGQ2 quantizer after it"
             )
     return rows
+
+
+def calibrate(model, x) -> int:
+    """Fix the integer bits of the model's wrapping (``WRAP``) data-path quantizers from the ranges ``x``
+    reaches (HGQ2's ``trace_minmax``, which its docs ask for after training and before conversion);
+    returns the model's EBOPs after it."""
+    from hgq.utils import trace_minmax
+
+    return int(trace_minmax(model, x, batch_size=8192))
+
+
+def parameters(model) -> int:
+    """Weights and biases (HGQ2's per-value bit widths are variables too, but not parameters)."""
+    import numpy as np
+
+    return sum(int(np.prod(w.shape)) for w in model.weights if w.path.rsplit("/", 1)[-1] in ("kernel", "bias"))

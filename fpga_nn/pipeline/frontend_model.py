@@ -73,18 +73,24 @@ def build_frontend_model(
     with outdir.staged(target, options.force, inputs) as staging:
         checked = convert_and_verify(front, kind, model, x_raw, staging, options, layers)
         write_json(staging / "metrics.json", {"events": len(x_raw), "labels": None}, indent=2)
-        rtl_failure, report = _figures(model, staging, options, checked)
-    interp = checked.summary["alkaid_interpreter"]
-    if not rtl_failure and interp["available"] and (interp["mismatches_vs_csim"] or interp["mismatches_vs_model"]):
-        rtl_failure = (
-            f"alkaid's interpreter differs from the C-simulation on {interp['mismatches_vs_csim']} and from the "
-            f"model on {interp['mismatches_vs_model']} events: see csim_check.json"
-        )
+        rtl_failure, report = figures_and_report(model, staging, options, checked)
+    rtl_failure = rtl_failure or interpreter_failure(checked.summary)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("model", target, checked.summary, {"events": len(x_raw), "labels": None}, report)
 
 
-def _figures(model, staging: Path, options, checked: firmware.CsimResult):
+def interpreter_failure(summary: dict) -> str | None:
+    """The failure message when alkaid's interpreter (the second reference) disagrees, else None."""
+    interp = summary["alkaid_interpreter"]
+    if interp["available"] and (interp["mismatches_vs_csim"] or interp["mismatches_vs_model"]):
+        return (
+            f"alkaid's interpreter differs from the C-simulation on {interp['mismatches_vs_csim']} and from the "
+            f"model on {interp['mismatches_vs_model']} events: see csim_check.json"
+        )
+    return None
+
+
+def figures_and_report(model, staging: Path, options, checked: firmware.CsimResult):
     """RTL + Yosys figures and the report, as :func:`figures.finish`; a softmax head alkaid 0.8.2 cannot
     trace gets the figures of the logits (the model up to the softmax), said in build.json and the report."""
     from ..reports import report

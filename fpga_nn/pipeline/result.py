@@ -73,7 +73,7 @@ def _metric_lines(task: str, m: dict) -> list[str]:
         return [
             f"scan point {m['scan']['point']}: firmware AUC {m['csim']['auc']:.4f}, signal efficiency "
             f"{wp['signal_efficiency']:.4f} at background efficiency <= {wp['target_background_efficiency']:.4g} "
-            f"(the scan's emulator gave {m['scan_efficiency']:.4f})"
+            f"(the scan's {m.get('scan_scores_from', 'emulator')} gave {m['scan_efficiency']:.4f})"
         ]
     if task == "llp":
         per = m["classes"]

@@ -1,11 +1,13 @@
 """``fpga-nn scan``: train and score every point of a design space, on Dask, and find the Pareto front.
 
 Per point (a Dask task, :mod:`.scan_point`): quantization-aware training with fixed seeds, the firmware's
-AUC and signal efficiency at the configured trigger rate from the bit-exact emulator on the whole test
-set (checked against QKeras and against alkaid's own interpreter), and alkaid's cost and pipeline
-estimate. Points on or near the front of (efficiency, cost, latency) then get Verilator latency/II and
-Yosys LUT/FF/DSP (second round of tasks). Every finished point is stored under ``OUT/points/ID/``
-(ID: hash of all it depends on), so a rerun or a killed scan does only what is missing.
+AUC and signal efficiency at the configured trigger rate on the whole test set, and alkaid's cost and
+pipeline estimate. A QKeras point's firmware scores come from the bit-exact emulator (checked against
+QKeras and against alkaid's interpreter); an HGQ2 point's from alkaid's interpreter of its traced logic
+(checked against ``model.predict``), on the same test set, so both families share one front.
+Points on or near the front of (efficiency, cost, latency) then get Verilator latency/II and Yosys
+LUT/FF/DSP (second round of tasks). Every finished point is stored under ``OUT/points/ID/`` (ID: a
+hash of all it depends on), so a rerun or a killed scan does only what is missing.
 """
 
 from __future__ import annotations
@@ -151,7 +153,8 @@ def run_scan(
             rtl_file = points_dir / pid / "rtl.json"
             if rtl_file.is_file() and json.loads(rtl_file.read_text()).get("tools") == tools:
                 continue
-            model_bytes = (points_dir / pid / "model.h5").read_bytes()
+            model_file = scan_point.MODEL_FILES[scan_config.family(results[pid]["settings"])]
+            model_bytes = (points_dir / pid / model_file).read_bytes()
             rtl_jobs.append((pid, (pid, model_bytes, results[pid]["settings"], plain)))
         if rtl_jobs and client is None and not serial:
             client = stack.enter_context(dask_client(scheduler, workers))

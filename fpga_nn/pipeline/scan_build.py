@@ -11,7 +11,6 @@ from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
-from ..reports import metrics
 from . import figures, firmware
 from .result import BuildResult
 from .scan_config import background_efficiency
@@ -62,7 +61,8 @@ def read_record(path: Path) -> dict:
 
 
 def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: str) -> BuildResult:
-    from .scan_point import INPUT_TYPE_TEXT, _data
+    from .scan_config import family
+    from .scan_point import INPUT_TYPE_TEXT, MODEL_FILES, _data
     from .user_model import load_user_model
 
     scan, point = load_point(scan_dir, point_id)
@@ -72,11 +72,16 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     )
     firmware.validate(options)
     target = options.target()
-    model_file = Path(scan_dir) / "points" / point_id / "model.h5"
+    hgq = family(settings) == "hgq2"
+    model_file = Path(scan_dir) / "points" / point_id / MODEL_FILES[family(settings)]
+    if not model_file.is_file():
+        raise UserInputError(f"{model_file} is missing: rerun 'fpga-nn scan --out {scan_dir}' to redo the point")
     outdir.check_target(target, options.force, (model_file,))
     (x, y, _, _, te), fingerprint = _data(cfg["data"])
     if fingerprint != scan["context"]["data"]:
         raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
+    if hgq:
+        return _build_hgq2_point(options, target, model_file, scan_dir, point_id, point, cfg, x[te], y[te])
     model = load_user_model(model_file)
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     from ..data import dataset, trigger_inputs
@@ -89,19 +94,45 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     with outdir.staged(target, options.force, (model_file,)) as staging:
         checked = firmware.convert_and_verify(model, raw, input_type, staging, options, pre=pre)
         np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
-        q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
-        bkg = point["background_efficiency"]
-        result = {
-            "scan": {"folder": str(scan_dir), "point": point_id, "settings": settings},
-            "quantized": metrics.summarize(y[te], q_scores),
-            "csim": {
-                **metrics.summarize(y[te], csim),
-                "scan_working_point": metrics.signal_efficiency_at(y[te], csim, background_efficiency(cfg)),
-            },
-            "scan_efficiency": point["efficiency"],
-            "scan_background_efficiency": bkg,
-        }
+        result = _metrics(scan_dir, point_id, point, cfg, y[te], checked.expected, checked.csim, "emulator")
         write_json(staging / "metrics.json", result, indent=2)
         rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
+    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
+    return BuildResult("scan", target, checked.summary, result, report)
+
+
+def _metrics(scan_dir, point_id: str, point: dict, cfg, labels, expected, csim, scores_from: str) -> dict:
+    from ..reports import metrics
+
+    return {
+        "scan": {"folder": str(scan_dir), "point": point_id, "settings": point["settings"]},
+        "quantized": metrics.summarize(labels, expected.ravel()),
+        "csim": {
+            **metrics.summarize(labels, csim.ravel()),
+            "scan_working_point": metrics.signal_efficiency_at(labels, csim.ravel(), background_efficiency(cfg)),
+        },
+        "scan_efficiency": point["efficiency"],
+        "scan_background_efficiency": point["background_efficiency"],
+        "scan_scores_from": scores_from,
+    }
+
+
+def _build_hgq2_point(options, target: Path, model_file: Path, scan_dir, point_id, point, cfg, x_test, labels):
+    """An HGQ2 point: the frontend build (csim == model.predict on every test event, alkaid's interpreter
+    the second reference, RTL from alkaid's Keras 3 tracer) of the network alone, on the network inputs
+    (the trigger's input stage is not in front of it: top function NAME, not NAME_codes)."""
+    from ..frontends import frontend
+    from . import frontend_model
+
+    front = frontend("keras3")
+    model = front.load(model_file)
+    layers = front.check_layers(model)
+    with outdir.staged(target, options.force, (model_file,)) as staging:
+        checked = frontend_model.convert_and_verify(front, "keras3", model, x_test, staging, options, layers)
+        np.save(staging / "vectors" / "labels.npy", labels.astype(np.int8))
+        result = _metrics(scan_dir, point_id, point, cfg, labels, checked.expected, checked.csim, "interpreter")
+        write_json(staging / "metrics.json", result, indent=2)
+        rtl_failure, report = frontend_model.figures_and_report(model, staging, options, checked)
+    rtl_failure = rtl_failure or frontend_model.interpreter_failure(checked.summary)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("scan", target, checked.summary, result, report)

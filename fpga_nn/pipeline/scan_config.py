@@ -1,5 +1,10 @@
 """The design-space scan's configuration and its points: each point a frozen set of settings with an id.
 
+Two families share one scan, one event sample and one test set: the QKeras grid (``grid``: bit widths
+chosen by hand) and HGQ2 (``hgq2``: bit widths trained per weight and activation, the EBOPs
+regulariser strength ``beta`` as the knob). An HGQ2 point's settings carry ``family: hgq2``; a QKeras
+point's carry no family key, so the ids of QKeras points are those of scans made before HGQ2 joined.
+
 A point's id hashes everything its result depends on (settings, training, working point, data,
 model function, the versions of fpga-nn and of the tools), so a rerun does only new points and a
 killed scan resumes where it stopped.
@@ -29,6 +34,7 @@ AXES = (
     "reuse_factor",
     "latency_cutoff",
 )
+HGQ2_AXES = ("hidden", "beta", "reuse_factor", "latency_cutoff")
 SCHEMA: dict[str, frozenset | None] = {
     "schema": None,
     "model": None,
@@ -39,6 +45,7 @@ SCHEMA: dict[str, frozenset | None] = {
     "working_point": frozenset({"input_rate_khz", "trigger_rate_khz"}),
     "training": frozenset({"epochs", "patience", "batch_size", "learning_rate"}),
     "grid": frozenset(AXES),
+    "hgq2": frozenset({"model", *HGQ2_AXES}),
     "hardware": frozenset({"part", "clock_period", "rtl_near_front", "rtl_max_points"}),
     "quick": None,
 }
@@ -70,17 +77,40 @@ AXIS_VALUES = {
     "reuse_factor": schema.Int(1, 1024),
     "latency_cutoff": schema.Num(0, lo_open=True),
 }
+HGQ2_VALUES = {
+    "model": schema.STR,
+    "beta": schema.Num(0),  # EBOPs regulariser strength: 0 trains the bit widths for accuracy alone
+    "reuse_factor": AXIS_VALUES["reuse_factor"],
+    "latency_cutoff": AXIS_VALUES["latency_cutoff"],
+}
+
+
+def family(settings: dict) -> str:
+    """'qkeras' or 'hgq2': which family a point's settings belong to."""
+    return settings.get("family", "qkeras")
+
+
+def _check_hidden(h, where: str, key: str = "hidden") -> None:
+    if not isinstance(h, (list, tuple)) or not h or not all(isinstance(w, int) and w > 0 for w in h):
+        raise UserInputError(f"{where}: '{key}' = {h!r} must be a list of widths, e.g. [6] or [8, 4]")
 
 
 def check_settings(settings: dict, where: str) -> None:
     """One point's settings (a grid combination, or a saved point's): types, ranges, integer bits <= bits."""
+    if family(settings) == "hgq2":
+        for axis in HGQ2_AXES[1:]:
+            if axis not in settings:
+                raise UserInputError(f"{where}: setting '{axis}' is missing")
+            schema.check_value(settings[axis], HGQ2_VALUES[axis], where, axis)
+        _check_hidden(settings.get("hidden"), where)
+        return
+    if family(settings) != "qkeras":
+        raise UserInputError(f"{where}: family {settings['family']!r} is neither qkeras nor hgq2")
     for axis, check in AXIS_VALUES.items():
         if axis not in settings:
             raise UserInputError(f"{where}: setting '{axis}' is missing")
         schema.check_value(settings[axis], check, where, axis)
-    h = settings.get("hidden")
-    if not isinstance(h, (list, tuple)) or not h or not all(isinstance(w, int) and w > 0 for w in h):
-        raise UserInputError(f"{where}: 'hidden' = {h!r} must be a list of widths, e.g. [6] or [8, 4]")
+    _check_hidden(settings.get("hidden"), where)
     for kind in ("weight", "activation"):
         if settings[f"{kind}_integer"] > settings[f"{kind}_bits"]:
             raise UserInputError(
@@ -94,8 +124,23 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> F
     cfg = yamlconfig.load("scan.yaml", path, SCHEMA, SCHEMA_VERSION, "scan", quick)
     where = f"scan config {path}" if path else "scan config (packaged)"
     schema.validate(cfg, VALUES, where)
+    if cfg.get("grid") is None and cfg.get("hgq2") is None:
+        raise UserInputError(f"{where}: 'grid' and 'hgq2' are both null: give at least one family's points")
+    if cfg.get("grid") is not None:
+        _check_grid(cfg, where)
+    if cfg.get("hgq2") is not None:
+        _check_hgq2(cfg["hgq2"], where)
+    wp = cfg["working_point"]
+    if not wp["trigger_rate_khz"] < wp["input_rate_khz"]:
+        raise UserInputError(f"{where}: the trigger rate must lie between 0 and the input rate")
+    return freeze(cfg)
+
+
+def _check_grid(cfg: dict, where: str) -> None:
     if not isinstance(cfg.get("grid"), dict):
-        raise UserInputError(f"{where}: 'grid' must be a mapping of axes to lists of values")
+        raise UserInputError(
+            f"{where}: 'grid' must be a mapping of axes to lists of values (or null: no QKeras points)"
+        )
     for axis in AXES:
         values = cfg["grid"].get(axis)
         if not isinstance(values, list) or not values:
@@ -111,12 +156,31 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> F
             raise UserInputError(
                 f"{where}: a grid {kind}_integer exceeds a {kind}_bits: the integer bits are in the width"
             )
-    wp = cfg["working_point"]
-    if not wp["trigger_rate_khz"] < wp["input_rate_khz"]:
-        raise UserInputError(f"{where}: the trigger rate must lie between 0 and the input rate")
-    if cfg["model"] != "trigger" and ":" not in str(cfg["model"]):
-        raise UserInputError(f"{where}: model '{cfg['model']}' is neither 'trigger' nor 'module:function'")
-    return freeze(cfg)
+    _check_model(cfg["model"], where, "model")
+
+
+def _check_model(model, where: str, key: str) -> None:
+    if model != "trigger" and ":" not in str(model):
+        raise UserInputError(f"{where}: {key} '{model}' is neither 'trigger' nor 'module:function'")
+
+
+def _check_hgq2(section, where: str) -> None:
+    if not isinstance(section, dict):
+        raise UserInputError(f"{where}: 'hgq2' = {section!r} must be a mapping of keys (or null: no HGQ2 points)")
+    for key in ("model", *HGQ2_AXES):
+        if key not in section:
+            raise UserInputError(f"{where}: 'hgq2.{key}' is missing")
+    schema.check_value(section["model"], HGQ2_VALUES["model"], where, "hgq2.model")
+    _check_model(section["model"], where, "hgq2.model")
+    for axis in HGQ2_AXES:
+        values = section[axis]
+        if not isinstance(values, list) or not values:
+            raise UserInputError(f"{where}: 'hgq2.{axis}' must be a non-empty list of values")
+        for v in values:
+            if axis == "hidden":
+                _check_hidden(v, where, "hgq2.hidden")
+            else:
+                schema.check_value(v, HGQ2_VALUES[axis], where, f"hgq2.{axis}")
 
 
 def background_efficiency(cfg) -> float:
@@ -125,9 +189,18 @@ def background_efficiency(cfg) -> float:
 
 
 def points(cfg) -> list[dict]:
-    """Every grid combination (sample: grid) or ``n_random`` distinct ones drawn with the seed (random)."""
-    grid = cfg["grid"]
-    combos = [dict(zip(AXES, values, strict=True)) for values in itertools.product(*(grid[a] for a in AXES))]
+    """Every combination of the QKeras grid, then of the HGQ2 axes (sample: grid), or ``n_random`` distinct
+    ones of them all drawn with the seed (random)."""
+    combos = []
+    if cfg.get("grid") is not None:
+        grid = cfg["grid"]
+        combos += [dict(zip(AXES, v, strict=True)) for v in itertools.product(*(grid[a] for a in AXES))]
+    if cfg.get("hgq2") is not None:
+        hq = cfg["hgq2"]
+        combos += [
+            {"family": "hgq2", **dict(zip(HGQ2_AXES, v, strict=True))}
+            for v in itertools.product(*(hq[a] for a in HGQ2_AXES))
+        ]
     combos = [thaw(c) for c in combos]
     if cfg["sample"] == "random" and cfg["n_random"] < len(combos):
         pick = np.random.default_rng(cfg["seed"]).choice(len(combos), size=int(cfg["n_random"]), replace=False)
@@ -137,6 +210,8 @@ def points(cfg) -> list[dict]:
 
 def context(cfg, data_fingerprint: str) -> dict:
     """What besides the settings decides a point's result."""
+    from importlib.metadata import version
+
     from .. import __version__
     from ..hardware.tools import versions
 
@@ -149,9 +224,20 @@ def context(cfg, data_fingerprint: str) -> dict:
         "working_point": thaw(cfg["working_point"]),
         "hardware": {k: cfg["hardware"][k] for k in ("part", "clock_period")},
         "versions": {"fpga_nn": __version__, **{k: tools[k] for k in ("alkaid", "hls4ml", "qkeras", "tensorflow")}},
+        **(
+            {"hgq2": {"model": cfg["hgq2"]["model"], "versions": {k: version(k) for k in ("hgq2", "keras")}}}
+            if cfg.get("hgq2") is not None
+            else {}
+        ),
     }
 
 
 def point_id(settings: dict, ctx: dict) -> str:
+    """12 hex digits of everything the point depends on: a QKeras point does not depend on the HGQ2
+    section (its id is the same with or without HGQ2 points beside it), an HGQ2 point not on ``model``."""
+    if family(settings) == "qkeras":
+        ctx = {k: v for k, v in ctx.items() if k != "hgq2"}
+    else:
+        ctx = {k: v for k, v in ctx.items() if k != "model"}
     blob = json.dumps({"settings": thaw(settings), "context": ctx}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -59,35 +59,52 @@ def model_function(model_spec: str):
     return fn
 
 
-def build_model(model_spec: str, settings: dict):
-    """The trigger MLP, or a user's ``module:function`` called with the settings as keywords."""
-    from ..errors import UserInputError
-    from ..models.trigger import trigger_mlp
+# per family: the file a point keeps its trained network in
+MODEL_FILES = {"qkeras": "model.h5", "hgq2": "model.keras"}
+NOT_MODEL_ARGS = ("family", "reuse_factor", "latency_cutoff")  # settings the model function is not given
 
-    kwargs = {k: v for k, v in settings.items() if k not in ("reuse_factor", "latency_cutoff")}
-    build = trigger_mlp if model_spec == "trigger" else model_function(model_spec)
+
+def build_model(model_spec: str, settings: dict):
+    """The trigger MLP (QKeras, or HGQ2 for an HGQ2 point), or a user's ``module:function`` called with the
+    settings as keywords; an HGQ2 point's function must return a Keras 3 model."""
+    from ..errors import UserInputError
+    from ..frontends import keras_of
+    from ..models.trigger import trigger_mlp
+    from ..models.trigger_hgq2 import trigger_hgq2
+    from .scan_config import family
+
+    hgq = family(settings) == "hgq2"
+    kwargs = {k: v for k, v in settings.items() if k not in NOT_MODEL_ARGS}
+    if model_spec == "trigger":
+        build = trigger_hgq2 if hgq else trigger_mlp
+    else:
+        build = model_function(model_spec)
     try:
-        return build(**kwargs)
+        model = build(**kwargs)
     except UserInputError:
         raise
     except Exception as exc:  # the user's code: say which settings broke it, in one line
         raise UserInputError(
             f"scan model '{model_spec}' failed for {kwargs}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
         ) from None
+    want = "keras" if hgq else "tf_keras"
+    try:
+        got = keras_of(model)
+    except TypeError:
+        got = None
+    if got != want:
+        what = "an HGQ2 (Keras 3) model: use hgq.layers" if hgq else "a QKeras model (tf_keras)"
+        key = "hgq2.model" if hgq else "model"
+        raise UserInputError(f"scan {key} '{model_spec}' returned {type(model).__name__}, not {what}")
+    return model
 
 
 def evaluate(settings: dict, cfg: dict) -> dict:
     """Train the point's network and score it; returns {'result': {...}, 'files': {name: bytes}}."""
     _single_threaded_tf()
-    from ..convert.project import convert_model
-    from ..convert.to_rtl import trace_model
-    from ..fixed import FixedType
-    from ..hardware.rtl import estimate
     from ..reports import metrics
     from ..training.train import TrainConfig, set_seeds, train_classifier
-    from ..verify import record
-    from ..verify.emulator import Emulator
-    from .scan_config import background_efficiency
+    from .scan_config import background_efficiency, family
 
     t0 = time.perf_counter()
     (x, y, tr, va, te), _ = _data(cfg["data"])
@@ -99,44 +116,80 @@ def evaluate(settings: dict, cfg: dict) -> dict:
         patience=int(t["patience"]),
         seed=int(cfg["seed"]),
     )
-    set_seeds(train_config.seed)
-    model = build_model(cfg["model"], settings)
+    hgq = family(settings) == "hgq2"
+    set_seeds(train_config.seed, keras3=hgq)
+    model = build_model(cfg["hgq2"]["model"] if hgq else cfg["model"], settings)
     trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
+    score = _score_hgq2 if hgq else _score_qkeras
+    firmware, checks, est, files, extra = score(model, settings, x[tr], x[te])
+    wp = metrics.signal_efficiency_at(y[te], firmware, background_efficiency(cfg))
+    result = {
+        "settings": settings,
+        **extra,
+        "best_epoch": trained.best_epoch,
+        "test_events": len(te),
+        "auc": metrics.auc(y[te], firmware),
+        "efficiency": wp["signal_efficiency"],
+        "background_efficiency": wp["background_efficiency"],
+        "threshold": wp["threshold"],
+        "checks": checks,
+        "alkaid": est,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    return {"result": result, "files": files}
+
+
+def _score_qkeras(model, settings: dict, x_train, x_test):
+    """The firmware's scores from fpga-nn's bit-exact emulator of hls4ml's model, checked against QKeras and
+    against alkaid's interpreter of the traced logic; alkaid's estimate."""
+    from ..convert.project import convert_model
+    from ..convert.to_rtl import trace_model
+    from ..fixed import FixedType
+    from ..hardware.rtl import estimate
+    from ..verify import record
+    from ..verify.emulator import Emulator
+
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     files: dict[str, bytes] = {}
     with scratch("scan") as tmp:
         tmp = Path(tmp)
         _, hls_model = convert_model(model, tmp / "hls", input_type, reuse_factor=int(settings["reuse_factor"]))
         record.export(hls_model, tmp / "emulation")
-        firmware = Emulator(tmp / "emulation").predict(x[te]).ravel()
-        model.save(tmp / "model.h5")
-        for path in [tmp / "model.h5", *sorted((tmp / "emulation").rglob("*"))]:
+        firmware = Emulator(tmp / "emulation").predict(x_test).ravel()
+        model.save(tmp / MODEL_FILES["qkeras"])
+        for path in [tmp / MODEL_FILES["qkeras"], *sorted((tmp / "emulation").rglob("*"))]:
             if path.is_file():
                 files[str(path.relative_to(tmp))] = path.read_bytes()
-    offline = model.predict(x[te], batch_size=8192, verbose=0).ravel()
+    offline = model.predict(x_test, batch_size=8192, verbose=0).ravel()
     comb = trace_model(model, input_type)
-    alkaid_out = comb.predict(np.asarray(x[te], np.float64)).ravel()
-    est = estimate(comb, float(settings["latency_cutoff"]))
-    eff = background_efficiency(cfg)
-    wp = metrics.signal_efficiency_at(y[te], firmware, eff)
-    n_test = len(te)
-    result = {
-        "settings": settings,
-        "parameters": int(model.count_params()),
-        "best_epoch": trained.best_epoch,
-        "test_events": n_test,
-        "auc": metrics.auc(y[te], firmware),
-        "efficiency": wp["signal_efficiency"],
-        "background_efficiency": wp["background_efficiency"],
-        "threshold": wp["threshold"],
-        "checks": {
-            "emulator_vs_qkeras_mismatches": int(np.sum(firmware != offline)),
-            "alkaid_vs_emulator_mismatches": int(np.sum(alkaid_out != firmware)),
-        },
-        "alkaid": est,
-        "seconds": round(time.perf_counter() - t0, 1),
+    alkaid_out = comb.predict(np.asarray(x_test, np.float64)).ravel()
+    checks = {
+        "emulator_vs_qkeras_mismatches": int(np.sum(firmware != offline)),
+        "alkaid_vs_emulator_mismatches": int(np.sum(alkaid_out != firmware)),
     }
-    return {"result": result, "files": files}
+    est = estimate(comb, float(settings["latency_cutoff"]))
+    return firmware, checks, est, files, {"parameters": int(model.count_params())}
+
+
+def _score_hgq2(model, settings: dict, x_train, x_test):
+    """HGQ2: the integer bits fixed on the training set (``calibrate``), then the firmware's scores from
+    alkaid's interpreter of the traced logic (what becomes the Verilog; hls4ml's C-simulation equals
+    ``model.predict``, checked by ``build --from-scan``), checked against ``model.predict``."""
+    from ..frontends import hgq2, trace
+    from ..hardware.rtl import estimate
+
+    hgq2.check_layers(model)
+    ebops = hgq2.calibrate(model, np.asarray(x_train, np.float32))
+    offline = model.predict(x_test, batch_size=8192, verbose=0).ravel()
+    comb = trace(model)
+    firmware = comb.predict(np.asarray(x_test, np.float64)).ravel()
+    checks = {"interpreter_vs_model_mismatches": int(np.sum(firmware != offline))}
+    est = estimate(comb, float(settings["latency_cutoff"]))
+    with scratch("scan") as tmp:
+        path = Path(tmp) / MODEL_FILES["hgq2"]
+        hgq2.save(model, path)
+        files = {path.name: path.read_bytes()}
+    return firmware, checks, est, files, {"parameters": hgq2.parameters(model), "ebops": ebops}
 
 
 def rtl_tools() -> dict:
@@ -166,14 +219,16 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
 
 def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
     from ..fixed import FixedType
-    from ..frontends import trace
+    from ..frontends import hgq2, trace
     from ..hardware import rtl, yosys
+    from .scan_config import family
     from .user_model import load_user_model
 
     with scratch("scan-rtl") as tmp:
         tmp = Path(tmp)
-        (tmp / "model.h5").write_bytes(model_bytes)
-        model = load_user_model(tmp / "model.h5")
+        model_file = tmp / MODEL_FILES[family(settings)]
+        model_file.write_bytes(model_bytes)
+        model = hgq2.load(model_file) if family(settings) == "hgq2" else load_user_model(model_file)
         expected = model.predict(x_test, batch_size=8192, verbose=0)
         name = f"scan_{point_id}"
         checked = rtl.verify(

@@ -13,14 +13,30 @@ from pathlib import Path
 from .plots import _plt, save_figure
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
+INTERPRETER = "alkaid interpreter of the traced logic (== RTL; == model.predict), whole test set"
+SCORES = {"qkeras": EMULATOR, "hgq2": INTERPRETER}  # where each family's firmware scores come from
 ALKAID = "alkaid estimate (not synthesized)"
 VERILATOR = "RTL simulation (Verilator, alkaid Verilog)"
 YOSYS = "Yosys synth_xilinx (alkaid Verilog)"
 
 
 def _valid(p: dict) -> bool:
-    c = p["checks"]
-    return c["emulator_vs_qkeras_mismatches"] == 0 and c["alkaid_vs_emulator_mismatches"] == 0
+    """Every bit-exactness check of the point found no mismatch (the checks differ per family)."""
+    return bool(p["checks"]) and all(n == 0 for n in p["checks"].values())
+
+
+def _family(settings: dict) -> str:
+    return settings.get("family", "qkeras")
+
+
+def describe(settings: dict) -> str:
+    """One short line of a point's settings: the QKeras bit widths, or HGQ2's EBOPs strength."""
+    if _family(settings) == "hgq2":
+        return f"HGQ2 {settings['hidden']} beta={settings['beta']:g}"
+    return (
+        f"QKeras {settings['hidden']} w{settings['weight_bits']}.{settings['weight_integer']} "
+        f"a{settings['activation_bits']}.{settings['activation_integer']}"
+    )
 
 
 def _objectives(p: dict, slack: float = 0.0) -> tuple[float, float, float]:
@@ -72,15 +88,18 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
         cycles = r["latency_cycles"] if r else p["alkaid"]["stages"]
         lat_src = VERILATOR if r else "alkaid pipeline stages (estimate)"
         res_src = YOSYS if r else (f"not synthesized: {failed}" if failed else "not synthesized (off the front)")
+        scores = SCORES[_family(p["settings"])]
         rows.append(
             {
                 "id": p["id"],
+                "family": _family(p["settings"]),
                 "settings": p["settings"],
                 "on_front": p["id"] in on,
                 "valid": _valid(p),
                 "parameters": p["parameters"],
-                "auc": _figure(p["auc"], EMULATOR),
-                "efficiency": _figure(p["efficiency"], f"{EMULATOR}, at background efficiency <= {bkg_eff:.4g}"),
+                **({"ebops": _figure(p["ebops"], "HGQ2 EBOPs after trace_minmax")} if "ebops" in p else {}),
+                "auc": _figure(p["auc"], scores),
+                "efficiency": _figure(p["efficiency"], f"{scores}, at background efficiency <= {bkg_eff:.4g}"),
                 "cost": _figure(p["alkaid"]["cost"], ALKAID),
                 "lut": _figure(r["lut"] if r else None, res_src),
                 "inv": _figure(r["inv"] if r else None, res_src),
@@ -96,7 +115,7 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
             }
         )
     return {
-        "scan": "design space of the trigger network" if cfg["model"] == "trigger" else f"model {cfg['model']}",
+        "scan": _title(cfg),
         "working_point": {**dict(cfg["working_point"]), "background_efficiency": bkg_eff},
         "test_events": points[0]["test_events"] if points else 0,
         "part": cfg["hardware"]["part"],
@@ -108,8 +127,31 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
     }
 
 
+def _title(cfg) -> str:
+    parts = []
+    if cfg.get("grid") is not None:
+        parts.append("the QKeras trigger network" if cfg["model"] == "trigger" else f"QKeras model {cfg['model']}")
+    if cfg.get("hgq2") is not None:
+        model = cfg["hgq2"]["model"]
+        parts.append("the HGQ2 trigger network" if model == "trigger" else f"HGQ2 model {model}")
+    return "design space of " + " and ".join(parts)
+
+
 def pareto_record(record: dict) -> dict:
-    keep = ("id", "settings", "auc", "efficiency", "cost", "lut", "ff", "dsp", "latency_cycles", "latency_ns", "ii")
+    keep = (
+        "id",
+        "family",
+        "settings",
+        "auc",
+        "efficiency",
+        "cost",
+        "lut",
+        "ff",
+        "dsp",
+        "latency_cycles",
+        "latency_ns",
+        "ii",
+    )
     pts = [{k: r[k] for k in keep} for r in record["points"] if r["on_front"]]
     pts.sort(key=lambda r: -r["efficiency"]["value"])
     return {
@@ -130,7 +172,16 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
     cost = [r["cost"]["value"] for r in rows]
     lat = [r["latency_cycles"]["value"] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    sc = ax.scatter(cost, eff, c=lat, cmap="viridis", s=28, label="alkaid cost estimate")
+    marker = {"qkeras": "o", "hgq2": "^"}
+    sc = None
+    for fam in marker:
+        idx = [i for i, r in enumerate(rows) if r["family"] == fam]
+        if idx:
+            sc = ax.scatter(
+                [cost[i] for i in idx], [eff[i] for i in idx], c=[lat[i] for i in idx], cmap="viridis",
+                vmin=min(lat), vmax=max(lat), marker=marker[fam], s=28,
+                label=f"{'QKeras' if fam == 'qkeras' else 'HGQ2'}: alkaid cost estimate",
+            )  # fmt: skip
     fr = sorted((r for r in rows if r["on_front"]), key=lambda r: r["cost"]["value"])
     ax.plot([r["cost"]["value"] for r in fr], [r["efficiency"]["value"] for r in fr], "r-", lw=1, label="Pareto front")
     syn = [r for r in rows if r["lut"]["value"] is not None]
@@ -153,11 +204,15 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
     save_figure(fig, paths["Efficiency vs LUTs"], 110)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    ns = [r["latency_ns"]["value"] for r in rows]
-    ax.scatter(ns, eff, c=["r" if r["on_front"] else "tab:blue" for r in rows], s=28)
+    for fam, m in marker.items():
+        sel = [r for r in rows if r["family"] == fam]
+        ax.scatter(
+            [r["latency_ns"]["value"] for r in sel], [r["efficiency"]["value"] for r in sel],
+            c=["r" if r["on_front"] else "tab:blue" for r in sel], marker=m, s=28,
+        )  # fmt: skip
     ax.set_xlabel(f"latency (ns at {record['clock_period_ns']} ns clock)")
     ax.set_ylabel("signal efficiency")
-    ax.set_title("red: on the Pareto front")
+    ax.set_title("red: on the Pareto front; circles QKeras, triangles HGQ2")
     ax.grid(alpha=0.3)
     paths["Efficiency vs latency"] = out / "efficiency_vs_latency.png"
     fig.tight_layout()
@@ -174,7 +229,7 @@ def _v(fig: dict, digits: int = 4) -> str:
 def page(record: dict, out: Path) -> str:
     esc = html.escape
     wp = record["working_point"]
-    head = ["id", "front", "hidden", "w bits", "act bits", "cutoff", "AUC", "efficiency", "cost", "LUT", "FF"]
+    head = ["id", "front", "network", "cutoff", "EBOPs", "AUC", "efficiency", "cost", "LUT", "FF"]
     head += ["DSP", "cycles", "ns", "II"]
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>fpga-nn scan</title><style>"
@@ -185,8 +240,10 @@ def page(record: dict, out: Path) -> str:
         f"{wp['input_rate_khz']} kHz (background efficiency {wp['background_efficiency']:.4g}); "
         f"{record['test_events']} test events; part <code>{esc(record['part'])}</code>, "
         f"clock {record['clock_period_ns']} ns.</p>",
-        "<p>Sources: AUC and efficiency: "
+        "<p>Sources: AUC and efficiency: QKeras points: "
         + esc(EMULATOR)
+        + "; HGQ2 points: "
+        + esc(INTERPRETER)
         + "; cost: "
         + esc(ALKAID)
         + "; LUT/FF/DSP: "
@@ -202,8 +259,9 @@ def page(record: dict, out: Path) -> str:
     parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
     for r in sorted(record["points"], key=lambda r: -r["efficiency"]["value"]):
         s = r["settings"]
-        cells = [r["id"], "yes" if r["on_front"] else "", s["hidden"], s["weight_bits"], s["activation_bits"]]
-        cells += [s["latency_cutoff"], _v(r["auc"]), _v(r["efficiency"]), _v(r["cost"], 1), _v(r["lut"])]
+        ebops = _v(r["ebops"]) if "ebops" in r else "-"
+        cells = [r["id"], "yes" if r["on_front"] else "", describe(s), s["latency_cutoff"], ebops]
+        cells += [_v(r["auc"]), _v(r["efficiency"]), _v(r["cost"], 1), _v(r["lut"])]
         cells += [_v(r["ff"]), _v(r["dsp"]), _v(r["latency_cycles"]), _v(r["latency_ns"], 1), _v(r["ii"])]
         cls = " class='front'" if r["on_front"] else ""
         parts.append(f"<tr{cls}>" + "".join(f"<td>{esc(str(c))}</td>" for c in cells) + "</tr>")

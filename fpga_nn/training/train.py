@@ -29,11 +29,32 @@ class TrainResult(NamedTuple):
     seconds_per_epoch: float = 0.0
 
 
-def set_seeds(seed: int) -> None:
+def set_seeds(seed: int, keras3: bool = False) -> None:
+    """Seed Python, NumPy and TensorFlow (and Keras 3's own generator for Keras 3 models); deterministic ops."""
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(seed)
+    if keras3:
+        import random
+
+        import keras
+        from keras.src.random import seed_generator
+
+        keras.utils.set_random_seed(seed)
+        # Keras 3 draws the seeds of unseeded initializers from Python's global `random`, which a Dask
+        # worker's own threads draw from too (a scan's HGQ2 point trained differently on a LocalCluster
+        # than serially): a private generator makes them a function of `seed` alone
+        seed_generator.python_random = random.Random(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+def _keras(model):
+    """The Keras package ``model`` belongs to (tf_keras for QKeras models, keras for Keras 3 / HGQ2)."""
+    import importlib
+
+    from ..frontends import keras_of
+
+    return importlib.import_module(keras_of(model))
 
 
 def fit_keep_best(
@@ -57,14 +78,14 @@ def fit_keep_best(
     ``score(model) -> float`` (higher is better) selects the epoch; without it the lowest validation loss
     does. Training stops after ``patience`` epochs without improvement. The model ends with the best weights.
     """
-    import tensorflow as tf
     from tqdm import tqdm
 
+    keras = _keras(model)
     bar = tqdm(total=epochs, desc=label or model.name, unit="epoch", disable=not progress, leave=False)
     history = {"loss": [], "val_loss": []} | ({score_name: []} if score else {})
     state = {"best": -np.inf, "epoch": 0, "weights": None, "times": [], "t0": 0.0}
 
-    class KeepBest(tf.keras.callbacks.Callback):
+    class KeepBest(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             signals.check()  # a SIGTERM swallowed inside TensorFlow still stops training here
 
@@ -112,12 +133,11 @@ def train_classifier(
     model, x_train, y_train, x_val, y_val, config: TrainConfig = TrainConfig(), verbose: int = 0
 ) -> TrainResult:
     """Binary classifier with a logit output; keeps the weights of the epoch with the lowest validation loss."""
-    import tensorflow as tf
-
-    set_seeds(config.seed)
+    keras = _keras(model)
+    set_seeds(config.seed, keras3=keras.__name__ == "keras")
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(config.learning_rate),
-        loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
     )
     return fit_keep_best(
         model,
