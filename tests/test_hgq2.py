@@ -103,3 +103,23 @@ def test_options_that_do_not_apply_to_an_hgq2_model_are_one_line(tmp_path, rng, 
     err = capsys.readouterr().err
     assert "--input-precision does not apply to a Keras 3 / HGQ2 model" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("kind", ["dense", "cnn_softmax"])
+def test_check_names_the_second_reference_of_every_layer(tmp_path, rng, capsys, kind):
+    model_path = tmp_path / f"{kind}.keras"
+    x = (_dense if kind == "dense" else _cnn_softmax)(model_path, rng)
+    np.save(tmp_path / "x.npy", x)
+    capsys.readouterr()
+    assert main(["check", str(model_path), "--data", str(tmp_path / "x.npy")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if " exact " in f"{line} " and not line.startswith("verdict:")]
+    alkaid = [line for line in rows if line.endswith("(second reference: alkaid's interpreter)")]
+    if kind == "dense":
+        assert len(rows) == len(alkaid) == 3
+        assert f"alkaid interpreter vs model.predict: 0 mismatches / {len(x)} events" in lines
+    else:  # alkaid 0.8.2 traces the logits: the QSoftmax head alone has no second reference, and says so
+        (head,) = [line for line in rows if line not in alkaid]
+        assert head.split()[1] == "QSoftmax" and "no second reference: alkaid 0.8.2 does not trace QSoftmax" in head
+        assert len(alkaid) == len(rows) - 1 >= 5
+        assert f"alkaid interpreter vs model.predict (logits): 0 mismatches / {len(x)} events" in lines

@@ -130,6 +130,31 @@ def _comparable(out):
     return [{k: v for k, v in p.items() if k != "seconds"} for p in record["points"]], record["front"]
 
 
+def test_the_cut_baseline_finds_the_best_window_on_one_input():
+    import numpy as np
+
+    from fpga_nn.reports.metrics import best_window_cut, window_efficiency
+
+    # input 0: signal at 3..5 of 0..9, background flat; input 1: signal high, but 40 % of the background too
+    sig0, bkg0 = [3, 4, 4, 5, 5, 5, 4, 3, 9, 0], list(range(10)) * 2
+    sig1, bkg1 = [9] * 10, [9] * 8 + [0] * 12
+    x = np.array([[a, b] for a, b in zip(sig0 + bkg0, sig1 + bkg1, strict=True)], dtype=float)
+    y = np.array([1] * 10 + [0] * 20)
+    cut = best_window_cut(x, y, 0.3, names=("a", "b"))
+    # window 3 <= a <= 5 keeps 8 of 10 signal and 6 of 20 background (0.3); nothing on b passes 0.3
+    assert cut == {
+        "target_background_efficiency": 0.3,
+        "input": "a",
+        "low": 3.0,
+        "high": 5.0,
+        "signal_efficiency": 0.8,
+        "background_efficiency": 0.3,
+    }
+    assert window_efficiency(x, y, cut, ("a", "b")) == {"signal_efficiency": 0.8, "background_efficiency": 0.3}
+    loose = best_window_cut(x, y, 0.5, names=("a", "b"))  # one-sided: b >= 9 (no upper end), all signal
+    assert (loose["input"], loose["low"], loose["high"], loose["signal_efficiency"]) == ("b", 9.0, None, 1.0)
+
+
 @pytest.mark.slow
 @pytest.mark.rtl
 def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, capsys):
@@ -156,6 +181,11 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert [p["id"] for p in pareto["front"]] == sorted(on_front, key=lambda i: -eff[i])
     assert (dask / "efficiency_vs_lut.png").stat().st_size > 1000
     assert "data:image/png;base64," in (dask / "index.html").read_text()
+    base = json.loads((dask / "results.json").read_text())["baseline"]  # the cut every network should beat
+    assert (
+        base["input"] in ("lep1_pt", "lep2_pt", "photon_pt", "m_llg", "pt_t") and base["background_efficiency"] <= 0.05
+    )
+    assert 0 < base["test"]["signal_efficiency"] <= 1 and pareto["baseline"] == base
 
     # a killed scan: one point missing, a staging folder left behind; the rerun redoes only that point,
     # and (now asked for) runs Verilator and Yosys on every point, of both families
@@ -264,6 +294,8 @@ def test_the_hgq2_trigger_and_a_wrong_family_function(tmp_path):
         ("QDense", 1),
     ]
     assert all(float(layer.beta) == pytest.approx(1e-4, rel=1e-6) and layer.enable_ebops for layer in model.layers)
+    mine = build_model("tests.scan_models:hgq2_net", settings)  # a user's HGQ2 model function, given hidden
+    assert [layer.units for layer in mine.layers] == [5, 3, 1] and type(mine).__module__.startswith("keras")
     with pytest.raises(UserInputError, match=r"scan hgq2.model 'tests.scan_models:qkeras_net' returned .*not an HGQ2"):
         build_model("tests.scan_models:qkeras_net", settings)
     qkeras = {k: v for k, v in settings.items() if k not in ("family", "beta")}

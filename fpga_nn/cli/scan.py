@@ -28,7 +28,7 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     from ..hardware.parts import parse_part
     from ..pipeline.scan import run_scan
     from ..pipeline.scan_config import load_config
-    from ..reports.scan_report import describe
+    from ..reports.scan_report import baseline_line, describe
 
     if workers is not None and workers < 1:
         raise UserInputError(f"--workers {workers}: give at least 1")
@@ -52,4 +52,6 @@ def scan(config_path, quick, out, scheduler, workers, serial):
             f"  {pid}  efficiency {r['efficiency']['value']:.4f}  AUC {r['auc']['value']:.4f}  {lut_text}  "
             f"{r['latency_cycles']['value']} cycles  {describe(r['settings'])} cutoff {r['settings']['latency_cutoff']}"
         )
+    if baseline_line(record):
+        click.echo(baseline_line(record))
     click.echo(f"page: {out / 'index.html'}")

@@ -149,6 +149,7 @@ class LayerVerdict(NamedTuple):
     verdict: str  # exact | table | refused
     reason: str = ""
     function: str = ""  # the table activation of a "table" verdict
+    reference: str = ""  # what checks the layer besides the C-simulation, where a family says so
 
 
 def table_function(layer) -> str | None:

@@ -74,3 +74,33 @@ def parameters(model) -> int:
     import numpy as np
 
     return sum(int(np.prod(w.shape)) for w in model.weights if w.path.rsplit("/", 1)[-1] in ("kernel", "bias"))
+
+
+def second_reference(model):
+    """What alkaid's interpreter (the second reference beside ``model.predict``) can check, per layer:
+    (the model it checks: ``model``, or its logits when alkaid 0.8.2 cannot trace a QSoftmax head, or
+    None; the traced logic or None; {layer name: what checks it})."""
+    from . import trace
+
+    names = [layer.name for layer in model.layers]
+    alkaid = "second reference: alkaid's interpreter"
+    try:
+        return model, trace(model), dict.fromkeys(names, alkaid)
+    except UnsupportedModelError as exc:
+        reason = str(exc)
+    head = model.layers[-1]
+    if type(head).__name__ == "QSoftmax":
+        import keras
+
+        logits = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+        try:
+            comb = trace(logits)
+        except UnsupportedModelError:
+            pass
+        else:
+            notes = dict.fromkeys(names[:-1], alkaid)
+            notes[head.name] = (
+                "no second reference: alkaid 0.8.2 does not trace QSoftmax; build checks csim == model.predict"
+            )
+            return logits, comb, notes
+    return None, None, dict.fromkeys(names, f"no second reference ({reason}); build: csim == model.predict")

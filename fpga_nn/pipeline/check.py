@@ -72,8 +72,8 @@ def check_model(
 
 def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str | None, io_type: str) -> CheckResult:
     """An HGQ2 model: every layer's type is its quantizers'; with data, alkaid's interpreter against predict."""
-    from ..errors import UnsupportedModelError, UserInputError
-    from ..frontends import convert_typed, hgq2, trace
+    from ..errors import UserInputError
+    from ..frontends import convert_typed, hgq2
     from .firmware import BuildOptions, cast_inputs
 
     if input_precision:
@@ -82,7 +82,8 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
         )
     model = hgq2.load(model_path)
     rows = hgq2.check_layers(model)
-    verdicts = [support.LayerVerdict(r["name"], r["class"], "exact") for r in rows]
+    scoped, comb, refs = hgq2.second_reference(model)
+    verdicts = [support.LayerVerdict(r["name"], r["class"], "exact", reference=refs[r["name"]]) for r in rows]
     x = user_model.load_inputs(Path(data_path), model) if data_path else None
     with scratch("check") as tmp:
         options = BuildOptions(part="xcvu13p-flga2577-2-e", name="check", io_type=io_type)
@@ -96,19 +97,18 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
             types[layer.name] = found
     input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
     emulated = None
-    if x is not None:
+    if x is not None and comb is None:
+        emulated = {"available": False, "reason": refs[model.layers[-1].name], "label": "alkaid interpreter"}
+    elif x is not None:
         seen, _ = cast_inputs(x, input_type)
-        try:
-            got = trace(model).predict(seen.reshape(len(seen), -1).astype(np.float64)).reshape(len(seen), -1)
-            ref = model.predict(seen, batch_size=8192, verbose=0).reshape(len(seen), -1)
-            emulated = {
-                "available": True,
-                "events": len(seen),
-                "mismatches": int(np.any(ref != got, axis=1).sum()),
-                "label": "alkaid interpreter vs model.predict",
-            }
-        except UnsupportedModelError as exc:
-            emulated = {"available": False, "reason": str(exc), "label": "alkaid interpreter"}
+        got = comb.predict(seen.reshape(len(seen), -1).astype(np.float64)).reshape(len(seen), -1)
+        ref = scoped.predict(seen, batch_size=8192, verbose=0).reshape(len(seen), -1)
+        emulated = {
+            "available": True,
+            "events": len(seen),
+            "mismatches": int(np.any(ref != got, axis=1).sum()),
+            "label": "alkaid interpreter vs model.predict" + (" (logits)" if scoped is not model else ""),
+        }
     return CheckResult(verdicts, types, input_type, emulated, None)
 
 
@@ -136,7 +136,7 @@ def format_result(result: CheckResult) -> list[str]:
     for v in result.verdicts:
         ftype = result.types.get(v.name, "-" if v.verdict == "refused" or not result.types else "(merged by hls4ml)")
         word = f"exact up to {v.function}" if v.verdict == "table" else v.verdict
-        why = f": {v.reason}" if v.verdict == "refused" else ""
+        why = f": {v.reason}" if v.verdict == "refused" else (f" ({v.reference})" if v.reference else "")
         lines.append(f"{v.name:<{width}}  {v.cls:<18} {ftype:<28} {word}{why}")
     refused = [v for v in result.verdicts if v.verdict == "refused"]
     if refused:

@@ -164,7 +164,8 @@ def run_scan(
         rtl_file = points_dir / pid / "rtl.json"
         if rtl_file.is_file():
             results[pid]["rtl"] = json.loads(rtl_file.read_text())
-    record = scan_report.assemble(cfg, ctx, [results[pid] for pid in all_ids], chosen)
+    baseline = scan_point.cut_baseline(plain)
+    record = scan_report.assemble(cfg, ctx, [results[pid] for pid in all_ids], chosen, baseline)
     write_json(out / "results.json", record, indent=1)
     write_json(out / "pareto.json", scan_report.pareto_record(record), indent=1)
     write_text(out / "index.html", scan_report.page(record, out))

@@ -32,6 +32,22 @@ def data_fingerprint(path: str | None) -> str:
     return _data(path)[1]
 
 
+def cut_baseline(cfg) -> dict:
+    """The simplest selection a physicist tries first, at the scan's working point: one window cut on one
+    of the network's inputs, chosen on the training split, its efficiencies on the test split."""
+    from ..data.trigger_inputs import NAMES
+    from ..reports import metrics
+    from .scan_config import background_efficiency
+
+    (x, y, tr, _, te), _ = _data(cfg["data"])
+    cut = metrics.best_window_cut(x[tr], y[tr], background_efficiency(cfg), NAMES)
+    return {
+        "selection": "low <= input <= high on one network input (code / 256), chosen on the training split",
+        **cut,
+        "test": metrics.window_efficiency(x[te], y[te], cut, NAMES),
+    }
+
+
 def _single_threaded_tf() -> None:
     """One TF thread per task: Dask runs one task per core, and the results must not depend on threads."""
     import tensorflow as tf

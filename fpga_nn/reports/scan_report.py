@@ -73,7 +73,7 @@ def _figure(value, source: str) -> dict:
     return {"value": value, "source": source}
 
 
-def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict:
+def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baseline: dict | None = None) -> dict:
     from ..pipeline.scan_config import background_efficiency
 
     clock = float(cfg["hardware"]["clock_period"])
@@ -124,6 +124,7 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str]) -> dict
         "points": rows,
         "front": [r["id"] for r in rows if r["on_front"]],
         "synthesized": list(synthesized),
+        "baseline": baseline,
     }
 
 
@@ -157,8 +158,23 @@ def pareto_record(record: dict) -> dict:
     return {
         "objectives": "signal efficiency (max), alkaid cost (min), latency in cycles (min)",
         "working_point": record["working_point"],
+        "baseline": record.get("baseline"),
         "front": pts,
     }
+
+
+def baseline_line(record: dict) -> str | None:
+    """One line on the cut baseline: the efficiency every network should beat."""
+    b = record.get("baseline")
+    if not b:
+        return None
+    lo = "" if b["low"] is None else f"{b['low']:g} <= "
+    hi = "" if b["high"] is None else f" <= {b['high']:g}"
+    return (
+        f"baseline (one window cut {lo}{b['input']}{hi}, chosen on the training split): signal efficiency "
+        f"{b['test']['signal_efficiency']:.4f} at background efficiency {b['test']['background_efficiency']:.4f} "
+        "on the test split (two 8-bit comparators in firmware)"
+    )
 
 
 def plots(record: dict, out: Path) -> dict[str, Path]:
@@ -194,6 +210,9 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
             edgecolors="k",
             label="Yosys LUT + INV (synthesized)",
         )
+    base = record.get("baseline")
+    if base:
+        ax.axhline(base["test"]["signal_efficiency"], color="grey", ls="--", lw=1, label=f"one cut on {base['input']}")
     fig.colorbar(sc, label="latency (cycles)")
     ax.set_xlabel("LUT (alkaid estimate; squares: Yosys)")
     ax.set_ylabel(f"signal efficiency at {record['working_point']['trigger_rate_khz']} kHz")
@@ -253,6 +272,8 @@ def page(record: dict, out: Path) -> str:
         + " where synthesized, else the "
         "alkaid pipeline estimate.</p>",
     ]
+    if baseline_line(record):
+        parts.append(f"<p><b>{esc(baseline_line(record))}</b></p>")
     for title, path in plots(record, out).items():
         data = base64.b64encode(Path(path).read_bytes()).decode()
         parts.append(f"<img alt='{esc(title)}' title='{esc(title)}' src='data:image/png;base64,{data}'>")
