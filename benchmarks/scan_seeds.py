@@ -1,0 +1,114 @@
+"""How far apart do scan points of the two families lie, once the training seed is varied?
+
+    .venv/bin/python benchmarks/scan_seeds.py [--seeds 1 2 ... 12] [--workers 2]
+
+The packaged scan (``results/scan``) trains every point once (seed 7). This trains four of its points,
+two QKeras and two HGQ2 of similar size, with each seed (the packaged training set-up, events and
+working point; each point a Dask task through ``fpga_nn.pipeline.scan_point.evaluate``, exactly as the
+scan runs it), and writes benchmarks/results/scan_seeds.json: per point the mean and spread over seeds
+of the signal efficiency at the working point, the AUC and alkaid's cost, and per pair (HGQ2 minus
+QKeras, same seed) the mean difference with its error: the seed spread of the paired differences
+over sqrt(seeds), combined with the test-sample (binomial) errors of both efficiencies, added as if
+independent (conservative: both are measured on the same test events). The verdict word follows
+the difference in units of that error (|d| < 2 sigma: "not resolved").
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fpga_nn.jsonio import write_json
+from fpga_nn.pipeline import scan_config, scan_point
+from fpga_nn.pipeline.scan import _run, dask_client
+from fpga_nn.pipeline.yamlconfig import thaw
+
+OUT = Path(__file__).parent / "results" / "scan_seeds.json"
+QKERAS = {"weight_integer": 1, "activation_integer": 3, "reuse_factor": 1, "latency_cutoff": 7.0}
+POINTS = {
+    "qkeras_h4_w4_a8": {"hidden": [4], "weight_bits": 4, "activation_bits": 8, **QKERAS},
+    "qkeras_h6_w4_a6": {"hidden": [6], "weight_bits": 4, "activation_bits": 6, **QKERAS},
+    "hgq2_h4_beta1e-5": {"family": "hgq2", "hidden": [4], "beta": 1e-5, "reuse_factor": 1, "latency_cutoff": 7.0},
+    "hgq2_h6_beta1e-5": {"family": "hgq2", "hidden": [6], "beta": 1e-5, "reuse_factor": 1, "latency_cutoff": 7.0},
+}
+PAIRS = (("hgq2_h4_beta1e-5", "qkeras_h4_w4_a8"), ("hgq2_h6_beta1e-5", "qkeras_h6_w4_a6"))
+
+
+def _stats(values) -> dict:
+    v = np.asarray(values, dtype=float)
+    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else None, "values": v.tolist()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 13)))
+    ap.add_argument("--workers", type=int, default=None)
+    args = ap.parse_args()
+    base = thaw(scan_config.load_config())
+    jobs = []
+    for seed in args.seeds:
+        cfg = {**base, "seed": seed}
+        jobs += [(f"{name}-s{seed}", (settings, cfg)) for name, settings in POINTS.items()]
+    t0 = time.perf_counter()
+    with dask_client(None, args.workers) as client:
+        done = {job: payload["result"] for job, payload in _run(client, scan_point.evaluate, jobs, "seeds", True)}
+    seconds = time.perf_counter() - t0
+    (_, y, _, _, te), _ = scan_point._data(base["data"])
+    n_sig = int(np.sum(y[te] == 1))
+    per_point = {}
+    for name in POINTS:
+        rows = [done[f"{name}-s{s}"] for s in args.seeds]
+        assert all(all(v == 0 for v in r["checks"].values()) for r in rows), f"{name}: a bit-exactness check failed"
+        per_point[name] = {
+            "settings": POINTS[name],
+            "efficiency": _stats([r["efficiency"] for r in rows]),
+            "auc": _stats([r["auc"] for r in rows]),
+            "alkaid_cost": _stats([r["alkaid"]["cost"] for r in rows]),
+        }
+    pairs = []
+    for a, b in PAIRS:
+        d = [done[f"{a}-s{s}"]["efficiency"] - done[f"{b}-s{s}"]["efficiency"] for s in args.seeds]
+        mean = float(np.mean(d))
+        seed_err = float(np.std(d, ddof=1) / math.sqrt(len(d)))
+        ea, eb = per_point[a]["efficiency"]["mean"], per_point[b]["efficiency"]["mean"]
+        test_err = math.sqrt(ea * (1 - ea) / n_sig + eb * (1 - eb) / n_sig)
+        err = math.hypot(seed_err, test_err)
+        pairs.append(
+            {
+                "difference": f"{a} - {b}",
+                "per_seed": d,
+                "mean": mean,
+                "seed_error": seed_err,
+                "test_error": test_err,
+                "error": err,
+                "significance": mean / err,
+                "verdict": "not resolved" if abs(mean) < 2 * err else ("higher" if mean > 0 else "lower"),
+                "cost_difference": per_point[a]["alkaid_cost"]["mean"] - per_point[b]["alkaid_cost"]["mean"],
+            }
+        )
+    write_json(
+        OUT,
+        {
+            "what": __doc__.split("\n\n")[2].replace("\n", " "),
+            "seeds": args.seeds,
+            "test_events": len(te),
+            "test_signal_events": n_sig,
+            "working_point": base["working_point"],
+            "training": base["training"],
+            "seconds": round(seconds, 1),
+            "points": per_point,
+            "pairs": pairs,
+        },
+        indent=1,
+    )
+    for p in pairs:
+        print(f"{p['difference']}: {p['mean']:+.4f} +- {p['error']:.4f} ({p['verdict']})")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
