@@ -17,29 +17,13 @@ from __future__ import annotations
 import logging
 
 from ..fixed import FixedType
+from ..layers import auto_result_parents
 from .graph import inbound_layer_names, input_layer
 from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
 
-_PARENTS_WITH_AUTO_RESULT = {
-    "Dense",
-    "QDense",
-    "Conv1D",
-    "Conv2D",
-    "QConv1D",
-    "QConv2D",
-    "QConv2DBatchnorm",
-    "DepthwiseConv1D",
-    "DepthwiseConv2D",
-    "QDepthwiseConv2D",
-    "SeparableConv1D",
-    "SeparableConv2D",
-    "QSeparableConv1D",
-    "QSeparableConv2D",
-    "BatchNormalization",
-    "QBatchNormalization",
-}
+_PARENTS_WITH_AUTO_RESULT = auto_result_parents()  # a view of the layer registry (fpga_nn/layers/)
 
 
 def _is_linear_quantizer(layer) -> bool:

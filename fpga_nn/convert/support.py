@@ -1,7 +1,8 @@
 """The one table of what the firmware flow supports: Keras/QKeras layers, QKeras quantizers, io types.
 
 ``fpga-nn check``, the build's pre-check, the hls4ml configuration, the emulator record and
-docs/byom.md all read :data:`LAYERS` and :data:`QUANTIZERS`. A layer's verdict is one of
+docs/byom.md all read :data:`LAYERS` (a view of the layer registry, ``fpga_nn/layers/``) and
+:data:`QUANTIZERS`. A layer's verdict is one of
 
 * ``exact``: the firmware equals the QKeras model bit for bit (given quantized weights and
   activations whose values the firmware types hold; ``build`` proves it on every event);
@@ -16,103 +17,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..errors import UnsupportedModelError
+from ..layers import BOTH, Support, keras_support
 
-BOTH = ("io_parallel", "io_stream")
-STREAM = ("io_stream",)
-
-
-class Support(NamedTuple):
-    verdict: str  # exact | table | refused
-    io_types: tuple[str, ...] = BOTH
-    note: str = ""
-
-
-_REMOVED = Support("exact", BOTH, "no hardware (removed by hls4ml)")
-LAYERS: dict[str, Support] = {
-    "InputLayer": Support("exact", BOTH, "cast to the input type (inferred from the data or --input-precision)"),
-    "Dense": Support("exact", BOTH, "weights must hold fixed-point values: quantize them (QDense) or train on a grid"),
-    "QDense": Support("exact", BOTH),
-    "Conv1D": Support("exact", BOTH),
-    "Conv2D": Support("exact", BOTH),
-    "QConv1D": Support("exact", BOTH),
-    "QConv2D": Support("exact", BOTH),
-    "QConv2DBatchnorm": Support("exact", BOTH, "converted with the folded, quantized kernel"),
-    "DepthwiseConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "DepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "QDepthwiseConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "SeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "SeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "QSeparableConv1D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "QSeparableConv2D": Support("exact", STREAM, "hls4ml implements it for io_stream only"),
-    "MaxPooling1D": Support("exact", BOTH),
-    "MaxPooling2D": Support("exact", BOTH),
-    "AveragePooling1D": Support(
-        "exact", BOTH, "exact when the window mean lands on the result type's grid (power-of-two windows)"
-    ),
-    "AveragePooling2D": Support(
-        "exact", BOTH, "exact when the window mean lands on the result type's grid (power-of-two windows)"
-    ),
-    "GlobalMaxPooling1D": Support("exact", BOTH),
-    "GlobalMaxPooling2D": Support("exact", BOTH),
-    "GlobalAveragePooling1D": Support("exact", BOTH, "exact for power-of-two sizes"),
-    "GlobalAveragePooling2D": Support("exact", BOTH, "exact for power-of-two sizes"),
-    "Add": Support("exact", BOTH),
-    "Subtract": Support("exact", BOTH),
-    "Multiply": Support("exact", BOTH),
-    "Average": Support("exact", BOTH),
-    "Maximum": Support("exact", BOTH),
-    "Minimum": Support("exact", BOTH),
-    "Concatenate": Support("exact", BOTH),
-    "Reshape": Support("exact", BOTH),
-    "Flatten": Support("exact", BOTH),
-    "ZeroPadding1D": Support("exact", BOTH),
-    "ZeroPadding2D": Support("exact", BOTH),
-    "UpSampling1D": Support("exact", STREAM, "hls4ml implements nearest-neighbour resize for io_stream"),
-    "UpSampling2D": Support("exact", BOTH, "nearest-neighbour only"),
-    "Activation": Support("exact", BOTH, "linear and relu exact; softmax, sigmoid, tanh are tables (last layer only)"),
-    "ReLU": Support("exact", BOTH),
-    "Softmax": Support("table", BOTH, "last layer only"),
-    "QActivation": Support("exact", BOTH, "see the quantizer table"),
-    "BatchNormalization": Support(
-        "refused",
-        BOTH,
-        "its float scale and shift are rounded to fixed point (and folded "
-        "into the layer before it) in firmware, so results differ from "
-        "QKeras near rounding boundaries: fold it into the weights "
-        "(QConv2DBatchnorm) or quantize the model without it",
-    ),
-    "QBatchNormalization": Support(
-        "refused",
-        BOTH,
-        "computed in float by QKeras, rounded to fixed point in firmware: fold it into the weights (QConv2DBatchnorm)",
-    ),
-    "Dropout": _REMOVED,
-    "SpatialDropout1D": _REMOVED,
-    "SpatialDropout2D": _REMOVED,
-    "GaussianNoise": _REMOVED,
-    "QDenseBatchnorm": Support(
-        "refused",
-        BOTH,
-        "hls4ml 1.3 has no converter for QDenseBatchnorm: use QDense followed by BatchNormalization and a quantizer",
-    ),
-    "LSTM": Support("refused", BOTH, "recurrent layers are not verified bit-exact (hls4ml's LSTM tables)"),
-    "GRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
-    "SimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
-    "QLSTM": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
-    "QGRU": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
-    "QSimpleRNN": Support("refused", BOTH, "recurrent layers are not verified bit-exact"),
-    "Lambda": Support("refused", BOTH, "arbitrary Python code has no hardware: write it as Keras layers"),
-    "TFOpLambda": Support(
-        "refused",
-        BOTH,
-        "a TensorFlow operation applied to a tensor (x * 2, tf.concat, ...) has no converter: write it as Keras layers",
-    ),
-    "LayerNormalization": Support("refused", BOTH, "hls4ml's LayerNormalization uses a table for 1/sqrt"),
-    "Embedding": Support("refused", BOTH, "not in the verified set"),
-    "Permute": Support("refused", BOTH, "not in the verified set"),
-    "Cropping1D": Support("refused", BOTH, "not in the verified set"),
-    "Cropping2D": Support("refused", BOTH, "not in the verified set"),
-}
+# Keras/QKeras layer class -> verdict: a view of the layer registry (fpga_nn/layers/, one module per family)
+LAYERS: dict[str, Support] = keras_support()
 
 # QKeras quantizers by class name, with the places they may appear.
 QUANTIZERS: dict[str, Support] = {

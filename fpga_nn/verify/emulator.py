@@ -19,9 +19,10 @@ import numpy as np
 from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import cast, from_float
+from ..layers import emulator_steps, multi_input
 from . import record as rec
-from .emu_linear import Codes, _t, _weights, conv, dense, depthwise
-from .emu_tables import activation, softmax, ternary_threshold
+from .emu_linear import Codes, _t, _weights
+from .emu_tables import activation
 
 
 def _window_reduce(layer, codes: np.ndarray) -> np.ndarray:
@@ -175,33 +176,6 @@ def zeropad(layer, arrays, x: Codes) -> Codes:
     return cast(out, tx.fractional, res_t, tx), res_t
 
 
-_MULTI_INPUT = {"Merge", "Concatenate"}
-_LAYERS: dict[str, Callable] = {
-    "Merge": merge,
-    "Concatenate": concatenate,
-    "GlobalPooling1D": global_pooling,
-    "GlobalPooling2D": global_pooling,
-    "Resize": resize,
-    "Softmax": softmax,
-    "ZeroPadding1D": zeropad,
-    "ZeroPadding2D": zeropad,
-    "Dense": dense,
-    "Conv1D": conv,
-    "Conv2D": conv,
-    "Conv2DBatchnorm": conv,
-    "PointwiseConv1D": conv,
-    "PointwiseConv2D": conv,
-    "DepthwiseConv1D": depthwise,
-    "DepthwiseConv2D": depthwise,
-    "BatchNormalizationQuantizedTanh": ternary_threshold,
-    "Pooling1D": pooling,
-    "Pooling2D": pooling,
-    "BatchNormalization": batchnorm,
-    "ApplyAlpha": batchnorm,
-    "Activation": activation,
-}
-
-
 class Emulator:
     """Load a project's emulation record once; :meth:`predict` runs any number of events."""
 
@@ -249,9 +223,9 @@ class Emulator:
                 steps.append((nxt, pool_then_activation(layer, nxt), layer["inputs"]))
                 i += 2
                 continue
-            if layer["class"] not in _LAYERS and layer["class"] != "Reshape":
+            if layer["class"] not in emulator_steps() and layer["class"] != "Reshape":
                 raise UnsupportedModelError(f"the emulator has no model of layer '{layer['name']}' ({layer['class']})")
-            steps.append((layer, _LAYERS.get(layer["class"]), layer["inputs"]))
+            steps.append((layer, emulator_steps().get(layer["class"]), layer["inputs"]))
             i += 1
         return steps
 
@@ -272,7 +246,7 @@ class Emulator:
             if fn is None:  # Reshape of a row-major array: data order unchanged
                 codes, t = values[inputs[0]]
                 values[layer["name"]] = (codes.reshape(len(x), *layer["output_shape"]), t)
-            elif layer["class"] in _MULTI_INPUT:
+            elif layer["class"] in multi_input():
                 values[layer["name"]] = fn(layer, self.arrays, [values[n] for n in inputs])
             else:
                 values[layer["name"]] = fn(layer, self.arrays, values[inputs[0]])

@@ -17,66 +17,13 @@ from ..errors import UnsupportedModelError
 from ..fixed import FixedType
 from ..fixed.arith import from_float
 from ..jsonio import write_json
+from ..layers import hls4ml_classes, record_attrs
 
 RECORD = "emulation.json"
 WEIGHTS = "emulation_weights.npz"
 
-_ATTRS = (
-    "n_in",
-    "n_out",
-    "activation",
-    "table_size",
-    "n_chan",
-    "n_filt",
-    "filt_width",
-    "filt_height",
-    "stride_width",
-    "stride_height",
-    "pad_left",
-    "pad_right",
-    "pad_top",
-    "pad_bottom",
-    "in_width",
-    "in_height",
-    "out_width",
-    "out_height",
-    "pool_width",
-    "pool_height",
-    "n_filt",
-    "pool_op",
-    "n_scale_bias",
-    "op",
-    "axis",
-    "count_pad",
-    "n_chan",
-    "algorithm",
-)
-SUPPORTED = {
-    "Input",
-    "Dense",
-    "Activation",
-    "BatchNormalization",
-    "Conv1D",
-    "Conv2D",
-    "Pooling1D",
-    "Pooling2D",
-    "Reshape",
-    "ZeroPadding1D",
-    "ZeroPadding2D",
-    "Softmax",
-    "Merge",
-    "Concatenate",
-    "GlobalPooling1D",
-    "GlobalPooling2D",
-    "Resize",
-    "ApplyAlpha",
-    "Conv2DBatchnorm",
-    "PointwiseConv1D",
-    "PointwiseConv2D",
-    "DepthwiseConv1D",
-    "DepthwiseConv2D",
-    "BatchNormalizationQuantizedTanh",
-}
+_ATTRS = record_attrs()  # views of the layer registry (fpga_nn/layers/)
+SUPPORTED = hls4ml_classes()
 _SOFTMAX_CONSTS = ("n_slice", "exp_table_size", "inv_table_size")
 
 

@@ -1,0 +1,25 @@
+"""Pooling: max and average, windowed and global."""
+
+from .base import BOTH, Family, Support
+
+_AVG = "exact when the window mean lands on the result type's grid (power-of-two windows)"
+FAMILY = Family(
+    name="pooling",
+    keras={
+        "MaxPooling1D": Support("exact", BOTH),
+        "MaxPooling2D": Support("exact", BOTH),
+        "AveragePooling1D": Support("exact", BOTH, _AVG),
+        "AveragePooling2D": Support("exact", BOTH, _AVG),
+        "GlobalMaxPooling1D": Support("exact", BOTH),
+        "GlobalMaxPooling2D": Support("exact", BOTH),
+        "GlobalAveragePooling1D": Support("exact", BOTH, "exact for power-of-two sizes"),
+        "GlobalAveragePooling2D": Support("exact", BOTH, "exact for power-of-two sizes"),
+    },
+    hls4ml={
+        "Pooling1D": "emulator:pooling",
+        "Pooling2D": "emulator:pooling",
+        "GlobalPooling1D": "emulator:global_pooling",
+        "GlobalPooling2D": "emulator:global_pooling",
+    },
+    attrs=("pool_width", "pool_height", "pool_op", "count_pad"),
+)
