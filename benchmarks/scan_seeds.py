@@ -10,12 +10,15 @@ of the signal efficiency at the working point, the AUC and alkaid's cost, and pe
 QKeras, same seed) the mean difference with its error: the seed spread of the paired differences
 over sqrt(seeds), combined with the test-sample (binomial) errors of both efficiencies, added as if
 independent (conservative: both are measured on the same test events). The verdict word follows
-the difference in units of that error (|d| < 2 sigma: "not resolved").
+the difference in units of that error (|d| < 2 sigma: "not resolved"); the median difference and a
+sign test over the seeds are given beside it. ``--reuse`` recomputes the statistics from the per-seed
+values the file holds, without training.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
 from pathlib import Path
@@ -43,11 +46,49 @@ def _stats(values) -> dict:
     return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if len(v) > 1 else None, "values": v.tolist()}
 
 
+def _pair(a: str, b: str, per_point: dict, n_sig: int) -> dict:
+    """HGQ2 point ``a`` minus QKeras point ``b``, seed by seed: the mean with its combined error, and,
+    since single trainings can land far from the rest (the spread is not Gaussian), the median and a
+    two-sided sign test over the seeds."""
+    ea_all, eb_all = per_point[a]["efficiency"]["values"], per_point[b]["efficiency"]["values"]
+    d = [x - y for x, y in zip(ea_all, eb_all, strict=True)]
+    mean = float(np.mean(d))
+    seed_err = float(np.std(d, ddof=1) / math.sqrt(len(d)))
+    ea, eb = per_point[a]["efficiency"]["mean"], per_point[b]["efficiency"]["mean"]
+    test_err = math.sqrt(ea * (1 - ea) / n_sig + eb * (1 - eb) / n_sig)
+    err = math.hypot(seed_err, test_err)
+    wins, n = sum(x > 0 for x in d), sum(x != 0 for x in d)
+    k = max(wins, n - wins)
+    sign_p = min(1.0, 2 * sum(math.comb(n, i) for i in range(k, n + 1)) / 2**n)
+    return {
+        "difference": f"{a} - {b}",
+        "per_seed": d,
+        "mean": mean,
+        "seed_error": seed_err,
+        "test_error": test_err,
+        "error": err,
+        "significance": mean / err,
+        "median": float(np.median(d)),
+        "seeds_higher": wins,
+        "sign_test_p": sign_p,
+        "verdict": "not resolved" if abs(mean) < 2 * err else ("higher" if mean > 0 else "lower"),
+        "cost_difference": per_point[a]["alkaid_cost"]["mean"] - per_point[b]["alkaid_cost"]["mean"],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 13)))
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--reuse", action="store_true", help="recompute the statistics from the per-seed values in OUT")
     args = ap.parse_args()
+    if args.reuse:
+        record = json.loads(OUT.read_text())
+        record["what"] = __doc__.split("\n\n")[2].replace("\n", " ")
+        record["pairs"] = [_pair(a, b, record["points"], record["test_signal_events"]) for a, b in PAIRS]
+        write_json(OUT, record, indent=1)
+        _print(record["pairs"])
+        return
     base = thaw(scan_config.load_config())
     jobs = []
     for seed in args.seeds:
@@ -69,27 +110,7 @@ def main() -> None:
             "auc": _stats([r["auc"] for r in rows]),
             "alkaid_cost": _stats([r["alkaid"]["cost"] for r in rows]),
         }
-    pairs = []
-    for a, b in PAIRS:
-        d = [done[f"{a}-s{s}"]["efficiency"] - done[f"{b}-s{s}"]["efficiency"] for s in args.seeds]
-        mean = float(np.mean(d))
-        seed_err = float(np.std(d, ddof=1) / math.sqrt(len(d)))
-        ea, eb = per_point[a]["efficiency"]["mean"], per_point[b]["efficiency"]["mean"]
-        test_err = math.sqrt(ea * (1 - ea) / n_sig + eb * (1 - eb) / n_sig)
-        err = math.hypot(seed_err, test_err)
-        pairs.append(
-            {
-                "difference": f"{a} - {b}",
-                "per_seed": d,
-                "mean": mean,
-                "seed_error": seed_err,
-                "test_error": test_err,
-                "error": err,
-                "significance": mean / err,
-                "verdict": "not resolved" if abs(mean) < 2 * err else ("higher" if mean > 0 else "lower"),
-                "cost_difference": per_point[a]["alkaid_cost"]["mean"] - per_point[b]["alkaid_cost"]["mean"],
-            }
-        )
+    pairs = [_pair(a, b, per_point, n_sig) for a, b in PAIRS]
     write_json(
         OUT,
         {
@@ -105,8 +126,15 @@ def main() -> None:
         },
         indent=1,
     )
+    _print(pairs)
+
+
+def _print(pairs) -> None:
     for p in pairs:
-        print(f"{p['difference']}: {p['mean']:+.4f} +- {p['error']:.4f} ({p['verdict']})")
+        print(
+            f"{p['difference']}: {p['mean']:+.4f} +- {p['error']:.4f} ({p['verdict']}); median {p['median']:+.4f}, "
+            f"higher in {p['seeds_higher']} of {len(p['per_seed'])} seeds (sign test p = {p['sign_test_p']:.2g})"
+        )
     print(f"wrote {OUT}")
 
 
