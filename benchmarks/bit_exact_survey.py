@@ -32,10 +32,10 @@ OUT = ROOT / "benchmarks" / "results" / "bit_exact_survey.json"
 def _one(name: str) -> dict:
     import numpy as np
 
+    from fpga_nn.build.user_model import without_head
     from fpga_nn.convert import graph
     from fpga_nn.convert.project import convert_model
     from fpga_nn.fixed import FixedType
-    from fpga_nn.pipeline.user_model import without_head
     from tests import corpus
 
     case = {c.name: c for c in corpus.cases()}[name]

@@ -29,8 +29,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fpga_nn.build.firmware import BuildOptions, convert_and_verify  # noqa: E402
 from fpga_nn.fixed import FixedType  # noqa: E402
-from fpga_nn.pipeline.firmware import BuildOptions, convert_and_verify  # noqa: E402
 from fpga_nn.verify.csim import run_csim  # noqa: E402
 from fpga_nn.verify.emulator import Emulator  # noqa: E402
 

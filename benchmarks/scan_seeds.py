@@ -4,7 +4,7 @@
 
 The packaged scan (``results/scan``) trains every point once (seed 7). This trains four of its points,
 two QKeras and two HGQ2 of similar size, with each seed (the packaged training set-up, events and
-working point; each point a Dask task through ``fpga_nn.pipeline.scan_point.evaluate``, exactly as the
+working point; each point a Dask task through ``fpga_nn.scan.point.evaluate``, exactly as the
 scan runs it), and writes benchmarks/results/scan_seeds.json: per point the mean and spread over seeds
 of the signal efficiency at the working point, the AUC and alkaid's cost, and per pair (HGQ2 minus
 QKeras, same seed) the mean difference with its error: the seed spread of the paired differences
@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from fpga_nn.jsonio import write_json
-from fpga_nn.pipeline import scan_config, scan_point
-from fpga_nn.pipeline.scan import _run, dask_client
-from fpga_nn.pipeline.yamlconfig import thaw
+from fpga_nn.scan import config as scan_config
+from fpga_nn.scan import point as scan_point
+from fpga_nn.scan.run import _run, dask_client
+from fpga_nn.yamlconfig import thaw
 
 OUT = Path(__file__).parent / "results" / "scan_seeds.json"
 QKERAS = {"weight_integer": 1, "activation_integer": 3, "reuse_factor": 1, "latency_cutoff": 7.0}

@@ -1,8 +1,10 @@
 """fpga-nn: particle-physics trigger classifiers from training data to bit-exact FPGA firmware.
 
 The sub-packages follow the pipeline:
-``data`` -> ``models`` -> ``training`` -> ``convert`` -> ``verify`` -> ``hardware`` -> ``reports``,
-with ``cli`` as a thin command-line layer on top and ``pipeline`` tying the stages together.
+``data`` -> ``models`` -> ``training`` -> ``frontends`` -> ``convert`` -> ``verify`` -> ``hardware`` ->
+``reports`` (``layers`` and ``fixed`` below them, read by all), then ``build`` (one model to a verified
+project), ``scan`` (design-space scans and building a scanned point) and ``studies`` (one folder per
+study: suite, llp, cnn, events, tracking) on top, and ``cli`` one thin module per subcommand.
 """
 
 import os

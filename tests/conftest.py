@@ -23,8 +23,8 @@ def default_build(tmp_path_factory):
     """
     import fcntl
 
-    from fpga_nn.pipeline.firmware import BuildOptions
-    from fpga_nn.pipeline.trigger import build_trigger
+    from fpga_nn.build.firmware import BuildOptions
+    from fpga_nn.build.trigger import build_trigger
     from fpga_nn.training.train import TrainConfig
 
     shared = tmp_path_factory.getbasetemp()

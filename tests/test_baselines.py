@@ -72,9 +72,9 @@ def exact_figures(project: Path, labels: np.ndarray) -> dict:
 @pytest.mark.slow
 @pytest.mark.rtl
 def test_the_committed_trigger_model_builds_to_the_recorded_figures(tmp_path, capsys):
+    from fpga_nn.build.trigger import prepare
     from fpga_nn.cli import main
     from fpga_nn.data import dataset, trigger_inputs
-    from fpga_nn.pipeline.trigger import prepare
 
     data = dataset.load_default()
     _, y, _, _, te = prepare(data)

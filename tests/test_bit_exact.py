@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from fpga_nn.build.firmware import BuildOptions, convert_and_verify
 from fpga_nn.fixed import FixedType
-from fpga_nn.pipeline.firmware import BuildOptions, convert_and_verify
 
 from .conftest import PART
 from .qmodels import make_model, signed_inputs

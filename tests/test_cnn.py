@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from fpga_nn.build.firmware import BuildOptions
 from fpga_nn.cli import main
 from fpga_nn.data import jets
-from fpga_nn.pipeline.cnn import CnnConfig, build_cnn
-from fpga_nn.pipeline.firmware import BuildOptions
+from fpga_nn.studies.cnn.run import CnnConfig, build_cnn
 
 SMALL = jets.JetImageConfig(n_events_w=400, n_events_qcd=300, chunk_size=200, sizes=(16, 32), seed=5)
 
@@ -107,11 +107,11 @@ def test_user_cnn_with_dropout_builds_bit_exact(tmp_path, capsys):
 
 def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, capsys):
     """The image task is `--task cnn`; `--model cnn` without such a file names the option (no guessing)."""
-    import fpga_nn.pipeline.cnn as cnn_pipeline
+    import fpga_nn.studies.cnn.run as cnn_pipeline
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cnn").mkdir()
-    from fpga_nn.pipeline.result import BuildResult
+    from fpga_nn.build.result import BuildResult
 
     proj = BuildResult(
         "cnn",

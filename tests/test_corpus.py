@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fpga_nn.build.firmware import BuildOptions, convert_and_verify
 from fpga_nn.convert import graph, support
 from fpga_nn.errors import UnsupportedModelError
 from fpga_nn.fixed import FixedType
-from fpga_nn.pipeline.firmware import BuildOptions, convert_and_verify
 
 from . import corpus
 from .conftest import PART
@@ -88,8 +88,8 @@ def test_refused_before_any_work(name):
 
 def _emulate(case, model, x):
     """Convert without compiling; the emulator's outputs (or logits, for a table head) and QKeras's."""
+    from fpga_nn.build.firmware import table_head
     from fpga_nn.convert.project import convert_model
-    from fpga_nn.pipeline.firmware import table_head
     from fpga_nn.verify import record
     from fpga_nn.verify.emulator import Emulator
 
@@ -104,7 +104,7 @@ def _emulate(case, model, x):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [c.name for c in corpus.cases() if c.verdict != "refused" and c.name not in CSIM])
 def test_accepted_emulator_equals_qkeras(name):
-    from fpga_nn.pipeline.user_model import without_head
+    from fpga_nn.build.user_model import without_head
 
     case = CASES[name]
     model = graph.normalize(case.make())

@@ -346,7 +346,7 @@ def _small_cnn(one_d: bool):
 @pytest.mark.parametrize("io_type", ["io_stream", "io_parallel"])
 @pytest.mark.parametrize("one_d", [False, True], ids=["conv2d", "conv1d"])
 def test_small_cnn_emulator_csim_qkeras_agree(one_d, io_type, tmp_path):
-    from fpga_nn.pipeline.firmware import BuildOptions, convert_and_verify
+    from fpga_nn.build.firmware import BuildOptions, convert_and_verify
 
     model, shape = _small_cnn(one_d)
     x = (np.random.default_rng(3).integers(-256, 256, (300, *shape)) / 64).astype(np.float32)

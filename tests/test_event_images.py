@@ -89,7 +89,7 @@ def test_quick_events_table_and_io_stream_firmware(tmp_path, monkeypatch):
 
 
 def test_resnet_claim_verdicts():
-    from fpga_nn.pipeline.events import LARGE, claim
+    from fpga_nn.studies.events.run import LARGE, claim
 
     y = np.array([0, 1, 2] * 200)
     right = y.copy()

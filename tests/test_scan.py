@@ -11,8 +11,8 @@ import pytest
 
 from fpga_nn.cli import main
 from fpga_nn.errors import UserInputError
-from fpga_nn.pipeline import scan_config
 from fpga_nn.reports.scan_report import front, rtl_candidates
+from fpga_nn.scan import config as scan_config
 
 TINY = """
 training: {epochs: 1, patience: 1}
@@ -257,7 +257,7 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
 
 
 def test_a_config_names_any_model_building_function():
-    from fpga_nn.pipeline.scan_point import build_model
+    from fpga_nn.scan.point import build_model
 
     settings = {
         "hidden": [5, 3],
@@ -284,7 +284,7 @@ def test_a_config_names_any_model_building_function():
 
 
 def test_the_hgq2_trigger_and_a_wrong_family_function(tmp_path):
-    from fpga_nn.pipeline.scan_point import build_model
+    from fpga_nn.scan.point import build_model
 
     settings = {"family": "hgq2", "hidden": [5, 3], "beta": 1e-4, "reuse_factor": 1, "latency_cutoff": 7.0}
     model = build_model("trigger", settings)
@@ -310,7 +310,7 @@ def test_an_unknown_or_failing_model_function_is_one_line(tmp_path, capsys):
     assert main(["scan", str(config), "--serial", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "scan model 'nosuch.module:net' not found" in err[0]
-    from fpga_nn.pipeline.scan_point import build_model
+    from fpga_nn.scan.point import build_model
 
     with pytest.raises(
         UserInputError, match=r"scan model 'fpga_nn.models.trigger:trigger_mlp' failed for .*ValueError"

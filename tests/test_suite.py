@@ -118,7 +118,7 @@ def test_bad_suite_config_is_named(tmp_path, capsys):
 )
 def test_suite_config_typos_are_refused(tmp_path, text, phrase):
     from fpga_nn.errors import UserInputError
-    from fpga_nn.pipeline.suite import load_config
+    from fpga_nn.studies.suite.run import load_config
 
     path = tmp_path / "suite.yaml"
     path.write_text(text)
@@ -127,7 +127,7 @@ def test_suite_config_typos_are_refused(tmp_path, text, phrase):
 
 
 def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
-    from fpga_nn.pipeline.suite import load_config
+    from fpga_nn.studies.suite.run import load_config
 
     path = tmp_path / "suite.yaml"
     path.write_text("training: {epochs: 3}\netn: {n_heads: 4}\n")
@@ -209,7 +209,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
 
 def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     """The GPU settings (float16 compute, float32 logit) exercised on the CPU with a tiny ETN."""
-    from fpga_nn.pipeline import suite
+    from fpga_nn.studies.suite import run as suite
 
     rng = np.random.default_rng(3)
     n = 600
@@ -252,7 +252,7 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
 
 
 def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
-    from fpga_nn.pipeline.suite import load_config
+    from fpga_nn.studies.suite.run import load_config
 
     cfg = load_config()
     assert cfg["schema"] == 1

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fpga_nn.data import tracking
-from fpga_nn.pipeline.tracking import working_point
+from fpga_nn.studies.tracking.run import working_point
 
 
 def test_preprocessing_declares_every_feature_with_log10_tables_for_radii_and_pt():

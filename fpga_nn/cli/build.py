@@ -141,9 +141,9 @@ def build(
     force,
 ):
     """Build a verified HLS project for PART and print its path and the csim check."""
+    from ..build.firmware import BuildOptions
     from ..errors import UserInputError
     from ..hardware.parts import parse_part
-    from ..pipeline.firmware import BuildOptions
 
     part = parse_part(part).name  # before any heavy import or work (spaces stripped)
     model_only = (("--input-precision", input_precision), ("--weights", weights_path), ("--preprocessing", pre_path))
@@ -196,19 +196,19 @@ def build(
         cpp=cpp,
     )
     if task == "cnn":
-        from ..pipeline.cnn import build_cnn
+        from ..studies.cnn.run import build_cnn
 
         result = build_cnn(options._replace(io_type="io_stream"))
     elif task == "llp":
-        from ..pipeline.llp import build_llp
+        from ..studies.llp.run import build_llp
 
         result = build_llp(options)
     elif task == "trigger":
-        from ..pipeline.trigger import build_trigger
+        from ..build.trigger import build_trigger
 
         result = build_trigger(options, data_path=data_path)
     elif task == "scan":
-        from ..pipeline.scan_build import build_from_scan
+        from ..scan.from_scan import build_from_scan
 
         result = build_from_scan(options, scan_dir, point_id)
     else:
@@ -217,11 +217,11 @@ def build(
 
         kind = family(model_path)[0]
         if kind in FRONTENDS:
-            from ..pipeline.frontend_model import build_frontend_model
+            from ..build.frontend_model import build_frontend_model
 
             result = build_frontend_model(kind, options, model_path, data_path, input_precision, weights_path, pre_path)
         else:
-            from ..pipeline.user_model import build_user_model
+            from ..build.user_model import build_user_model
 
             result = build_user_model(options, model_path, data_path, input_precision, weights_path, pre_path)
     for line in result.summary():

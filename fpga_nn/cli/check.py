@@ -20,7 +20,7 @@ import click
 @click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default="io_parallel", show_default=True)
 def check(model_path, data_path, input_precision, io_type):
     """Print each layer's firmware type and verdict (exact / exact up to softmax / refused: why)."""
-    from ..pipeline.check import check_model, format_result
+    from ..build.check import check_model, format_result
 
     result = check_model(model_path, data_path, input_precision, io_type)
     for line in format_result(result):

@@ -30,9 +30,9 @@ def cnn(part, out, output_dir, force, workers):
     """Generate jet images, train the float references and the QKeras CNN, build its firmware, write the table."""
     import json
 
+    from ..build.firmware import BuildOptions
     from ..hardware.parts import parse_part
-    from ..pipeline.cnn import build_cnn
-    from ..pipeline.firmware import BuildOptions
+    from ..studies.cnn.run import build_cnn
 
     parse_part(part)
     options = BuildOptions(part=part, name="cnn", io_type="io_stream", output_dir=output_dir, force=force)

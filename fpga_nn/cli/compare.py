@@ -66,8 +66,8 @@ def _compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, wor
     if category and (category not in ta or not bins):
         raise UserInputError(f"--category needs a feature of A (one of {', '.join(ta)}) and --bins e0,e1,...")
     if model_path is not None:
+        from ..build.user_model import load_user_model
         from ..data.validate import load_npy
-        from ..pipeline.user_model import load_user_model
 
         labels = load_npy(labels_path) if labels_path else None
         scores = cs.compare_scores(load_user_model(model_path), ta, tb, labels, category, _floats(bins), working_point)

@@ -12,7 +12,7 @@ from .options import study_options
 def events(quick, out, part, fresh, workers):
     """Generate Drell-Yan / ttbar / W+jets event images, train the CNNs, build the QKeras CNN's firmware."""
     from ..hardware.parts import parse_part
-    from ..pipeline.events import QUICK, EventsConfig, run_events
+    from ..studies.events.run import QUICK, EventsConfig, run_events
 
     part = parse_part(part).name
     res = run_events(QUICK if quick else EventsConfig(), out, part, fresh, workers)

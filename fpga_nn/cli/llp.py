@@ -12,8 +12,8 @@ from .options import study_options
 def llp(quick, out, part, fresh, workers):
     """Generate LLP / multijet / BIB jets, train the float and QKeras taggers, build and verify firmware."""
     from ..hardware.parts import parse_part
-    from ..pipeline.llp import QUICK, LlpTaskConfig
-    from ..pipeline.llp_table import run_llp
+    from ..studies.llp.run import QUICK, LlpTaskConfig
+    from ..studies.llp.table import run_llp
 
     part = parse_part(part).name
     res = run_llp(QUICK if quick else LlpTaskConfig(), out, part, fresh, workers)

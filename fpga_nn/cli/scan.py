@@ -26,9 +26,9 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     """Train, score and estimate every point of CONFIG (default: the packaged scan.yaml)."""
     from ..errors import UserInputError
     from ..hardware.parts import parse_part
-    from ..pipeline.scan import run_scan
-    from ..pipeline.scan_config import load_config
     from ..reports.scan_report import baseline_line, describe
+    from ..scan.config import load_config
+    from ..scan.run import run_scan
 
     if workers is not None and workers < 1:
         raise UserInputError(f"--workers {workers}: give at least 1")
@@ -36,7 +36,7 @@ def scan(config_path, quick, out, scheduler, workers, serial):
         raise UserInputError("--serial runs here without Dask: drop --scheduler")
     cfg = load_config(config_path, quick)
     parse_part(cfg["hardware"]["part"])
-    from ..pipeline.scan_point import model_function
+    from ..scan.point import model_function
 
     for key, spec in (("grid", cfg["model"]), ("hgq2", (cfg.get("hgq2") or {}).get("model"))):
         if cfg.get(key) is not None and spec != "trigger":

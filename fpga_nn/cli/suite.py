@@ -13,7 +13,7 @@ import click
     "config_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Suite YAML (default: the packaged fpga_nn/pipeline/suite.yaml).",
+    help="Suite YAML (default: the packaged fpga_nn/studies/suite/suite.yaml).",
 )
 @click.option("--quick", is_flag=True, help="The config's quick: section (a minutes-long run of every path).")
 @click.option(
@@ -37,7 +37,7 @@ import click
 def suite(config_path, quick, out, fresh, part, workers, samples_only):
     """Train and evaluate the reference suite; write OUT/results.json, results.md and plots."""
     from ..hardware.parts import parse_part
-    from ..pipeline.suite import load_config, run_suite
+    from ..studies.suite.run import load_config, run_suite
 
     parse_part(part)
     cfg = load_config(config_path, quick)

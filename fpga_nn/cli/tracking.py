@@ -19,7 +19,7 @@ def tracking(quick, out, part, fresh, workers, rtl):
     """Generate T5 candidates, train the 23-32-32-1 network on its declared preprocessing, build the
     firmware (input stage + network + sigmoid) and the C++ header from raw values, both checked."""
     from ..hardware.parts import parse_part
-    from ..pipeline.tracking import QUICK, TrackingTaskConfig, run_tracking
+    from ..studies.tracking.run import QUICK, TrackingTaskConfig, run_tracking
 
     part = parse_part(part).name
     res = run_tracking(QUICK if quick else TrackingTaskConfig(), out, part, fresh, workers, rtl)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 # Model families that build through their own package (frontends/<module>.py: load, check_layers, save,
 # MODEL_FILE; all convert with convert_typed), by the family name frontends.sniff gives a file. QKeras 0.9 / Keras 2
 # models ("keras2") load through frontends/qkeras.py and build through the core path
-# (pipeline/user_model.py: the layer table, the emulator, fpga-nn's own QKeras tracer).
+# (build/user_model.py: the layer table, the emulator, fpga-nn's own QKeras tracer).
 FRONTENDS = {"keras3": "hgq2", "hgq_proxy": "hgq_proxy"}
 
 

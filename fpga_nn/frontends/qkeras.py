@@ -1,6 +1,6 @@
 """QKeras 0.9 / Keras 2 (tf_keras) model files: ``.h5``, a SavedModel folder, or ``to_json()`` + weights.
 
-The core build path (``pipeline/user_model.py``) converts these; this module only turns a user's file
+The core build path (``build/user_model.py``) converts these; this module only turns a user's file
 into a Keras 2 model with QKeras's custom objects, and names any other family in one line before
 Keras tries to read it (``frontends.sniff``).
 """
@@ -45,7 +45,7 @@ def load(path: Path, weights: Path | None = None):
 
 def refuse_other_families(path: Path) -> None:
     """One line naming a model family ``build`` does not convert yet (read from the file, before loading)."""
-    from ..frontends.sniff import family
+    from .sniff import family
 
     kind, seen = family(path)
     if kind == "keras3":

@@ -74,7 +74,7 @@ def _figure(value, source: str) -> dict:
 
 
 def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baseline: dict | None = None) -> dict:
-    from ..pipeline.scan_config import background_efficiency
+    from ..scan.config import background_efficiency
 
     clock = float(cfg["hardware"]["clock_period"])
     bkg_eff = background_efficiency(cfg)

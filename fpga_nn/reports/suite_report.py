@@ -9,8 +9,7 @@ import numpy as np
 
 from ..atomic import write_text
 from ..jsonio import write_json
-from .metrics import roc
-from .plots import _plt, save_figure
+from . import suite_plots
 
 
 def _strip(obj):
@@ -306,7 +305,7 @@ def _bin_details(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     lo, hi = results["dataset"]["window_gev"]
     win = (test["mass"] > lo) & (test["mass"] < hi)
     n_bins = results["config"]["significance"]["n_bins"]
-    from ..pipeline.suite_data import background_floor
+    from ..studies.suite.data import background_floor
 
     floor = background_floor(test["weight"], test["y"], win)
     for r in results["rows"]:
@@ -322,99 +321,6 @@ def write(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     scores = {r["key"]: dict(np.load(out / "rows" / f"{r['key']}.npz")) for r in results["rows"]}
     lo, hi = results["dataset"]["window_gev"]
     win = (test["mass"] > lo) & (test["mass"] < hi)
-    roc_plot(results["rows"], scores, test, win, out / "roc.png")
-    mass_plot(results["rows"], scores, test, out / "mass_by_score.png")
-    training_plot(results["rows"], out / "training.png")
-
-
-def roc_plot(rows, scores, test, win, path):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 5))
-    for r in rows:
-        s = scores[r["key"]]["test"][win]
-        fpr, tpr, _ = roc(test["y"][win], s, test["weight"][win])
-        ax.plot(
-            fpr, tpr, "--" if r["firmware"] else "-", lw=1.2, label=f"{r['label']} (AUC {100 * r['test']['auc']:.1f}%)"
-        )
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.5)
-    ax.set_xlabel("background efficiency (in the mass window)")
-    ax.set_ylabel("signal efficiency")
-    ax.legend(fontsize=6, loc="lower right")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    save_figure(fig, path, 130)
-    plt.close(fig)
-
-
-def mass_plot(rows, scores, test, path, n_bins: int = 4):
-    """Background m(llg) in bins of score (equal signal per bin): flat shapes = decorrelated."""
-    want = [k for k in ("BDT", "ETN-bce", "ETN-bce+disco", "ETN-extreme+disco") if any(r["key"] == k for r in rows)]
-    if not want:
-        want = [rows[-1]["key"]]
-    plt = _plt()
-    fig, axes = plt.subplots(1, len(want), figsize=(4.2 * len(want), 3.8), squeeze=False)
-    y, m = test["y"], test["mass"]
-    edges = np.linspace(100, 180, 33)
-    for ax, key in zip(axes[0], want, strict=True):
-        s = scores[key]["test"]
-        cuts = np.quantile(s[y == 1], np.linspace(0, 1, n_bins + 1)[1:-1])
-        b = np.searchsorted(cuts, s, side="right")
-        for k in range(n_bins):
-            sel = (y == 0) & (b == k)
-            if sel.sum():
-                ax.hist(m[sel], bins=edges, histtype="step", density=True, label=f"score bin {k + 1}")
-        corr = next(r for r in rows if r["key"] == key)["test"]["bkg_corr"]
-        ax.set_title(f"{key}: dCor² = {1e3 * corr:.1f}e-3", fontsize=9)
-        ax.set_xlabel("background m(llγ) [GeV]")
-    axes[0][0].set_ylabel("normalised events")
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, path, 120)
-    plt.close(fig)
-
-
-def training_plot(rows, path):
-    nn = [r for r in rows if r.get("history")]
-    if not nn:
-        return
-    plt = _plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-    for r in nn:
-        h = r["history"]
-        ep = np.arange(1, len(h["loss"]) + 1)
-        (line,) = a1.plot(ep, h["val_loss"], lw=1, label=r["label"])
-        a1.plot(ep, h["loss"], ":", lw=0.8, color=line.get_color())
-        metric = (r.get("extra") or {}).get("select") or next(k for k in h if k not in ("loss", "val_loss"))
-        a2.plot(ep, h[metric], lw=1, color=line.get_color())
-        a2.axvline(r["best_epoch"], color=line.get_color(), lw=0.5, ls="--")
-    a1.set_xlabel("epoch")
-    a1.set_ylabel("loss (validation solid, training dotted)")
-    a1.set_yscale("symlog", linthresh=1.0)  # the extreme loss is unbounded (negative, and e^z)
-    a2.set_xlabel("epoch")
-    a2.set_ylabel("epoch selection metric, validation (dashed: kept epoch)")
-    a1.legend(fontsize=6)
-    fig.tight_layout()
-    save_figure(fig, path, 120)
-    plt.close(fig)
-
-
-def pt_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> dict:
-    """Normalised pT(llg) of signal and of each background model; returns the fraction above 40 GeV."""
-    from .plots import _plt
-
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    above = {}
-    bins = np.linspace(0, 150, 61)
-    for label, (pt, w) in samples.items():
-        ax.hist(pt, bins=bins, weights=w / w.sum(), histtype="step", lw=1.5, label=label)
-        above[label] = float(w[pt > 40].sum() / w.sum())
-    ax.set_yscale("log")
-    ax.set_xlabel("pT(llg) [GeV]")
-    ax.set_ylabel("fraction of events (yield-weighted)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    save_figure(fig, path, 110)
-    plt.close(fig)
-    return above
+    suite_plots.roc_plot(results["rows"], scores, test, win, out / "roc.png")
+    suite_plots.mass_plot(results["rows"], scores, test, out / "mass_by_score.png")
+    suite_plots.training_plot(results["rows"], out / "training.png")

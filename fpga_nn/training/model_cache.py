@@ -49,8 +49,8 @@ def cached_model(models_dir: Path | None, name: str, settings: dict, make: Calla
     model, info = make()
     info = {**info, "settings_hash": digest, "parameters": int(model.count_params())}
     if models_dir is not None:
+        from ..build.firmware import save_keras_model
         from ..jsonio import write_json
-        from ..pipeline.firmware import save_keras_model
 
         Path(models_dir).mkdir(parents=True, exist_ok=True)
         save_keras_model(model, h5)

@@ -11,7 +11,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from ..errors import UserInputError
+from .errors import UserInputError
 
 
 def read_yaml(text: str, where: str, what: str) -> dict:
@@ -58,14 +58,16 @@ def overlay(base: dict, over: dict) -> dict:
 def load(
     packaged: str, path: str | os.PathLike | None, schema: dict, version: int, what: str, quick: bool = False
 ) -> dict:
-    """The packaged YAML ``fpga_nn/pipeline/<packaged>`` with the user's file and ``quick:`` overrides applied."""
-    defaults = read_yaml((resources.files("fpga_nn.pipeline") / packaged).read_text(), "(packaged)", what)
+    """The packaged YAML ``packaged`` (a path under fpga_nn/, e.g. ``scan/scan.yaml``) with the user's file and
+    ``quick:`` overrides applied."""
+    package, _, name = f"fpga_nn/{packaged}".rpartition("/")
+    defaults = read_yaml((resources.files(package.replace("/", ".")) / name).read_text(), "(packaged)", what)
     if path is None:
         cfg, where = defaults, "(packaged)"
     else:
         p = Path(path)
         if not p.is_file():
-            raise UserInputError(f"{what} config {p} not found: start from fpga_nn/pipeline/{packaged}")
+            raise UserInputError(f"{what} config {p} not found: start from fpga_nn/{packaged}")
         cfg, where = read_yaml(p.read_text(), str(p), what), str(p)
         check_keys(cfg, schema, where, what)
         check_keys(cfg.get("quick") or {}, schema, f"{where} (quick)", what)
@@ -73,7 +75,7 @@ def load(
     if cfg.get("schema", version) != version:
         raise UserInputError(
             f"{what} config {where}: schema {cfg['schema']} is not {version}: start from "
-            f"fpga_nn/pipeline/{packaged} of this version"
+            f"fpga_nn/{packaged} of this version"
         )
     cfg = dict(cfg)
     quick_over = cfg.pop("quick", {}) or {}

@@ -8,11 +8,11 @@ import json
 
 import numpy as np
 
-from ..data import dataset
-from ..data.generator import GenerationConfig
-from ..data.selection import FEATURES
-from ..reports import significance as sig
-from .suite_config import METHODS, NN_METHODS  # noqa: F401 - METHODS re-exported for suite.py
+from ...data import dataset
+from ...data.generator import GenerationConfig
+from ...data.selection import FEATURES
+from ...reports import significance as sig
+from .config import METHODS, NN_METHODS  # noqa: F401 - METHODS re-exported for suite.py
 
 MASS = "m_llg"
 

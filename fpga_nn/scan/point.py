@@ -21,8 +21,8 @@ INPUT_TYPE_TEXT = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256
 @functools.lru_cache(maxsize=2)
 def _data(path: str | None):
     """Inputs, labels and the split of the event sample, once per worker process."""
+    from ..build.trigger import prepare
     from ..data import dataset
-    from .trigger import prepare
 
     data = dataset.load(path) if path else dataset.load_default()
     return prepare(data), data.config.fingerprint()
@@ -37,7 +37,7 @@ def cut_baseline(cfg) -> dict:
     of the network's inputs, chosen on the training split, its efficiencies on the test split."""
     from ..data.trigger_inputs import NAMES
     from ..reports import metrics
-    from .scan_config import background_efficiency
+    from .config import background_efficiency
 
     (x, y, tr, _, te), _ = _data(cfg["data"])
     cut = metrics.best_window_cut(x[tr], y[tr], background_efficiency(cfg), NAMES)
@@ -87,7 +87,7 @@ def build_model(model_spec: str, settings: dict):
     from ..frontends import keras_of
     from ..models.trigger import trigger_mlp
     from ..models.trigger_hgq2 import trigger_hgq2
-    from .scan_config import family
+    from .config import family
 
     hgq = family(settings) == "hgq2"
     kwargs = {k: v for k, v in settings.items() if k not in NOT_MODEL_ARGS}
@@ -120,7 +120,7 @@ def evaluate(settings: dict, cfg: dict) -> dict:
     _single_threaded_tf()
     from ..reports import metrics
     from ..training.train import TrainConfig, set_seeds, train_classifier
-    from .scan_config import background_efficiency, family
+    from .config import background_efficiency, family
 
     t0 = time.perf_counter()
     (x, y, tr, va, te), _ = _data(cfg["data"])
@@ -234,11 +234,11 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
 
 
 def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
+    from ..build.user_model import load_user_model
     from ..fixed import FixedType
     from ..frontends import hgq2, trace
     from ..hardware import rtl, yosys
-    from .scan_config import family
-    from .user_model import load_user_model
+    from .config import family
 
     with scratch("scan-rtl") as tmp:
         tmp = Path(tmp)

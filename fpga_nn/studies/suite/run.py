@@ -25,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..fixed import FixedType
-from ..fixed.arith import on_grid
-from ..jsonio import write_json
-from .devices import PeakMemory, device_info
-from .suite_config import load_config
-from .suite_data import (
+from ... import outdir
+from ...fixed import FixedType
+from ...fixed.arith import on_grid
+from ...jsonio import write_json
+from .config import load_config
+from .data import (
     MASS,
     METHODS,
     NN_METHODS,
@@ -47,7 +46,8 @@ from .suite_data import (
     row_label,
     window_mask,
 )
-from .suite_train import _tree_score, _trees, build_network, train_network
+from .devices import PeakMemory, device_info
+from .train import _tree_score, _trees, build_network, train_network
 
 __all__ = [
     "MASS",
@@ -165,8 +165,8 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
 
 def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
     """QKeras -> hls4ml -> C-simulation on every test event; the firmware's scores and the check."""
-    from ..outdir import staged
-    from . import firmware
+    from ...build import firmware
+    from ...outdir import staged
 
     opts = firmware.BuildOptions(
         part=part,
@@ -206,7 +206,7 @@ def run_suite(
     samples' record (``samples.json``: cross sections, MC statistics in the window, pT(llg) shapes)."""
     from tqdm import tqdm
 
-    from ..reports import suite_report
+    from ...reports import suite_plots, suite_report
 
     out = Path(out)
     (out / "rows").mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,7 @@ def run_suite(
         "variation": variation,
         "dataset": prep.info,
         "data_seconds": round(t_data, 1),
-        "pt_llg_above_40_gev": suite_report.pt_plot(
+        "pt_llg_above_40_gev": suite_plots.pt_plot(
             _pt_samples(nominal, syst, gen_nominal, variation), out / "pt_llg.png"
         ),
     }

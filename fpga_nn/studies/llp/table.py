@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..atomic import write_text
-from ..jsonio import write_json
-from ..reports import multiclass as mc
-from ..training import model_cache
-from . import firmware
-from .devices import device_info
-from .llp import CLASSES, LlpTaskConfig, build_variant, class_probabilities, prepare, trained
+from ... import outdir
+from ...atomic import write_text
+from ...build import firmware
+from ...jsonio import write_json
+from ...reports import multiclass as mc
+from ...training import model_cache
+from ..suite.devices import device_info
+from .run import CLASSES, LlpTaskConfig, build_variant, class_probabilities, prepare, trained
 
 
 def margins(logits: np.ndarray) -> np.ndarray:

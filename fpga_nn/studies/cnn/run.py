@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..atomic import write_text
-from ..data import dataset, jets
-from ..fixed import FixedType
-from ..fixed.arith import on_grid
-from ..jsonio import write_json
-from ..reports import plots
-from . import firmware
+from ... import outdir
+from ...atomic import write_text
+from ...build import firmware
+from ...data import dataset, jets
+from ...fixed import FixedType
+from ...fixed.arith import on_grid
+from ...jsonio import write_json
+from ...reports import plots
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def load_images(cfg: CnnConfig, workers: int | None = None):
 
 def tpr_at(y, s, fpr_target: float) -> dict:
     """Signal efficiency at a background efficiency (metrics.signal_efficiency_at), with jet counts."""
-    from ..reports.metrics import signal_efficiency_at
+    from ...reports.metrics import signal_efficiency_at
 
     wp = signal_efficiency_at(y, s, fpr_target)
     n_bkg = int(np.sum(y == 0))
@@ -75,7 +75,7 @@ def tpr_at(y, s, fpr_target: float) -> dict:
 
 
 def summarize(y, s) -> dict:
-    from ..reports.significance import weighted_auc
+    from ...reports.significance import weighted_auc
 
     pred = s > 0  # logit 0 = probability 1/2
     return {
@@ -94,8 +94,8 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
     """Adam + BCE on logits; keeps the epoch with the best validation AUC; times every epoch."""
     import tensorflow as tf
 
-    from ..reports.significance import weighted_auc
-    from ..training.train import fit_keep_best
+    from ...reports.significance import weighted_auc
+    from ...training.train import fit_keep_best
 
     tr, va, _ = split
     model.compile(
@@ -121,7 +121,7 @@ def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -
 
 
 def _model(name: str, size: int):
-    from ..models import cnn
+    from ...models import cnn
 
     return {"compact_cnn": cnn.compact_cnn, "resnet_style": cnn.resnet_style, "mobilenetv2_style": cnn.mobilenet_style}[
         name
@@ -145,10 +145,10 @@ def build_cnn(
 def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path | None, workers: int | None):
     import tensorflow as tf
 
-    from ..models.cnn import compact_cnn_quantized
-    from ..training.train import set_seeds
-    from ..verify.emulator import Emulator
-    from .devices import device_info
+    from ...models.cnn import compact_cnn_quantized
+    from ...training.train import set_seeds
+    from ...verify.emulator import Emulator
+    from ..suite.devices import device_info
 
     firmware.validate(options)
     target = options.target()
@@ -210,7 +210,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         )
     firmware.raise_on_mismatch(summary, target)
     if full["mismatches_vs_qkeras"]:
-        from ..errors import VerificationError
+        from ...errors import VerificationError
 
         raise VerificationError(
             f"emulator differs from QKeras on {full['mismatches_vs_qkeras']} test images "
@@ -257,7 +257,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
         write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
-    from .result import BuildResult
+    from ...build.result import BuildResult
 
     return BuildResult("cnn", target, summary, result)
 

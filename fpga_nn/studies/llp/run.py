@@ -18,15 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..data import dataset, llp
-from ..data.calo import INPUTS
-from ..fixed import FixedType
-from ..fixed.arith import on_grid
-from ..jsonio import write_json
-from ..reports import multiclass as mc
-from . import firmware
-from .result import BuildResult
+from ... import outdir
+from ...build import firmware
+from ...build.result import BuildResult
+from ...data import dataset, llp
+from ...data.calo import INPUTS
+from ...fixed import FixedType
+from ...fixed.arith import on_grid
+from ...jsonio import write_json
+from ...reports import multiclass as mc
 
 log = logging.getLogger(__name__)
 CLASSES = llp.CLASSES
@@ -66,7 +66,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
     a, b = int(0.6 * len(y)), int(0.75 * len(y))
     split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
     if min(np.bincount(y[split["train"]], minlength=len(CLASSES))) == 0:
-        from ..errors import UserInputError
+        from ...errors import UserInputError
 
         raise UserInputError(f"{path}: a class has no training jets; generate more events")
     mean, std = raw[split["train"]].mean(axis=0), raw[split["train"]].std(axis=0) + 1e-9
@@ -98,7 +98,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
 def _single_feature_auc(features: dict, y: np.ndarray) -> dict:
     """How well each stored feature alone separates each pair of classes (max(AUC, 1 - AUC)): which
     signature the toy detector gives each class."""
-    from ..reports.metrics import auc
+    from ...reports.metrics import auc
 
     out = {}
     for name, v in features.items():
@@ -118,9 +118,9 @@ def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
     """Class-balanced categorical cross-entropy; keeps the epoch of best validation mean one-vs-rest AUC."""
     import tensorflow as tf
 
-    from ..reports.metrics import auc
-    from ..training.model_cache import balanced_weights
-    from ..training.train import fit_keep_best
+    from ...reports.metrics import auc
+    from ...training.model_cache import balanced_weights
+    from ...training.train import fit_keep_best
 
     x, y, s = data["x"], data["y"], data["split"]
     onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
@@ -149,11 +149,11 @@ def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
 
 def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
     """The network ``name`` ('float' or 'qkeras'), trained now or loaded from ``models_dir``."""
-    from ..training.model_cache import cached_model
+    from ...training.model_cache import cached_model
 
     def make():
-        from ..models import multiclass
-        from ..training.train import set_seeds
+        from ...models import multiclass
+        from ...training.train import set_seeds
 
         n_in = data["x"].shape[1]
         set_seeds(cfg.seed)
@@ -170,7 +170,7 @@ def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
 def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> firmware.CsimResult:
     """Firmware of the QKeras network (its logits with ``options.no_softmax``), C-simulated on every
     test jet; returns what was checked (raises on a mismatch once the project is in place)."""
-    from .user_model import without_head
+    from ...build.user_model import without_head
 
     model = without_head(qmodel) if options.no_softmax else qmodel
     te = data["split"]["test"]

@@ -19,10 +19,9 @@ import os
 
 import numpy as np
 
-from .. import schema
+from .. import schema, yamlconfig
 from ..errors import UserInputError
-from . import yamlconfig
-from .yamlconfig import FrozenConfig, freeze, thaw
+from ..yamlconfig import FrozenConfig, freeze, thaw
 
 SCHEMA_VERSION = 1
 AXES = (
@@ -121,7 +120,7 @@ def check_settings(settings: dict, where: str) -> None:
 
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
     """The scan YAML merged over the packaged ``scan.yaml``; unknown keys refused; frozen."""
-    cfg = yamlconfig.load("scan.yaml", path, SCHEMA, SCHEMA_VERSION, "scan", quick)
+    cfg = yamlconfig.load("scan/scan.yaml", path, SCHEMA, SCHEMA_VERSION, "scan", quick)
     where = f"scan config {path}" if path else "scan config (packaged)"
     schema.validate(cfg, VALUES, where)
     if cfg.get("grid") is None and cfg.get("hgq2") is None:

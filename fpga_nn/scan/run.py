@@ -24,8 +24,9 @@ from pathlib import Path
 from .. import outdir, signals
 from ..atomic import write_text
 from ..jsonio import write_json
-from . import scan_config, scan_point
-from .yamlconfig import thaw
+from ..yamlconfig import thaw
+from . import config as scan_config
+from . import point as scan_point
 
 log = logging.getLogger(__name__)
 

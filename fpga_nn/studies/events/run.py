@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..atomic import write_text
-from ..data import dataset
-from ..data import event_images as ei
-from ..fixed import FixedType
-from ..jsonio import write_json
-from ..reports import multiclass as mc
-from ..training import model_cache
-from . import firmware
-from .devices import device_info
+from ... import outdir
+from ...atomic import write_text
+from ...build import firmware
+from ...data import dataset
+from ...data import event_images as ei
+from ...fixed import FixedType
+from ...jsonio import write_json
+from ...reports import multiclass as mc
+from ...training import model_cache
+from ..suite.devices import device_info
 
 log = logging.getLogger(__name__)
 CLASSES = ei.CLASSES
@@ -70,7 +70,7 @@ def prepare(cfg: EventsConfig, workers: int | None = None) -> dict:
 
 
 def _network(name: str, cfg: EventsConfig):
-    from ..models import cnn
+    from ...models import cnn
 
     shape = (cfg.data.size, cfg.data.size, len(ei.CHANNELS))
     if name == "compact_cnn_qkeras":
@@ -88,12 +88,12 @@ def _network(name: str, cfg: EventsConfig):
 def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
     """``name`` trained for ``cfg.epochs`` (class-balanced cross-entropy, best validation loss kept),
     or loaded from ``models_dir`` when its settings match."""
-    from ..training.model_cache import balanced_weights, cached_model
+    from ...training.model_cache import balanced_weights, cached_model
 
     def make():
         import tensorflow as tf
 
-        from ..training.train import fit_keep_best, set_seeds
+        from ...training.train import fit_keep_best, set_seeds
 
         x, y, s = data["x"], data["y"], data["split"]
         onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
@@ -183,7 +183,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
         rtl=False,
         csim_optimization="-O1",
     )
-    from ..outdir import staged
+    from ...outdir import staged
 
     with staged(opts.target(), force=True) as staging:
         checked = firmware.convert_and_verify(qmodel, x[pick], INPUT_TYPE, staging, opts)
@@ -212,7 +212,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e",
         "resnet_best_of_four": claim(y, {k: p.argmax(1) for k, p in probs.items()}, cfg.bootstrap, cfg.seed),
     }
     write_json(out / "results.json", results, indent=1)
-    from ..reports.events_report import markdown
+    from ...reports.events_report import markdown
 
     write_text(out / "results.md", markdown(results))
     best = max(cfg.networks, key=lambda k: rows[k]["accuracy"])

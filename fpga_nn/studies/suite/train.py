@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
-from ..reports import significance as sig
+from ...reports import significance as sig
+from .data import Prepared, background_floor, row_key, row_label, window_mask
 from .devices import device_info
-from .suite_data import Prepared, background_floor, row_key, row_label, window_mask
 
 
 def _trees(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
@@ -60,7 +60,7 @@ def _tree_score(model, x):
 
 
 def build_network(cfg: dict, row: dict, n_inputs: int):
-    from ..models import reference as ref
+    from ...models import reference as ref
 
     method = row["method"]
     if method == "ETN":
@@ -86,8 +86,8 @@ def train_network(
     validation AUC in the window, or the seed's best validation significance). Returns model, meta."""
     import tensorflow as tf
 
-    from ..training.losses import make_loss
-    from ..training.train import fit_keep_best, set_seeds
+    from ...training.losses import make_loss
+    from ...training.train import fit_keep_best, set_seeds
 
     t = cfg["training"]
     seed = int(t["seed"] if seed is None else seed)

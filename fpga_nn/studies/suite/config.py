@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 
-from .. import schema
-from ..data.selection import FEATURES
-from ..errors import UserInputError
-from . import yamlconfig
-from .yamlconfig import FrozenConfig, freeze
+from ... import schema, yamlconfig
+from ...data.selection import FEATURES
+from ...errors import UserInputError
+from ...yamlconfig import FrozenConfig, freeze
 
 METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
 NN_METHODS = ("FNN", "DFNN", "ETN")
@@ -109,7 +108,7 @@ ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
     with ``quick:`` overrides applied; unknown keys are refused. The result is frozen."""
-    cfg = yamlconfig.load("suite.yaml", path, SCHEMA, SCHEMA_VERSION, "suite", quick)
+    cfg = yamlconfig.load("studies/suite/suite.yaml", path, SCHEMA, SCHEMA_VERSION, "suite", quick)
     where = str(path) if path else "(packaged)"
     for row in cfg.get("rows", []) or []:
         for key in row if isinstance(row, dict) else ():
@@ -122,14 +121,14 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> F
 def _validate(cfg: dict, where: str = "suite config") -> None:
     for section in ("dataset", "window", "significance", "training", "rows"):
         if section not in cfg:
-            raise UserInputError(f"suite config: section '{section}' is missing (see fpga_nn/pipeline/suite.yaml)")
+            raise UserInputError(f"suite config: section '{section}' is missing (see fpga_nn/studies/suite/suite.yaml)")
     schema.validate(cfg, VALUES, where)
     for key in ("features", "features_no_disco"):
         if key in cfg and (not isinstance(cfg[key], list) or not cfg[key]):
             raise UserInputError(f"{where}: '{key}' = {cfg[key]!r} must be a non-empty list of feature names")
     if not isinstance(cfg["rows"], list) or not all(isinstance(r, dict) for r in cfg["rows"]):
         raise UserInputError(f"{where}: 'rows' must be a list of mappings, e.g. - {{method: FNN, loss: bce}}")
-    from ..fixed import FixedType
+    from ...fixed import FixedType
 
     if isinstance(cfg.get("firmware"), dict) and "input_type" in cfg["firmware"]:
         try:

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
-from ..atomic import write_text
-from ..data import dataset, tracking
-from ..jsonio import write_json
-from ..training import model_cache
-from . import figures, firmware
+from ... import outdir
+from ...atomic import write_text
+from ...build import figures, firmware
+from ...data import dataset, tracking
+from ...jsonio import write_json
+from ...training import model_cache
+from . import table
 
 log = logging.getLogger(__name__)
 PT_BINS = (0.8, 1.0, 2.0, 5.0, 10.0, 1e4)
@@ -86,7 +87,7 @@ def working_point(y: np.ndarray, score: np.ndarray, background_efficiency: float
 
 
 def _train(model, data: dict, cfg: TrackingTaskConfig, label: str) -> dict:
-    from ..training.train import TrainConfig, train_classifier
+    from ...training.train import TrainConfig, train_classifier
 
     s, x, y = data["split"], data["x"], data["y"]
     tc = TrainConfig(cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg.patience, cfg.seed)
@@ -97,13 +98,13 @@ def _train(model, data: dict, cfg: TrackingTaskConfig, label: str) -> dict:
 
 def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | None):
     """'float' or 'qkeras' logit network (23-32-32-1), trained now or reused from ``models_dir``."""
-    from ..training.model_cache import cached_model
+    from ...training.model_cache import cached_model
 
     def make():
         import tensorflow as tf
 
-        from ..models.trigger import trigger_mlp
-        from ..training.train import set_seeds
+        from ...models.trigger import trigger_mlp
+        from ...training.train import set_seeds
 
         set_seeds(cfg.seed)
         n_in = data["x"].shape[1]
@@ -172,7 +173,7 @@ def bus_values(raw: np.ndarray, drop_bits: int = 0) -> np.ndarray:
 def chi2_baseline(raw: np.ndarray, y: np.ndarray, background_efficiency: float) -> dict:
     """The seed's cut-based reference, a track-fit chi^2 (:func:`tracking.chi2`), on the raw values, on
     the values the firmware's buses carry, and on buses two bits narrower (why the buses are 12-bit)."""
-    from ..reports.metrics import auc
+    from ...reports.metrics import auc
 
     out = {}
     for name, values in (
@@ -192,8 +193,8 @@ def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, cut: float) -> dic
     """The seed's failure, replayed: the inference side's curvatures come from radii in mm (1/R ten times
     smaller). `fpga-nn compare`'s check names the features; the firmware (emulated, bit-exact) then
     passes what fraction of each class at the cut chosen on the training side."""
-    from ..verify.consistency import Tolerance, compare_features
-    from ..verify.emulator import Emulator
+    from ...verify.consistency import Tolerance, compare_features
+    from ...verify.emulator import Emulator
 
     slipped = raw.copy()
     cols = [tracking.FEATURES.index(n) for n in SLIP]
@@ -239,7 +240,7 @@ def efficiency_by_pt(y, score, pt, cut: float) -> list[dict]:
 def run_tracking(
     cfg: TrackingTaskConfig, out: Path, part: str, fresh: bool = False, workers: int | None = None, rtl: bool = False
 ) -> dict:
-    from ..reports import metrics, plots
+    from ...reports import metrics, plots
 
     out = Path(out)
     models = model_cache.models_dir(out, fresh)
@@ -312,7 +313,7 @@ def run_tracking(
         "seconds": round(time.perf_counter() - t0, 1),
     }
     write_json(out / "results.json", result, indent=2)
-    write_text(out / "results.md", markdown(result))
+    write_text(out / "results.md", table.markdown(result))
     return result
 
 
@@ -324,78 +325,3 @@ def _json(path: Path):
 
 def _brief(info: dict) -> dict:
     return {k: info[k] for k in ("best_epoch", "train_seconds", "parameters") if k in info}
-
-
-def markdown(r: dict) -> str:
-    fw, ds = r["firmware"], r["dataset"]
-    stage = fw["input_stage"]
-    kinds = [f["kind"] for f in stage["features"].values()]
-    bkg = 100 * r["config"]["background_efficiency"]
-    lines = [
-        "# T5 track-candidate DNN (seed 001): from raw features to firmware and C++",
-        "",
-        f"Regenerate: `{r['command']}` (docs/tracking.md). Test candidates: {ds['candidates']['test']['true']} true, "
-        f"{ds['candidates']['test']['fake']} fake (all splits: {ds['candidates']}; fakes by kind {ds['fake_kinds']}).",
-        "",
-        f"Working point: the cut passing {bkg:.0f} % of the fake candidates (the seed's), on each model's own "
-        "test scores. The chi^2 rows are the cut-based reference (a track fit of the hits).",
-        "",
-        "| model | AUC | signal eff. at WP | background eff. at WP | signal eff. at 1 % / 10 % background |",
-        "|---|---|---|---|---|",
-    ]
-    for name, row in r["models"].items():
-        wp = row["working_point"]
-        tight = {p["target_background_efficiency"]: p["signal_efficiency"] for p in row["working_points"]}
-        lines.append(
-            f"| {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | {wp['background_efficiency']:.4f} | "
-            f"{tight[0.01]:.4f} / {tight[0.1]:.4f} |"
-        )
-    for name, row in r["chi2_baseline"].items():
-        wp = row["working_point"]
-        lines.append(
-            f"| chi^2 on {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | "
-            f"{wp['background_efficiency']:.4f} | |"
-        )
-    by_pt = r["models"]["firmware (csim)"]["by_pt"]
-    lines += [
-        "",
-        "Firmware signal efficiency at the working point, by the particle's pT:",
-        "",
-        "| pT (GeV) | " + " | ".join(f"{b['pt_min']:g}-{b['pt_max']:g}" for b in by_pt) + " |",
-        "|---|" + "---|" * len(by_pt),
-        "| true candidates | " + " | ".join(str(b["true"]) for b in by_pt) + " |",
-        "| efficiency | "
-        + " | ".join("-" if b["efficiency"] is None else f"{b['efficiency']:.4f}" for b in by_pt)
-        + " |",
-        "",
-        f"Firmware (`{fw['project']}`, top function `t5_codes`: input stage + 23-32-32-1 + sigmoid): C-simulated "
-        f"from the bus codes of {fw['events']} test candidates; logits {fw['logit_mismatches']} mismatches, sigmoid "
-        f"table == emulator on all but {fw['sigmoid_table_vs_emulator']} (max |diff| to the float sigmoid "
-        f"{fw['sigmoid_max_abs_diff_vs_float']:.4f}); input stage ({kinds.count('wire')} wires, "
-        f"{kinds.count('table')} log10 tables of 4,096 entries) {stage['mismatches']} mismatches against the declared "
-        f"tables. C++ header ({fw['cpp']['header'] if fw['cpp'] else 'none'}) from the raw values: "
-        f"{fw['cpp']['mismatches_vs_csim'] if fw['cpp'] else 'n/a'} mismatches against the C-simulation.",
-        "",
-    ]
-    from ..reports.report import summary_lines
-
-    lb = fw.get("logits_build")
-    if lb:
-        lines.append(f"The logits build (`{lb['project']}`, the same network and input stage without the sigmoid):")
-        lines += [f"- {line}" for line in summary_lines(lb)]
-    else:
-        lines.append("No RTL figures in this run (`fpga-nn tracking --rtl` adds them, for the logits build).")
-    lines.append("")
-    slip = r["slip"]
-    flagged = ", ".join(f"{f['feature']} ({100 * f['fraction']:.1f} %, {f['hint']})" for f in slip["flagged"])
-    tr, inf = slip["at_training_cut"]["training side"], slip["at_training_cut"]["inference side"]
-    lines += [
-        f"The seed's failure, replayed ({slip['slip']}): the input comparison flags {flagged or 'nothing'}; at the "
-        f"cut chosen on the training side the firmware passes {tr['signal_efficiency']:.4f} of the true and "
-        f"{tr['background_efficiency']:.4f} of the fake candidates on training-side inputs, and "
-        f"{inf['signal_efficiency']:.4f} / {inf['background_efficiency']:.4f} on inference-side inputs.",
-        "",
-        "![ROC](roc.png)",
-        "",
-    ]
-    return "\n".join(lines)

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import outdir
+from ..build import figures, firmware
+from ..build.result import BuildResult
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
-from . import figures, firmware
-from .result import BuildResult
-from .scan_config import background_efficiency
+from .config import background_efficiency
 
 
 def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
@@ -36,7 +36,7 @@ def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
             f"(see {scan_dir / 'pareto.json'})"
         )
     scan, point = read_record(config_file), read_record(result_file)
-    from .scan_config import check_settings
+    from .config import check_settings
 
     where = f"{result_file} (edited by hand?)"
     if not isinstance(point.get("settings"), dict):
@@ -61,9 +61,9 @@ def read_record(path: Path) -> dict:
 
 
 def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: str) -> BuildResult:
-    from .scan_config import family
-    from .scan_point import INPUT_TYPE_TEXT, MODEL_FILES, _data
-    from .user_model import load_user_model
+    from ..build.user_model import load_user_model
+    from .config import family
+    from .point import INPUT_TYPE_TEXT, MODEL_FILES, _data
 
     scan, point = load_point(scan_dir, point_id)
     cfg, settings = scan["config"], point["settings"]
@@ -121,8 +121,8 @@ def _build_hgq2_point(options, target: Path, model_file: Path, scan_dir, point_i
     """An HGQ2 point: the frontend build (csim == model.predict on every test event, alkaid's interpreter
     the second reference, RTL from alkaid's Keras 3 tracer) of the network alone, on the network inputs
     (the trigger's input stage is not in front of it: top function NAME, not NAME_codes)."""
+    from ..build import frontend_model
     from ..frontends import frontend
-    from . import frontend_model
 
     front = frontend("keras3")
     model = front.load(model_file)

@@ -1,1 +1,0 @@
-"""End-to-end flows that chain the stages: data -> train -> convert -> verify -> report."""
