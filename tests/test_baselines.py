@@ -33,7 +33,7 @@ AUC_TOLERANCE = 0.02  # seed-to-seed and CPU-to-CPU spread of the 8-epoch traini
 
 
 def tool_key() -> dict:
-    from fpga_nn.hardware.tools import versions
+    from fpga_nn.hardware.versions import versions
 
     return {k: v for k, v in versions().items() if v is not None}
 

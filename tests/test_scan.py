@@ -11,8 +11,8 @@ import pytest
 
 from fpga_nn.cli import main
 from fpga_nn.errors import UserInputError
-from fpga_nn.reports.scan_report import front, rtl_candidates
 from fpga_nn.scan import config as scan_config
+from fpga_nn.scan.report import front, rtl_candidates
 
 TINY = """
 training: {epochs: 1, patience: 1}

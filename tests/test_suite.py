@@ -266,7 +266,7 @@ def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
 
 
 def test_seed_ordering_verdicts_from_paired_differences():
-    from fpga_nn.reports.suite_report import floor_dependence, ordering
+    from fpga_nn.studies.suite.report import floor_dependence, ordering
 
     def res(d1, d2, d3, err=0.01):
         c = [("XGBoost", "BDT", d1), ("DFNN-bce", "XGBoost", d2), ("ETN-bce", "DFNN-bce", d3)]

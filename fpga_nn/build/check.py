@@ -82,7 +82,7 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
         )
     model = hgq2.load(model_path)
     rows = hgq2.check_layers(model)
-    scoped, comb, refs = hgq2.second_reference(model)
+    scoped, comb, refs = _second_reference(model)
     verdicts = [support.LayerVerdict(r["name"], r["class"], "exact", reference=refs[r["name"]]) for r in rows]
     x = user_model.load_inputs(Path(data_path), model) if data_path else None
     with scratch("check") as tmp:
@@ -110,6 +110,37 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
             "label": "alkaid interpreter vs model.predict" + (" (logits)" if scoped is not model else ""),
         }
     return CheckResult(verdicts, types, input_type, emulated, None)
+
+
+def _second_reference(model):
+    """What alkaid's interpreter (the second reference beside ``model.predict``) can check, per layer:
+    (the model it checks: ``model``, or its logits when alkaid 0.8.2 cannot trace a QSoftmax head, or
+    None; the traced logic or None; {layer name: what checks it})."""
+    from ..convert.to_rtl import trace
+    from ..errors import UnsupportedModelError
+
+    names = [layer.name for layer in model.layers]
+    alkaid = "second reference: alkaid's interpreter"
+    try:
+        return model, trace(model), dict.fromkeys(names, alkaid)
+    except UnsupportedModelError as exc:
+        reason = str(exc)
+    head = model.layers[-1]
+    if type(head).__name__ == "QSoftmax":
+        import keras
+
+        logits = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+        try:
+            comb = trace(logits)
+        except UnsupportedModelError:
+            pass
+        else:
+            notes = dict.fromkeys(names[:-1], alkaid)
+            notes[head.name] = (
+                "no second reference: alkaid 0.8.2 does not trace QSoftmax; build checks csim == model.predict"
+            )
+            return logits, comb, notes
+    return None, None, dict.fromkeys(names, f"no second reference ({reason}); build: csim == model.predict")
 
 
 def _emulate_vs_qkeras(model, emu, x: np.ndarray) -> dict:

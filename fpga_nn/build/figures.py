@@ -27,7 +27,7 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
     if options.rtl is False:
         _status(staging, "RTL path skipped (--no-rtl)")
         return None
-    from ..frontends import trace
+    from ..convert.to_rtl import trace
     from ..hardware import rtl, yosys
 
     x, expected, csim = checked.inputs, checked.expected, checked.csim
@@ -77,7 +77,7 @@ def vendor_figures(staging: Path, options: BuildOptions) -> None:
 
 def cpp_figures(staging: Path, checked: CsimResult) -> str | None:
     """The C++17 export (cpp/) and its check on every event; a failure message on any mismatch."""
-    from ..convert.cpp_export import export_checked
+    from ..verify.cpp_export import export_checked
 
     record = export_checked(staging, checked.inputs, checked.csim, raw=checked.raw)
     log.info(

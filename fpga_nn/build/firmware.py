@@ -15,6 +15,7 @@ from ..convert import project as hls_project
 from ..convert.support import table_function
 from ..errors import UserInputError, VerificationError
 from ..fixed import FixedType
+from ..frontends import qkeras
 from ..hardware.parts import parse_part
 from ..jsonio import write_json
 from ..verify import compare as cmp
@@ -84,11 +85,6 @@ def validate(options: BuildOptions) -> None:
             raise UserInputError(f"{flag} {value} must be a finite number > 0")
     if options.reuse_factor < 1:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
-
-
-def save_keras_model(model, path: Path) -> None:
-    """HDF5 model loadable with QKeras's custom objects (``qkeras.utils.load_qmodel``)."""
-    model.save(str(path), save_format="h5", include_optimizer=False)
 
 
 def table_head(model):
@@ -162,7 +158,7 @@ def convert_and_verify(
     np.save(vec / "inputs.npy", x)
     expected = model.predict(x, batch_size=8192, verbose=0)
     np.save(vec / "expected.npy", expected)
-    save_keras_model(model, staging / "model.h5")
+    qkeras.save(model, staging / "model.h5")
     if pre is not None:
         pre.attach(staging / "model.h5")
 

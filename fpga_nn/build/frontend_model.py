@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from .. import outdir
+from ..convert.to_rtl import trace
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..frontends import FRONTENDS, convert_typed, frontend, hls4ml_sees, trace
+from ..frontends import FRONTENDS, convert_typed, frontend, hls4ml_sees
 from ..jsonio import write_json
 from ..verify import compare as cmp
 from ..verify.csim import run_csim

@@ -55,7 +55,7 @@ def compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, work
 def _compare(a, b, names, rtol, atol, max_fraction, model_path, labels_path, working_point, category, bins, out):
     from ..errors import UserInputError
     from ..jsonio import write_json
-    from ..verify import consistency as cs
+    from ..reports import consistency as cs
 
     cs.check_options(rtol, atol, max_fraction, working_point)
     name_list = names.split(",") if names else None

@@ -26,8 +26,8 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     """Train, score and estimate every point of CONFIG (default: the packaged scan.yaml)."""
     from ..errors import UserInputError
     from ..hardware.parts import parse_part
-    from ..reports.scan_report import baseline_line, describe
     from ..scan.config import load_config
+    from ..scan.report import baseline_line, describe
     from ..scan.run import run_scan
 
     if workers is not None and workers < 1:

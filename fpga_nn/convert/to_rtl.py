@@ -80,3 +80,22 @@ def trace_model(model, input_type: FixedType):
         else:
             raise UnsupportedModelError(f"layer '{layer.name}' of type {cls} has no RTL tracing (dense QKeras only)")
     return trace(inp, x)
+
+
+def trace(model, input_type=None):
+    """alkaid's combinational logic (``CombLogic``) of ``model``: fpga-nn's own tracer for a tf_keras
+    (QKeras) model on inputs of ``input_type``; alkaid's Keras 3 tracer (with HGQ2's plugin) for a Keras 3
+    model, whose input quantizers fix the input type themselves."""
+    from ..frontends import keras_of
+
+    if keras_of(model) == "tf_keras":
+        return trace_model(model, input_type)
+    from alkaid.converter import trace_model as alkaid_trace
+    from alkaid.trace import trace as close
+
+    try:
+        inp, out = alkaid_trace(model)
+    except Exception as exc:  # noqa: BLE001 - any failure of alkaid's third-party tracer means: no trace
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UnsupportedModelError(f"alkaid 0.8.2 cannot trace {model.name} ({type(exc).__name__}: {text})") from None
+    return close(inp, out)

@@ -50,27 +50,6 @@ def convert_typed(model, output_dir, options):
             raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {text}") from None
 
 
-def trace(model, input_type=None):
-    """alkaid's combinational logic (``CombLogic``) of ``model``: fpga-nn's own tracer for a tf_keras
-    (QKeras) model on inputs of ``input_type``; alkaid's Keras 3 tracer (with HGQ2's plugin) for a Keras 3
-    model, whose input quantizers fix the input type themselves."""
-    if keras_of(model) == "tf_keras":
-        from ..convert.to_rtl import trace_model
-
-        return trace_model(model, input_type)
-    from alkaid.converter import trace_model as alkaid_trace
-    from alkaid.trace import trace as close
-
-    from ..errors import UnsupportedModelError
-
-    try:
-        inp, out = alkaid_trace(model)
-    except Exception as exc:  # noqa: BLE001 - any failure of alkaid's third-party tracer means: no trace
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise UnsupportedModelError(f"alkaid 0.8.2 cannot trace {model.name} ({type(exc).__name__}: {text})") from None
-    return close(inp, out)
-
-
 def keras_of(model) -> str:
     """'tf_keras' (Keras 2: QKeras 0.9, HGQ proxy models) or 'keras' (Keras 3: HGQ2, .keras files)."""
     for cls in type(model).__mro__:

@@ -5,7 +5,7 @@ fixes a width per value (trained, per weight or per activation). hls4ml 1.3.0's 
 them (``hgq2`` handlers) and its bit-exact passes derive every accumulator and result type, so no
 type is chosen here: the configuration's default precision is a placeholder those passes replace.
 The offline reference is ``model.predict`` on the inputs as the firmware casts them; the second
-reference is alkaid's interpreter of the traced logic (``frontends.trace``), which is also what
+reference is alkaid's interpreter of the traced logic (``convert.to_rtl.trace``), which is also what
 becomes the Verilog for the RTL figures. fpga-nn's NumPy emulator does not read HGQ2 graphs yet:
 ``check`` and the build record say so.
 """
@@ -74,33 +74,3 @@ def parameters(model) -> int:
     import numpy as np
 
     return sum(int(np.prod(w.shape)) for w in model.weights if w.path.rsplit("/", 1)[-1] in ("kernel", "bias"))
-
-
-def second_reference(model):
-    """What alkaid's interpreter (the second reference beside ``model.predict``) can check, per layer:
-    (the model it checks: ``model``, or its logits when alkaid 0.8.2 cannot trace a QSoftmax head, or
-    None; the traced logic or None; {layer name: what checks it})."""
-    from . import trace
-
-    names = [layer.name for layer in model.layers]
-    alkaid = "second reference: alkaid's interpreter"
-    try:
-        return model, trace(model), dict.fromkeys(names, alkaid)
-    except UnsupportedModelError as exc:
-        reason = str(exc)
-    head = model.layers[-1]
-    if type(head).__name__ == "QSoftmax":
-        import keras
-
-        logits = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
-        try:
-            comb = trace(logits)
-        except UnsupportedModelError:
-            pass
-        else:
-            notes = dict.fromkeys(names[:-1], alkaid)
-            notes[head.name] = (
-                "no second reference: alkaid 0.8.2 does not trace QSoftmax; build checks csim == model.predict"
-            )
-            return logits, comb, notes
-    return None, None, dict.fromkeys(names, f"no second reference ({reason}); build: csim == model.predict")

@@ -143,3 +143,8 @@ def _readable_json(text: str) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def save(model, path: Path) -> None:
+    """HDF5 model loadable with QKeras's custom objects (``qkeras.utils.load_qmodel``)."""
+    model.save(str(path), save_format="h5", include_optimizer=False)

@@ -18,9 +18,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import tools
 from ..errors import ToolError
 from ..jsonio import write_json
-from . import tools
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def generate(
     clock_period: float,
     latency_cutoff: float = DEFAULT_LATENCY_CUTOFF,
 ) -> dict:
-    """Pipeline alkaid's traced logic ``comb`` (``frontends.trace``) and write the Verilog project."""
+    """Pipeline alkaid's traced logic ``comb`` (``convert.to_rtl.trace``) and write the Verilog project."""
     rtl = _rtl_model(comb, latency_cutoff, out_dir, prj_name=name, part_name=part, clock_period=clock_period)
     rtl.write()
     (inp,), (out,) = rtl.fsm.inp_signals, rtl.fsm.out_signals

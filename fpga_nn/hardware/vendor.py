@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .. import tools
 from ..errors import ToolError
-from . import tools
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from .. import tools
 from ..errors import ToolError
 from ..jsonio import write_json
-from . import tools
 from .parts import Capacity, parse_part
 
 log = logging.getLogger(__name__)

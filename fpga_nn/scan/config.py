@@ -212,7 +212,7 @@ def context(cfg, data_fingerprint: str) -> dict:
     from importlib.metadata import version
 
     from .. import __version__
-    from ..hardware.tools import versions
+    from ..hardware.versions import versions
 
     tools = versions()
     return {

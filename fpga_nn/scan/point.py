@@ -191,7 +191,8 @@ def _score_hgq2(model, settings: dict, x_train, x_test):
     """HGQ2: the integer bits fixed on the training set (``calibrate``), then the firmware's scores from
     alkaid's interpreter of the traced logic (what becomes the Verilog; hls4ml's C-simulation equals
     ``model.predict``, checked by ``build --from-scan``), checked against ``model.predict``."""
-    from ..frontends import hgq2, trace
+    from ..convert.to_rtl import trace
+    from ..frontends import hgq2
     from ..hardware.rtl import estimate
 
     hgq2.check_layers(model)
@@ -210,7 +211,7 @@ def _score_hgq2(model, settings: dict, x_train, x_test):
 
 def rtl_tools() -> dict:
     """The versions the hardware round's figures depend on (a cached rtl.json is redone when they change)."""
-    from ..hardware.tools import versions
+    from ..hardware.versions import versions
 
     tools = versions()
     return {k: tools[k] for k in ("verilator", "yosys", "alkaid")}
@@ -235,8 +236,9 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
 
 def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
     from ..build.user_model import load_user_model
+    from ..convert.to_rtl import trace
     from ..fixed import FixedType
-    from ..frontends import hgq2, trace
+    from ..frontends import hgq2
     from ..hardware import rtl, yosys
     from .config import family
 

@@ -122,7 +122,7 @@ def run_scan(
     progress: bool = True,
 ) -> dict:
     """Run (or resume) the scan of ``cfg`` into ``out``; returns the results record also written there."""
-    from ..reports import scan_report
+    from . import report as scan_report
 
     out = Path(out)
     points_dir = out / "points"

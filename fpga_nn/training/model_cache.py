@@ -49,11 +49,11 @@ def cached_model(models_dir: Path | None, name: str, settings: dict, make: Calla
     model, info = make()
     info = {**info, "settings_hash": digest, "parameters": int(model.count_params())}
     if models_dir is not None:
-        from ..build.firmware import save_keras_model
+        from ..frontends import qkeras
         from ..jsonio import write_json
 
         Path(models_dir).mkdir(parents=True, exist_ok=True)
-        save_keras_model(model, h5)
+        qkeras.save(model, h5)
         write_json(meta, info, indent=1)
     return model, info
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import tools
 from ..errors import ToolError
-from ..hardware import tools
 from ..scratch import scratch
 
 log = logging.getLogger(__name__)

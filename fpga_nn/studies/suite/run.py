@@ -206,7 +206,8 @@ def run_suite(
     samples' record (``samples.json``: cross sections, MC statistics in the window, pT(llg) shapes)."""
     from tqdm import tqdm
 
-    from ...reports import suite_plots, suite_report
+    from . import plots as suite_plots
+    from . import report as suite_report
 
     out = Path(out)
     (out / "rows").mkdir(parents=True, exist_ok=True)

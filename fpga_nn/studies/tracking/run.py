@@ -193,7 +193,7 @@ def slip_study(project: Path, raw: np.ndarray, y: np.ndarray, cut: float) -> dic
     """The seed's failure, replayed: the inference side's curvatures come from radii in mm (1/R ten times
     smaller). `fpga-nn compare`'s check names the features; the firmware (emulated, bit-exact) then
     passes what fraction of each class at the cut chosen on the training side."""
-    from ...verify.consistency import Tolerance, compare_features
+    from ...reports.consistency import Tolerance, compare_features
     from ...verify.emulator import Emulator
 
     slipped = raw.copy()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserInputError
-from ..reports.plots import save_figure
+from .plots import save_figure
 
 HINTS = {  # ratio B / A -> the likely slip
     10.0: "B = 10 x A: a unit change (cm -> mm)?",
@@ -181,7 +181,7 @@ def compare_features(a: dict, b: dict, tol: Tolerance) -> list[dict]:
 def compare_scores(model, a: dict, b: dict, labels, category, bins, working_point: float):
     """The model on A and on B: score differences, AUCs, and the efficiency on B of the cut chosen on A
     (at ``working_point`` background efficiency), per category."""
-    from ..reports.metrics import auc, signal_efficiency_at
+    from .metrics import auc, signal_efficiency_at
 
     order = [n for n in a]
     xa = np.stack([a[n] for n in order], axis=1).astype(np.float32)
@@ -225,7 +225,7 @@ def compare_scores(model, a: dict, b: dict, labels, category, bins, working_poin
 
 
 def histograms(a: dict, b: dict, rows: list[dict], path: Path) -> None:
-    from ..reports.plots import _plt
+    from .plots import _plt
 
     plt = _plt()
     n = len(rows)

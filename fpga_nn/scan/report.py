@@ -10,7 +10,7 @@ import base64
 import html
 from pathlib import Path
 
-from .plots import _plt, save_figure
+from ..reports.plots import _plt, save_figure
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
 INTERPRETER = "alkaid interpreter of the traced logic (== RTL; == model.predict), whole test set"
@@ -74,7 +74,7 @@ def _figure(value, source: str) -> dict:
 
 
 def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baseline: dict | None = None) -> dict:
-    from ..scan.config import background_efficiency
+    from .config import background_efficiency
 
     clock = float(cfg["hardware"]["clock_period"])
     bkg_eff = background_efficiency(cfg)
