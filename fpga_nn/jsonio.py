@@ -21,6 +21,16 @@ def finite(obj):
     return obj
 
 
+def content_hash(obj, length: int = 16, default=None) -> str:
+    """The first ``length`` hex digits of the SHA-256 of ``obj``'s canonical JSON (sorted keys; ``default``
+    as json.dumps takes it), or of ``obj`` itself when it is already a string: every cache key, sample
+    fingerprint and point id of fpga-nn is one."""
+    import hashlib
+
+    text = obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True, default=default)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
 def dumps(obj, **kwargs) -> str:
     return json.dumps(finite(obj), allow_nan=False, **kwargs)
 

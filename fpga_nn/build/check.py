@@ -74,6 +74,7 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
     """An HGQ2 model: every layer's type is its quantizers'; with data, alkaid's interpreter against predict."""
     from ..errors import UserInputError
     from ..frontends import convert_typed, hgq2
+    from ..hardware.parts import DEFAULT_PART
     from .firmware import BuildOptions, cast_inputs
 
     if input_precision:
@@ -86,7 +87,7 @@ def _check_keras3(model_path: Path, data_path: Path | None, input_precision: str
     verdicts = [support.LayerVerdict(r["name"], r["class"], "exact", reference=refs[r["name"]]) for r in rows]
     x = user_model.load_inputs(Path(data_path), model) if data_path else None
     with scratch("check") as tmp:
-        options = BuildOptions(part="xcvu13p-flga2577-2-e", name="check", io_type=io_type)
+        options = BuildOptions(part=DEFAULT_PART, name="check", io_type=io_type)
         hls_model = convert_typed(model, tmp, options)
     hls_types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
     types = {}  # a Keras layer's output: hls4ml's separate activation layer NAME_ACT when it has one

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from ..hardware.parts import DEFAULT_PART
+
 
 @click.command()
-@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the CNN firmware.")
+@click.option("--part", default=DEFAULT_PART, show_default=True, help="FPGA part of the CNN firmware.")
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

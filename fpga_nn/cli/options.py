@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..hardware.parts import DEFAULT_PART
+
 
 def study_options(default_out: str, quick_help: str):
     """--quick, --out, --part, --fresh, --workers."""
@@ -18,7 +20,7 @@ def study_options(default_out: str, quick_help: str):
             show_default=True,
             help="Folder for results.json/.md, plots, models/ (reused when the settings match) and firmware/.",
         ),
-        click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware."),
+        click.option("--part", default=DEFAULT_PART, show_default=True, help="FPGA part of the firmware."),
         click.option("--fresh", is_flag=True, help="Retrain the networks even if trained ones match the settings."),
         click.option(
             "--workers",

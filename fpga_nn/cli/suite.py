@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..hardware.parts import DEFAULT_PART
+
 
 @click.command()
 @click.option(
@@ -24,7 +26,7 @@ import click
     help="Output folder: results.json/.md, plots, rows/ (finished rows are reused).",
 )
 @click.option("--fresh", is_flag=True, help="Retrain every row even if a finished one matches the settings.")
-@click.option("--part", default="xcvu13p-flga2577-2-e", show_default=True, help="FPGA part of the firmware rows.")
+@click.option("--part", default=DEFAULT_PART, show_default=True, help="FPGA part of the firmware rows.")
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None, help="Event-generation processes (default: all cores)."
 )

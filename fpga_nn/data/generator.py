@@ -9,7 +9,6 @@ identical Pythia version, which is therefore pinned and stored with the data.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..errors import UserInputError
+from ..jsonio import content_hash
 from . import pythia
 from .selection import COLUMNS, select_batch
 
@@ -103,7 +103,7 @@ class GenerationConfig:
         return json.dumps(d, sort_keys=True)
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        return content_hash(self.to_json())
 
 
 def pythia_version() -> str:

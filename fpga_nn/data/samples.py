@@ -9,12 +9,13 @@ hashes everything a sample depends on.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from ..jsonio import content_hash
 
 
 class ChunkedConfig:
@@ -51,7 +52,7 @@ class ChunkedConfig:
 
 
 def fingerprint(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    return content_hash(payload)
 
 
 def _work(args):

@@ -24,6 +24,8 @@ _SEVEN = re.compile(
     re.IGNORECASE,
 )
 
+DEFAULT_PART = "xcvu13p-flga2577-2-e"  # the part of every default job (Virtex UltraScale+ VU13P, CMS/ATLAS L1)
+
 EXPECTED_FORM = (
     "expected a Xilinx part such as xcvu13p-flga2577-2-e, xcku115-flvb2104-2-i, xcu250-figd2104-2L-e "
     "(xc<device>-<package>-<speed>-<temperature>), xcvc1902-vsva2197-2MP-e-S (Versal) or xc7z020clg400-1 "

@@ -12,15 +12,14 @@ killed scan resumes where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import os
 
 import numpy as np
 
 from .. import schema, yamlconfig
 from ..errors import UserInputError
+from ..jsonio import content_hash
 from ..yamlconfig import FrozenConfig, freeze, thaw
 
 SCHEMA_VERSION = 1
@@ -238,5 +237,4 @@ def point_id(settings: dict, ctx: dict) -> str:
         ctx = {k: v for k, v in ctx.items() if k != "hgq2"}
     else:
         ctx = {k: v for k, v in ctx.items() if k != "model"}
-    blob = json.dumps({"settings": thaw(settings), "context": ctx}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return content_hash({"settings": thaw(settings), "context": ctx}, length=12)

@@ -7,13 +7,14 @@ returns the new network. The JSON holds what training reported (epochs, history,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+
+from ..jsonio import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def settings_hash(settings: dict) -> str:
     from importlib.metadata import version
 
     payload = {"settings": settings, "versions": [version(p) for p in ("tensorflow", "qkeras")]}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()[:16]
+    return content_hash(payload, default=list)
 
 
 def cached_model(models_dir: Path | None, name: str, settings: dict, make: Callable[[], tuple[object, dict]]):

@@ -23,6 +23,7 @@ from ...build import firmware
 from ...data import dataset
 from ...data import event_images as ei
 from ...fixed import FixedType
+from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
 from ...reports import multiclass as mc
 from ...training import model_cache
@@ -153,7 +154,7 @@ def claim(y, preds: dict[str, np.ndarray], n_boot: int, seed: int) -> dict | Non
 
 
 @outdir.writes_results("events")
-def run_events(cfg: EventsConfig, out: Path, part: str = "xcvu13p-flga2577-2-e", fresh: bool = False, workers=None):
+def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bool = False, workers=None):
     import tensorflow as tf
 
     out = Path(out)

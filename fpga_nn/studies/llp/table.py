@@ -10,6 +10,7 @@ import numpy as np
 from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
+from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
 from ...reports import multiclass as mc
 from ...training import model_cache
@@ -31,7 +32,7 @@ def margins(logits: np.ndarray) -> np.ndarray:
 def run_llp(
     cfg: LlpTaskConfig,
     out: Path,
-    part: str = "xcvu13p-flga2577-2-e",
+    part: str = DEFAULT_PART,
     fresh: bool = False,
     workers: int | None = None,
 ) -> dict:

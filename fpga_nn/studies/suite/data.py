@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 
 import numpy as np
 
 from ...data import dataset
 from ...data.generator import GenerationConfig
 from ...data.selection import FEATURES
+from ...jsonio import content_hash
 from ...reports import significance as sig
 from .config import METHODS, NN_METHODS  # noqa: F401 - METHODS re-exported for suite.py
 
@@ -32,7 +31,7 @@ def row_label(row: dict) -> str:
 
 
 def _hash(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return content_hash(obj, default=str)
 
 
 def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:

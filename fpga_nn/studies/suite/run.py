@@ -28,6 +28,7 @@ import numpy as np
 from ... import outdir
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
+from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
 from .config import load_config
 from .data import (
@@ -196,7 +197,7 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
 def run_suite(
     cfg: dict,
     out: Path,
-    part: str = "xcvu13p-flga2577-2-e",
+    part: str = DEFAULT_PART,
     fresh: bool = False,
     workers: int | None = None,
     progress: bool = True,
