@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from . import project_files
 from .errors import UserInputError
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,13 @@ RELOCATED_FILES = ("hls4ml_config.yml",)
 MARKER = ".fpga-nn-project"
 RESULTS_MARKER = ".fpga-nn-results"
 MIN_FREE_BYTES = 64 << 20  # below this no command starts: a full disk fails before any work
-_LEGACY_FILES = ("build.json", "csim_check.json")  # projects written before the marker existed
+_LEGACY_FILES = (project_files.BUILD_RECORD, project_files.CSIM_CHECK)  # projects written before the marker existed
 # What builds wrote at the top of a project before the marker listed its files
 _LEGACY_TOP = frozenset(
     {MARKER, ".csim.lock", "build_prj.tcl", "build_opt.tcl", "build_lib.sh", "project.tcl", "vivado_synth.tcl",
-     "firmware", "tb_data", "model.h5", "hls4ml_config.yml", "vectors", "csim_check.json", "csim_build.log",
-     "metrics.json", "build.json", "rtl", "emulation.json", "emulation_weights.npz", "report.json", "report.md",
-     "report.html", "plots", "cpp", "preprocess.json", "rtl_status.json", "model.keras"}
+     "firmware", "tb_data", "model.h5", "hls4ml_config.yml", "csim_build.log", "emulation.json",
+     "emulation_weights.npz", "plots", "cpp", "preprocess.json", "rtl_status.json", "model.keras",
+     *project_files.TOP_LEVEL}
 )  # fmt: skip
 _LEGACY_SUFFIXES = ("_bridge.cpp", "_test.cpp")
 _LOCKS: dict[Path, int] = {}

@@ -11,7 +11,19 @@ ORDER = (
     "_base", "layers", "fixed", "data", "models", "frontends", "training", "convert", "verify", "hardware",
     "reports", "build", "scan", "studies", "cli", "__main__",
 )  # fmt: skip
-BASE = {"__init__", "errors", "atomic", "jsonio", "outdir", "schema", "scratch", "signals", "yamlconfig", "tools"}
+BASE = {
+    "__init__",
+    "errors",
+    "atomic",
+    "jsonio",
+    "outdir",
+    "schema",
+    "scratch",
+    "signals",
+    "yamlconfig",
+    "tools",
+    "project_files",
+}
 MAX_LINES = 400
 
 

@@ -18,6 +18,7 @@ from ..fixed import FixedType
 from ..frontends import qkeras
 from ..hardware.parts import parse_part
 from ..jsonio import write_json
+from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
 
@@ -143,7 +144,7 @@ def convert_and_verify(
 
     model = graph.normalize(model)
     head = table_head(model)
-    vec = staging / "vectors"
+    vec = ProjectFiles(staging).vectors
     vec.mkdir(parents=True, exist_ok=True)
     codes = raw = None
     if pre is not None:
@@ -223,16 +224,16 @@ def convert_and_verify(
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
         summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
-    cmp.write_check(summary, staging / "csim_check.json")
+    cmp.write_check(summary, ProjectFiles(staging).csim_check)
 
     top = options.name if pre is None else f"{options.name}_codes"
     record = build_record(options, input_type, out_type, hls_model, t_convert, t_csim, min(len(x), TB_EVENTS), top)
-    write_json(staging / "build.json", record, indent=2)
+    write_json(ProjectFiles(staging).build_record, record, indent=2)
     if summary["mismatches"]:
         from ..verify.divergence import first_divergence
 
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
-        cmp.write_check(summary, staging / "csim_check.json")
+        cmp.write_check(summary, ProjectFiles(staging).csim_check)
     return CsimResult(x, expected, csim, summary, codes, raw)
 
 

@@ -24,6 +24,7 @@ from ..errors import UserInputError
 from ..fixed import FixedType
 from ..frontends import FRONTENDS, convert_typed, frontend, hls4ml_sees
 from ..jsonio import write_json
+from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
 from . import figures, firmware
@@ -73,7 +74,7 @@ def build_frontend_model(
     x_raw = load_inputs(Path(data_path), model)
     with outdir.staged(target, options.force, inputs) as staging:
         checked = convert_and_verify(front, kind, model, x_raw, staging, options, layers)
-        write_json(staging / "metrics.json", {"events": len(x_raw), "labels": None}, indent=2)
+        write_json(ProjectFiles(staging).metrics, {"events": len(x_raw), "labels": None}, indent=2)
         rtl_failure, report = figures_and_report(model, staging, options, checked)
     rtl_failure = rtl_failure or interpreter_failure(checked.summary)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
@@ -106,12 +107,12 @@ def figures_and_report(model, staging: Path, options, checked: firmware.CsimResu
         rtl_model = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
         logits = rtl_model.predict(checked.inputs, batch_size=8192, verbose=0)
         rtl_checked = firmware.CsimResult(checked.inputs, logits, None, checked.summary)
-        record = json.loads((staging / "build.json").read_text())
+        record = json.loads((ProjectFiles(staging).build_record).read_text())
         record["rtl_scope"] = (
             f"RTL figures are those of the logits (the input of '{head.name}'): alkaid 0.8.2 cannot trace the "
             "QSoftmax; its tables are outside the latency and resource figures"
         )
-        write_json(staging / "build.json", record, indent=2)
+        write_json(ProjectFiles(staging).build_record, record, indent=2)
     input_type = FixedType.parse(checked.summary["input_type"])
     failure = figures.rtl_figures(rtl_model, input_type, staging, options, rtl_checked)
     figures.vendor_figures(staging, options)
@@ -140,7 +141,7 @@ def convert_and_verify(
 ) -> firmware.CsimResult:
     from ..convert.project import output_type
 
-    vec = staging / "vectors"
+    vec = ProjectFiles(staging).vectors
     vec.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     hls_model = convert_typed(model, staging, options)  # input type: hls4ml's, from the quantizers
@@ -180,8 +181,8 @@ def convert_and_verify(
         emulator={"available": False, "reason": NO_EMULATOR},
         alkaid_interpreter=second,
     )
-    cmp.write_check(summary, staging / "csim_check.json")
+    cmp.write_check(summary, ProjectFiles(staging).csim_check)
     record = firmware.build_record(options, input_type, out_type, hls_model, t_convert, t_csim, n_tb, options.name)
     record.update(family=FRONTENDS[kind], layers=layers)
-    write_json(staging / "build.json", record, indent=2)
+    write_json(ProjectFiles(staging).build_record, record, indent=2)
     return firmware.CsimResult(x, expected, csim, summary)

@@ -12,6 +12,7 @@ from .. import outdir
 from ..data import dataset, trigger_inputs
 from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
+from ..project_files import ProjectFiles
 from ..reports import metrics, plots
 from ..training.train import TrainConfig, set_seeds, train_classifier
 from . import figures, firmware
@@ -62,10 +63,10 @@ def build_trigger(
         raw = trigger_inputs.raw(data.features)[te]
         pre = trigger_inputs.PREPROCESSING
         checked = firmware.convert_and_verify(qmodel, raw, INPUT_TYPE, staging, options, pre=pre)
-        np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
+        np.save(ProjectFiles(staging).vectors / "labels.npy", y[te].astype(np.int8))
         q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
         f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
-        np.save(staging / "vectors" / "float_scores.npy", f_scores)
+        np.save(ProjectFiles(staging).vectors / "float_scores.npy", f_scores)
         result = {
             "dataset": {
                 "path": str(data_path or dataset.default_path()),
@@ -88,7 +89,7 @@ def build_trigger(
             },
             "csim": metrics.summarize(y[te], csim),
         }
-        write_json(staging / "metrics.json", result, indent=2)
+        write_json(ProjectFiles(staging).metrics, result, indent=2)
         (staging / "plots").mkdir()
         plots.loss_curves({"QKeras 8-bit": q_res.history, "float": f_res.history}, staging / "plots" / "loss.png")
         plots.roc_curves(

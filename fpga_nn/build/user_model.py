@@ -12,6 +12,7 @@ from ..errors import UserInputError
 from ..fixed import FixedType
 from ..frontends.qkeras import load as load_user_model  # noqa: F401 - check, scan and compare import it from here
 from ..jsonio import write_json
+from ..project_files import ProjectFiles
 from . import figures, firmware
 from .result import BuildResult
 
@@ -123,7 +124,7 @@ def build_user_model(
     with outdir.staged(target, options.force, inputs) as staging:
         checked = firmware.convert_and_verify(model, x, input_type, staging, options, pre=pre)
         metrics = {"events": len(x), "labels": None}
-        write_json(staging / "metrics.json", metrics, indent=2)
+        write_json(ProjectFiles(staging).metrics, metrics, indent=2)
         rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("model", target, checked.summary, metrics, report)

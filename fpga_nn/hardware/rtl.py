@@ -21,6 +21,7 @@ import numpy as np
 from .. import tools
 from ..errors import ToolError
 from ..jsonio import write_json
+from ..project_files import RTL_CHECK, RTL_META
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def generate(
         "output_kif": _port_kif(out),
         "register_bits": int(rtl.reg_bits),
     }
-    write_json(out_dir / "fpga_nn_rtl.json", meta, indent=2)
+    write_json(out_dir / RTL_META, meta, indent=2)
     return meta
 
 
@@ -277,7 +278,7 @@ def verify(
         "source": "RTL simulation (Verilator)",
         "verilator": tool_version(),
     }
-    write_json(rtl_dir / "rtl_check.json", check, indent=2)
+    write_json(rtl_dir / RTL_CHECK, check, indent=2)
     shutil.rmtree(rtl_dir / "sim" / "obj_dir", ignore_errors=True)
     return result
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from .. import tools
 from ..errors import ToolError
 from ..jsonio import write_json
+from ..project_files import YOSYS_COUNTS
 from .parts import Capacity, parse_part
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def synthesize(rtl_dir: Path, top: str, part: str) -> YosysCounts:
     except (OSError, KeyError, json.JSONDecodeError) as exc:
         raise ToolError(f"could not read Yosys statistics {stat}: {exc}") from exc
     result = count(cells, family)
-    write_json(Path(rtl_dir) / "yosys_counts.json", {**result._asdict(), "note": NOTE}, indent=2)
+    write_json(Path(rtl_dir) / YOSYS_COUNTS, {**result._asdict(), "note": NOTE}, indent=2)
     return result
 
 

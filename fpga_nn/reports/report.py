@@ -23,6 +23,7 @@ from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
 from ..jsonio import write_json
+from ..project_files import ProjectFiles
 from . import metrics
 from . import vendor as parsers
 
@@ -56,7 +57,7 @@ def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
                 "estimated_clock_ns": lat.estimated_clock_ns,
                 "source": f"vendor csynth ({found[kind].name})",
             }
-    rtl = _load_json(project / "rtl" / "rtl_check.json")
+    rtl = _load_json(ProjectFiles(project).rtl_check)
     if rtl is not None:
         return {
             "cycles_min": rtl["latency_cycles"],
@@ -85,7 +86,7 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
             r = parse(found[kind])
             rows.append({**r.used._asdict(), "source": f"vendor csynth estimate ({found[kind].name})"})
             break
-    ys = _load_json(project / "rtl" / "yosys_counts.json")
+    ys = _load_json(ProjectFiles(project).yosys_counts)
     if ys is not None:
         rows.append(
             {
@@ -108,7 +109,7 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
 
 
 def _physics(project: Path, input_rate_khz: float) -> dict | None:
-    vec = project / "vectors"
+    vec = ProjectFiles(project).vectors
     if not (vec / "labels.npy").is_file():
         return None
     labels = np.load(vec / "labels.npy")
@@ -149,7 +150,7 @@ def _stage_note(stage: dict) -> str:
 
 def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
     project = Path(project)
-    build = _load_json(project / "build.json")
+    build = _load_json(ProjectFiles(project).build_record)
     if build is None:
         raise UserInputError(f"{project} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'")
     if not (math.isfinite(input_rate_khz) and input_rate_khz > 0):
@@ -158,7 +159,7 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     part = parse_part(build["part"])
     if part.capacity is None:
         notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
-    csim = _load_json(project / "csim_check.json")
+    csim = _load_json(ProjectFiles(project).csim_check)
     if csim is not None and not (
         isinstance(csim, dict) and all(isinstance(csim.get(k), int) for k in ("events", "mismatches"))
     ):
@@ -183,7 +184,7 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
     if no_vendor_files and vendor_tools.available(build["backend"]) is None:
         notes.append(vendor_tools.missing_message(build["backend"]))
-    if not (project / "rtl" / "rtl_check.json").is_file():
+    if not (ProjectFiles(project).rtl_check).is_file():
         rtl_note = _load_json(project / "rtl_status.json")
         notes.append(rtl_note["message"] if rtl_note else "no RTL simulation in this project (build with --rtl)")
     report = {
@@ -227,9 +228,9 @@ def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict
     public = {k: v for k, v in report.items() if k != "physics"}
     if phys is not None:
         public["physics"] = {k: v for k, v in phys.items() if k not in ("scores", "labels")}
-    write_json(project / "report.json", public, indent=2)
-    (project / "report.md").write_text(render_markdown(public))
-    (project / "report.html").write_text(render_html(public, plots))
+    write_json(ProjectFiles(project).report_json, public, indent=2)
+    (ProjectFiles(project).report_md).write_text(render_markdown(public))
+    (ProjectFiles(project).report_html).write_text(render_html(public, plots))
     return public
 
 

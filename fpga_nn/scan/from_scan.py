@@ -13,6 +13,7 @@ from ..build.result import BuildResult
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..jsonio import write_json
+from ..project_files import ProjectFiles
 from .config import background_efficiency
 
 
@@ -93,9 +94,9 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
         raise UserInputError("the scan's inputs are not the trigger's declared preprocessing of its events")
     with outdir.staged(target, options.force, (model_file,)) as staging:
         checked = firmware.convert_and_verify(model, raw, input_type, staging, options, pre=pre)
-        np.save(staging / "vectors" / "labels.npy", y[te].astype(np.int8))
+        np.save(ProjectFiles(staging).vectors / "labels.npy", y[te].astype(np.int8))
         result = _metrics(scan_dir, point_id, point, cfg, y[te], checked.expected, checked.csim, "emulator")
-        write_json(staging / "metrics.json", result, indent=2)
+        write_json(ProjectFiles(staging).metrics, result, indent=2)
         rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
     return BuildResult("scan", target, checked.summary, result, report)
@@ -129,9 +130,9 @@ def _build_hgq2_point(options, target: Path, model_file: Path, scan_dir, point_i
     layers = front.check_layers(model)
     with outdir.staged(target, options.force, (model_file,)) as staging:
         checked = frontend_model.convert_and_verify(front, "keras3", model, x_test, staging, options, layers)
-        np.save(staging / "vectors" / "labels.npy", labels.astype(np.int8))
+        np.save(ProjectFiles(staging).vectors / "labels.npy", labels.astype(np.int8))
         result = _metrics(scan_dir, point_id, point, cfg, labels, checked.expected, checked.csim, "interpreter")
-        write_json(staging / "metrics.json", result, indent=2)
+        write_json(ProjectFiles(staging).metrics, result, indent=2)
         rtl_failure, report = frontend_model.figures_and_report(model, staging, options, checked)
     rtl_failure = rtl_failure or frontend_model.interpreter_failure(checked.summary)
     firmware.raise_on_mismatch(checked.summary, target, rtl_failure)

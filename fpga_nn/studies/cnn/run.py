@@ -24,6 +24,7 @@ from ...data import dataset, jets
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...jsonio import write_json
+from ...project_files import ProjectFiles
 from ...reports import plots
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
     with outdir.staged(target, options.force) as staging:
         checked = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
         summary, csim = checked.summary, checked.csim.ravel()
-        np.save(staging / "vectors" / "labels.npy", y[sub].astype(np.int8))
+        np.save(ProjectFiles(staging).vectors / "labels.npy", y[sub].astype(np.int8))
         t0 = time.perf_counter()
         emu = Emulator(staging).predict(x[te]).ravel()
         t_emu = time.perf_counter() - t0
@@ -203,7 +204,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
             "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": summary["mismatches"]},
             "emulator_whole_test_set": full,
         }
-        write_json(staging / "metrics.json", result, indent=2)
+        write_json(ProjectFiles(staging).metrics, result, indent=2)
         (staging / "plots").mkdir()
         plots.roc_curves(
             y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim}, staging / "plots" / "roc.png"

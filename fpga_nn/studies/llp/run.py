@@ -26,6 +26,7 @@ from ...data.calo import INPUTS
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...jsonio import write_json
+from ...project_files import ProjectFiles
 from ...reports import multiclass as mc
 
 log = logging.getLogger(__name__)
@@ -177,8 +178,8 @@ def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> firmwar
     target = options.target()
     with outdir.staged(target, options.force) as staging:
         checked = firmware.convert_and_verify(model, data["x"][te], data["input_type"], staging, options)
-        np.save(staging / "vectors" / "labels.npy", data["y"][te].astype(np.int8))
-        write_json(staging / "metrics.json", {"classes": list(CLASSES), "events": int(len(te))}, indent=2)
+        np.save(ProjectFiles(staging).vectors / "labels.npy", data["y"][te].astype(np.int8))
+        write_json(ProjectFiles(staging).metrics, {"classes": list(CLASSES), "events": int(len(te))}, indent=2)
     firmware.raise_on_mismatch(checked.summary, target)
     return checked
 
@@ -199,5 +200,5 @@ def build_llp(options: firmware.BuildOptions, cfg: LlpTaskConfig = LlpTaskConfig
     check, prob = checked.summary, class_probabilities(checked, options.no_softmax)
     te = data["split"]["test"]
     metrics = mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
-    write_json(options.target() / "metrics.json", {"classes": list(CLASSES), **metrics}, indent=2)
+    write_json(ProjectFiles(options.target()).metrics, {"classes": list(CLASSES), **metrics}, indent=2)
     return BuildResult("llp", options.target(), check, metrics)

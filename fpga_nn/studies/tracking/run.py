@@ -22,6 +22,7 @@ from ...atomic import write_text
 from ...build import figures, firmware
 from ...data import dataset, tracking
 from ...jsonio import write_json
+from ...project_files import ProjectFiles
 from ...training import model_cache
 from . import table
 
@@ -154,8 +155,8 @@ def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmwar
     target = options.target()
     with outdir.staged(target, options.force) as staging:
         checked = firmware.convert_and_verify(model, data["raw"][te], pre.input_type, staging, options, pre=pre)
-        np.save(staging / "vectors" / "labels.npy", data["y"][te].astype(np.int8))
-        write_json(staging / "metrics.json", {"events": int(len(te)), "labels": "vectors/labels.npy"}, indent=2)
+        np.save(ProjectFiles(staging).vectors / "labels.npy", data["y"][te].astype(np.int8))
+        write_json(ProjectFiles(staging).metrics, {"events": int(len(te)), "labels": "vectors/labels.npy"}, indent=2)
         failure, report = figures.finish(model, pre.input_type, staging, options, checked)
     firmware.raise_on_mismatch(checked.summary, target, failure)
     return checked, report
