@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from fpga_nn.cli import main
-from fpga_nn.convert import cpp_export
 from fpga_nn.errors import UnsupportedModelError
+from fpga_nn.verify import cpp_export
 
 
 @pytest.mark.csim
