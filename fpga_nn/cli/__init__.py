@@ -17,12 +17,10 @@ from .cnn import cnn
 from .compare import compare
 from .data import data
 from .emulate import emulate
-from .events import events
-from .llp import llp
 from .report import report
 from .scan import scan
+from .studies import commands as study_commands
 from .suite import suite
-from .tracking import tracking
 
 
 def _quiet_frameworks() -> None:
@@ -55,10 +53,9 @@ cli.add_command(report)
 cli.add_command(suite)
 cli.add_command(scan)
 cli.add_command(cnn)
-cli.add_command(llp)
-cli.add_command(tracking)
-cli.add_command(events)
 cli.add_command(compare)
+for _study in study_commands():  # llp, events, tracking: fpga_nn/studies/ registry
+    cli.add_command(_study)
 
 
 def main(argv: list[str] | None = None) -> int:
