@@ -61,14 +61,23 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-            silence_logs=logging.ERROR,  # no heartbeat tracebacks while a SIGTERM tears the cluster down
+            silence_logs=logging.CRITICAL,  # and _quiet_worker_logs in the workers
             local_directory=str(local),
             env={"TMPDIR": str(local)},  # TensorFlow's autograph files too
         ) as cluster,
     ):
         with Client(cluster) as client:
+            client.run(_quiet_worker_logs)
             log.info("Dask LocalCluster: %d worker processes", n)
             yield client
+
+
+def _quiet_worker_logs() -> None:
+    """In a LocalCluster worker: only CRITICAL from distributed. LocalCluster's ``silence_logs`` reaches the
+    nanny's logger, not the worker's, whose failed heartbeat while a SIGTERM tears the cluster down is an
+    ERROR with a traceback (seen on a fresh clone); task errors reach the scan as exceptions, not as logs."""
+    for name in ("distributed", "distributed.worker", "distributed.core", "distributed.comm", "distributed.nanny"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _run(client, fn: Callable, jobs: list[tuple[str, tuple]], what: str, progress: bool) -> Iterator[tuple[str, dict]]:
