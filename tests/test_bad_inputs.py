@@ -158,7 +158,7 @@ CASES = {
         (
             "damaged csim record",
             lambda t, c: ["report", str(_damaged(t, c.project, "csim_check.json", '{"events": "x"}'))],
-            "csim_check.json is damaged (no whole 'events' and 'mismatches'): the bit accuracy is unknown",
+            "csim_check.json is damaged ('events' = 'x'): the bit accuracy is unknown; rebuild the project",
         ),
         ("not a project", lambda t, c: ["report", str(_user_dir(t))], "is not an fpga-nn project"),
         ("rate nan", lambda t, c: ["report", str(c.project), "--input-rate-khz", "nan"], "--input-rate-khz nan must be a finite number > 0"),

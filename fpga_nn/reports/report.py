@@ -23,7 +23,7 @@ from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
 from ..jsonio import write_json
-from ..project_files import ProjectFiles
+from ..project_files import BuildRecord, CsimCheck, ProjectFiles, RtlCheck, YosysCounts
 from . import metrics
 from . import vendor as parsers
 
@@ -42,8 +42,8 @@ def _load_json(path: Path) -> dict | None:
         raise UserInputError(f"{path} is not valid JSON ({exc}): rebuild the project with 'fpga-nn build'") from None
 
 
-def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
-    found = vendor_tools.find_reports(project, build["project_name"])
+def _latency(project: Path, build: BuildRecord, notes: list[str]) -> dict | None:
+    found = vendor_tools.find_reports(project, build.project_name)
     for kind, parse in (("csynth_xml", parsers.parse_csynth_xml), ("csynth_rpt", parsers.parse_csynth_rpt)):
         if kind in found:
             r = parse(found[kind])
@@ -57,27 +57,27 @@ def _latency(project: Path, build: dict, notes: list[str]) -> dict | None:
                 "estimated_clock_ns": lat.estimated_clock_ns,
                 "source": f"vendor csynth ({found[kind].name})",
             }
-    rtl = _load_json(ProjectFiles(project).rtl_check)
+    rtl = ProjectFiles(project).read(RtlCheck)
     if rtl is not None:
         return {
-            "cycles_min": rtl["latency_cycles"],
-            "cycles_max": rtl["latency_cycles"],
-            "ns_max": rtl["latency_ns"],
-            "ii": rtl["initiation_interval"],
-            "clock_period_ns": rtl["clock_period_ns"],
+            "cycles_min": rtl.latency_cycles,
+            "cycles_max": rtl.latency_cycles,
+            "ns_max": rtl.latency_ns,
+            "ii": rtl.initiation_interval,
+            "clock_period_ns": rtl.clock_period_ns,
             "estimated_clock_ns": None,
             "source": "RTL simulation (Verilator, alkaid Verilog)",
-            "rtl_events": rtl["events"],
-            "rtl_mismatches_offline": rtl["mismatches_offline"],
-            "rtl_mismatches_csim": rtl["mismatches_csim"],
+            "rtl_events": rtl.events,
+            "rtl_mismatches_offline": rtl.mismatches_offline,
+            "rtl_mismatches_csim": rtl.mismatches_csim,
         }
     notes.append("latency: no vendor csynth report and no RTL simulation in this project")
     return None
 
 
-def _resources(project: Path, build: dict, capacity) -> list[dict]:
+def _resources(project: Path, build: BuildRecord, capacity) -> list[dict]:
     rows = []
-    found = vendor_tools.find_reports(project, build["project_name"])
+    found = vendor_tools.find_reports(project, build.project_name)
     if "utilization" in found:
         u = parsers.parse_utilization_rpt(found["utilization"])
         rows.append({**u.used._asdict(), "source": f"vendor synthesis ({found['utilization'].name})"})
@@ -86,19 +86,19 @@ def _resources(project: Path, build: dict, capacity) -> list[dict]:
             r = parse(found[kind])
             rows.append({**r.used._asdict(), "source": f"vendor csynth estimate ({found[kind].name})"})
             break
-    ys = _load_json(ProjectFiles(project).yosys_counts)
+    ys = ProjectFiles(project).read(YosysCounts)
     if ys is not None:
         rows.append(
             {
-                "lut": ys["lut"],
-                "inv": ys["inv"],
-                "ff": ys["ff"],
-                "dsp": ys["dsp"],
-                "bram_18k": 2 * ys["bram"],
+                "lut": ys.lut,
+                "inv": ys.inv,
+                "ff": ys.ff,
+                "dsp": ys.dsp,
+                "bram_18k": 2 * ys.bram,
                 "uram": 0,
-                "carry": ys["carry"],
-                "source": f"Yosys synth_xilinx -family {ys['family']} (alkaid Verilog)",
-                "note": ys["note"],
+                "carry": ys.carry,
+                "source": f"Yosys synth_xilinx -family {ys.family} (alkaid Verilog)",
+                "note": ys.note,
             }
         )
     for row in rows:
@@ -150,55 +150,47 @@ def _stage_note(stage: dict) -> str:
 
 def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
     project = Path(project)
-    build = _load_json(ProjectFiles(project).build_record)
+    files = ProjectFiles(project)
+    build = files.read(BuildRecord)
     if build is None:
         raise UserInputError(f"{project} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'")
     if not (math.isfinite(input_rate_khz) and input_rate_khz > 0):
         raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
     notes: list[str] = []
-    part = parse_part(build["part"])
+    part = parse_part(build.part)
     if part.capacity is None:
-        notes.append(f"part {build['part']} is not in the capacity table: no utilization percentages")
-    csim = _load_json(ProjectFiles(project).csim_check)
-    if csim is not None and not (
-        isinstance(csim, dict) and all(isinstance(csim.get(k), int) for k in ("events", "mismatches"))
-    ):
-        raise UserInputError(
-            f"{project / 'csim_check.json'} is damaged (no whole 'events' and 'mismatches'): the bit accuracy is "
-            "unknown; rebuild the project with 'fpga-nn build --force'"
-        )
+        notes.append(f"part {build.part} is not in the capacity table: no utilization percentages")
+    csim = files.read(CsimCheck)
     if csim is None:
-        csim = {}
         notes.append("bit accuracy unknown: no csim_check.json in this project (rebuild it with 'fpga-nn build')")
-    elif csim.get("mismatches"):
+    elif csim.mismatches:
         notes.append(
-            f"VERIFICATION FAILED: the C-simulation differs from the offline model on {csim['mismatches']} "
-            f"of {csim.get('events')} events (csim_check.json); the figures describe firmware that is "
+            f"VERIFICATION FAILED: the C-simulation differs from the offline model on {csim.mismatches} "
+            f"of {csim.events} events (csim_check.json); the figures describe firmware that is "
             "not bit-exact"
         )
-    if build.get("rtl_scope"):
-        notes.append(build["rtl_scope"])
-    stage = csim.get("input_stage")
-    if stage:
-        notes.append(_stage_note(stage))
-    no_vendor_files = not vendor_tools.find_reports(project, build["project_name"])
-    if no_vendor_files and vendor_tools.available(build["backend"]) is None:
-        notes.append(vendor_tools.missing_message(build["backend"]))
-    if not (ProjectFiles(project).rtl_check).is_file():
+    if build.rtl_scope:
+        notes.append(build.rtl_scope)
+    if csim is not None and csim.input_stage:
+        notes.append(_stage_note(csim.input_stage))
+    no_vendor_files = not vendor_tools.find_reports(project, build.project_name)
+    if no_vendor_files and vendor_tools.available(build.backend) is None:
+        notes.append(vendor_tools.missing_message(build.backend))
+    if not files.rtl_check.is_file():
         rtl_note = _load_json(project / "rtl_status.json")
         notes.append(rtl_note["message"] if rtl_note else "no RTL simulation in this project (build with --rtl)")
     report = {
-        "project": build["project_name"],
-        "part": build["part"],
-        "backend": build["backend"],
-        "io_type": build["io_type"],
-        "clock_period_ns": build["clock_period_ns"],
+        "project": build.project_name,
+        "part": build.part,
+        "backend": build.backend,
+        "io_type": build.io_type,
+        "clock_period_ns": build.clock_period_ns,
         "capacity": part.capacity._asdict() if part.capacity else None,
         "latency": _latency(project, build, notes),
         "resources": _resources(project, build, part.capacity),
         "csim": {
-            "events": csim.get("events"),
-            "mismatches": csim.get("mismatches"),
+            "events": csim.events if csim else None,
+            "mismatches": csim.mismatches if csim else None,
             "source": "hls4ml C-simulation (g++)",
         },
         "physics": _physics(project, input_rate_khz),
