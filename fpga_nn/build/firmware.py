@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -48,11 +48,14 @@ class CsimResult:
         return int(self.summary["mismatches"])
 
 
-class BuildOptions(NamedTuple):
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything a build is asked for (the CLI's options); frozen: derive a variant with :meth:`replace`."""
+
     part: str
     name: str = "trigger"
-    backend: str = "Vitis"
-    io_type: str = "io_parallel"
+    backend: hls_project.Backend = "Vitis"
+    io_type: hls_project.IoType = "io_parallel"
     clock_period: float = 5.0
     reuse_factor: int = 1
     output_dir: Path | None = None
@@ -67,6 +70,9 @@ class BuildOptions(NamedTuple):
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
+
+    def replace(self, **changes) -> BuildOptions:
+        return dataclasses.replace(self, **changes)
 
 
 def validate(options: BuildOptions) -> None:

@@ -198,7 +198,7 @@ def build(
     if task == "cnn":
         from ..studies.cnn.run import build_cnn
 
-        result = build_cnn(options._replace(io_type="io_stream"))
+        result = build_cnn(options.replace(io_type="io_stream"))
     elif task == "llp":
         from ..studies.llp.run import build_llp
 

@@ -6,6 +6,7 @@ import keyword
 import logging
 import os
 from pathlib import Path
+from typing import Literal, get_args
 
 from ..errors import UserInputError
 from ..fixed import FixedType
@@ -17,8 +18,10 @@ from .support import check_supported
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("Vitis", "Vivado")
-IO_TYPES = ("io_parallel", "io_stream")
+Backend = Literal["Vitis", "Vivado"]
+IoType = Literal["io_parallel", "io_stream"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+IO_TYPES: tuple[str, ...] = get_args(IoType)
 INLINE_WEIGHTS_LIMIT = 4096
 
 

@@ -68,7 +68,7 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
 
     scan, point = load_point(scan_dir, point_id)
     cfg, settings = scan["config"], point["settings"]
-    options = options._replace(
+    options = options.replace(
         reuse_factor=int(settings["reuse_factor"]), latency_cutoff=float(settings["latency_cutoff"])
     )
     firmware.validate(options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -13,7 +14,8 @@ from .. import signals
 log = logging.getLogger(__name__)
 
 
-class TrainConfig(NamedTuple):
+@dataclass(frozen=True)
+class TrainConfig:
     epochs: int = 150
     batch_size: int = 256
     learning_rate: float = 3e-3

@@ -173,7 +173,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
     # a fixed random subset of the test set (the split is sorted, and files hold W jets before QCD)
     pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])
     sub = te[pick]
-    opts = options._replace(io_type="io_stream")
+    opts = options.replace(io_type="io_stream")
     with outdir.staged(target, options.force) as staging:
         checked = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
         summary, csim = checked.summary, checked.csim.ravel()

@@ -253,7 +253,7 @@ def run_tracking(
     checked, report = build_firmware(qmodel, data, cfg, options)
     logits_report = None
     if rtl:  # alkaid traces no sigmoid: the RTL figures describe the logits build (a cut on them is the same cut)
-        opts = options._replace(name="t5_logits", output_dir=out / "firmware_logits", rtl=True, cpp=False)
+        opts = options.replace(name="t5_logits", output_dir=out / "firmware_logits", rtl=True, cpp=False)
         logits_report = build_firmware(qmodel, data, cfg, opts, sigmoid=False)[1]
 
     te = data["split"]["test"][: cfg.max_firmware_events]
