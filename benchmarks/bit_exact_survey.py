@@ -1,6 +1,6 @@
 """hls4ml 1.3's ``bit_exact=True`` against fpga-nn's set-up, on every accepted model of the corpus.
 
-For each model of tests/corpus.py that fpga-nn accepts, the model is converted twice with the
+For each model of tests/corpus/ that fpga-nn accepts, the model is converted twice with the
 same input type: (a) as ``fpga-nn build`` converts it (hls4ml's 'auto' precisions plus fpga-nn's
 type fixes, :func:`fpga_nn.convert.project.convert_model`) and (b) with ``bit_exact=True`` added
 (hls4ml's model-wise precision propagation). Both are compiled and C-simulated by hls4ml on the

@@ -1,4 +1,4 @@
-"""Models written the ways users write them (tests/corpus.py): each builds exact, exact up to its
+"""Models written the ways users write them (tests/corpus/): each builds exact, exact up to its
 softmax, or is refused naming the layer and the reason.
 
 Every accepted model is converted and run through the emulator against QKeras on 1,000 inputs that

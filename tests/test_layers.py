@@ -76,3 +76,11 @@ def test_a_new_family_is_one_module_and_one_registry_line(monkeypatch):
     finally:
         monkeypatch.undo()
         _clear()
+
+
+def test_the_corpus_lives_beside_the_families():
+    from . import corpus
+
+    assert corpus.FAMILIES == tuple(f.name for f in layers.FAMILIES)  # one corpus module per registry family
+    names = [c.name for c in corpus.cases()]
+    assert len(names) == len(set(names)) == 59
