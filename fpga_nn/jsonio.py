@@ -31,6 +31,20 @@ def content_hash(obj, length: int = 16, default=None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def read_object(path: str | Path, fix: str) -> dict:
+    """The JSON object in ``path``, a record fpga-nn wrote; unreadable, not JSON or not an object is one
+    line naming the file and ``fix``."""
+    from .errors import UserInputError
+
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise UserInputError(f"{path} is not valid JSON ({str(exc).splitlines()[0]}): {fix}") from None
+    if not isinstance(record, dict):
+        raise UserInputError(f"{path} is not a JSON object: {fix}")
+    return record
+
+
 def dumps(obj, **kwargs) -> str:
     return json.dumps(finite(obj), allow_nan=False, **kwargs)
 

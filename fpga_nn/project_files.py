@@ -13,13 +13,13 @@ them. A project folder is::
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UserInputError
+from .jsonio import read_object
 
 BUILD_RECORD = "build.json"
 CSIM_CHECK = "csim_check.json"
@@ -155,12 +155,7 @@ def read_record(path: Path, record: type[R]) -> R | None:
     if not Path(path).is_file():
         return None
     fix = getattr(record, "LOST", "") + "rebuild the project with 'fpga-nn build --force'"
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise UserInputError(f"{path} is not valid JSON ({str(exc).splitlines()[0]}): {fix}") from None
-    if not isinstance(data, dict):
-        raise UserInputError(f"{path} is not a JSON object: {fix}")
+    data = read_object(path, fix)
     hints = typing.get_type_hints(record)
     values = {}
     for field in dataclasses.fields(record):

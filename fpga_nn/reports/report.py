@@ -12,7 +12,6 @@ entry in ``notes`` and the rest of the report still appears.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
-from ..jsonio import write_json
+from ..jsonio import read_object, write_json
 from ..project_files import BuildRecord, CsimCheck, ProjectFiles, RtlCheck, YosysCounts
 from . import metrics
 from . import vendor as parsers
@@ -34,12 +33,7 @@ DEFAULT_INPUT_RATE_KHZ = 1000.0
 
 
 def _load_json(path: Path) -> dict | None:
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"{path} is not valid JSON ({exc}): rebuild the project with 'fpga-nn build'") from None
+    return read_object(path, "rebuild the project with 'fpga-nn build'") if path.is_file() else None
 
 
 def _latency(project: Path, build: BuildRecord, notes: list[str]) -> dict | None:

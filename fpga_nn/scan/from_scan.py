@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from ..build import figures, firmware
 from ..build.result import BuildResult
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..jsonio import write_json
+from ..jsonio import read_object, write_json
 from ..project_files import ProjectFiles
 from .config import background_efficiency
 
@@ -51,14 +50,8 @@ def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
 
 
 def read_record(path: Path) -> dict:
-    """A JSON record fpga-nn wrote; a damaged one is one line naming the file."""
-    try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise UserInputError(f"{path} cannot be read ({str(exc).splitlines()[0]}): rerun what wrote it") from None
-    if not isinstance(record, dict):
-        raise UserInputError(f"{path} is not a JSON object: rerun what wrote it")
-    return record
+    """A JSON record the scan wrote; a damaged one is one line naming the file."""
+    return read_object(path, "rerun what wrote it")
 
 
 def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: str) -> BuildResult:
