@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -19,8 +19,10 @@ _FIXED_RE = re.compile(
     re.IGNORECASE,
 )
 _INT_RE = re.compile(r"\s*(?:ap_)?(?P<u>u?)int\s*<\s*(?P<w>\d+)\s*>\s*", re.IGNORECASE)
-ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV")
-OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
+Rounding = Literal["TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV"]
+Overflow = Literal["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"]
+ROUNDING_MODES: tuple[str, ...] = get_args(Rounding)
+OVERFLOW_MODES: tuple[str, ...] = get_args(Overflow)
 _SPELLING = "ap_fixed<W,I>, ap_ufixed<W,I>, ap_fixed<W,I,RND_CONV,SAT>, ap_int<W> or ap_uint<W>"
 
 
@@ -30,8 +32,8 @@ class FixedType(NamedTuple):
     signed: bool
     width: int
     integer: int
-    rounding: str = "TRN"
-    overflow: str = "WRAP"
+    rounding: Rounding = "TRN"
+    overflow: Overflow = "WRAP"
 
     @property
     def fractional(self) -> int:
