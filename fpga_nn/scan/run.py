@@ -54,6 +54,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
 
     n = workers or os.cpu_count() or 1
     with (
+        _quiet_logs(),  # this process runs the scheduler: its teardown under SIGTERM logs tracebacks too
         scratch("dask") as local,  # the workers' spill folder goes with the scan, however it ends
         dask.config.set({"temporary-directory": str(local)}),
         LocalCluster(
@@ -72,12 +73,32 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
             yield client
 
 
+_DISTRIBUTED_LOGGERS = (
+    "distributed", "distributed.worker", "distributed.core", "distributed.comm", "distributed.nanny",
+    "distributed.batched", "distributed.scheduler", "distributed.client",
+)  # fmt: skip
+
+
 def _quiet_worker_logs() -> None:
     """In a LocalCluster worker: only CRITICAL from distributed. LocalCluster's ``silence_logs`` reaches the
     nanny's logger, not the worker's, whose failed heartbeat while a SIGTERM tears the cluster down is an
     ERROR with a traceback (seen on a fresh clone); task errors reach the scan as exceptions, not as logs."""
-    for name in ("distributed", "distributed.worker", "distributed.core", "distributed.comm", "distributed.nanny"):
+    for name in _DISTRIBUTED_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """The same in this process while our LocalCluster lives (``silence_logs`` sets the level of distributed's
+    own handler, not of its loggers, so their records still reached the CLI's handler: a scheduler-side
+    ``batched.py`` traceback during a SIGTERM teardown on a loaded fresh-clone run); levels restored after."""
+    saved = {name: logging.getLogger(name).level for name in _DISTRIBUTED_LOGGERS}
+    _quiet_worker_logs()
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def _run(client, fn: Callable, jobs: list[tuple[str, tuple]], what: str, progress: bool) -> Iterator[tuple[str, dict]]:
