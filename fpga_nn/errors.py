@@ -1,6 +1,12 @@
 """One small exception hierarchy; the CLI turns any of these into a one-line message and exit code."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message in one line for an error of ours: its first non-blank line, else its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class FpgaNnError(Exception):
     """Base class of every error fpga-nn raises on purpose."""
 

@@ -13,3 +13,8 @@ def hgq2_net(hidden, **_):
     from fpga_nn.models.trigger_hgq2 import trigger_hgq2
 
     return trigger_hgq2(hidden=tuple(hidden))
+
+
+def fails_silently(**_):
+    """Raises an exception without a message (a message-less error once broke the one-line report)."""
+    raise ValueError()

@@ -316,3 +316,7 @@ def test_an_unknown_or_failing_model_function_is_one_line(tmp_path, capsys):
         UserInputError, match=r"scan model 'fpga_nn.models.trigger:trigger_mlp' failed for .*ValueError"
     ):
         build_model("fpga_nn.models.trigger:trigger_mlp", {"hidden": [4, 2], "activation_bits": [8]})
+    with pytest.raises(
+        UserInputError, match=r"scan model 'tests.scan_models:fails_silently' failed for .*: ValueError: ValueError$"
+    ):
+        build_model("tests.scan_models:fails_silently", {"hidden": [4]})

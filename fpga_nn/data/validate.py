@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserInputError
+from ..errors import UserInputError, first_line
 
 
 def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
@@ -21,9 +21,8 @@ def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
     try:
         x = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserInputError(
-            f"{path} is not a numeric .npy array ({first}): save one with np.save('x.npy', x)"
+            f"{path} is not a numeric .npy array ({first_line(exc)}): save one with np.save('x.npy', x)"
         ) from None
     if isinstance(x, np.lib.npyio.NpzFile):
         names = list(x.files)

@@ -35,7 +35,7 @@ def convert_typed(model, output_dir, options):
     """hls4ml's ModelGraph (not written) of a model whose quantizers fix every type; a failure is one line."""
     import hls4ml
 
-    from ..errors import UnsupportedModelError
+    from ..errors import UnsupportedModelError, first_line
 
     config = {"Model": {"Precision": PLACEHOLDER_PRECISION, "ReuseFactor": options.reuse_factor, "Strategy": "Latency"}}
     with hls4ml_sees(model):
@@ -46,8 +46,7 @@ def convert_typed(model, output_dir, options):
                 clock_period=options.clock_period, write_weights_txt=False,
             )  # fmt: skip
         except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
-            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {text}") from None
+            raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {first_line(exc)}") from None
 
 
 def keras_of(model) -> str:

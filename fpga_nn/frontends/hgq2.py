@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UnsupportedModelError, UserInputError
+from ..errors import UnsupportedModelError, UserInputError, first_line
 
 MODEL_FILE = "model.keras"  # what the project keeps
 
@@ -34,10 +34,9 @@ def load(path: Path, weights: Path | None = None):
     try:
         return keras.models.load_model(str(path), compile=False)
     except (ValueError, TypeError, KeyError, OSError) as exc:
-        line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnsupportedModelError(
-            f"cannot load the Keras 3 model {path}: {line}: save it with model.save('x.keras') from the code that "
-            "built it, with every custom layer importable"
+            f"cannot load the Keras 3 model {path}: {first_line(exc)}: save it with model.save('x.keras') from the "
+            "code that built it, with every custom layer importable"
         ) from None
 
 

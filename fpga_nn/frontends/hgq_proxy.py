@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UnsupportedModelError, UserInputError
+from ..errors import UnsupportedModelError, UserInputError, first_line
 
 MODEL_FILE = "model.h5"  # what the project keeps (loads with frontends.hgq_proxy.custom_objects())
 LAYERS = frozenset(
@@ -119,8 +119,7 @@ def load(path: Path, weights: Path | None = None):
             return model
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
     except (ValueError, TypeError, KeyError, OSError) as exc:
-        line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnsupportedModelError(f"cannot load the HGQ proxy model {path}: {line}") from None
+        raise UnsupportedModelError(f"cannot load the HGQ proxy model {path}: {first_line(exc)}") from None
 
 
 def check_layers(model) -> list[dict]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UnsupportedModelError, UserInputError
+from ..errors import UnsupportedModelError, UserInputError, first_line
 
 
 def load(path: Path, weights: Path | None = None):
@@ -34,12 +34,11 @@ def load(path: Path, weights: Path | None = None):
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
     except (ValueError, TypeError, KeyError) as exc:
         raise UnsupportedModelError(
-            f"cannot load {path}: {_first_line(exc)}: save the model with model.save('x.h5') "
-            "from the code that built it"
+            f"cannot load {path}: {first_line(exc)}: save the model with model.save('x.h5') from the code that built it"
         ) from None
     except OSError as exc:
         raise UserInputError(
-            f"{path} is not a Keras model file ({_first_line(exc)}): save it with model.save('x.h5')"
+            f"{path} is not a Keras model file ({first_line(exc)}): save it with model.save('x.h5')"
         ) from None
 
 
@@ -92,12 +91,12 @@ def _load_json_model(path: Path, weights: Path | None):
     try:
         model = tf.keras.models.model_from_json(_readable_json(path.read_text()), custom_objects=objects)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise UnsupportedModelError(f"cannot read the architecture {path}: {_first_line(exc)}") from None
+        raise UnsupportedModelError(f"cannot read the architecture {path}: {first_line(exc)}") from None
     try:
         model.load_weights(str(weights))
     except (ValueError, OSError, KeyError) as exc:
         raise UserInputError(
-            f"cannot load weights {weights} into {path.name}: {_first_line(exc)}: save them with "
+            f"cannot load weights {weights} into {path.name}: {first_line(exc)}: save them with "
             "model.save_weights from the same model"
         ) from None
     return model
@@ -138,11 +137,6 @@ def _readable_json(text: str) -> str:
         return text  # Keras names the problem
     visit(tree)
     return json.dumps(tree)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def save(model, path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserInputError
+from ..errors import UserInputError, first_line
 from .plots import save_figure
 
 HINTS = {  # ratio B / A -> the likely slip
@@ -88,8 +88,7 @@ def _read_archive(path: Path, suffix: str) -> dict:
             return {k: f[k][...] for k in f if isinstance(f[k], h5py.Dataset)}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise UserInputError(
-            f"{path} cannot be read as {suffix} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): "
-            "give numeric 1-D arrays, one per feature"
+            f"{path} cannot be read as {suffix} ({first_line(exc)}): give numeric 1-D arrays, one per feature"
         ) from None
 
 

@@ -83,7 +83,7 @@ NOT_MODEL_ARGS = ("family", "reuse_factor", "latency_cutoff")  # settings the mo
 def build_model(model_spec: str, settings: dict):
     """The trigger MLP (QKeras, or HGQ2 for an HGQ2 point), or a user's ``module:function`` called with the
     settings as keywords; an HGQ2 point's function must return a Keras 3 model."""
-    from ..errors import UserInputError
+    from ..errors import UserInputError, first_line
     from ..frontends import keras_of
     from ..models.trigger import trigger_mlp
     from ..models.trigger_hgq2 import trigger_hgq2
@@ -101,7 +101,7 @@ def build_model(model_spec: str, settings: dict):
         raise
     except Exception as exc:  # the user's code: say which settings broke it, in one line
         raise UserInputError(
-            f"scan model '{model_spec}' failed for {kwargs}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            f"scan model '{model_spec}' failed for {kwargs}: {type(exc).__name__}: {first_line(exc)}"
         ) from None
     want = "keras" if hgq else "tf_keras"
     try:
