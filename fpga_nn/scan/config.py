@@ -88,8 +88,13 @@ def family(settings: dict) -> str:
     return settings.get("family", "qkeras")
 
 
+def _is_widths(h) -> bool:
+    """A 'hidden' value: a non-empty list of positive layer widths."""
+    return isinstance(h, (list, tuple)) and bool(h) and all(isinstance(w, int) and w > 0 for w in h)
+
+
 def _check_hidden(h, where: str, key: str = "hidden") -> None:
-    if not isinstance(h, (list, tuple)) or not h or not all(isinstance(w, int) and w > 0 for w in h):
+    if not _is_widths(h):
         raise UserInputError(f"{where}: '{key}' = {h!r} must be a list of widths, e.g. [6] or [8, 4]")
 
 
@@ -147,7 +152,7 @@ def _check_grid(cfg: dict, where: str) -> None:
             if axis in AXIS_VALUES:
                 schema.check_value(v, AXIS_VALUES[axis], where, f"grid.{axis}")
     for h in cfg["grid"]["hidden"]:
-        if not isinstance(h, list) or not h or not all(isinstance(w, int) and w > 0 for w in h):
+        if not _is_widths(h):
             raise UserInputError(f"{where}: each 'hidden' entry is a list of widths, e.g. [6] or [8, 4]")
     for kind in ("weight", "activation"):
         if min(cfg["grid"][f"{kind}_bits"]) < max(cfg["grid"][f"{kind}_integer"]):

@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from ..reports.plots import _plt, save_figure
+from .config import background_efficiency, family
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
 INTERPRETER = "alkaid interpreter of the traced logic (== RTL; == model.predict), whole test set"
@@ -25,13 +26,9 @@ def _valid(p: dict) -> bool:
     return bool(p["checks"]) and all(n == 0 for n in p["checks"].values())
 
 
-def _family(settings: dict) -> str:
-    return settings.get("family", "qkeras")
-
-
 def describe(settings: dict) -> str:
     """One short line of a point's settings: the QKeras bit widths, or HGQ2's EBOPs strength."""
-    if _family(settings) == "hgq2":
+    if family(settings) == "hgq2":
         return f"HGQ2 {settings['hidden']} beta={settings['beta']:g}"
     return (
         f"QKeras {settings['hidden']} w{settings['weight_bits']}.{settings['weight_integer']} "
@@ -74,8 +71,6 @@ def _figure(value, source: str) -> dict:
 
 
 def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baseline: dict | None = None) -> dict:
-    from .config import background_efficiency
-
     clock = float(cfg["hardware"]["clock_period"])
     bkg_eff = background_efficiency(cfg)
     on = set(front(points))
@@ -88,11 +83,11 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baselin
         cycles = r["latency_cycles"] if r else p["alkaid"]["stages"]
         lat_src = VERILATOR if r else "alkaid pipeline stages (estimate)"
         res_src = YOSYS if r else (f"not synthesized: {failed}" if failed else "not synthesized (off the front)")
-        scores = SCORES[_family(p["settings"])]
+        scores = SCORES[family(p["settings"])]
         rows.append(
             {
                 "id": p["id"],
-                "family": _family(p["settings"]),
+                "family": family(p["settings"]),
                 "settings": p["settings"],
                 "on_front": p["id"] in on,
                 "valid": _valid(p),
