@@ -119,6 +119,7 @@ def _second_reference(model):
     None; the traced logic or None; {layer name: what checks it})."""
     from ..convert.to_rtl import trace
     from ..errors import UnsupportedModelError
+    from ..frontends import hgq2
 
     names = [layer.name for layer in model.layers]
     alkaid = "second reference: alkaid's interpreter"
@@ -127,10 +128,8 @@ def _second_reference(model):
     except UnsupportedModelError as exc:
         reason = str(exc)
     head = model.layers[-1]
-    if type(head).__name__ == "QSoftmax":
-        import keras
-
-        logits = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+    logits = hgq2.logits_model(model)
+    if logits is not None:
         try:
             comb = trace(logits)
         except UnsupportedModelError:

@@ -95,16 +95,16 @@ def interpreter_failure(summary: dict) -> str | None:
 def figures_and_report(model, staging: Path, options, checked: firmware.CsimResult):
     """RTL + Yosys figures and the report, as :func:`figures.finish`; a softmax head alkaid 0.8.2 cannot
     trace gets the figures of the logits (the model up to the softmax), said in build.json and the report."""
+    from ..frontends.hgq2 import logits_model
     from ..reports import report
 
     if checked.mismatches:
         return None, None
     rtl_model, rtl_checked = model, checked
     head = model.layers[-1]
-    if type(head).__name__ == "QSoftmax" and not checked.summary["alkaid_interpreter"]["available"]:
-        import keras
-
-        rtl_model = keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+    logits_only = logits_model(model)
+    if logits_only is not None and not checked.summary["alkaid_interpreter"]["available"]:
+        rtl_model = logits_only
         logits = rtl_model.predict(checked.inputs, batch_size=8192, verbose=0)
         rtl_checked = firmware.CsimResult(checked.inputs, logits, None, checked.summary)
         record = json.loads((ProjectFiles(staging).build_record).read_text())

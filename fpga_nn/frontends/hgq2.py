@@ -59,6 +59,17 @@ def check_layers(model) -> list[dict]:
     return rows
 
 
+def logits_model(model):
+    """The model up to its ``QSoftmax`` head (its logits), or None when it has none: alkaid 0.8.2 traces no
+    QSoftmax, so a softmax model's second reference and RTL figures are its logits'."""
+    head = model.layers[-1]
+    if type(head).__name__ != "QSoftmax":
+        return None
+    import keras
+
+    return keras.Model(model.inputs, head.input, name=f"{model.name}_logits")
+
+
 def calibrate(model, x) -> int:
     """Fix the integer bits of the model's wrapping (``WRAP``) data-path quantizers from the ranges ``x``
     reaches (HGQ2's ``trace_minmax``, which its docs ask for after training and before conversion);
