@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UnsupportedModelError, UserInputError, first_line
+from .qkeras import save  # noqa: F401 - a proxy is a Keras 2 model: saved as QKeras models are (.h5)
 
 MODEL_FILE = "model.h5"  # what the project keeps (loads with frontends.hgq_proxy.custom_objects())
 LAYERS = frozenset(
@@ -136,7 +137,3 @@ def check_layers(model) -> list[dict]:
         note = "its quantizers fix the types" if cls == "FixedPointQuantizer" else "typed by the next quantizer"
         rows.append({"name": layer.name, "class": cls, "verdict": "exact", "note": note})
     return rows
-
-
-def save(model, path: Path) -> None:
-    model.save(str(path), save_format="h5", include_optimizer=False)
