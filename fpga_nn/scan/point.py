@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..frontends import hgq2 as hgq2_frontend
 from ..scratch import scratch
 
 INPUT_TYPE_TEXT = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256
@@ -76,7 +77,7 @@ def model_function(model_spec: str):
 
 
 # per family: the file a point keeps its trained network in
-MODEL_FILES = {"qkeras": "model.h5", "hgq2": "model.keras"}
+MODEL_FILES = {"qkeras": "model.h5", "hgq2": hgq2_frontend.MODEL_FILE}
 NOT_MODEL_ARGS = ("family", "reuse_factor", "latency_cutoff")  # settings the model function is not given
 
 
