@@ -29,6 +29,9 @@ RTL = "rtl"
 RTL_CHECK = "rtl_check.json"  # in rtl/
 RTL_META = "fpga_nn_rtl.json"  # in rtl/
 YOSYS_COUNTS = "yosys_counts.json"  # in rtl/
+RTL_STATUS = "rtl_status.json"  # why there is no RTL simulation, when there is none
+YOSYS_STATUS = "yosys_status.json"  # in rtl/: why there are no Yosys counts
+LABELS, FLOAT_SCORES = "labels.npy", "float_scores.npy"  # in vectors/: what the report's physics reads
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
 # what a build writes at the top of a project besides hls4ml's own files
 TOP_LEVEL = (BUILD_RECORD, CSIM_CHECK, METRICS, VECTORS, RTL, REPORT_JSON, REPORT_MD, REPORT_HTML)
@@ -72,6 +75,14 @@ class ProjectFiles:
         return self.rtl / YOSYS_COUNTS
 
     @property
+    def rtl_status(self) -> Path:
+        return self.root / RTL_STATUS
+
+    @property
+    def yosys_status(self) -> Path:
+        return self.rtl / YOSYS_STATUS
+
+    @property
     def report_json(self) -> Path:
         return self.root / REPORT_JSON
 
@@ -87,6 +98,33 @@ class ProjectFiles:
         """The typed record ``record`` (e.g. :class:`RtlCheck`) of this project, None when its file is absent;
         a damaged file is one line naming it and the fix."""
         return read_record(getattr(self, record.FILE), record)
+
+    def load(self) -> ProjectState:
+        """Everything ``report`` needs, read from the folder (a build hands the same state over in memory)."""
+        build = self.read(BuildRecord)
+        if build is None:
+            raise UserInputError(
+                f"{self.root} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'"
+            )
+        status = read_object(self.rtl_status, "rebuild the project") if self.rtl_status.is_file() else {}
+        labels, scores = None, {}
+        if (self.vectors / LABELS).is_file():
+            import numpy as np
+
+            labels = np.load(self.vectors / LABELS)
+            scores = {"firmware (csim)": np.load(self.vectors / "csim.npy")}
+            scores["quantized"] = np.load(self.vectors / "expected.npy")
+            if (self.vectors / FLOAT_SCORES).is_file():
+                scores["float"] = np.load(self.vectors / FLOAT_SCORES)
+        return ProjectState(
+            build,
+            self.read(CsimCheck),
+            self.read(RtlCheck),
+            self.read(YosysCounts),
+            status.get("message"),
+            labels,
+            scores,
+        )
 
 
 # Typed views of the records a build writes: the fields the report and the other readers rely on (a record
@@ -138,6 +176,21 @@ class YosysCounts:
     note: str
 
 
+@dataclass(frozen=True)
+class ProjectState:
+    """What a project holds for its report: the typed records (None when absent), why there is no RTL
+    simulation (``rtl_status``), and the physics arrays: ``labels`` and ``scores`` by name ("firmware (csim)",
+    "quantized", "float"), present when the build had labels."""
+
+    build: BuildRecord
+    csim: CsimCheck | None
+    rtl: RtlCheck | None
+    yosys: YosysCounts | None
+    rtl_status: str | None = None
+    labels: typing.Any = None
+    scores: typing.Mapping[str, typing.Any] = dataclasses.field(default_factory=dict)
+
+
 R = typing.TypeVar("R", BuildRecord, CsimCheck, RtlCheck, YosysCounts)
 _KINDS = {int: (int,), float: (int, float), str: (str,), dict: (dict,)}
 
@@ -155,15 +208,20 @@ def read_record(path: Path, record: type[R]) -> R | None:
     if not Path(path).is_file():
         return None
     fix = getattr(record, "LOST", "") + "rebuild the project with 'fpga-nn build --force'"
-    data = read_object(path, fix)
+    return record_from(read_object(path, fix), record, f"{path} is damaged", fix)
+
+
+def record_from(data: typing.Mapping, record: type[R], damaged: str = "a build record is damaged", fix: str = "") -> R:
+    """``record`` from a mapping that may hold more keys (a build's in-memory dicts, a file's JSON)."""
+    fix = fix or "rebuild the project with 'fpga-nn build --force'"
     hints = typing.get_type_hints(record)
     values = {}
     for field in dataclasses.fields(record):
         if field.name not in data:
             if field.default is not dataclasses.MISSING:
                 continue
-            raise UserInputError(f"{path} is damaged (no '{field.name}'): {fix}")
+            raise UserInputError(f"{damaged} (no '{field.name}'): {fix}")
         if not _accepts(hints[field.name], data[field.name]):
-            raise UserInputError(f"{path} is damaged ('{field.name}' = {data[field.name]!r}): {fix}")
+            raise UserInputError(f"{damaged} ('{field.name}' = {data[field.name]!r}): {fix}")
         values[field.name] = data[field.name]
     return record(**values)

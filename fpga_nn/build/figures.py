@@ -1,32 +1,42 @@
-"""After the C-simulation: RTL + Yosys figures, vendor synthesis when asked, and the report."""
+"""After the C-simulation: RTL + Yosys figures, the C++ export, vendor synthesis when asked (run_build calls them)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ToolError, UnsupportedModelError
+from ..errors import ToolError, UnsupportedModelError, first_line
 from ..fixed import FixedType
 from ..hardware import vendor
 from ..jsonio import write_json
+from ..project_files import ProjectFiles, RtlCheck, YosysCounts, record_from
 from .firmware import BuildOptions, CsimResult
 
 log = logging.getLogger(__name__)
 
 
-def _status(staging: Path, message: str) -> None:
+@dataclass(frozen=True)
+class RtlFigures:
+    """What the RTL round gave: ``failure`` when the RTL does not reproduce the offline model, the typed
+    Verilator check and Yosys counts when they were made, else ``status`` saying why not."""
+
+    failure: str | None = None
+    check: RtlCheck | None = None
+    yosys: YosysCounts | None = None
+    status: str | None = None
+
+
+def _status(staging: Path, message: str) -> RtlFigures:
     log.warning("%s", message)
-    write_json(staging / "rtl_status.json", {"message": message}, indent=None)
+    write_json(ProjectFiles(staging).rtl_status, {"message": message}, indent=None)
+    return RtlFigures(status=message)
 
 
-def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> str | None:
-    """alkaid Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes.
-
-    Returns a failure message when the RTL does not reproduce the offline model.
-    """
+def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> RtlFigures:
+    """alkaid Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes."""
     if options.rtl is False:
-        _status(staging, "RTL path skipped (--no-rtl)")
-        return None
+        return _status(staging, "RTL path skipped (--no-rtl)")
     from ..convert.to_rtl import trace
     from ..hardware import rtl, yosys
 
@@ -37,20 +47,21 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
             x,
             expected,
             csim,
-            staging / "rtl",
+            ProjectFiles(staging).rtl,
             f"{options.name}_rtl",
             options.part,
             options.clock_period,
             options.latency_cutoff,
         )
     except (ToolError, UnsupportedModelError) as exc:
-        _status(staging, f"RTL path not available: {exc}".splitlines()[0])
-        return None
+        return _status(staging, f"RTL path not available: {first_line(exc)}")
+    check = record_from({**result._asdict(), "latency_ns": result.latency_ns}, RtlCheck)
     if result.mismatches_offline:
-        return (
+        failure = (
             f"RTL simulation: {result.mismatches_offline} mismatches / {result.events} events against the "
             "offline model: see rtl/rtl_check.json"
         )
+        return RtlFigures(failure, check)
     log.info(
         "RTL: %d events bit-exact, latency %d cycles, II %d",
         result.events,
@@ -58,12 +69,13 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
         result.initiation_interval,
     )
     try:
-        counts = yosys.synthesize(staging / "rtl", f"{options.name}_rtl", options.part)
-        log.info("Yosys: %d LUT (+%d INV), %d FF, %d DSP", counts.lut, counts.inv, counts.ff, counts.dsp)
+        counts = yosys.synthesize(ProjectFiles(staging).rtl, f"{options.name}_rtl", options.part)
     except ToolError as exc:
-        log.warning("Yosys: %s", str(exc).splitlines()[0])
-        write_json(staging / "rtl" / "yosys_status.json", {"message": str(exc).splitlines()[0]}, indent=None)
-    return None
+        log.warning("Yosys: %s", first_line(exc))
+        write_json(ProjectFiles(staging).yosys_status, {"message": first_line(exc)}, indent=None)
+        return RtlFigures(None, check)
+    log.info("Yosys: %d LUT (+%d INV), %d FF, %d DSP", counts.lut, counts.inv, counts.ff, counts.dsp)
+    return RtlFigures(None, check, record_from({**counts._asdict(), "note": yosys.NOTE}, YosysCounts))
 
 
 def vendor_figures(staging: Path, options: BuildOptions) -> None:
@@ -72,7 +84,7 @@ def vendor_figures(staging: Path, options: BuildOptions) -> None:
     try:
         vendor.run_synthesis(staging, options.backend, logic_synthesis=True)
     except ToolError as exc:
-        log.warning("%s", str(exc).splitlines()[0])
+        log.warning("%s", first_line(exc))
 
 
 def cpp_figures(staging: Path, checked: CsimResult) -> str | None:
@@ -86,22 +98,3 @@ def cpp_figures(staging: Path, checked: CsimResult) -> str | None:
     if record["mismatches_vs_csim"]:
         return f"the C++ export differs from the C-simulation on {record['mismatches_vs_csim']} events (cpp/check.json)"
     return None
-
-
-def finish(
-    model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult
-) -> tuple[str | None, dict]:
-    """Everything after the csim check, ending with report.json/.md/.html in ``staging``.
-
-    Returns a failure message (the caller raises once the folder is in place) or None, and the report;
-    (None, None) when the C-simulation already failed: nothing more is worth computing.
-    """
-    from ..reports import report
-
-    if checked.mismatches:
-        return None, None
-    failure = rtl_figures(model, input_type, staging, options, checked)
-    if options.cpp and failure is None:
-        failure = cpp_figures(staging, checked)
-    vendor_figures(staging, options)
-    return failure, report.write(staging, options.input_rate_khz)

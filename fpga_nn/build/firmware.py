@@ -42,6 +42,7 @@ class CsimResult:
     summary: dict
     codes: np.ndarray | None = None  # the bus codes, for a model with declared preprocessing
     raw: np.ndarray | None = None  # the raw values they were coded from
+    record: dict | None = None  # the build.json record
 
     @property
     def mismatches(self) -> int:
@@ -240,7 +241,7 @@ def convert_and_verify(
 
         summary["divergence"] = first_divergence(model, hls_model, x, summary, staging)
         cmp.write_check(summary, ProjectFiles(staging).csim_check)
-    return CsimResult(x, expected, csim, summary, codes, raw)
+    return CsimResult(x, expected, csim, summary, codes, raw, record)
 
 
 def build_record(options, input_type, out_type, hls_model, t_convert, t_csim, tb_events, top) -> dict:
@@ -324,18 +325,23 @@ def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
 
 def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = None) -> None:
     """Raise VerificationError for a csim or RTL mismatch, once the build folder is in place."""
-    if rtl_failure:
-        raise VerificationError(f"{rtl_failure} (in {target})")
+    failure = rtl_failure or mismatch_message(summary, target)
+    if failure:
+        raise VerificationError(failure if rtl_failure is None else f"{rtl_failure} (in {target})")
+
+
+def mismatch_message(summary: dict, target: Path) -> str | None:
+    """What makes the C-simulation check fail (the input stage, the network, an unverified table head), or None."""
     stage = summary.get("input_stage")
     if stage and stage["mismatches"]:
         bad = [name for name, f in stage["features"].items() if f["mismatched_events"]]
-        raise VerificationError(
+        return (
             f"the input stage differs from the declared preprocessing on {stage['mismatches']} events "
             f"(features {', '.join(bad)}): see {target / 'csim_check.json'}"
         )
     if summary["mismatches"]:
         where = summary.get("divergence", {}).get("layer")
-        raise VerificationError(
+        return (
             f"{summary['mismatches']} mismatches / {summary['events']} events (max {summary['max_abs_diff_lsb']} LSB)"
             + (f", first diverging layer '{where}'" if where else "")
             + f": see {target / 'csim_check.json'}"
@@ -347,7 +353,8 @@ def raise_on_mismatch(summary: dict, target: Path, rtl_failure: str | None = Non
             if head["emulator_mismatches"] is None
             else f"{head['emulator_mismatches']} events differ from the emulated tables"
         )
-        raise VerificationError(
+        return (
             f"{head['function']} '{head['layer']}': the firmware output is not verified ({why}); "
             f"build with --no-softmax for exact logits: see {target / 'csim_check.json'}"
         )
+    return None

@@ -1,4 +1,4 @@
-"""``fpga-nn build --model FILE`` for a model family with a frontend package (``frontends.FRONTENDS``:
+"""The conversion and checks of a model family with a frontend package (``frontends.FRONTENDS``:
 HGQ2 / Keras 3 ``.keras`` files, HGQ proxy models): the QKeras build's twin.
 
 The same project folder and contract as a QKeras build: the frontend's model types every value itself
@@ -11,14 +11,12 @@ Yosys counts) come from that same traced logic; report.json/.md/.html as for eve
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .. import outdir
 from ..convert.to_rtl import trace
 from ..errors import UserInputError
 from ..fixed import FixedType
@@ -27,23 +25,25 @@ from ..jsonio import write_json
 from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
-from . import figures, firmware
-from .result import BuildResult
-from .user_model import load_inputs
+from . import firmware
 
 log = logging.getLogger(__name__)
 
 NO_EMULATOR = "fpga-nn's NumPy emulator does not read this model family's graphs yet"
 
 
-def refuse_options(options: firmware.BuildOptions, input_precision, pre_path, weights, kind: str) -> None:
-    for flag, given in (
-        ("--input-precision", input_precision),
-        ("--preprocessing", pre_path),
-        ("--weights", weights if kind == "keras3" else None),
-        ("--no-softmax", options.no_softmax),
-        ("--cpp", options.cpp),
-    ):
+def refuse_options(input_precision, pre_path, weights, kind: str) -> None:
+    """The ``build`` flags a model typed by its own quantizers does not take, each refused in one line."""
+    _refuse(kind, (("--input-precision", input_precision), ("--preprocessing", pre_path),
+                   ("--weights", weights if kind == "keras3" else None)))  # fmt: skip
+
+
+def refuse_family_options(options: firmware.BuildOptions, kind: str) -> None:
+    _refuse(kind, (("--no-softmax", options.no_softmax), ("--cpp", options.cpp)))
+
+
+def _refuse(kind: str, flags) -> None:
+    for flag, given in flags:
         if given:
             why = {
                 "--input-precision": "the model's input quantizer fixes its input type",
@@ -51,34 +51,6 @@ def refuse_options(options: firmware.BuildOptions, input_precision, pre_path, we
             }.get(flag, "it covers QKeras models so far")
             what = "a Keras 3 / HGQ2 model" if kind == "keras3" else "an HGQ proxy model"
             raise UserInputError(f"{flag} does not apply to {what} ({why}): drop it")
-
-
-def build_frontend_model(
-    kind: str,
-    options: firmware.BuildOptions,
-    model_path: Path,
-    data_path: Path,
-    input_precision: str | None = None,
-    weights: Path | None = None,
-    pre_path: Path | None = None,
-) -> BuildResult:
-    """Build a model of family ``kind`` (a key of ``frontends.FRONTENDS``)."""
-    firmware.validate(options)
-    refuse_options(options, input_precision, pre_path, weights, kind)
-    target = options.target()
-    inputs = tuple(p for p in (model_path, weights, data_path) if p is not None)
-    outdir.check_target(target, options.force, inputs)
-    front = frontend(kind)
-    model = front.load(Path(model_path), weights)
-    layers = front.check_layers(model)
-    x_raw = load_inputs(Path(data_path), model)
-    with outdir.staged(target, options.force, inputs) as staging:
-        checked = convert_and_verify(front, kind, model, x_raw, staging, options, layers)
-        write_json(ProjectFiles(staging).metrics, {"events": len(x_raw), "labels": None}, indent=2)
-        rtl_failure, report = figures_and_report(model, staging, options, checked)
-    rtl_failure = rtl_failure or interpreter_failure(checked.summary)
-    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return BuildResult("model", target, checked.summary, {"events": len(x_raw), "labels": None}, report)
 
 
 def interpreter_failure(summary: dict) -> str | None:
@@ -92,31 +64,20 @@ def interpreter_failure(summary: dict) -> str | None:
     return None
 
 
-def figures_and_report(model, staging: Path, options, checked: firmware.CsimResult):
-    """RTL + Yosys figures and the report, as :func:`figures.finish`; a softmax head alkaid 0.8.2 cannot
-    trace gets the figures of the logits (the model up to the softmax), said in build.json and the report."""
+def rtl_target(model, checked: firmware.CsimResult) -> tuple:
+    """The model and arrays the RTL figures describe, and what that scope leaves out (None: the whole model):
+    a softmax head alkaid 0.8.2 cannot trace gets the figures of the logits (the model up to the softmax)."""
     from ..frontends.hgq2 import logits_model
-    from ..reports import report
 
-    if checked.mismatches:
-        return None, None
-    rtl_model, rtl_checked = model, checked
-    head = model.layers[-1]
     logits_only = logits_model(model)
-    if logits_only is not None and not checked.summary["alkaid_interpreter"]["available"]:
-        rtl_model = logits_only
-        logits = rtl_model.predict(checked.inputs, batch_size=8192, verbose=0)
-        rtl_checked = firmware.CsimResult(checked.inputs, logits, None, checked.summary)
-        record = json.loads((ProjectFiles(staging).build_record).read_text())
-        record["rtl_scope"] = (
-            f"RTL figures are those of the logits (the input of '{head.name}'): alkaid 0.8.2 cannot trace the "
-            "QSoftmax; its tables are outside the latency and resource figures"
-        )
-        write_json(ProjectFiles(staging).build_record, record, indent=2)
-    input_type = FixedType.parse(checked.summary["input_type"])
-    failure = figures.rtl_figures(rtl_model, input_type, staging, options, rtl_checked)
-    figures.vendor_figures(staging, options)
-    return failure, report.write(staging, options.input_rate_khz)
+    if logits_only is None or checked.summary["alkaid_interpreter"]["available"]:
+        return model, checked, None
+    logits = logits_only.predict(checked.inputs, batch_size=8192, verbose=0)
+    scope = (
+        f"RTL figures are those of the logits (the input of '{model.layers[-1].name}'): alkaid 0.8.2 cannot trace "
+        "the QSoftmax; its tables are outside the latency and resource figures"
+    )
+    return logits_only, firmware.CsimResult(checked.inputs, logits, None, checked.summary), scope
 
 
 def _interpreter(model, input_type, x, expected, csim) -> dict:
@@ -137,9 +98,13 @@ def _interpreter(model, input_type, x, expected, csim) -> dict:
 
 
 def convert_and_verify(
-    front, kind: str, model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]
+    kind: str, model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]
 ) -> firmware.CsimResult:
+    """Convert a model of family ``kind`` (its quantizers type every value), C-simulate every event, and check
+    it against ``model.predict`` and alkaid's interpreter; the project's records are written into ``staging``."""
     from ..convert.project import output_type
+
+    front = frontend(kind)
 
     vec = ProjectFiles(staging).vectors
     vec.mkdir(parents=True, exist_ok=True)
@@ -185,4 +150,4 @@ def convert_and_verify(
     record = firmware.build_record(options, input_type, out_type, hls_model, t_convert, t_csim, n_tb, options.name)
     record.update(family=FRONTENDS[kind], layers=layers)
     write_json(ProjectFiles(staging).build_record, record, indent=2)
-    return firmware.CsimResult(x, expected, csim, summary)
+    return firmware.CsimResult(x, expected, csim, summary, record=record)

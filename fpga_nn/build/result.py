@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-TASKS = ("trigger", "cnn", "model", "scan", "llp")
+TASKS = ("trigger", "cnn", "model", "scan", "llp", "events", "tracking", "suite")
 
 
 @dataclass(frozen=True)
 class BuildResult:
     """One verified project: ``check`` is its csim_check.json record, ``metrics`` its metrics.json,
-    ``report`` its report.json (None when the build stopped before the report)."""
+    ``report`` its report.json (None when the build stopped before the report), ``checked`` the arrays
+    it checked (a :class:`~.firmware.CsimResult`), ``failure`` what failed in a non-strict build."""
 
     task: str
     project: Path
     check: dict
     metrics: dict = field(default_factory=dict)
     report: dict | None = None
+    checked: Any = field(default=None, repr=False, compare=False)
+    failure: str | None = None
 
     def __post_init__(self):
         if self.task not in TASKS:

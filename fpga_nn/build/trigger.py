@@ -10,12 +10,11 @@ import numpy as np
 
 from .. import outdir
 from ..data import dataset, trigger_inputs
-from ..jsonio import write_json
 from ..models.trigger import TriggerNetSpec, float_twin, trigger_network
-from ..project_files import ProjectFiles
 from ..reports import metrics, plots
 from ..training.train import TrainConfig, set_seeds, train_classifier
-from . import figures, firmware
+from . import firmware
+from .core import run_build
 from .result import BuildResult
 
 log = logging.getLogger(__name__)
@@ -59,23 +58,21 @@ def build_trigger(
     fmodel = float_twin(spec)
     f_res = train_classifier(fmodel, x[tr], y[tr], x[va], y[va], train_config)
 
-    with outdir.staged(target, options.force, inputs) as staging:
-        raw = trigger_inputs.raw(data.features)[te]
-        pre = trigger_inputs.PREPROCESSING
-        checked = firmware.convert_and_verify(qmodel, raw, INPUT_TYPE, staging, options, pre=pre)
-        np.save(ProjectFiles(staging).vectors / "labels.npy", y[te].astype(np.int8))
+    raw = trigger_inputs.raw(data.features)[te]
+    f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
+    dataset_info = {
+        "path": str(data_path or dataset.default_path()),
+        "events": len(y),
+        "fingerprint": data.config.fingerprint(),
+        "train": len(tr),
+        "validation": len(va),
+        "test": len(te),
+    }
+
+    def trigger_metrics(staging: Path, checked: firmware.CsimResult) -> dict:
         q_scores, csim = checked.expected.ravel(), checked.csim.ravel()
-        f_scores = fmodel.predict(x[te], batch_size=8192, verbose=0).ravel()
-        np.save(ProjectFiles(staging).vectors / "float_scores.npy", f_scores)
         result = {
-            "dataset": {
-                "path": str(data_path or dataset.default_path()),
-                "events": len(y),
-                "fingerprint": data.config.fingerprint(),
-                "train": len(tr),
-                "validation": len(va),
-                "test": len(te),
-            },
+            "dataset": dataset_info,
             "trigger_inputs": json.loads(trigger_inputs.encoding_json()),
             "float": {
                 **metrics.summarize(y[te], f_scores),
@@ -89,13 +86,24 @@ def build_trigger(
             },
             "csim": metrics.summarize(y[te], csim),
         }
-        write_json(ProjectFiles(staging).metrics, result, indent=2)
         (staging / "plots").mkdir()
         plots.loss_curves({"QKeras 8-bit": q_res.history, "float": f_res.history}, staging / "plots" / "loss.png")
         plots.roc_curves(
             y[te], {"float": f_scores, "QKeras 8-bit": q_scores, "firmware (csim)": csim}, staging / "plots" / "roc.png"
         )
         plots.score_histograms(y[te], csim, staging / "plots" / "scores.png")
-        rtl_failure, report = figures.finish(qmodel, INPUT_TYPE, staging, options, checked)
-    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return BuildResult("trigger", target, checked.summary, result, report)
+        return result
+
+    pre = trigger_inputs.PREPROCESSING
+    return run_build(
+        "trigger",
+        qmodel,
+        raw,
+        INPUT_TYPE,
+        options,
+        pre=pre,
+        sources=inputs,
+        labels=y[te],
+        float_scores=f_scores,
+        metrics=trigger_metrics,
+    )

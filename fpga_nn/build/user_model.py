@@ -11,9 +11,8 @@ from .. import outdir
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..frontends.qkeras import load as load_user_model  # noqa: F401 - check, scan and compare import it from here
-from ..jsonio import write_json
-from ..project_files import ProjectFiles
-from . import figures, firmware
+from . import firmware
+from .core import run_build
 from .result import BuildResult
 
 log = logging.getLogger(__name__)
@@ -91,9 +90,8 @@ def build_user_model(
     """Build a user's model; with declared preprocessing (``pre_path`` or saved in the model file),
     ``data_path`` holds raw values and the firmware gets the input stage."""
     firmware.validate(options)
-    target = options.target()
-    inputs = tuple(p for p in (model_path, weights, pre_path, data_path) if p is not None)
-    outdir.check_target(target, options.force, inputs)
+    sources = tuple(p for p in (model_path, weights, pre_path, data_path) if p is not None)
+    outdir.check_target(options.target(), options.force, sources)
     from ..convert.graph import normalize
     from ..convert.support import check_supported
 
@@ -121,10 +119,31 @@ def build_user_model(
     else:
         input_type = FixedType.parse(input_precision) if input_precision else infer_input_type(x, model)
     log.info("input type %s", input_type.to_ap())
-    with outdir.staged(target, options.force, inputs) as staging:
-        checked = firmware.convert_and_verify(model, x, input_type, staging, options, pre=pre)
-        metrics = {"events": len(x), "labels": None}
-        write_json(ProjectFiles(staging).metrics, metrics, indent=2)
-        rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
-    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return BuildResult("model", target, checked.summary, metrics, report)
+    return run_build("model", model, x, input_type, options, pre=pre, sources=sources)
+
+
+def build_frontend_model(
+    kind: str,
+    options: firmware.BuildOptions,
+    model_path: Path,
+    data_path: Path,
+    input_precision: str | None = None,
+    weights: Path | None = None,
+    pre_path: Path | None = None,
+) -> BuildResult:
+    """Build a model of family ``kind`` (a key of ``frontends.FRONTENDS``: HGQ2 / Keras 3 ``.keras`` files,
+    HGQ proxy models), typed by its own quantizers: the same project and contract as a QKeras build, with
+    alkaid's interpreter of the traced logic as the second reference (see :mod:`.frontend_model`)."""
+    from ..frontends import frontend
+    from .frontend_model import refuse_family_options, refuse_options
+
+    firmware.validate(options)
+    refuse_options(input_precision, pre_path, weights, kind)
+    refuse_family_options(options, kind)
+    sources = tuple(p for p in (model_path, weights, data_path) if p is not None)
+    outdir.check_target(options.target(), options.force, sources)
+    front = frontend(kind)
+    model = front.load(Path(model_path), weights)
+    layers = front.check_layers(model)
+    x = load_inputs(Path(data_path), model)
+    return run_build("model", model, x, None, options, family=kind, layers=layers, sources=sources)

@@ -217,7 +217,7 @@ def build(
 
         kind = family(model_path)[0]
         if kind in FRONTENDS:
-            from ..build.frontend_model import build_frontend_model
+            from ..build.user_model import build_frontend_model
 
             result = build_frontend_model(kind, options, model_path, data_path, input_precision, weights_path, pre_path)
         else:

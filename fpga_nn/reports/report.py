@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
-from ..jsonio import read_object, write_json
-from ..project_files import BuildRecord, CsimCheck, ProjectFiles, RtlCheck, YosysCounts
+from ..jsonio import write_json
+from ..project_files import ProjectFiles, ProjectState
 from . import metrics
 from . import vendor as parsers
 
@@ -32,12 +32,8 @@ WORKING_POINTS = (0.01, 0.05, 0.10)
 DEFAULT_INPUT_RATE_KHZ = 1000.0
 
 
-def _load_json(path: Path) -> dict | None:
-    return read_object(path, "rebuild the project with 'fpga-nn build'") if path.is_file() else None
-
-
-def _latency(project: Path, build: BuildRecord, notes: list[str]) -> dict | None:
-    found = vendor_tools.find_reports(project, build.project_name)
+def _latency(project: Path, state: ProjectState, notes: list[str]) -> dict | None:
+    found = vendor_tools.find_reports(project, state.build.project_name)
     for kind, parse in (("csynth_xml", parsers.parse_csynth_xml), ("csynth_rpt", parsers.parse_csynth_rpt)):
         if kind in found:
             r = parse(found[kind])
@@ -51,7 +47,7 @@ def _latency(project: Path, build: BuildRecord, notes: list[str]) -> dict | None
                 "estimated_clock_ns": lat.estimated_clock_ns,
                 "source": f"vendor csynth ({found[kind].name})",
             }
-    rtl = ProjectFiles(project).read(RtlCheck)
+    rtl = state.rtl
     if rtl is not None:
         return {
             "cycles_min": rtl.latency_cycles,
@@ -69,9 +65,9 @@ def _latency(project: Path, build: BuildRecord, notes: list[str]) -> dict | None
     return None
 
 
-def _resources(project: Path, build: BuildRecord, capacity) -> list[dict]:
+def _resources(project: Path, state: ProjectState, capacity) -> list[dict]:
     rows = []
-    found = vendor_tools.find_reports(project, build.project_name)
+    found = vendor_tools.find_reports(project, state.build.project_name)
     if "utilization" in found:
         u = parsers.parse_utilization_rpt(found["utilization"])
         rows.append({**u.used._asdict(), "source": f"vendor synthesis ({found['utilization'].name})"})
@@ -80,7 +76,7 @@ def _resources(project: Path, build: BuildRecord, capacity) -> list[dict]:
             r = parse(found[kind])
             rows.append({**r.used._asdict(), "source": f"vendor csynth estimate ({found[kind].name})"})
             break
-    ys = ProjectFiles(project).read(YosysCounts)
+    ys = state.yosys
     if ys is not None:
         rows.append(
             {
@@ -102,14 +98,19 @@ def _resources(project: Path, build: BuildRecord, capacity) -> list[dict]:
     return rows
 
 
-def _physics(project: Path, input_rate_khz: float) -> dict | None:
-    vec = ProjectFiles(project).vectors
-    if not (vec / "labels.npy").is_file():
+def _physics(state: ProjectState, input_rate_khz: float, notes: list[str]) -> dict | None:
+    if state.labels is None:
         return None
-    labels = np.load(vec / "labels.npy")
-    scores = {"firmware (csim)": np.load(vec / "csim.npy").ravel(), "quantized": np.load(vec / "expected.npy").ravel()}
-    if (vec / "float_scores.npy").is_file():
-        scores["float"] = np.load(vec / "float_scores.npy").ravel()
+    labels = np.asarray(state.labels).ravel()
+    scores = {name: np.asarray(s).reshape(len(labels), -1) for name, s in state.scores.items()}
+    if any(s.shape[1] != 1 for s in scores.values()):
+        width = max(s.shape[1] for s in scores.values())
+        notes.append(
+            f"physics: the network gives {width} outputs per event; the report's working points are those of "
+            "one score per event (the build's own figures are in metrics.json)"
+        )
+        return None
+    scores = {name: s.ravel() for name, s in scores.items()}
     table = []
     for name, s in scores.items():
         for wp in WORKING_POINTS:
@@ -142,19 +143,17 @@ def _stage_note(stage: dict) -> str:
     )
 
 
-def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
+def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ, state: ProjectState | None = None) -> dict:
+    """The report of ``project``: from ``state`` when a build hands it over, else read from the folder."""
     project = Path(project)
-    files = ProjectFiles(project)
-    build = files.read(BuildRecord)
-    if build is None:
-        raise UserInputError(f"{project} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'")
+    state = state or ProjectFiles(project).load()
     if not (math.isfinite(input_rate_khz) and input_rate_khz > 0):
         raise UserInputError(f"--input-rate-khz {input_rate_khz} must be a finite number > 0")
+    build, csim = state.build, state.csim
     notes: list[str] = []
     part = parse_part(build.part)
     if part.capacity is None:
         notes.append(f"part {build.part} is not in the capacity table: no utilization percentages")
-    csim = files.read(CsimCheck)
     if csim is None:
         notes.append("bit accuracy unknown: no csim_check.json in this project (rebuild it with 'fpga-nn build')")
     elif csim.mismatches:
@@ -170,9 +169,9 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
     no_vendor_files = not vendor_tools.find_reports(project, build.project_name)
     if no_vendor_files and vendor_tools.available(build.backend) is None:
         notes.append(vendor_tools.missing_message(build.backend))
-    if not files.rtl_check.is_file():
-        rtl_note = _load_json(project / "rtl_status.json")
-        notes.append(rtl_note["message"] if rtl_note else "no RTL simulation in this project (build with --rtl)")
+    if state.rtl is None:
+        notes.append(state.rtl_status or "no RTL simulation in this project (build with --rtl)")
+    physics = _physics(state, input_rate_khz, notes)
     report = {
         "project": build.project_name,
         "part": build.part,
@@ -180,25 +179,26 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> d
         "io_type": build.io_type,
         "clock_period_ns": build.clock_period_ns,
         "capacity": part.capacity._asdict() if part.capacity else None,
-        "latency": _latency(project, build, notes),
-        "resources": _resources(project, build, part.capacity),
+        "latency": _latency(project, state, notes),
+        "resources": _resources(project, state, part.capacity),
         "csim": {
             "events": csim.events if csim else None,
             "mismatches": csim.mismatches if csim else None,
             "source": "hls4ml C-simulation (g++)",
         },
-        "physics": _physics(project, input_rate_khz),
+        "physics": physics,
         "notes": notes,
     }
     return report
 
 
-def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ) -> dict:
-    """Write report.json, report.md and report.html into the project; returns the report."""
+def write(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ, state: ProjectState | None = None) -> dict:
+    """Write report.json, report.md and report.html into the project; returns the report. A build passes
+    ``state`` (what it computed, in memory); ``fpga-nn report PROJECT`` reads it from the folder."""
     from .render import render_html, render_markdown
 
     project = Path(project)
-    report = assemble(project, input_rate_khz)
+    report = assemble(project, input_rate_khz, state)
     phys = report.get("physics")
     plots = {}
     if phys is not None:

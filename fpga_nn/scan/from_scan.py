@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import outdir
-from ..build import figures, firmware
+from ..build import firmware
+from ..build.core import run_build
 from ..build.result import BuildResult
 from ..errors import UserInputError
 from ..fixed import FixedType
-from ..jsonio import read_object, write_json
-from ..project_files import ProjectFiles
+from ..jsonio import read_object
 from .config import background_efficiency
 
 
@@ -75,7 +75,7 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     if fingerprint != scan["context"]["data"]:
         raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
     if hgq:
-        return _build_hgq2_point(options, target, model_file, scan_dir, point_id, point, cfg, x[te], y[te])
+        return _build_hgq2_point(options, model_file, scan_dir, point_id, point, cfg, x[te], y[te])
     model = load_user_model(model_file)
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     from ..data import dataset, trigger_inputs
@@ -85,14 +85,13 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     raw, pre = trigger_inputs.raw(events.features)[te], trigger_inputs.PREPROCESSING
     if not np.array_equal(pre(raw), x[te]):
         raise UserInputError("the scan's inputs are not the trigger's declared preprocessing of its events")
-    with outdir.staged(target, options.force, (model_file,)) as staging:
-        checked = firmware.convert_and_verify(model, raw, input_type, staging, options, pre=pre)
-        np.save(ProjectFiles(staging).vectors / "labels.npy", y[te].astype(np.int8))
-        result = _metrics(scan_dir, point_id, point, cfg, y[te], checked.expected, checked.csim, "emulator")
-        write_json(ProjectFiles(staging).metrics, result, indent=2)
-        rtl_failure, report = figures.finish(model, input_type, staging, options, checked)
-    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return BuildResult("scan", target, checked.summary, result, report)
+
+    def point_metrics(staging, checked) -> dict:
+        return _metrics(scan_dir, point_id, point, cfg, y[te], checked.expected, checked.csim, "emulator")
+
+    return run_build(
+        "scan", model, raw, input_type, options, pre=pre, sources=(model_file,), labels=y[te], metrics=point_metrics
+    )
 
 
 def _metrics(scan_dir, point_id: str, point: dict, cfg, labels, expected, csim, scores_from: str) -> dict:
@@ -111,22 +110,27 @@ def _metrics(scan_dir, point_id: str, point: dict, cfg, labels, expected, csim, 
     }
 
 
-def _build_hgq2_point(options, target: Path, model_file: Path, scan_dir, point_id, point, cfg, x_test, labels):
+def _build_hgq2_point(options, model_file: Path, scan_dir, point_id, point, cfg, x_test, labels):
     """An HGQ2 point: the frontend build (csim == model.predict on every test event, alkaid's interpreter
     the second reference, RTL from alkaid's Keras 3 tracer) of the network alone, on the network inputs
     (the trigger's input stage is not in front of it: top function NAME, not NAME_codes)."""
-    from ..build import frontend_model
     from ..frontends import frontend
 
-    front = frontend("keras3")
-    model = front.load(model_file)
-    layers = front.check_layers(model)
-    with outdir.staged(target, options.force, (model_file,)) as staging:
-        checked = frontend_model.convert_and_verify(front, "keras3", model, x_test, staging, options, layers)
-        np.save(ProjectFiles(staging).vectors / "labels.npy", labels.astype(np.int8))
-        result = _metrics(scan_dir, point_id, point, cfg, labels, checked.expected, checked.csim, "interpreter")
-        write_json(ProjectFiles(staging).metrics, result, indent=2)
-        rtl_failure, report = frontend_model.figures_and_report(model, staging, options, checked)
-    rtl_failure = rtl_failure or frontend_model.interpreter_failure(checked.summary)
-    firmware.raise_on_mismatch(checked.summary, target, rtl_failure)
-    return BuildResult("scan", target, checked.summary, result, report)
+    model = frontend("keras3").load(model_file)
+    layers = frontend("keras3").check_layers(model)
+
+    def point_metrics(staging, checked) -> dict:
+        return _metrics(scan_dir, point_id, point, cfg, labels, checked.expected, checked.csim, "interpreter")
+
+    return run_build(
+        "scan",
+        model,
+        x_test,
+        None,
+        options,
+        family="keras3",
+        layers=layers,
+        sources=(model_file,),
+        labels=labels,
+        metrics=point_metrics,
+    )

@@ -20,11 +20,11 @@ import numpy as np
 from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
+from ...build.core import run_build
 from ...data import dataset, jets
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...jsonio import write_json
-from ...project_files import ProjectFiles
 from ...reports import plots
 
 log = logging.getLogger(__name__)
@@ -173,13 +173,13 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
     # a fixed random subset of the test set (the split is sorted, and files hold W jets before QCD)
     pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])
     sub = te[pick]
-    opts = options.replace(io_type="io_stream")
-    with outdir.staged(target, options.force) as staging:
-        checked = firmware.convert_and_verify(qmodel, x[sub], INPUT_TYPE, staging, opts)
-        summary, csim = checked.summary, checked.csim.ravel()
-        np.save(ProjectFiles(staging).vectors / "labels.npy", y[sub].astype(np.int8))
+    found = {}
+
+    def cnn_metrics(staging, checked) -> dict:
+        """The whole test set through the emulator (the C-simulation covers ``cfg.csim_images`` of it)."""
+        csim = checked.csim.ravel()
         t0 = time.perf_counter()
-        emu = Emulator(staging).predict(x[te]).ravel()
+        found["emu"] = emu = Emulator(staging).predict(x[te]).ravel()
         t_emu = time.perf_counter() - t0
         full = {
             "images": int(len(te)),
@@ -201,15 +201,19 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
                 "best_epoch": q_train["best_epoch"],
                 "seconds_per_epoch": q_train["seconds_per_epoch"],
             },
-            "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": summary["mismatches"]},
+            "csim": {**summarize(y[sub], csim), "images": len(sub), "mismatches": checked.summary["mismatches"]},
             "emulator_whole_test_set": full,
         }
-        write_json(ProjectFiles(staging).metrics, result, indent=2)
         (staging / "plots").mkdir()
         plots.roc_curves(
             y[sub], {"QKeras 8-bit": q_scores[pick], "firmware (csim)": csim}, staging / "plots" / "roc.png"
         )
-    firmware.raise_on_mismatch(summary, target)
+        return result
+
+    built = run_build(
+        "cnn", qmodel, x[sub], INPUT_TYPE, options.replace(io_type="io_stream"), labels=y[sub], metrics=cnn_metrics
+    )
+    result, full, emu = built.metrics, built.metrics["emulator_whole_test_set"], found["emu"]
     if full["mismatches_vs_qkeras"]:
         from ...errors import VerificationError
 
@@ -258,9 +262,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
         write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
-    from ...build.result import BuildResult
-
-    return BuildResult("cnn", target, summary, result)
+    return built
 
 
 def _fmt(v) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
+from ...build.core import run_build
 from ...data import dataset
 from ...data import event_images as ei
 from ...fixed import FixedType
@@ -184,11 +185,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         rtl=False,
         csim_optimization="-O1",
     )
-    from ...outdir import staged
-
-    with staged(opts.target(), force=True) as staging:
-        checked = firmware.convert_and_verify(qmodel, x[pick], INPUT_TYPE, staging, opts)
-    firmware.raise_on_mismatch(checked.summary, opts.target())
+    checked = run_build("events", qmodel, x[pick], INPUT_TYPE, opts, labels=y[pick]).checked
     fw = checked.csim.reshape(len(pick), -1).astype(np.float64)
     s = checked.summary
     fw_row = mc.summarize(y[pick], fw, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)

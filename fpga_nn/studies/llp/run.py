@@ -20,13 +20,12 @@ import numpy as np
 
 from ... import outdir
 from ...build import firmware
+from ...build.core import run_build
 from ...build.result import BuildResult
 from ...data import dataset, llp
 from ...data.calo import INPUTS
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
-from ...jsonio import write_json
-from ...project_files import ProjectFiles
 from ...reports import multiclass as mc
 
 log = logging.getLogger(__name__)
@@ -168,20 +167,27 @@ def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
     return cached_model(models_dir, name, settings, make)
 
 
-def build_variant(qmodel, data: dict, options: firmware.BuildOptions) -> firmware.CsimResult:
+def build_variant(qmodel, data: dict, options: firmware.BuildOptions, cfg: LlpTaskConfig | None = None):
     """Firmware of the QKeras network (its logits with ``options.no_softmax``), C-simulated on every
-    test jet; returns what was checked (raises on a mismatch once the project is in place)."""
+    test jet, through :func:`run_build`; with ``cfg``, metrics.json holds the firmware's per-class figures.
+    Returns the BuildResult (it raises on a mismatch once the project is in place)."""
     from ...build.user_model import without_head
 
     model = without_head(qmodel) if options.no_softmax else qmodel
     te = data["split"]["test"]
-    target = options.target()
-    with outdir.staged(target, options.force) as staging:
-        checked = firmware.convert_and_verify(model, data["x"][te], data["input_type"], staging, options)
-        np.save(ProjectFiles(staging).vectors / "labels.npy", data["y"][te].astype(np.int8))
-        write_json(ProjectFiles(staging).metrics, {"classes": list(CLASSES), "events": int(len(te))}, indent=2)
-    firmware.raise_on_mismatch(checked.summary, target)
-    return checked
+
+    def llp_metrics(staging, checked) -> dict:
+        if cfg is None:
+            return {"classes": list(CLASSES), "events": int(len(te))}
+        prob = class_probabilities(checked, options.no_softmax)
+        return {
+            "classes": list(CLASSES),
+            **mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed),
+        }
+
+    return run_build(
+        "llp", model, data["x"][te], data["input_type"], options, labels=data["y"][te], metrics=llp_metrics
+    )
 
 
 def class_probabilities(checked: firmware.CsimResult, no_softmax: bool) -> np.ndarray:
@@ -196,9 +202,5 @@ def build_llp(options: firmware.BuildOptions, cfg: LlpTaskConfig = LlpTaskConfig
     outdir.check_target(options.target(), options.force)
     data = prepare(cfg, workers)
     qmodel, info = trained("qkeras", cfg, data, None)
-    checked = build_variant(qmodel, data, options)
-    check, prob = checked.summary, class_probabilities(checked, options.no_softmax)
-    te = data["split"]["test"]
-    metrics = mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
-    write_json(ProjectFiles(options.target()).metrics, {"classes": list(CLASSES), **metrics}, indent=2)
-    return BuildResult("llp", options.target(), check, metrics)
+    built = build_variant(qmodel, data, options, cfg)
+    return BuildResult("llp", built.project, built.check, {k: v for k, v in built.metrics.items() if k != "classes"})

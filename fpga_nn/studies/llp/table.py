@@ -48,10 +48,12 @@ def run_llp(
     p_float = fmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     p_q = qmodel.predict(x, batch_size=4096, verbose=0).astype(np.float64)
     base = firmware.BuildOptions(part=part, force=True, rtl=False)
-    softmax = build_variant(qmodel, data, base.replace(name="llp_softmax", output_dir=out / "firmware" / "softmax"))
+    softmax = build_variant(
+        qmodel, data, base.replace(name="llp_softmax", output_dir=out / "firmware" / "softmax")
+    ).checked
     logits = build_variant(
         qmodel, data, base.replace(name="llp_logits", output_dir=out / "firmware" / "logits", no_softmax=True)
-    )
+    ).checked
     sm_check, lg_check = softmax.summary, logits.summary
     p_sm = class_probabilities(softmax, no_softmax=False)
     fw_logits = logits.csim.reshape(len(y), -1).astype(np.float64)

@@ -167,7 +167,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
 def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
     """QKeras -> hls4ml -> C-simulation on every test event; the firmware's scores and the check."""
     from ...build import firmware
-    from ...outdir import staged
+    from ...build.core import run_build
 
     opts = firmware.BuildOptions(
         part=part,
@@ -176,8 +176,8 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
         force=True,
         rtl=False,
     )
-    with staged(opts.target(), force=True) as staging:
-        checked = firmware.convert_and_verify(model, x_test, input_type, staging, opts)
+    # the suite records a mismatch as a result of the row (its table says so) instead of stopping the run
+    checked = run_build("suite", model, x_test, input_type, opts, strict=False).checked
     summary, csim = checked.summary, checked.csim.reshape(-1).astype(np.float64)
     check = {
         "events": summary.get("events", len(x_test)),

@@ -19,10 +19,10 @@ import numpy as np
 
 from ... import outdir
 from ...atomic import write_text
-from ...build import figures, firmware
+from ...build import firmware
+from ...build.core import run_build
 from ...data import dataset, tracking
 from ...jsonio import write_json
-from ...project_files import ProjectFiles
 from ...training import model_cache
 from . import table
 
@@ -152,14 +152,8 @@ def build_firmware(qmodel, data: dict, cfg: TrackingTaskConfig, options: firmwar
     te = data["split"]["test"][: cfg.max_firmware_events]
     model = with_sigmoid(qmodel) if sigmoid else qmodel
     pre = tracking.PREPROCESSING
-    target = options.target()
-    with outdir.staged(target, options.force) as staging:
-        checked = firmware.convert_and_verify(model, data["raw"][te], pre.input_type, staging, options, pre=pre)
-        np.save(ProjectFiles(staging).vectors / "labels.npy", data["y"][te].astype(np.int8))
-        write_json(ProjectFiles(staging).metrics, {"events": int(len(te)), "labels": "vectors/labels.npy"}, indent=2)
-        failure, report = figures.finish(model, pre.input_type, staging, options, checked)
-    firmware.raise_on_mismatch(checked.summary, target, failure)
-    return checked, report
+    built = run_build("tracking", model, data["raw"][te], pre.input_type, options, pre=pre, labels=data["y"][te])
+    return built.checked, built.report
 
 
 def bus_values(raw: np.ndarray, drop_bits: int = 0) -> np.ndarray:
