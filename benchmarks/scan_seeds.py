@@ -18,6 +18,7 @@ values the file holds, without training.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -29,7 +30,7 @@ from fpga_nn.jsonio import write_json
 from fpga_nn.scan import config as scan_config
 from fpga_nn.scan import point as scan_point
 from fpga_nn.scan.run import _run, dask_client
-from fpga_nn.yamlconfig import thaw
+from fpga_nn.yamlconfig import plain
 
 OUT = Path(__file__).parent / "results" / "scan_seeds.json"
 QKERAS = {"weight_integer": 1, "activation_integer": 3, "reuse_factor": 1, "latency_cutoff": 7.0}
@@ -90,16 +91,16 @@ def main() -> None:
         write_json(OUT, record, indent=1)
         _print(record["pairs"])
         return
-    base = thaw(scan_config.load_config())
+    base = scan_config.load_config()
     jobs = []
     for seed in args.seeds:
-        cfg = {**base, "seed": seed}
+        cfg = dataclasses.replace(base, seed=seed)
         jobs += [(f"{name}-s{seed}", (settings, cfg)) for name, settings in POINTS.items()]
     t0 = time.perf_counter()
     with dask_client(None, args.workers) as client:
         done = {job: payload["result"] for job, payload in _run(client, scan_point.evaluate, jobs, "seeds", True)}
     seconds = time.perf_counter() - t0
-    (_, y, _, _, te), _ = scan_point._data(base["data"])
+    (_, y, _, _, te), _ = scan_point._data(base.data)
     n_sig = int(np.sum(y[te] == 1))
     per_point = {}
     for name in POINTS:
@@ -119,8 +120,8 @@ def main() -> None:
             "seeds": args.seeds,
             "test_events": len(te),
             "test_signal_events": n_sig,
-            "working_point": base["working_point"],
-            "training": base["training"],
+            "working_point": plain(base.working_point),
+            "training": plain(base.training),
             "seconds": round(seconds, 1),
             "points": per_point,
             "pairs": pairs,

@@ -117,10 +117,11 @@ def check_value(value, check: Check, where: str, key: str) -> None:
 
 def validate(cfg: Mapping, spec: Mapping[str, Check], where: str) -> None:
     """Every key of ``spec`` present in ``cfg`` passes its check; sections named by a spec key must be
-    mappings (a list where a section belongs is one line too)."""
+    mappings or null (a list where a section belongs is one line too; whether null is allowed is the config
+    class's business, :func:`fpga_nn.yamlconfig.typed`)."""
     for dotted, check in spec.items():
         section = dotted.split(".")[0]
-        if "." in dotted and section in cfg and not isinstance(cfg[section], Mapping):
+        if "." in dotted and cfg.get(section) is not None and not isinstance(cfg[section], Mapping):
             raise UserInputError(f"{where}: '{section}' = {cfg[section]!r} must be a mapping of keys")
         present, value = get(cfg, dotted)
         if present:

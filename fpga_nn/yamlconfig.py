@@ -6,8 +6,12 @@ code holds no second default. Unknown sections and keys are errors naming the ne
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
+import types
+import typing
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -110,3 +114,89 @@ def freeze(value):
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
     return value
+
+
+# ------------------------------------------------------------------------------- typed configs
+# A config is a frozen dataclass whose fields are its top-level keys; a field whose type is a frozen
+# dataclass (or one of them | None) is a section whose fields are its keys. The schema (which keys exist)
+# and the value checks are derived from these declarations: a field's ``Check`` rides in its metadata
+# (``checked(...)``), a ``Literal[...]`` field is a choice of its values. The YAML holds every default.
+
+
+def checked(check=None, each=None, **nested):
+    """A config field with the value check ``check`` (a :class:`~fpga_nn.schema.Check`); ``each`` is the check
+    of every entry of a list-valued field (a scan axis); ``nested`` checks the keys of a mapping-valued field
+    (``sigma_fb={"signal": Num(0)}``)."""
+    return dataclasses.field(metadata={"check": check, "each": each, "nested": nested})
+
+
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def section_of(hint):
+    """The dataclass a field's type names (``Section`` or ``Section | None``), else None."""
+    options = (
+        typing.get_args(hint)
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+        else (hint,)
+    )
+    found = [o for o in options if dataclasses.is_dataclass(o)]
+    return found[0] if found else None
+
+
+def schema_of(root) -> dict[str, frozenset | None]:
+    """Every key a YAML of config class ``root`` may hold: sections -> their keys, values -> None."""
+    out = {}
+    for f in dataclasses.fields(root):
+        sec = section_of(_hints(root)[f.name])
+        out[f.name] = frozenset(g.name for g in dataclasses.fields(sec)) if sec else None
+    out["quick"] = None
+    return out
+
+
+def _field_checks(cls, prefix: str) -> dict:
+    out = {}
+    hints = _hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        sec = section_of(hints[f.name])
+        if sec is not None:
+            out.update(_field_checks(sec, f"{key}."))
+            continue
+        check = f.metadata.get("check")
+        if check is None and typing.get_origin(hints[f.name]) is typing.Literal:
+            from .schema import Check
+
+            check = Check("choice", choices=typing.get_args(hints[f.name]))
+        if check is not None:
+            out[key] = check
+        out.update({f"{key}.{k}": c for k, c in f.metadata.get("nested", {}).items()})
+    return out
+
+
+def values_of(root) -> dict:
+    """The value check of every key of config class ``root``, by dotted key (``training.epochs``)."""
+    return _field_checks(root, "")
+
+
+def typed(cls, data, where: str = "config"):
+    """An instance of config class ``cls`` from a mapping (lists become tuples, mappings inside a value stay
+    read-only mappings); a missing key without a default is a one-line error naming it."""
+    hints = _hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise UserInputError(f"{where}: '{f.name}' is missing")
+            continue
+        value, sec = data[f.name], section_of(hints[f.name])
+        if sec is not None and not isinstance(value, Mapping) and (value is not None or sec is hints[f.name]):
+            raise UserInputError(f"{where}: '{f.name}' = {value!r} must be a mapping of keys")
+        values[f.name] = typed(sec, value, f"{where}: '{f.name}'") if sec and value is not None else freeze(value)
+    return cls(**values)
+
+
+def plain(config) -> dict:
+    """A typed config as plain dicts and lists (what JSON writes and content hashes read)."""
+    return thaw(dataclasses.asdict(config))

@@ -12,6 +12,7 @@ import pytest
 from fpga_nn.cli import main
 from fpga_nn.errors import UserInputError
 from fpga_nn.scan import config as scan_config
+from fpga_nn.scan.config import Hardware
 from fpga_nn.scan.report import front, rtl_candidates
 
 TINY = """
@@ -71,14 +72,14 @@ def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
     cfg = scan_config.load_config()
     n_qkeras = n_hgq2 = 1
     for axis in scan_config.AXES:
-        n_qkeras *= len(cfg["grid"][axis])
+        n_qkeras *= len(getattr(cfg.grid, axis))
     for axis in scan_config.HGQ2_AXES:
-        n_hgq2 *= len(cfg["hgq2"][axis])
+        n_hgq2 *= len(getattr(cfg.hgq2, axis))
     n = n_qkeras + n_hgq2
     pts = scan_config.points(cfg)
     assert len(pts) == n and len({json.dumps(p, sort_keys=True) for p in pts}) == n
     assert [scan_config.family(p) for p in pts] == ["qkeras"] * n_qkeras + ["hgq2"] * n_hgq2
-    assert sorted({p["beta"] for p in pts[n_qkeras:]}) == sorted(cfg["hgq2"]["beta"])
+    assert sorted({p["beta"] for p in pts[n_qkeras:]}) == sorted(cfg.hgq2.beta)
     path = tmp_path / "random.yaml"
     path.write_text("sample: random\nn_random: 5\n")
     drawn = scan_config.points(scan_config.load_config(path))
@@ -116,13 +117,13 @@ def test_pareto_front_and_rtl_candidates():
         _pt("f", 0.495, 410, 2),  # dominated by a, within 0.01 of it
     ]
     assert sorted(front(pts)) == ["a", "b", "d"]
-    assert rtl_candidates(pts, {"rtl_near_front": 0.01, "rtl_max_points": 10}) == [
+    assert rtl_candidates(pts, Hardware("xcvu13p-flga2577-2-e", 5.0, 0.01, 10)) == [
         "a",
         "d",
         "b",
         "f",
     ]  # c stays dominated by b
-    assert rtl_candidates(pts, {"rtl_near_front": 0.0, "rtl_max_points": 2}) == ["a", "d"]
+    assert rtl_candidates(pts, Hardware("xcvu13p-flga2577-2-e", 5.0, 0.0, 2)) == ["a", "d"]
 
 
 def _comparable(out):

@@ -35,11 +35,11 @@ def scan(config_path, quick, out, scheduler, workers, serial):
     if serial and scheduler:
         raise UserInputError("--serial runs here without Dask: drop --scheduler")
     cfg = load_config(config_path, quick)
-    parse_part(cfg["hardware"]["part"])
+    parse_part(cfg.hardware.part)
     from ..scan.point import model_function
 
-    for key, spec in (("grid", cfg["model"]), ("hgq2", (cfg.get("hgq2") or {}).get("model"))):
-        if cfg.get(key) is not None and spec != "trigger":
+    for key, spec in (("grid", cfg.model), ("hgq2", cfg.hgq2 and cfg.hgq2.model)):
+        if getattr(cfg, key) is not None and spec != "trigger":
             model_function(spec)  # before any work: an unknown function is one line
     record = run_scan(cfg, out, scheduler=scheduler, workers=workers, serial=serial)
     click.echo(f"{len(record['points'])} points, {len(record['front'])} on the Pareto front:")

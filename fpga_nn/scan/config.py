@@ -12,74 +12,96 @@ killed scan resumes where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from .. import schema, yamlconfig
 from ..errors import UserInputError
 from ..jsonio import content_hash
-from ..yamlconfig import FrozenConfig, freeze, thaw
+from ..yamlconfig import checked, plain, thaw, typed
 
 SCHEMA_VERSION = 1
-AXES = (
-    "hidden",
-    "weight_bits",
-    "weight_integer",
-    "activation_bits",
-    "activation_integer",
-    "reuse_factor",
-    "latency_cutoff",
-)
-HGQ2_AXES = ("hidden", "beta", "reuse_factor", "latency_cutoff")
-SCHEMA: dict[str, frozenset | None] = {
-    "schema": None,
-    "model": None,
-    "data": None,
-    "sample": None,
-    "n_random": None,
-    "seed": None,
-    "working_point": frozenset({"input_rate_khz", "trigger_rate_khz"}),
-    "training": frozenset({"epochs", "patience", "batch_size", "learning_rate"}),
-    "grid": frozenset(AXES),
-    "hgq2": frozenset({"model", *HGQ2_AXES}),
-    "hardware": frozenset({"part", "clock_period", "rtl_near_front", "rtl_max_points"}),
-    "quick": None,
-}
+_RF, _CUTOFF = schema.Int(1, 1024), schema.Num(0, lo_open=True)
 
 
-# Type and range of every value (axes: of every entry of the axis' list)
-VALUES = {
-    "model": schema.STR,
-    "data": schema.Check("str", nullable=True),
-    "sample": schema.Check("choice", choices=("grid", "random")),
-    "n_random": schema.Int(1),
-    "seed": schema.Int(0),
-    "working_point.input_rate_khz": schema.Num(0, lo_open=True),
-    "working_point.trigger_rate_khz": schema.Num(0, lo_open=True),
-    "training.epochs": schema.Int(1),
-    "training.patience": schema.Int(1),
-    "training.batch_size": schema.Int(1),
-    "training.learning_rate": schema.Num(0, 1, lo_open=True),
-    "hardware.part": schema.STR,
-    "hardware.clock_period": schema.Num(0, lo_open=True),
-    "hardware.rtl_near_front": schema.Num(0, 1),
-    "hardware.rtl_max_points": schema.Int(0),
-}
-AXIS_VALUES = {
-    "weight_bits": schema.Int(2, 32),
-    "weight_integer": schema.Int(0, 32),
-    "activation_bits": schema.Int(2, 32),
-    "activation_integer": schema.Int(0, 32),
-    "reuse_factor": schema.Int(1, 1024),
-    "latency_cutoff": schema.Num(0, lo_open=True),
-}
+@dataclass(frozen=True)
+class WorkingPoint:
+    input_rate_khz: float = checked(schema.Num(0, lo_open=True))
+    trigger_rate_khz: float = checked(schema.Num(0, lo_open=True))
+
+
+@dataclass(frozen=True)
+class Training:
+    epochs: int = checked(schema.Int(1))
+    patience: int = checked(schema.Int(1))
+    batch_size: int = checked(schema.Int(1))
+    learning_rate: float = checked(schema.Num(0, 1, lo_open=True))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The QKeras axes: each a list of values, every combination a point (``each`` checks one value)."""
+
+    hidden: tuple = checked()
+    weight_bits: tuple = checked(each=schema.Int(2, 32))
+    weight_integer: tuple = checked(each=schema.Int(0, 32))
+    activation_bits: tuple = checked(each=schema.Int(2, 32))
+    activation_integer: tuple = checked(each=schema.Int(0, 32))
+    reuse_factor: tuple = checked(each=_RF)
+    latency_cutoff: tuple = checked(each=_CUTOFF)
+
+
+@dataclass(frozen=True)
+class Hgq2:
+    """The HGQ2 family: its model function and axes (``beta``: the EBOPs regulariser strength; 0 trains the
+    bit widths for accuracy alone)."""
+
+    model: str = checked(schema.STR)
+    hidden: tuple = checked()
+    beta: tuple = checked(each=schema.Num(0))
+    reuse_factor: tuple = checked(each=_RF)
+    latency_cutoff: tuple = checked(each=_CUTOFF)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    part: str = checked(schema.STR)
+    clock_period: float = checked(schema.Num(0, lo_open=True))
+    rtl_near_front: float = checked(schema.Num(0, 1))
+    rtl_max_points: int = checked(schema.Int(0))
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """A scan YAML, typed: ``grid`` / ``hgq2`` None give the other family's points only."""
+
+    schema: int
+    model: str = checked(schema.STR)
+    data: str | None = checked(schema.Check("str", nullable=True))
+    sample: Literal["grid", "random"] = checked()
+    n_random: int = checked(schema.Int(1))
+    seed: int = checked(schema.Int(0))
+    working_point: WorkingPoint = checked()
+    training: Training = checked()
+    grid: Grid | None = checked()
+    hgq2: Hgq2 | None = checked()
+    hardware: Hardware = checked()
+
+
+# The keys a scan YAML may hold and the check of every value: derived from the declarations above
+SCHEMA: dict[str, frozenset | None] = yamlconfig.schema_of(ScanConfig)
+VALUES = yamlconfig.values_of(ScanConfig)
+AXES = tuple(f.name for f in dataclasses.fields(Grid))
+HGQ2_AXES = tuple(f.name for f in dataclasses.fields(Hgq2))[1:]
+AXIS_VALUES = {f.name: f.metadata["each"] for f in dataclasses.fields(Grid) if f.metadata["each"]}
 HGQ2_VALUES = {
-    "model": schema.STR,
-    "beta": schema.Num(0),  # EBOPs regulariser strength: 0 trains the bit widths for accuracy alone
-    "reuse_factor": AXIS_VALUES["reuse_factor"],
-    "latency_cutoff": AXIS_VALUES["latency_cutoff"],
+    "model": VALUES["hgq2.model"],
+    **{f.name: f.metadata["each"] for f in dataclasses.fields(Hgq2) if f.metadata["each"]},
 }
 
 
@@ -122,7 +144,7 @@ def check_settings(settings: dict, where: str) -> None:
             )
 
 
-def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
+def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> ScanConfig:
     """The scan YAML merged over the packaged ``scan.yaml``; unknown keys refused; frozen."""
     cfg = yamlconfig.load("scan/scan.yaml", path, SCHEMA, SCHEMA_VERSION, "scan", quick)
     where = f"scan config {path}" if path else "scan config (packaged)"
@@ -136,7 +158,7 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> F
     wp = cfg["working_point"]
     if not wp["trigger_rate_khz"] < wp["input_rate_khz"]:
         raise UserInputError(f"{where}: the trigger rate must lie between 0 and the input rate")
-    return freeze(cfg)
+    return typed(ScanConfig, cfg, where)
 
 
 def _check_grid(cfg: dict, where: str) -> None:
@@ -186,32 +208,32 @@ def _check_hgq2(section, where: str) -> None:
                 schema.check_value(v, HGQ2_VALUES[axis], where, f"hgq2.{axis}")
 
 
-def background_efficiency(cfg) -> float:
-    wp = cfg["working_point"]
-    return float(wp["trigger_rate_khz"]) / float(wp["input_rate_khz"])
+def background_efficiency(cfg: ScanConfig) -> float:
+    wp = cfg.working_point
+    return float(wp.trigger_rate_khz) / float(wp.input_rate_khz)
 
 
-def points(cfg) -> list[dict]:
+def points(cfg: ScanConfig) -> list[dict]:
     """Every combination of the QKeras grid, then of the HGQ2 axes (sample: grid), or ``n_random`` distinct
     ones of them all drawn with the seed (random)."""
     combos = []
-    if cfg.get("grid") is not None:
-        grid = cfg["grid"]
-        combos += [dict(zip(AXES, v, strict=True)) for v in itertools.product(*(grid[a] for a in AXES))]
-    if cfg.get("hgq2") is not None:
-        hq = cfg["hgq2"]
+    if cfg.grid is not None:
+        grid = cfg.grid
+        combos += [dict(zip(AXES, v, strict=True)) for v in itertools.product(*(getattr(grid, a) for a in AXES))]
+    if cfg.hgq2 is not None:
+        hq = cfg.hgq2
         combos += [
             {"family": "hgq2", **dict(zip(HGQ2_AXES, v, strict=True))}
-            for v in itertools.product(*(hq[a] for a in HGQ2_AXES))
+            for v in itertools.product(*(getattr(hq, a) for a in HGQ2_AXES))
         ]
     combos = [thaw(c) for c in combos]
-    if cfg["sample"] == "random" and cfg["n_random"] < len(combos):
-        pick = np.random.default_rng(cfg["seed"]).choice(len(combos), size=int(cfg["n_random"]), replace=False)
+    if cfg.sample == "random" and cfg.n_random < len(combos):
+        pick = np.random.default_rng(cfg.seed).choice(len(combos), size=int(cfg.n_random), replace=False)
         combos = [combos[i] for i in sorted(pick)]
     return combos
 
 
-def context(cfg, data_fingerprint: str) -> dict:
+def context(cfg: ScanConfig, data_fingerprint: str) -> dict:
     """What besides the settings decides a point's result."""
     from importlib.metadata import version
 
@@ -220,16 +242,16 @@ def context(cfg, data_fingerprint: str) -> dict:
 
     tools = versions()
     return {
-        "model": cfg["model"],
+        "model": cfg.model,
         "data": data_fingerprint,
-        "seed": cfg["seed"],
-        "training": thaw(cfg["training"]),
-        "working_point": thaw(cfg["working_point"]),
-        "hardware": {k: cfg["hardware"][k] for k in ("part", "clock_period")},
+        "seed": cfg.seed,
+        "training": plain(cfg.training),
+        "working_point": plain(cfg.working_point),
+        "hardware": {k: getattr(cfg.hardware, k) for k in ("part", "clock_period")},
         "versions": {"fpga_nn": __version__, **{k: tools[k] for k in ("alkaid", "hls4ml", "qkeras", "tensorflow")}},
         **(
-            {"hgq2": {"model": cfg["hgq2"]["model"], "versions": {k: version(k) for k in ("hgq2", "keras")}}}
-            if cfg.get("hgq2") is not None
+            {"hgq2": {"model": cfg.hgq2.model, "versions": {k: version(k) for k in ("hgq2", "keras")}}}
+            if cfg.hgq2 is not None
             else {}
         ),
     }

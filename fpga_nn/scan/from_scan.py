@@ -13,6 +13,7 @@ from ..build.result import BuildResult
 from ..errors import UserInputError
 from ..fixed import FixedType
 from ..jsonio import read_object
+from ..yamlconfig import typed
 from .config import background_efficiency
 
 
@@ -46,6 +47,12 @@ def load_point(scan_dir: Path, point_id: str) -> tuple[dict, dict]:
         raise UserInputError(
             f"{config_file}: no 'config' and 'context' mappings: rerun 'fpga-nn scan --out {scan_dir}'"
         )
+    from .config import ScanConfig
+
+    try:
+        scan["config"] = typed(ScanConfig, scan["config"], f"{config_file} (edited by hand?)")
+    except UserInputError as exc:
+        raise UserInputError(f"{exc}: rerun 'fpga-nn scan --out {scan_dir}'") from None
     return scan, point
 
 
@@ -71,7 +78,7 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     if not model_file.is_file():
         raise UserInputError(f"{model_file} is missing: rerun 'fpga-nn scan --out {scan_dir}' to redo the point")
     outdir.check_target(target, options.force, (model_file,))
-    (x, y, _, _, te), fingerprint = _data(cfg["data"])
+    (x, y, _, _, te), fingerprint = _data(cfg.data)
     if fingerprint != scan["context"]["data"]:
         raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
     if hgq:
@@ -81,7 +88,7 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     from ..data import dataset, trigger_inputs
 
     # the point's network takes the trigger inputs: its firmware gets the same input stage as the trigger's
-    events = dataset.load(cfg["data"]) if cfg["data"] else dataset.load_default()
+    events = dataset.load(cfg.data) if cfg.data else dataset.load_default()
     raw, pre = trigger_inputs.raw(events.features)[te], trigger_inputs.PREPROCESSING
     if not np.array_equal(pre(raw), x[te]):
         raise UserInputError("the scan's inputs are not the trigger's declared preprocessing of its events")

@@ -1,7 +1,8 @@
 """One point of a design-space scan, as a Dask task: train, score the firmware, estimate its hardware.
 
-Tasks take and return plain data (settings, config, bytes of the files to keep), so they run the
-same in this process, on a LocalCluster, or on a remote cluster without a shared filesystem.
+Tasks take plain data and the frozen scan config (settings, :class:`~.config.ScanConfig`) and return plain
+data (bytes of the files to keep), so they run the same in this process, on a LocalCluster, or on a
+remote cluster without a shared filesystem.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def cut_baseline(cfg) -> dict:
     from ..reports import metrics
     from .config import background_efficiency
 
-    (x, y, tr, _, te), _ = _data(cfg["data"])
+    (x, y, tr, _, te), _ = _data(cfg.data)
     cut = metrics.best_window_cut(x[tr], y[tr], background_efficiency(cfg), NAMES)
     return {
         "selection": "low <= input <= high on one network input (code / 256), chosen on the training split",
@@ -116,7 +117,7 @@ def build_model(model_spec: str, settings: dict):
     return model
 
 
-def evaluate(settings: dict, cfg: dict) -> dict:
+def evaluate(settings: dict, cfg) -> dict:
     """Train the point's network and score it; returns {'result': {...}, 'files': {name: bytes}}."""
     _single_threaded_tf()
     from ..reports import metrics
@@ -124,18 +125,18 @@ def evaluate(settings: dict, cfg: dict) -> dict:
     from .config import background_efficiency, family
 
     t0 = time.perf_counter()
-    (x, y, tr, va, te), _ = _data(cfg["data"])
-    t = cfg["training"]
+    (x, y, tr, va, te), _ = _data(cfg.data)
+    t = cfg.training
     train_config = TrainConfig(
-        epochs=int(t["epochs"]),
-        batch_size=int(t["batch_size"]),
-        learning_rate=float(t["learning_rate"]),
-        patience=int(t["patience"]),
-        seed=int(cfg["seed"]),
+        epochs=int(t.epochs),
+        batch_size=int(t.batch_size),
+        learning_rate=float(t.learning_rate),
+        patience=int(t.patience),
+        seed=int(cfg.seed),
     )
     hgq = family(settings) == "hgq2"
     set_seeds(train_config.seed, keras3=hgq)
-    model = build_model(cfg["hgq2"]["model"] if hgq else cfg["model"], settings)
+    model = build_model(cfg.hgq2.model if hgq else cfg.model, settings)
     trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
     score = _score_hgq2 if hgq else _score_qkeras
     firmware, checks, est, files, extra = score(model, settings, x[tr], x[te])
@@ -218,7 +219,7 @@ def rtl_tools() -> dict:
     return {k: tools[k] for k in ("verilator", "yosys", "alkaid")}
 
 
-def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> dict:
+def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg) -> dict:
     """Verilator latency/II (bit-exact on the whole test set) and Yosys LUT/FF/DSP of one point."""
     import os
 
@@ -226,8 +227,8 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg: dict) -> 
     os.environ.setdefault("FPGA_NN_JOBS", "1")  # one task per core: Verilator compiles with one job
     from ..errors import ToolError, UnsupportedModelError
 
-    (x, _, _, _, te), _ = _data(cfg["data"])
-    hw = cfg["hardware"]
+    (x, _, _, _, te), _ = _data(cfg.data)
+    hw = cfg.hardware
     tool_versions = rtl_tools()
     try:
         return {**_synthesize(point_id, model_bytes, settings, x[te], hw), "tools": tool_versions}
@@ -257,11 +258,11 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -
             None,
             tmp / "rtl",
             name,
-            hw["part"],
-            float(hw["clock_period"]),
+            hw.part,
+            float(hw.clock_period),
             float(settings["latency_cutoff"]),
         )
-        counts = yosys.synthesize(tmp / "rtl", name, hw["part"])
+        counts = yosys.synthesize(tmp / "rtl", name, hw.part)
     return {
         "latency_cycles": checked.latency_cycles,
         "latency_ns": checked.latency_ns,

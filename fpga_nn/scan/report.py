@@ -11,6 +11,7 @@ import html
 from pathlib import Path
 
 from ..reports.plots import _plt, save_figure
+from ..yamlconfig import plain
 from .config import background_efficiency, family
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
@@ -57,13 +58,13 @@ def front(points: list[dict], slack: float = 0.0) -> list[str]:
 def rtl_candidates(points: list[dict], hardware) -> list[str]:
     """The front, then the points within ``rtl_near_front`` of it; at most ``rtl_max_points``, best first."""
     on = front(points)
-    near = [i for i in front(points, float(hardware["rtl_near_front"])) if i not in on]
+    near = [i for i in front(points, float(hardware.rtl_near_front)) if i not in on]
     by_id = {p["id"]: p for p in points}
 
     def order(ids):
         return sorted(ids, key=lambda i: (-by_id[i]["efficiency"], by_id[i]["alkaid"]["cost"]))
 
-    return (order(on) + order(near))[: int(hardware["rtl_max_points"])]
+    return (order(on) + order(near))[: int(hardware.rtl_max_points)]
 
 
 def _figure(value, source: str) -> dict:
@@ -71,7 +72,7 @@ def _figure(value, source: str) -> dict:
 
 
 def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baseline: dict | None = None) -> dict:
-    clock = float(cfg["hardware"]["clock_period"])
+    clock = float(cfg.hardware.clock_period)
     bkg_eff = background_efficiency(cfg)
     on = set(front(points))
     rows = []
@@ -111,9 +112,9 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baselin
         )
     return {
         "scan": _title(cfg),
-        "working_point": {**dict(cfg["working_point"]), "background_efficiency": bkg_eff},
+        "working_point": {**plain(cfg.working_point), "background_efficiency": bkg_eff},
         "test_events": points[0]["test_events"] if points else 0,
-        "part": cfg["hardware"]["part"],
+        "part": cfg.hardware.part,
         "clock_period_ns": clock,
         "context": ctx,
         "points": rows,
@@ -125,10 +126,10 @@ def assemble(cfg, ctx: dict, points: list[dict], synthesized: list[str], baselin
 
 def _title(cfg) -> str:
     parts = []
-    if cfg.get("grid") is not None:
-        parts.append("the QKeras trigger network" if cfg["model"] == "trigger" else f"QKeras model {cfg['model']}")
-    if cfg.get("hgq2") is not None:
-        model = cfg["hgq2"]["model"]
+    if cfg.grid is not None:
+        parts.append("the QKeras trigger network" if cfg.model == "trigger" else f"QKeras model {cfg.model}")
+    if cfg.hgq2 is not None:
+        model = cfg.hgq2.model
         parts.append("the HGQ2 trigger network" if model == "trigger" else f"HGQ2 model {model}")
     return "design space of " + " and ".join(parts)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from .. import outdir, signals
 from ..atomic import write_text
 from ..jsonio import write_json
-from ..yamlconfig import thaw
+from ..yamlconfig import plain
 from . import config as scan_config
 from . import point as scan_point
 
@@ -159,9 +159,8 @@ def run_scan(
     points_dir.mkdir(parents=True, exist_ok=True)
     for stale in points_dir.glob(".*"):  # staging folders of a killed scan
         shutil.rmtree(stale, ignore_errors=True)
-    plain = thaw(cfg)  # tasks get plain data
-    ctx = scan_config.context(cfg, scan_point.data_fingerprint(cfg["data"]))
-    write_json(out / "config.json", {"config": plain, "context": ctx}, indent=2)
+    ctx = scan_config.context(cfg, scan_point.data_fingerprint(cfg.data))
+    write_json(out / "config.json", {"config": plain(cfg), "context": ctx}, indent=2)
     todo = {}
     all_ids = []
     for settings in scan_config.points(cfg):
@@ -174,11 +173,11 @@ def run_scan(
         client = None
         if not serial and todo:
             client = stack.enter_context(dask_client(scheduler, workers))
-        jobs = [(pid, (s, plain)) for pid, s in todo.items()]
+        jobs = [(pid, (s, cfg)) for pid, s in todo.items()]
         for pid, payload in _run(client, scan_point.evaluate, jobs, "train+score", progress):
             _store_point(points_dir, pid, payload)
         results = {pid: _load(points_dir, pid) for pid in all_ids}
-        chosen = scan_report.rtl_candidates(list(results.values()), cfg["hardware"])
+        chosen = scan_report.rtl_candidates(list(results.values()), cfg.hardware)
         rtl_jobs, tools = [], scan_point.rtl_tools()
         for pid in chosen:
             rtl_file = points_dir / pid / "rtl.json"
@@ -186,7 +185,7 @@ def run_scan(
                 continue
             model_file = scan_point.MODEL_FILES[scan_config.family(results[pid]["settings"])]
             model_bytes = (points_dir / pid / model_file).read_bytes()
-            rtl_jobs.append((pid, (pid, model_bytes, results[pid]["settings"], plain)))
+            rtl_jobs.append((pid, (pid, model_bytes, results[pid]["settings"], cfg)))
         if rtl_jobs and client is None and not serial:
             client = stack.enter_context(dask_client(scheduler, workers))
         for pid, figures in _run(client, scan_point.synthesize, rtl_jobs, "rtl", progress):
@@ -195,7 +194,7 @@ def run_scan(
         rtl_file = points_dir / pid / "rtl.json"
         if rtl_file.is_file():
             results[pid]["rtl"] = json.loads(rtl_file.read_text())
-    baseline = scan_point.cut_baseline(plain)
+    baseline = scan_point.cut_baseline(cfg)
     record = scan_report.assemble(cfg, ctx, [results[pid] for pid in all_ids], chosen, baseline)
     write_json(out / "results.json", record, indent=1)
     write_json(out / "pareto.json", scan_report.pareto_record(record), indent=1)
