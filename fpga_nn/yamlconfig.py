@@ -123,11 +123,11 @@ def freeze(value):
 # (``checked(...)``), a ``Literal[...]`` field is a choice of its values. The YAML holds every default.
 
 
-def checked(check=None, each=None, **nested):
+def checked(check=None, each=None, default=dataclasses.MISSING, **nested):
     """A config field with the value check ``check`` (a :class:`~fpga_nn.schema.Check`); ``each`` is the check
     of every entry of a list-valued field (a scan axis); ``nested`` checks the keys of a mapping-valued field
-    (``sigma_fb={"signal": Num(0)}``)."""
-    return dataclasses.field(metadata={"check": check, "each": each, "nested": nested})
+    (``sigma_fb={"signal": Num(0)}``); a ``default`` makes the key optional in the YAML."""
+    return dataclasses.field(default=default, metadata={"check": check, "each": each, "nested": nested})
 
 
 def _hints(cls) -> dict:

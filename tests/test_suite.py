@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -132,9 +133,9 @@ def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
     path = tmp_path / "suite.yaml"
     path.write_text("training: {epochs: 3}\netn: {n_heads: 4}\n")
     cfg, packaged = load_config(path), load_config()
-    assert cfg["training"] == {**packaged["training"], "epochs": 3}
-    assert cfg["etn"] == {**packaged["etn"], "n_heads": 4} and cfg["etn"]["d_model"] == 16  # one default: the YAML
-    assert cfg["rows"] == packaged["rows"]
+    assert cfg.training == dataclasses.replace(packaged.training, epochs=3)
+    assert cfg.etn == dataclasses.replace(packaged.etn, n_heads=4) and cfg.etn.d_model == 16  # one default: the YAML
+    assert cfg.rows == packaged.rows
 
 
 @pytest.mark.csim
@@ -226,19 +227,17 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
         std=np.ones(4),
         info={},
     )
-    cfg = {
-        "training": {
-            "seed": 1,
-            "epochs": 2,
-            "batch_size": 64,
-            "learning_rate": 1e-3,
-            "disco_lambda": 1.0,
-            "mixed_precision": "always",
-        },
-        "etn": {"d_model": 8, "n_blocks": 1, "n_heads": 2},
-        "window": [120, 130],
-        "significance": {"n_bins": 4},
-    }
+    packaged = suite.load_config()
+    cfg = dataclasses.replace(
+        packaged,
+        training=dataclasses.replace(
+            packaged.training, seed=1, epochs=2, batch_size=64, disco_lambda=1.0, mixed_precision="always"
+        ),
+        etn=dataclasses.replace(packaged.etn, d_model=8, n_blocks=1, n_heads=2, epochs=2),
+        disco=dataclasses.replace(packaged.disco, epochs=2),
+        window=(120, 130),
+        significance=dataclasses.replace(packaged.significance, n_bins=4),
+    )
     model, meta = suite.train_network(
         cfg, {"method": "ETN", "loss": "extreme", "disco": True}, prep, prep.x, progress=False
     )
@@ -251,18 +250,24 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     assert tf.keras.mixed_precision.global_policy().name == "float32"  # restored for the next row
 
 
-def test_the_parsed_suite_config_is_frozen_and_carries_its_schema():
+def test_the_parsed_suite_config_is_frozen_typed_and_carries_its_schema():
+    from fpga_nn.studies.suite.config import SCHEMA, VALUES, SuiteConfig
     from fpga_nn.studies.suite.run import load_config
+    from fpga_nn.yamlconfig import plain
 
     cfg = load_config()
-    assert cfg["schema"] == 1
+    assert isinstance(cfg, SuiteConfig) and cfg.schema == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.training.epochs = 1
     with pytest.raises(TypeError, match="frozen"):
-        cfg["training"]["epochs"] = 1
-    with pytest.raises(TypeError, match="frozen"):
-        cfg.update(rows=[])
-    assert isinstance(cfg["rows"], tuple) and isinstance(cfg["window"], tuple)
-    written = json.loads(json.dumps(cfg))["training"]  # written into results.json as is
-    assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in cfg["training"].items()}
+        cfg.rows[0]["method"] = "BDT"
+    assert isinstance(cfg.rows, tuple) and isinstance(cfg.window, tuple)
+    written = json.loads(json.dumps(plain(cfg)))["training"]  # written into results.json as is
+    assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg.training).items()}
+    # the schema is derived from the fields: every section's keys, every value's check (48 of them)
+    assert SCHEMA["etn"] == {"d_model", "n_blocks", "n_heads", "epochs", "patience"} and SCHEMA["window"] is None
+    assert len(VALUES) == 48 and VALUES["training.select"].choices == ("val_auc", "val_significance")
+    assert VALUES["significance.sigma_fb.signal"].lo_open
 
 
 def test_seed_ordering_verdicts_from_paired_differences():

@@ -6,106 +6,137 @@ The packaged ``suite.yaml`` holds every default; a user's file is merged over it
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
 
 from ... import schema, yamlconfig
 from ...data.selection import FEATURES
 from ...errors import UserInputError
-from ...yamlconfig import FrozenConfig, freeze
+from ...yamlconfig import checked, typed
 
 METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
 NN_METHODS = ("FNN", "DFNN", "ETN")
 
 SCHEMA_VERSION = 1
-# Every key a suite YAML may hold (sections -> their keys; None: a value, not a section). The packaged
-# suite.yaml gives every default: a user's file is merged over it, so the code holds no second default.
-SCHEMA: dict[str, frozenset | None] = {
-    "schema": None,
-    "features": None,
-    "features_no_disco": None,
-    "window": None,
-    "bootstrap": None,
-    "rows": None,
-    "quick": None,
-    "dataset": frozenset(
-        {"n_signal", "n_background", "seed", "chunk_size", "split_seed", "power_shower", "mhat", "bias_pow"}
-    ),
-    "systematic": frozenset({"power_shower", "n_background"}),
-    "significance": frozenset({"n_bins", "lumi_fb", "sigma_fb", "normalise_random_to", "floor_factors"}),
-    "training": frozenset(
-        {
-            "epochs",
-            "patience",
-            "batch_size",
-            "learning_rate",
-            "disco_lambda",
-            "seed",
-            "seeds",
-            "select",
-            "clipnorm",
-            "mixed_precision",
-            "max_background",
-        }
-    ),
-    "etn": frozenset({"d_model", "n_blocks", "n_heads", "epochs", "patience"}),
-    "fnn": frozenset({"epochs"}),
-    "dfnn": frozenset({"epochs"}),
-    "bdt": frozenset({"n_estimators", "max_depth", "learning_rate"}),
-    "xgboost": frozenset({"n_estimators", "max_depth", "learning_rate", "early_stopping"}),
-    "firmware": frozenset({"input_type", "epochs", "patience"}),
-    "disco": frozenset({"epochs", "patience"}),
-}
-_EPOCHS = {"epochs": schema.Int(1), "patience": schema.Int(1)}
-# Type and range of every value (the packaged suite.yaml gives them all)
-VALUES = {
-    "bootstrap": schema.Int(1),
-    "window": schema.Check("numbers", length=2),
-    "dataset.n_signal": schema.Int(0),
-    "dataset.n_background": schema.Int(1),
-    "dataset.seed": schema.Int(0),
-    "dataset.chunk_size": schema.Int(1),
-    "dataset.split_seed": schema.Int(0),
-    "dataset.power_shower": schema.BOOL,
-    "dataset.mhat": schema.Check("numbers", 0, length=2),
-    "dataset.bias_pow": schema.Num(0, 10),
-    "systematic.power_shower": schema.BOOL,
-    "systematic.n_background": schema.Int(0),
-    "significance.n_bins": schema.Int(1, 1000),
-    "significance.lumi_fb": schema.Num(0, lo_open=True),
-    "significance.sigma_fb.signal": schema.Num(0, lo_open=True),
-    "significance.sigma_fb.background": schema.Num(0, lo_open=True),
-    "significance.normalise_random_to": schema.Num(0, lo_open=True, nullable=True),
-    "significance.floor_factors": schema.Check("numbers", 0, lo_open=True, nonempty=True),
-    **{f"training.{k}": c for k, c in _EPOCHS.items()},
-    "training.batch_size": schema.Int(1),
-    "training.learning_rate": schema.Num(0, 1, lo_open=True),
-    "training.disco_lambda": schema.Num(0),
-    "training.seed": schema.Int(0),
-    "training.seeds": schema.Check("ints", 0, nonempty=True),
-    "training.select": schema.Check("choice", choices=("val_auc", "val_significance")),
-    "training.clipnorm": schema.Num(0, lo_open=True, nullable=True),
-    "training.mixed_precision": schema.BOOL,
-    "training.max_background": schema.Int(1, nullable=True),
-    **{f"etn.{k}": c for k, c in _EPOCHS.items()},
-    "etn.d_model": schema.Int(1),
-    "etn.n_blocks": schema.Int(1),
-    "etn.n_heads": schema.Int(1),
-    "fnn.epochs": schema.Int(1),
-    "dfnn.epochs": schema.Int(1),
-    "bdt.n_estimators": schema.Int(1),
-    "bdt.max_depth": schema.Int(1, 64),
-    "bdt.learning_rate": schema.Num(0, lo_open=True),
-    "xgboost.n_estimators": schema.Int(1),
-    "xgboost.max_depth": schema.Int(1, 64),
-    "xgboost.learning_rate": schema.Num(0, lo_open=True),
-    "xgboost.early_stopping": schema.Int(1),
-    **{f"disco.{k}": c for k, c in _EPOCHS.items()},
-    **{f"firmware.{k}": c for k, c in _EPOCHS.items()},
-    "firmware.input_type": schema.STR,
-}
+_POS = schema.Num(0, lo_open=True)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    n_signal: int = checked(schema.Int(0))
+    n_background: int = checked(schema.Int(1))
+    seed: int = checked(schema.Int(0))
+    chunk_size: int = checked(schema.Int(1))
+    split_seed: int = checked(schema.Int(0))
+    power_shower: bool = checked(schema.BOOL)
+    mhat: tuple = checked(schema.Check("numbers", 0, length=2))
+    bias_pow: float = checked(schema.Num(0, 10))
+
+
+@dataclass(frozen=True)
+class Systematic:
+    power_shower: bool = checked(schema.BOOL)
+    n_background: int = checked(schema.Int(0))
+
+
+@dataclass(frozen=True)
+class Significance:
+    n_bins: int = checked(schema.Int(1, 1000))
+    lumi_fb: float = checked(_POS)
+    sigma_fb: Mapping = checked(signal=_POS, background=_POS)
+    normalise_random_to: float | None = checked(schema.Num(0, lo_open=True, nullable=True))
+    floor_factors: tuple = checked(schema.Check("numbers", 0, lo_open=True, nonempty=True))
+
+
+@dataclass(frozen=True)
+class Training:
+    epochs: int = checked(schema.Int(1))
+    patience: int = checked(schema.Int(1))
+    batch_size: int = checked(schema.Int(1))
+    learning_rate: float = checked(schema.Num(0, 1, lo_open=True))
+    disco_lambda: float = checked(schema.Num(0))
+    seed: int = checked(schema.Int(0))
+    seeds: tuple = checked(schema.Check("ints", 0, nonempty=True))
+    select: Literal["val_auc", "val_significance"] = checked()
+    clipnorm: float | None = checked(schema.Num(0, lo_open=True, nullable=True))
+    mixed_precision: bool = checked(schema.BOOL)  # on a GPU; tests pass "always" to take that path on the CPU
+    max_background: int | None = checked(schema.Int(1, nullable=True))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A section capping the epochs and patience of some rows (DisCo, a method)."""
+
+    epochs: int = checked(schema.Int(1))
+    patience: int = checked(schema.Int(1))
+
+
+@dataclass(frozen=True)
+class Epochs:
+    epochs: int = checked(schema.Int(1))
+
+
+@dataclass(frozen=True)
+class Etn:
+    d_model: int = checked(schema.Int(1))
+    n_blocks: int = checked(schema.Int(1))
+    n_heads: int = checked(schema.Int(1))
+    epochs: int = checked(schema.Int(1))
+    patience: int = checked(schema.Int(1))
+
+
+@dataclass(frozen=True)
+class Bdt:
+    n_estimators: int = checked(schema.Int(1))
+    max_depth: int = checked(schema.Int(1, 64))
+    learning_rate: float = checked(_POS)
+
+
+@dataclass(frozen=True)
+class Xgboost(Bdt):
+    early_stopping: int = checked(schema.Int(1))
+
+
+@dataclass(frozen=True)
+class Firmware(Budget):
+    input_type: str = checked(schema.STR)
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """A suite YAML, typed. ``rows`` stay mappings (``ROW_KEYS``); ``systematic`` None: no variation sample."""
+
+    schema: int
+    features: tuple = checked()
+    features_no_disco: tuple = checked()
+    window: tuple = checked(schema.Check("numbers", length=2))
+    bootstrap: int = checked(schema.Int(1))
+    rows: tuple = checked()
+    dataset: Dataset = checked()
+    systematic: Systematic | None = checked()
+    significance: Significance = checked()
+    training: Training = checked()
+    etn: Etn = checked()
+    bdt: Bdt = checked()
+    xgboost: Xgboost = checked()
+    firmware: Firmware = checked()
+    disco: Budget = checked()
+    fnn: Epochs | None = checked(default=None)  # a method's section overrides the training budget
+    dfnn: Epochs | None = checked(default=None)
+
+    def section(self, name: str):
+        """The section of a method (``bdt``, ``etn``, ...), None for a method without one (Random)."""
+        return getattr(self, name, None) if name in SCHEMA and SCHEMA[name] is not None else None
+
+
+# The keys a suite YAML may hold and the check of every value: derived from the declarations above
+SCHEMA: dict[str, frozenset | None] = yamlconfig.schema_of(SuiteConfig)
+VALUES = yamlconfig.values_of(SuiteConfig)
 ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
 
 
-def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> FrozenConfig:
+def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> SuiteConfig:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
     with ``quick:`` overrides applied; unknown keys are refused. The result is frozen."""
     cfg = yamlconfig.load("studies/suite/suite.yaml", path, SCHEMA, SCHEMA_VERSION, "suite", quick)
@@ -115,7 +146,7 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> F
             if key not in ROW_KEYS:
                 yamlconfig.refuse(key, ROW_KEYS, "row key", where, "suite")
     _validate(cfg, f"suite config {where}")
-    return freeze(cfg)
+    return typed(SuiteConfig, cfg, f"suite config {where}")
 
 
 def _validate(cfg: dict, where: str = "suite config") -> None:

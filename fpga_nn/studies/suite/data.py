@@ -8,10 +8,9 @@ import numpy as np
 
 from ...data import dataset
 from ...data.generator import GenerationConfig
-from ...data.selection import FEATURES
 from ...jsonio import content_hash
 from ...reports import significance as sig
-from .config import METHODS, NN_METHODS  # noqa: F401 - METHODS re-exported for suite.py
+from .config import METHODS, NN_METHODS, SuiteConfig  # noqa: F401 - METHODS re-exported for suite.py
 
 MASS = "m_llg"
 
@@ -34,52 +33,51 @@ def _hash(obj) -> str:
     return content_hash(obj, default=str)
 
 
-def generation_configs(cfg: dict) -> tuple[GenerationConfig, GenerationConfig | None]:
+def generation_configs(cfg: SuiteConfig) -> tuple[GenerationConfig, GenerationConfig | None]:
     """The nominal sample and the background variation (the other shower matching)."""
-    d = cfg["dataset"]
-    lo, hi = d.get("mhat", (100.0, 180.0))
-    common = {"chunk_size": d.get("chunk_size", 5000), "mhat_min": float(lo), "mhat_max": float(hi)}
+    d = cfg.dataset
+    lo, hi = d.mhat
+    common = {"chunk_size": d.chunk_size, "mhat_min": float(lo), "mhat_max": float(hi)}
     nominal = GenerationConfig(
-        n_signal=d["n_signal"],
-        n_background=d["n_background"],
-        seed=d["seed"],
-        power_shower=bool(d.get("power_shower", False)),
-        bias_pow=float(d.get("bias_pow", 0.0)),
+        n_signal=d.n_signal,
+        n_background=d.n_background,
+        seed=d.seed,
+        power_shower=bool(d.power_shower),
+        bias_pow=float(d.bias_pow),
         **common,
     )
     syst = None
-    s = cfg.get("systematic") or {}
-    if s.get("n_background", 0) > 0:
+    s = cfg.systematic
+    if s is not None and s.n_background > 0:
         syst = GenerationConfig(
             n_signal=0,
-            n_background=s["n_background"],
-            seed=d["seed"] + 1,
-            power_shower=bool(s.get("power_shower", not nominal.power_shower)),
-            bias_pow=float(d.get("bias_pow", 0.0)),
+            n_background=s.n_background,
+            seed=d.seed + 1,
+            power_shower=bool(s.power_shower),
+            bias_pow=float(d.bias_pow),
             **common,
         )
     return nominal, syst
 
 
-def row_features(cfg: dict, row: dict) -> list[str]:
+def row_features(cfg: SuiteConfig, row: dict) -> list[str]:
     """The inputs of a row: all 15 with DisCo, the 11 of ``features_no_disco`` without (seed 004)."""
-    every = list(cfg.get("features") or [f for f in FEATURES if f != MASS])
-    if row.get("disco") or not cfg.get("features_no_disco"):
-        return every
-    return list(cfg["features_no_disco"])
+    if row.get("disco"):
+        return list(cfg.features)
+    return list(cfg.features_no_disco)
 
 
-def _per_event_yield(data: dataset.EventData, label: np.ndarray, cfg: dict) -> tuple[np.ndarray, dict]:
+def _per_event_yield(data: dataset.EventData, label: np.ndarray, cfg: SuiteConfig) -> tuple[np.ndarray, dict]:
     """Expected events at ``lumi_fb`` per selected event: sigma x L x w_i / (sum of generated weights),
     with Pythia's cross section of the sample when it was recorded, else the configured one."""
-    s_cfg = cfg["significance"]
+    s_cfg = cfg.significance
     sigma, source = {}, {}
     for p in ("signal", "background"):
         stats = data.generator.get(p)
         if stats and stats.get("sigma_pb"):
             sigma[p], source[p] = 1e3 * stats["sigma_pb"], "Pythia sigmaGen of the sample"
         else:
-            sigma[p], source[p] = float(s_cfg["sigma_fb"][p]), "configured sigma_fb"
+            sigma[p], source[p] = float(s_cfg.sigma_fb[p]), "configured sigma_fb"
     weight_sum = {
         p: (data.generator.get(p) or {}).get("weight_sum") or data.n_generated[p] for p in ("signal", "background")
     }
@@ -89,7 +87,7 @@ def _per_event_yield(data: dataset.EventData, label: np.ndarray, cfg: dict) -> t
         sigma["signal"] * w / max(weight_sum["signal"], 1e-300),
         sigma["background"] * w / max(weight_sum["background"], 1e-300),
     )
-    return per_event * s_cfg["lumi_fb"], {"sigma_fb": sigma, "sigma_source": source}
+    return per_event * s_cfg.lumi_fb, {"sigma_fb": sigma, "sigma_source": source}
 
 
 def load_events(gen: GenerationConfig, workers: int | None = None) -> dataset.EventData:
@@ -114,15 +112,13 @@ class Prepared:
     sample_weight: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
-def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
+def prepare(cfg: SuiteConfig, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
     """Standardised inputs (all 15 features: rows take their columns), labels, masses, expected-event weights."""
-    features = cfg.get("features") or [f for f in FEATURES if f != MASS]
-    idx = dict(
-        zip(("train", "val", "test"), dataset.split(len(nominal), cfg["dataset"].get("split_seed", 7)), strict=True)
-    )
+    features = list(cfg.features)
+    idx = dict(zip(("train", "val", "test"), dataset.split(len(nominal), cfg.dataset.split_seed), strict=True))
     raw = nominal.matrix(features)
     mean, std = raw[idx["train"]].mean(axis=0), raw[idx["train"]].std(axis=0) + 1e-12
-    s_cfg = cfg["significance"]
+    s_cfg = cfg.significance
     frac = {k: len(v) / len(nominal) for k, v in idx.items()}
     yields, xs_info = _per_event_yield(nominal, nominal.label, cfg)
     prep = Prepared({}, {}, {}, {}, mean, std, {})
@@ -137,9 +133,9 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
             if sel.any():
                 gw[sel] = gw[sel] / gw[sel].sum() * (len(gw) / 2)  # each class half of the total weight
         prep.sample_weight[split_name] = gw.astype(np.float32)
-    cap = cfg["training"].get("max_background")
+    cap = cfg.training.max_background
     if cap:
-        _cap_training_background(prep, int(cap), int(cfg["dataset"].get("split_seed", 7)))
+        _cap_training_background(prep, int(cap), int(cfg.dataset.split_seed))
     syst_info = None
     if syst is not None:
         # the variation: nominal test signal + the other shower's background (all of it: never trained on)
@@ -149,12 +145,12 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
         prep.y["test_var"] = np.concatenate([prep.y["test"][prep.y["test"] == 1], np.zeros(len(xs), np.int8)])
         prep.mass["test_var"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
         prep.weight["test_var"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_syst])
-    lo, hi = cfg["window"]
+    lo, hi = cfg.window
     win = window_mask(cfg, prep.mass["test"])
     bkg_in_window = win & (prep.y["test"] == 0)
     s = prep.weight["test"][win & (prep.y["test"] == 1)].sum()
     b = prep.weight["test"][bkg_in_window].sum()
-    target = s_cfg.get("normalise_random_to")
+    target = s_cfg.normalise_random_to
     scale = (target * np.sqrt(b) / s) ** 2 if target else 1.0
     for k in prep.weight:
         prep.weight[k] = prep.weight[k] * scale
@@ -163,14 +159,14 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
     bkg_high = prep.weight["test"][bkg_in_window & high_pt]
     prep.info = {
         "features": list(features),
-        "features_no_disco": list(cfg.get("features_no_disco") or features),
+        "features_no_disco": list(cfg.features_no_disco),
         "n_events": {k: int(len(v)) for k, v in prep.y.items()},
         "n_signal": {k: int(v.sum()) for k, v in prep.y.items()},
         "training_background_cap": int(cap) if cap else None,
         "window_gev": [lo, hi],
-        "lumi_fb": s_cfg["lumi_fb"],
+        "lumi_fb": s_cfg.lumi_fb,
         "lumi_scale": float(scale),
-        "effective_lumi_fb": float(s_cfg["lumi_fb"] * scale),
+        "effective_lumi_fb": float(s_cfg.lumi_fb * scale),
         "cross_sections": xs_info,
         "cross_sections_variation": syst_info,
         "expected_in_window_test": {"signal": float(s * scale), "background": float(b * scale)},
@@ -181,7 +177,7 @@ def prepare(cfg: dict, nominal: dataset.EventData, syst: dataset.EventData | Non
             "mc_events_pt_over_m_above_0.3": int(len(bkg_high)),
             "mean_pt_over_m_above_0.3": float(bkg_high.mean()) if len(bkg_high) else None,
         },
-        "signal_per_bin_test": float(s * scale / s_cfg["n_bins"]),
+        "signal_per_bin_test": float(s * scale / s_cfg.n_bins),
         "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),
         "n_generated": nominal.n_generated,
         "n_generated_variation": syst.n_generated if syst is not None else None,
@@ -216,13 +212,18 @@ class Bootstrap:
         self.w = np.random.default_rng(seed).poisson(1.0, (n_replicas, n_events)).astype(np.float64)
 
 
-def window_mask(cfg: dict, mass: np.ndarray) -> np.ndarray:
-    lo, hi = cfg["window"]
+def window_mask(cfg: SuiteConfig, mass: np.ndarray) -> np.ndarray:
+    lo, hi = cfg.window
     return (mass > lo) & (mass < hi)
 
 
 def evaluate(
-    cfg: dict, prep: Prepared, split_name: str, score: np.ndarray, boot: Bootstrap | None, corr_events: int = 4000
+    cfg: SuiteConfig,
+    prep: Prepared,
+    split_name: str,
+    score: np.ndarray,
+    boot: Bootstrap | None,
+    corr_events: int = 4000,
 ) -> dict:
     """Significance and AUC in the window (with replicas), dCor^2 on all background of the split.
 
@@ -230,7 +231,7 @@ def evaluate(
     of ``floor_factors`` for the floor systematic); dCor^2 weighs events by their expected yields."""
     y, w, m = prep.y[split_name], prep.weight[split_name], prep.mass[split_name]
     win = window_mask(cfg, m)
-    n_bins = cfg["significance"]["n_bins"]
+    n_bins = cfg.significance.n_bins
     floor = background_floor(w, y, win)
     z = sig.binned_significance(score[win], y[win], w[win], n_bins, floor)
     out = {
@@ -239,7 +240,7 @@ def evaluate(
         "floor": floor,
         "significance_by_floor": {
             f"{f:g}": z if f == 1 else sig.binned_significance(score[win], y[win], w[win], n_bins, f * floor)
-            for f in cfg["significance"].get("floor_factors") or ()
+            for f in cfg.significance.floor_factors
         },
     }
     bkg = np.flatnonzero(y == 0)

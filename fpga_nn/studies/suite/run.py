@@ -30,7 +30,8 @@ from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
-from .config import load_config
+from ...yamlconfig import plain
+from .config import SuiteConfig, load_config
 from .data import (
     MASS,
     METHODS,
@@ -77,7 +78,9 @@ log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------------------------- rows
-def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, part: str, progress: bool = True) -> dict:
+def run_row(
+    cfg: SuiteConfig, row: dict, prep: Prepared, boot: Bootstrap, out: Path, part: str, progress: bool = True
+) -> dict:
     """Train a row (a neural row once per ``training.seeds``) on its inputs and evaluate it.
 
     ``test`` is the first seed's evaluation (bootstrap replicas, bins, plots); ``seeds`` lists every
@@ -91,12 +94,12 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
     x = {k: v[:, cols] for k, v in prep.x.items()}
     fw_type = None
     if row.get("firmware"):
-        fw_type = FixedType.parse(cfg.get("firmware", {}).get("input_type", "ap_fixed<12,4>"))
+        fw_type = FixedType.parse(cfg.firmware.input_type)
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
     seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
     with PeakMemory() as mem:
         if method == "Random":
-            rng = np.random.default_rng(cfg["training"]["seed"])
+            rng = np.random.default_rng(cfg.training.seed)
             scores = {k: rng.uniform(size=len(v)) for k, v in x.items() if k.startswith("test")}
             params = 0
         elif method in ("BDT", "XGBoost"):
@@ -104,7 +107,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
             scores = {k: _tree_score(model, v) for k, v in x.items() if k.startswith("test")}
             params = meta.get("n_trees", meta.get("best_iteration", 0))
         else:
-            seeds = list(cfg["training"].get("seeds") or [cfg["training"]["seed"]])
+            seeds = list(cfg.training.seeds)
             for k, seed in enumerate(seeds):
                 trained, seed_meta = train_network(cfg, row, prep, x, progress, seed=seed)
                 seed_scores = {
@@ -164,7 +167,7 @@ def run_row(cfg: dict, row: dict, prep: Prepared, boot: Bootstrap, out: Path, pa
     return result
 
 
-def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
+def _firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
     """QKeras -> hls4ml -> C-simulation on every test event; the firmware's scores and the check."""
     from ...build import firmware
     from ...build.core import run_build
@@ -195,7 +198,7 @@ def _firmware(cfg: dict, row: dict, model, x_test: np.ndarray, input_type: Fixed
 # ----------------------------------------------------------------------------------------------- driver
 @outdir.writes_results("suite")
 def run_suite(
-    cfg: dict,
+    cfg: SuiteConfig,
     out: Path,
     part: str = DEFAULT_PART,
     fresh: bool = False,
@@ -235,9 +238,10 @@ def run_suite(
     if samples_only:
         return samples
     n_win = int(window_mask(cfg, prep.mass["test"]).sum())
-    boot = Bootstrap(n_win, int(cfg.get("bootstrap", 200)), seed=cfg["training"]["seed"] + 100)
+    boot = Bootstrap(n_win, int(cfg.bootstrap), seed=cfg.training.seed + 100)
+    every = plain(cfg)
     common = {
-        k: cfg[k]
+        k: every[k]
         for k in (
             "dataset",
             "window",
@@ -248,22 +252,21 @@ def run_suite(
             "systematic",
             "bootstrap",
         )
-        if k in cfg
     }
     rows = []
-    bar = tqdm(cfg["rows"], desc="suite", unit="model", disable=not progress)
+    bar = tqdm(cfg.rows, desc="suite", unit="model", disable=not progress)
     for row in bar:
         key = row_key(row)
         bar.set_postfix(model=key)
         settings = {
             "common": common,
             "row": row,
-            "section": cfg.get(row["method"].lower(), {}),
-            "firmware": cfg.get("firmware") if row.get("firmware") else None,
+            "section": every.get(row["method"].lower()) or {},
+            "firmware": every["firmware"] if row.get("firmware") else None,
             "v": 2,  # 2: seeds, 11/15 inputs, weighted samples
         }
         if row.get("disco"):
-            settings["disco"] = cfg.get("disco")
+            settings["disco"] = every["disco"]
         digest = _hash(settings)
         path = out / "rows" / f"{key}.json"
         if not fresh and path.is_file() and (out / "rows" / f"{key}.npz").is_file():
@@ -278,7 +281,7 @@ def run_suite(
         rows.append(result)
     results = {
         "suite": "H -> Z gamma reference classifiers (seed 004)",
-        "config": cfg,
+        "config": every,
         **samples,
         "device": device_info(),
         "rows": rows,

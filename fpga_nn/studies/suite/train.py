@@ -7,39 +7,40 @@ import os
 import numpy as np
 
 from ...reports import significance as sig
+from .config import SuiteConfig
 from .data import Prepared, background_floor, row_key, row_label, window_mask
 from .devices import device_info
 
 
-def _trees(cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
+def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
     method = row["method"]
     if method == "BDT":
         from sklearn.ensemble import AdaBoostClassifier
         from sklearn.tree import DecisionTreeClassifier
 
-        c = cfg.get("bdt", {})
+        c = cfg.bdt
         # TMVA's default BDT: AdaBoost of shallow trees
         model = AdaBoostClassifier(
-            DecisionTreeClassifier(max_depth=c.get("max_depth", 3), min_samples_leaf=0.025),
-            n_estimators=c.get("n_estimators", 400),
-            learning_rate=c.get("learning_rate", 0.5),
-            random_state=cfg["training"]["seed"],
+            DecisionTreeClassifier(max_depth=c.max_depth, min_samples_leaf=0.025),
+            n_estimators=c.n_estimators,
+            learning_rate=c.learning_rate,
+            random_state=cfg.training.seed,
         )
         model.fit(x["train"], prep.y["train"], sample_weight=prep.sample_weight["train"])
         return model, {"n_trees": len(model.estimators_)}
     import xgboost as xgb
 
-    c = cfg.get("xgboost", {})
+    c = cfg.xgboost
     gpu = bool(device_info()["gpu"])
     model = xgb.XGBClassifier(
-        n_estimators=c.get("n_estimators", 1000),
-        max_depth=c.get("max_depth", 5),
-        learning_rate=c.get("learning_rate", 0.05),
+        n_estimators=c.n_estimators,
+        max_depth=c.max_depth,
+        learning_rate=c.learning_rate,
         subsample=0.8,
         tree_method="hist",
         device="cuda" if gpu else "cpu",
-        early_stopping_rounds=c.get("early_stopping", 30),
-        random_state=cfg["training"]["seed"],
+        early_stopping_rounds=c.early_stopping,
+        random_state=cfg.training.seed,
         n_jobs=os.cpu_count(),
     )
     model.fit(
@@ -59,17 +60,17 @@ def _tree_score(model, x):
     return model.predict(x, output_margin=True)
 
 
-def build_network(cfg: dict, row: dict, n_inputs: int):
+def build_network(cfg: SuiteConfig, row: dict, n_inputs: int):
     from ...models import reference as ref
 
     method = row["method"]
     if method == "ETN":
-        e = cfg.get("etn", {})
+        e = cfg.etn
         return ref.etn(
             n_inputs,
-            e.get("d_model", 32),
-            e.get("n_blocks", 2),
-            e.get("n_heads", 4),
+            e.d_model,
+            e.n_blocks,
+            e.n_heads,
             name=row_key(row).replace("+", "_"),
         )
     widths = ref.FNN_WIDTHS if method == "FNN" else ref.DFNN_WIDTHS
@@ -80,7 +81,12 @@ def build_network(cfg: dict, row: dict, n_inputs: int):
 
 
 def train_network(
-    cfg: dict, row: dict, prep: Prepared, x: dict[str, np.ndarray], progress: bool = True, seed: int | None = None
+    cfg: SuiteConfig,
+    row: dict,
+    prep: Prepared,
+    x: dict[str, np.ndarray],
+    progress: bool = True,
+    seed: int | None = None,
 ):
     """Train with the row's loss and ``seed``; keep the epoch selected by ``training.select`` (the best
     validation AUC in the window, or the seed's best validation significance). Returns model, meta."""
@@ -89,12 +95,12 @@ def train_network(
     from ...training.losses import make_loss
     from ...training.train import fit_keep_best, set_seeds
 
-    t = cfg["training"]
-    seed = int(t["seed"] if seed is None else seed)
+    t = cfg.training
+    seed = int(t.seed if seed is None else seed)
     set_seeds(seed)
     gpu = bool(tf.config.list_physical_devices("GPU"))
     # mixed precision: true = on a GPU (where it helps), "always" = also on the CPU (to test that path)
-    mp_setting = t.get("mixed_precision", True)
+    mp_setting = t.mixed_precision
     mixed = (
         row["method"] == "ETN" and not row.get("firmware") and (mp_setting == "always" or (bool(mp_setting) and gpu))
     )
@@ -104,36 +110,33 @@ def train_network(
         model = build_network(cfg, row, x["train"].shape[1])
     finally:
         tf.keras.mixed_precision.set_global_policy("float32")
-    lam = float(t.get("disco_lambda", 1.0)) if row.get("disco") else 0.0
+    lam = float(t.disco_lambda) if row.get("disco") else 0.0
     loss = make_loss(row.get("loss", "bce"), lam)
     # the extreme loss is unbounded per event: its gradients are clipped
-    clip = {"clipnorm": float(t["clipnorm"])} if row.get("loss") == "extreme" and t.get("clipnorm") else {}
-    model.compile(optimizer=tf.keras.optimizers.Adam(t["learning_rate"], **clip), loss=loss, jit_compile=False)
+    clip = {"clipnorm": float(t.clipnorm)} if row.get("loss") == "extreme" and t.clipnorm else {}
+    model.compile(optimizer=tf.keras.optimizers.Adam(t.learning_rate, **clip), loss=loss, jit_compile=False)
     y_train = np.stack([prep.y["train"], prep.mass["train"]], axis=1).astype(np.float32)
     y_val = np.stack([prep.y["val"], prep.mass["val"]], axis=1).astype(np.float32)
     win = window_mask(cfg, prep.mass["val"])
-    select = t.get("select", "val_auc")
+    select = t.select
 
     def val_score(m) -> float:
         score = m.predict(x["val"], batch_size=8192, verbose=0).reshape(-1).astype(np.float64)
         if select == "val_significance":
             floor = background_floor(prep.weight["val"], prep.y["val"], win)
             return sig.binned_significance(
-                score[win], prep.y["val"][win], prep.weight["val"][win], cfg["significance"]["n_bins"], floor
+                score[win], prep.y["val"][win], prep.weight["val"][win], cfg.significance.n_bins, floor
             )
         return sig.weighted_auc(score[win], prep.y["val"][win], prep.weight["val"][win])
 
     # budget: training, overridden by the method's section, capped by the disco / firmware sections
     # (DisCo costs O(batch^2) per batch; the QKeras rows are slower per epoch)
-    section = cfg.get(row["method"].lower(), {})
-    budget = {"epochs": section.get("epochs", t["epochs"]), "patience": section.get("patience", t.get("patience"))}
-    for cap in (
-        cfg.get("disco", {}) if row.get("disco") else {},
-        cfg.get("firmware", {}) if row.get("firmware") else {},
-    ):
+    section = cfg.section(row["method"].lower())
+    budget = {k: getattr(section, k, getattr(t, k)) for k in ("epochs", "patience")}
+    for cap in (cfg.disco if row.get("disco") else None, cfg.firmware if row.get("firmware") else None):
         for k in ("epochs", "patience"):
-            if k in cap:
-                budget[k] = cap[k] if budget[k] is None else min(budget[k], cap[k])
+            if cap is not None:
+                budget[k] = min(budget[k], getattr(cap, k))
     patience = budget["patience"]
     res = fit_keep_best(
         model,
@@ -142,7 +145,7 @@ def train_network(
         (x["val"], y_val) + ((prep.sample_weight["val"],) if "val" in prep.sample_weight else ()),
         sample_weight=prep.sample_weight.get("train"),
         epochs=int(budget["epochs"]),
-        batch_size=int(t["batch_size"]),
+        batch_size=int(t.batch_size),
         validation_batch_size=8192,
         score=val_score,
         score_name=select,
