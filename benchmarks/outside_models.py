@@ -1,13 +1,16 @@
-"""Models no one here wrote: the HGQ proxy models (and the qkeras-v3 file) of hls4ml's example-models
-repository, through ``fpga-nn build`` as a user would run it.
+"""Models no one here wrote: the HGQ proxy models, the qkeras-v3 file and the float Keras models of hls4ml's
+example-models repository, through ``fpga-nn build`` as a user would run it.
 
     .venv/bin/python benchmarks/outside_models.py DIR [--events 2000]
 
 DIR holds the files under their names in that repository's ``keras/`` folder (the three ``hgq_*.h5``
-of its current tree and the three ``proxy_*`` JSON + weights of commit 2a635af); they are not
-committed here. Inputs are seeded random values of each model's input shape (a Gaussian for the jet
-classifier's 16 features, uniform [0, 1) for the 28 x 28 MNIST images): what is checked is that the
-firmware computes what the model computes, event by event. Writes benchmarks/results/outside_models.json.
+of its current tree, the three ``proxy_*`` JSON + weights of commit 2a635af, and the ``KERAS_*`` float
+models of its current tree); they are not committed here. The float models build with hls4ml's default
+precision (``--precision 'ap_fixed<16,6>'``) and ``--max-flip 100``: the row records how many decisions flip
+against the float model instead of stopping at the default 1 %. Inputs are seeded random values of each
+model's input shape (a Gaussian for the jet classifiers' 16 features and the float models, uniform [0, 1)
+for the 28 x 28 MNIST images): what is checked is that the firmware computes what the model computes (a
+float model: what the emulation of its types computes), event by event. Writes benchmarks/results/outside_models.json.
 """
 
 from __future__ import annotations
@@ -35,7 +38,17 @@ MODELS = {  # name -> (files, input shape, input kind)
     "proxy_mnist_homogeneous_act": (
         ["proxy_mnist_homogeneous_act.json", "proxy_mnist_homogeneous_act.h5"], (28, 28), "uniform"),
     "qkeras-v3_3layer": (["qkeras-v3_3layer.keras"], (16,), "normal"),
+    **{name: ([f"{files}.json", f"{weights or files}_weights.h5"], shape, "normal")
+       for name, files, weights, shape in (
+           ("KERAS_1layer", "KERAS_1layer", None, (10,)),
+           ("KERAS_3layer", "KERAS_3layer", None, (16,)),
+           ("KERAS_3layer_70pruned", "KERAS_3layer", "KERAS_3layer_70pruned_retrained", (16,)),
+           ("KERAS_3layer_batch_norm", "KERAS_3layer_batch_norm", None, (16,)),
+           ("KERAS_conv1d_small", "KERAS_conv1d_small", None, (10, 4)),
+           ("KERAS_conv2d_model", "KERAS_conv2d_model", None, (8, 8, 1)),
+       )},
 }  # fmt: skip
+FLOAT_FLAGS = ["--precision", "ap_fixed<16,6>", "--max-flip", "100"]
 
 
 def run(name: str, folder: Path, events: int, work: Path) -> dict:
@@ -50,6 +63,8 @@ def run(name: str, folder: Path, events: int, work: Path) -> dict:
     out = work / name
     cmd = [sys.executable, "-m", "fpga_nn", "build", "--part", PART, *args, "--data", str(work / f"{name}.npy"),
            "--output-dir", str(out), "--name", name.replace("-", "_"), "--no-rtl"]  # fmt: skip
+    if name.startswith("KERAS_"):
+        cmd += FLOAT_FLAGS
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     row = {"model": name, "files": files, "exit_code": proc.returncode, "seconds": round(time.perf_counter() - t0, 1)}
@@ -61,6 +76,10 @@ def run(name: str, folder: Path, events: int, work: Path) -> dict:
         c = json.loads(check.read_text())
         row.update(family=c.get("family"), events=c["events"], mismatches=c["mismatches"],
                    input_type=c["input_type"], output_type=c["output_type"])  # fmt: skip
+        if "float_agreement" in c:
+            a = c["float_agreement"]
+            row.update(reference=c["reference"], float_max_abs_diff=a["max_abs_diff"],
+                       float_flips=a["working_points"], flags=FLOAT_FLAGS)  # fmt: skip
     return row
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import outdir
 from ..fixed import FixedType
+from ..frontends import FRONTENDS, float_keras
 from ..jsonio import write_json
 from ..project_files import (
     FLOAT_SCORES,
@@ -28,7 +29,7 @@ from ..project_files import (
     ProjectState,
     record_from,
 )
-from . import figures, firmware, frontend_model
+from . import figures, firmware, float_model, frontend_model
 from .result import BuildResult
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ def run_build(
     """Build ``model`` on ``inputs`` into ``options.target()``; returns the project's result.
 
     ``family`` is a key of ``frontends.FRONTENDS`` for a model typed by its own quantizers (``input_type``
-    then comes from hls4ml and must be None; ``layers`` is its frontend's per-layer check), None for a
+    then comes from hls4ml and must be None; ``layers`` is its frontend's per-layer check), ``"float"`` for a
+    float model at ``options.precision`` (its reference is the emulator; :mod:`.float_model`), None for a
     QKeras/Keras 2 model cast to ``input_type`` (with ``pre``, ``inputs`` are raw values and the project
     gets the declared input stage). ``sources`` are the command's input files (never overwritten).
     ``labels`` (and ``float_scores``, a float twin's) give the report its physics; ``metrics`` computes
@@ -66,12 +68,14 @@ def run_build(
     firmware.validate(options)
     target = options.target()
     outdir.check_target(target, options.force, sources)
-    if family is not None:
+    if family in FRONTENDS:
         frontend_model.refuse_family_options(options, family)
     with outdir.staged(target, options.force, sources) as staging:
         files = ProjectFiles(staging)
         if family is None:
             checked = firmware.convert_and_verify(model, inputs, input_type, staging, options, pre=pre)
+        elif family == float_keras.FAMILY:
+            checked = float_model.convert_and_verify(model, inputs, staging, options, input_type)
         else:
             checked = frontend_model.convert_and_verify(family, model, inputs, staging, options, layers or [])
         if labels is not None:
@@ -81,8 +85,10 @@ def run_build(
         found = metrics(staging, checked) if metrics else _default_metrics(checked, labels)
         write_json(files.metrics, found, indent=2)
         failure, report = _after_csim(model, family, staging, options, checked, labels, float_scores)
-    if family is not None:
+    if family in FRONTENDS:
         failure = failure or frontend_model.interpreter_failure(checked.summary)
+    elif family == float_keras.FAMILY:
+        failure = failure or float_model.flip_failure(checked.summary)
     if strict:
         firmware.raise_on_mismatch(checked.summary, target, failure)
     else:
@@ -103,7 +109,7 @@ def _after_csim(model, family, staging: Path, options, checked: firmware.CsimRes
         return None, None
     record = dict(checked.record)
     rtl_model, rtl_checked, input_type = model, checked, FixedType.parse(checked.summary["input_type"])
-    if family is not None:
+    if family in FRONTENDS:
         rtl_model, rtl_checked, scope = frontend_model.rtl_target(model, checked)
         if scope:
             record["rtl_scope"] = scope

@@ -68,6 +68,8 @@ class BuildOptions:
     csim_optimization: str = "-O3"  # g++ flag for the C-simulation library (CNNs: -O1)
     no_softmax: bool = False  # build a model's logits: drop a softmax/sigmoid/tanh head
     cpp: bool = False  # also export a C++17 header of the network (cpp/), checked against the csim
+    precision: str | None = None  # a float model's fixed-point type (every weight, sum and result)
+    max_flip_percent: float = 1.0  # a float model: most decisions that may flip against the float model
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
@@ -93,6 +95,10 @@ def validate(options: BuildOptions) -> None:
             raise UserInputError(f"{flag} {value} must be a finite number > 0")
     if options.reuse_factor < 1:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
+    if options.precision is not None:
+        FixedType.parse(options.precision)
+    if not (math.isfinite(options.max_flip_percent) and 0 <= options.max_flip_percent <= 100):
+        raise UserInputError(f"--max-flip {options.max_flip_percent} must be a percentage between 0 and 100")
 
 
 def table_head(model):

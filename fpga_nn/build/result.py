@@ -49,6 +49,15 @@ def _check_lines(check: dict) -> list[str]:
             f"{check['events'] - head['emulator_mismatches']} of {check['events']} events; vs float "
             f"{head['function']}: max |diff| {head['max_abs_diff_vs_float']:.4g}{agree}",
         ]
+    elif check.get("float_agreement"):
+        a = check["float_agreement"]
+        flips = "; ".join(f"{r['flipped']} ({r['percent']:.2f} %) at {r['decision']}" for r in a["working_points"])
+        lines = [
+            f"csim check: {check['mismatches']} mismatches / {check['events']} events (bit-exact against "
+            f"{check['reference']}, output {check['output_type']})",
+            f"float model vs firmware: max |diff| {a['max_abs_diff']:.4g}, mean {a['mean_abs_diff']:.3g}; decisions "
+            f"flipped: {flips} (--max-flip {a['max_flip_percent']:g} %; plots/precision_profile.png)",
+        ]
     else:
         lines = [
             f"csim check: {check['mismatches']} mismatches / {check['events']} events "

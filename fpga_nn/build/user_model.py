@@ -50,6 +50,13 @@ def infer_input_type(x: np.ndarray, model) -> FixedType:
     readers = first_layers(model)
     if readers and all(type(layer).__name__ == "QActivation" for layer in readers):
         return WIDE_INPUT
+    from ..frontends.float_keras import quantized_layers
+
+    if not quantized_layers(model):
+        raise UserInputError(
+            f"{model.name} is a float model (no quantizers) and its inputs need more than 32 bits: give --precision "
+            "'ap_fixed<16,6>' (every type at one precision, checked against its emulation)"
+        )
     raise UserInputError(
         "the input values are not exactly representable in a fixed-point type of <= 32 bits: quantize the "
         "data, start the model with a QActivation(quantized_bits(...)), or give --input-precision ap_fixed<W,I>"
@@ -147,3 +154,34 @@ def build_frontend_model(
     layers = front.check_layers(model)
     x = load_inputs(Path(data_path), model)
     return run_build("model", model, x, None, options, family=kind, layers=layers, sources=sources)
+
+
+def build_float_model(
+    options: firmware.BuildOptions,
+    model_path: Path,
+    data_path: Path,
+    input_precision: str | None = None,
+    weights: Path | None = None,
+    pre_path: Path | None = None,
+) -> BuildResult:
+    """Build a float Keras 2 model at ``options.precision`` (inputs at ``input_precision`` or the same type):
+    the C-simulation equals the emulation of those types on every event, the float model's agreement is
+    reported and gated by ``options.max_flip_percent`` (:mod:`.float_model`)."""
+    from ..convert.graph import normalize
+    from ..frontends.float_keras import FAMILY, check_float
+
+    firmware.validate(options)
+    if pre_path is not None:
+        raise UserInputError("--preprocessing applies to QKeras models so far: drop it, or quantize the model")
+    sources = tuple(p for p in (model_path, weights, data_path) if p is not None)
+    outdir.check_target(options.target(), options.force, sources)
+    model = normalize(load_user_model(Path(model_path), weights))
+    check_float(model, options.precision)
+    if options.no_softmax:
+        model = without_head(model)
+    # no QKeras layer table here: its verdicts are about equality with QKeras; a float model's reference is the
+    # emulator, and a layer hls4ml cannot convert or the emulator cannot model is refused by name at conversion
+    x = load_inputs(Path(data_path), model)
+    input_type = FixedType.parse(input_precision or options.precision)
+    log.info("float model at %s, input %s", FixedType.parse(options.precision).to_ap(), input_type.to_ap())
+    return run_build("model", model, x, input_type, options, family=FAMILY, sources=sources)

@@ -85,6 +85,20 @@ def safe_name(stem: str) -> str:
 @click.option("--reuse-factor", type=int, default=1, show_default=True)
 @click.option("--input-precision", default=None, help="With --model: input type such as ap_fixed<16,6>.")
 @click.option(
+    "--precision",
+    default=None,
+    help="With a float --model: the fixed-point type of every weight, sum and result, e.g. 'ap_fixed<16,6>' "
+    "(hls4ml's default); the firmware is checked against its emulation, the float model's agreement reported.",
+)
+@click.option(
+    "--max-flip",
+    "max_flip",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="With --precision: most decisions (percent of events) the firmware may flip against the float model.",
+)
+@click.option(
     "--rtl/--no-rtl",
     default=None,
     help="Open-source RTL path (alkaid Verilog, Verilator, Yosys); default: on when the tools are there.",
@@ -132,6 +146,8 @@ def build(
     clock_period,
     reuse_factor,
     input_precision,
+    precision,
+    max_flip,
     rtl,
     synth,
     latency_cutoff,
@@ -146,14 +162,20 @@ def build(
     from ..hardware.parts import parse_part
 
     part = parse_part(part).name  # before any heavy import or work (spaces stripped)
-    model_only = (("--input-precision", input_precision), ("--weights", weights_path), ("--preprocessing", pre_path))
+    model_only = (
+        ("--input-precision", input_precision),
+        ("--precision", precision),
+        ("--weights", weights_path),
+        ("--preprocessing", pre_path),
+    )
     for flag, value in model_only:
         if model_path is None and value is not None:
             raise UserInputError(f"{flag} applies to --model builds only")
-    if input_precision is not None:
-        from ..fixed import FixedType
+    for given in (input_precision, precision):
+        if given is not None:
+            from ..fixed import FixedType
 
-        FixedType.parse(input_precision)
+            FixedType.parse(given)
     if task is None:
         task = "model" if model_path is not None else "scan" if scan_dir is not None else "trigger"
     if (task == "scan") != (scan_dir is not None) or (scan_dir is None) != (point_id is None):
@@ -194,6 +216,8 @@ def build(
         input_rate_khz=input_rate_khz,
         no_softmax=no_softmax,
         cpp=cpp,
+        precision=precision,
+        max_flip_percent=max_flip,
     )
     if task == "cnn":
         from ..studies.cnn.run import build_cnn
@@ -215,8 +239,14 @@ def build(
         from ..frontends import FRONTENDS
         from ..frontends.sniff import family
 
-        kind = family(model_path)[0]
-        if kind in FRONTENDS:
+        kind, seen = family(model_path)
+        if precision is not None and kind != "keras2":
+            raise UserInputError(f"--precision is for float Keras 2 models; {model_path} is {seen}: drop --precision")
+        if precision is not None:
+            from ..build.user_model import build_float_model
+
+            result = build_float_model(options, model_path, data_path, input_precision, weights_path, pre_path)
+        elif kind in FRONTENDS:
             from ..build.user_model import build_frontend_model
 
             result = build_frontend_model(kind, options, model_path, data_path, input_precision, weights_path, pre_path)

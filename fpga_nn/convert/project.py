@@ -93,8 +93,9 @@ def check_widths(hls_model) -> None:
             if width > MAX_CODE_BITS:
                 raise UserInputError(
                     f"layer '{layer.name}' needs {key.removesuffix('_t')} type {text} ({width} bits), wider than "
-                    f"the {MAX_CODE_BITS} bits fpga-nn verifies: quantize its weights (QDense/QConv with "
-                    "quantized_bits) or give a narrower --input-precision"
+                    f"the {MAX_CODE_BITS} bits fpga-nn verifies: for a float model give --precision "
+                    "'ap_fixed<16,6>' (every type at one precision, checked against its emulation), or quantize "
+                    "its weights (QDense/QConv with quantized_bits)"
                 )
 
 
