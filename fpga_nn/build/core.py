@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 Metrics = Callable[[Path, firmware.CsimResult], dict]
 
+# Every model family run_build takes, one line each (``family`` argument -> how it builds)
+BUILDS: dict[str | None, firmware.FamilyBuild] = {
+    None: firmware.QKERAS,
+    **{kind: frontend_model.family_build(kind) for kind in FRONTENDS},  # HGQ2 / Keras 3, HGQ proxies
+    float_keras.FAMILY: float_model.BUILD,
+}
+
 
 def run_build(
     task: str,
@@ -55,11 +62,11 @@ def run_build(
 ) -> BuildResult:
     """Build ``model`` on ``inputs`` into ``options.target()``; returns the project's result.
 
-    ``family`` is a key of ``frontends.FRONTENDS`` for a model typed by its own quantizers (``input_type``
-    then comes from hls4ml and must be None; ``layers`` is its frontend's per-layer check), ``"float"`` for a
-    float model at ``options.precision`` (its reference is the emulator; :mod:`.float_model`), None for a
-    QKeras/Keras 2 model cast to ``input_type`` (with ``pre``, ``inputs`` are raw values and the project
-    gets the declared input stage). ``sources`` are the command's input files (never overwritten).
+    ``family`` is a key of :data:`BUILDS`: None for a QKeras/Keras 2 model cast to ``input_type`` (with ``pre``,
+    ``inputs`` are raw values and the project gets the declared input stage); a key of ``frontends.FRONTENDS``
+    for a model typed by its own quantizers (``input_type`` None: hls4ml takes it from them; ``layers`` is its
+    frontend's per-layer check); ``"float"`` for a float model at ``options.precision`` (its reference is the
+    emulator; :mod:`.float_model`). ``sources`` are the command's input files (never overwritten).
     ``labels`` (and ``float_scores``, a float twin's) give the report its physics; ``metrics`` computes
     the caller's own metrics.json from the staging folder and the checked arrays (default: the event count).
     With ``strict`` (the default) any mismatch raises VerificationError once the folder is in place; a study
@@ -68,27 +75,19 @@ def run_build(
     firmware.validate(options)
     target = options.target()
     outdir.check_target(target, options.force, sources)
-    if family in FRONTENDS:
-        frontend_model.refuse_family_options(options, family)
+    build = BUILDS[family]
+    build.precheck(options)
     with outdir.staged(target, options.force, sources) as staging:
         files = ProjectFiles(staging)
-        if family is None:
-            checked = firmware.convert_and_verify(model, inputs, input_type, staging, options, pre=pre)
-        elif family == float_keras.FAMILY:
-            checked = float_model.convert_and_verify(model, inputs, staging, options, input_type)
-        else:
-            checked = frontend_model.convert_and_verify(family, model, inputs, staging, options, layers or [])
+        checked = build.convert(model, inputs, input_type, staging, options, pre, layers or [])
         if labels is not None:
             np.save(files.vectors / LABELS, np.asarray(labels).astype(np.int8))
         if float_scores is not None:
             np.save(files.vectors / FLOAT_SCORES, np.asarray(float_scores))
         found = metrics(staging, checked) if metrics else _default_metrics(checked, labels)
         write_json(files.metrics, found, indent=2)
-        failure, report = _after_csim(model, family, staging, options, checked, labels, float_scores)
-    if family in FRONTENDS:
-        failure = failure or frontend_model.interpreter_failure(checked.summary)
-    elif family == float_keras.FAMILY:
-        failure = failure or float_model.flip_failure(checked.summary)
+        failure, report = _after_csim(model, build, staging, options, checked, labels, float_scores)
+    failure = failure or build.failure(checked.summary)
     if strict:
         firmware.raise_on_mismatch(checked.summary, target, failure)
     else:
@@ -100,7 +99,7 @@ def _default_metrics(checked: firmware.CsimResult, labels) -> dict:
     return {"events": int(len(checked.inputs)), "labels": None if labels is None else f"vectors/{LABELS}"}
 
 
-def _after_csim(model, family, staging: Path, options, checked: firmware.CsimResult, labels, float_scores):
+def _after_csim(model, build, staging: Path, options, checked: firmware.CsimResult, labels, float_scores):
     """The figures after a passing C-simulation, and the report from the state in memory: (failure, report);
     (None, None) when the C-simulation already failed (nothing more is worth computing)."""
     from ..reports import report
@@ -108,12 +107,11 @@ def _after_csim(model, family, staging: Path, options, checked: firmware.CsimRes
     if checked.mismatches:
         return None, None
     record = dict(checked.record)
-    rtl_model, rtl_checked, input_type = model, checked, FixedType.parse(checked.summary["input_type"])
-    if family in FRONTENDS:
-        rtl_model, rtl_checked, scope = frontend_model.rtl_target(model, checked)
-        if scope:
-            record["rtl_scope"] = scope
-            write_json(ProjectFiles(staging).build_record, record, indent=2)
+    input_type = FixedType.parse(checked.summary["input_type"])
+    rtl_model, rtl_checked, scope = build.rtl_target(model, checked)
+    if scope:
+        record["rtl_scope"] = scope
+        write_json(ProjectFiles(staging).build_record, record, indent=2)
     rtl = figures.rtl_figures(rtl_model, input_type, staging, options, rtl_checked)
     failure = rtl.failure
     if options.cpp and failure is None:

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,21 @@ class BuildOptions:
 
     def replace(self, **changes) -> BuildOptions:
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class FamilyBuild:
+    """How one model family builds, for :func:`~.core.run_build`: ``convert(model, inputs, input_type, staging,
+    options, pre, layers) -> CsimResult`` writes the project and checks the C-simulation against the family's
+    reference; ``precheck(options)`` refuses options the family does not take (before any work);
+    ``rtl_target(model, checked) -> (model, checked, scope)`` is what the RTL figures describe (``scope``: what
+    they leave out, None for the whole model); ``failure(summary)`` is the family's own verdict beyond the
+    C-simulation (a second reference, a float agreement gate), None when it passes."""
+
+    convert: Callable
+    precheck: Callable = lambda options: None
+    rtl_target: Callable = lambda model, checked: (model, checked, None)
+    failure: Callable = lambda summary: None
 
 
 def validate(options: BuildOptions) -> None:
@@ -364,3 +380,9 @@ def mismatch_message(summary: dict, target: Path) -> str | None:
             f"build with --no-softmax for exact logits: see {target / 'csim_check.json'}"
         )
     return None
+
+
+# QKeras 0.9 / Keras 2 models: the core path (the layer table, fpga-nn's types, the emulator, its own tracer)
+QKERAS = FamilyBuild(
+    convert=lambda m, x, t, staging, options, pre, layers: convert_and_verify(m, x, t, staging, options, pre)
+)

@@ -145,6 +145,10 @@ def agreement(floats: np.ndarray, csim: np.ndarray, max_flip_percent: float) -> 
     return out
 
 
+def _convert(model, x, input_type, staging, options, pre, layers) -> firmware.CsimResult:
+    return convert_and_verify(model, x, staging, options, input_type)
+
+
 def flip_failure(summary: dict) -> str | None:
     """The failure message when more decisions flip against the float model than ``--max-flip`` allows."""
     a = summary.get("float_agreement")
@@ -157,3 +161,6 @@ def flip_failure(summary: dict) -> str | None:
         "--precision (plots/precision_profile.png shows where values overflow or fall below the step), or raise "
         "--max-flip"
     )
+
+
+BUILD = firmware.FamilyBuild(convert=_convert, failure=flip_failure)

@@ -53,6 +53,16 @@ def _refuse(kind: str, flags) -> None:
             raise UserInputError(f"{flag} does not apply to {what} ({why}): drop it")
 
 
+def family_build(kind: str) -> firmware.FamilyBuild:
+    """The build of family ``kind`` (a key of ``frontends.FRONTENDS``) for :func:`~.core.run_build`."""
+    return firmware.FamilyBuild(
+        convert=lambda m, x, t, staging, options, pre, layers: convert_and_verify(kind, m, x, staging, options, layers),
+        precheck=lambda options: refuse_family_options(options, kind),
+        rtl_target=rtl_target,
+        failure=interpreter_failure,
+    )
+
+
 def interpreter_failure(summary: dict) -> str | None:
     """The failure message when alkaid's interpreter (the second reference) disagrees, else None."""
     interp = summary["alkaid_interpreter"]
