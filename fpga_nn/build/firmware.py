@@ -71,6 +71,7 @@ class BuildOptions:
     cpp: bool = False  # also export a C++17 header of the network (cpp/), checked against the csim
     precision: str | None = None  # a float model's fixed-point type (every weight, sum and result)
     max_flip_percent: float = 1.0  # a float model: most decisions that may flip against the float model
+    min_argmax_agreement: float = 99.0  # a softmax head: least agreement (percent) of its argmax with the logits'
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
@@ -113,8 +114,12 @@ def validate(options: BuildOptions) -> None:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
     if options.precision is not None:
         FixedType.parse(options.precision)
-    if not (math.isfinite(options.max_flip_percent) and 0 <= options.max_flip_percent <= 100):
-        raise UserInputError(f"--max-flip {options.max_flip_percent} must be a percentage between 0 and 100")
+    for flag, pct in (
+        ("--max-flip", options.max_flip_percent),
+        ("--min-argmax-agreement", options.min_argmax_agreement),
+    ):
+        if not (math.isfinite(pct) and 0 <= pct <= 100):
+            raise UserInputError(f"{flag} {pct} must be a percentage between 0 and 100")
 
 
 def table_head(model):
@@ -253,6 +258,8 @@ def convert_and_verify(
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
         summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
+        if summary["softmax"]["function"] == "softmax" and csim.reshape(len(csim), -1).shape[1] > 1:
+            summary["softmax"].update(_argmax_gate(logits, csim, options.min_argmax_agreement))
     cmp.write_check(summary, ProjectFiles(staging).csim_check)
 
     top = options.name if pre is None else f"{options.name}_codes"
@@ -322,6 +329,16 @@ def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) 
     return out
 
 
+def _argmax_gate(logits: np.ndarray, out: np.ndarray, minimum: float) -> dict:
+    """How often the firmware softmax's argmax names the logits' top class (the decision a trigger takes), and
+    how often its table outputs tie at the top (the argmax then takes the first of them, cf. hls4ml #1512)."""
+    lg = np.asarray(logits, dtype=np.float64).reshape(len(logits), -1)
+    sm = np.asarray(out, dtype=np.float64).reshape(len(out), -1)
+    ties = int(np.sum(np.sum(sm == sm.max(axis=1, keepdims=True), axis=1) > 1))
+    agree = 100.0 * float(np.mean(sm.argmax(1) == lg.argmax(1))) if len(lg) else 100.0
+    return {"argmax_vs_logits_percent": round(agree, 4), "tied_events": ties, "min_argmax_agreement_percent": minimum}
+
+
 def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
     """Record the model for the NumPy emulator and check the emulator against the C-simulation."""
     from ..errors import UnsupportedModelError
@@ -369,6 +386,14 @@ def mismatch_message(summary: dict, target: Path) -> str | None:
             + f": see {target / 'csim_check.json'}"
         )
     head = summary.get("softmax")
+    if head and head.get("argmax_vs_logits_percent", 100.0) < head.get("min_argmax_agreement_percent", 0.0):
+        return (
+            f"softmax '{head['layer']}': the firmware's argmax names the logits' top class on "
+            f"{head['argmax_vs_logits_percent']:.2f} % of events ({head['tied_events']} events tie at the top of "
+            f"its table outputs), below --min-argmax-agreement {head['min_argmax_agreement_percent']:g} %: build "
+            "the logits with --no-softmax (exact end to end), or widen the softmax's table types: see "
+            f"{target / 'csim_check.json'}"
+        )
     if head and head["emulator_mismatches"] != 0:
         why = (
             "the emulator cannot model it"

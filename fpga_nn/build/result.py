@@ -49,6 +49,11 @@ def _check_lines(check: dict) -> list[str]:
             f"{check['events'] - head['emulator_mismatches']} of {check['events']} events; vs float "
             f"{head['function']}: max |diff| {head['max_abs_diff_vs_float']:.4g}{agree}",
         ]
+        if "argmax_vs_logits_percent" in head:
+            lines.append(
+                f"{head['function']} argmax names the logits' top class on {head['argmax_vs_logits_percent']:.2f} % "
+                f"of events ({head['tied_events']} tied at the top; gate {head['min_argmax_agreement_percent']:g} %)"
+            )
     elif check.get("float_agreement"):
         a = check["float_agreement"]
         flips = "; ".join(f"{r['flipped']} ({r['percent']:.2f} %) at {r['decision']}" for r in a["working_points"])

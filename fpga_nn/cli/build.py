@@ -91,6 +91,13 @@ def safe_name(stem: str) -> str:
     "(hls4ml's default); the firmware is checked against its emulation, the float model's agreement reported.",
 )
 @click.option(
+    "--min-argmax-agreement",
+    type=float,
+    default=99.0,
+    show_default=True,
+    help="A softmax head: least percentage of events on which its argmax names the logits' top class.",
+)
+@click.option(
     "--max-flip",
     "max_flip",
     type=float,
@@ -147,6 +154,7 @@ def build(
     reuse_factor,
     input_precision,
     precision,
+    min_argmax_agreement,
     max_flip,
     rtl,
     synth,
@@ -218,6 +226,7 @@ def build(
         cpp=cpp,
         precision=precision,
         max_flip_percent=max_flip,
+        min_argmax_agreement=min_argmax_agreement,
     )
     if task == "cnn":
         from ..studies.cnn.run import build_cnn
