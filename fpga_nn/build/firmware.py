@@ -22,6 +22,7 @@ from ..jsonio import write_json
 from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
+from .table_head import table_head_summary
 
 log = logging.getLogger(__name__)
 
@@ -257,9 +258,7 @@ def convert_and_verify(
         summary["input_stage"] = _stage_summary(pre, stage_kinds, x, staged[0])
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
-        summary["softmax"] = _head_summary(head, expected, csim, summary["emulator"])
-        if summary["softmax"]["function"] == "softmax" and csim.reshape(len(csim), -1).shape[1] > 1:
-            summary["softmax"].update(_argmax_gate(logits, csim, options.min_argmax_agreement))
+        summary["softmax"] = table_head_summary(head, expected, csim, logits, summary["emulator"], options)
     cmp.write_check(summary, ProjectFiles(staging).csim_check)
 
     top = options.name if pre is None else f"{options.name}_codes"
@@ -309,34 +308,6 @@ def _stage_summary(pre, kinds: dict, x: np.ndarray, staged: np.ndarray) -> dict:
         "events": int(len(x)),
         "mismatches": int(differ.any(axis=1).sum()),
     }
-
-
-def _head_summary(head, expected: np.ndarray, csim: np.ndarray, emulator: dict) -> dict:
-    """How far the firmware's table activation is from the float function, and whether the emulator
-    reproduces the tables exactly (the part of the contract that is bit-exact)."""
-    exp = np.asarray(expected, dtype=np.float64).reshape(len(expected), -1)
-    got = np.asarray(csim, dtype=np.float64).reshape(len(csim), -1)
-    diff = np.abs(exp - got)
-    out = {
-        "layer": head.name,
-        "function": table_function(head),
-        "max_abs_diff_vs_float": float(diff.max()),
-        "mean_abs_diff_vs_float": float(diff.mean()),
-        "emulator_mismatches": emulator.get("mismatches_vs_csim") if emulator.get("available") else None,
-    }
-    if exp.shape[1] > 1:
-        out["argmax_agreement_percent"] = round(100.0 * float(np.mean(exp.argmax(1) == got.argmax(1))), 4)
-    return out
-
-
-def _argmax_gate(logits: np.ndarray, out: np.ndarray, minimum: float) -> dict:
-    """How often the firmware softmax's argmax names the logits' top class (the decision a trigger takes), and
-    how often its table outputs tie at the top (the argmax then takes the first of them, cf. hls4ml #1512)."""
-    lg = np.asarray(logits, dtype=np.float64).reshape(len(logits), -1)
-    sm = np.asarray(out, dtype=np.float64).reshape(len(out), -1)
-    ties = int(np.sum(np.sum(sm == sm.max(axis=1, keepdims=True), axis=1) > 1))
-    agree = 100.0 * float(np.mean(sm.argmax(1) == lg.argmax(1))) if len(lg) else 100.0
-    return {"argmax_vs_logits_percent": round(agree, 4), "tied_events": ties, "min_argmax_agreement_percent": minimum}
 
 
 def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
