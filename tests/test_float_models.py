@@ -140,3 +140,21 @@ def test_json_weights_batchnorm_sigmoid_and_conv1d_float_models(tmp_path):
         == 0
     )
     assert json.loads((out / "csim_check.json").read_text())["mismatches"] == 0
+
+
+@pytest.mark.csim
+def test_a_depthwise_model_gets_io_stream_without_asking(tmp_path, capsys, caplog):
+    """Depthwise convolutions exist for io_stream only in hls4ml: build picks it, says so, and is exact."""
+    from . import corpus
+
+    case = {c.name: c for c in corpus.cases()}["qdepthwise2d"]
+    case.make().save(tmp_path / "dw.h5")
+    np.save(tmp_path / "x.npy", corpus.inputs(case, 200))
+    out = tmp_path / "dw"
+    assert _build(tmp_path / "dw.h5", tmp_path / "x.npy", out) == 0
+    assert "io type io_stream: layer 'dw' (QDepthwiseConv2D) exists for io_stream only" in caplog.text
+    assert json.loads((out / "build.json").read_text())["io_type"] == "io_stream"
+    assert json.loads((out / "csim_check.json").read_text())["mismatches"] == 0
+    capsys.readouterr()
+    assert _build(tmp_path / "dw.h5", tmp_path / "x.npy", tmp_path / "p", "--io-type", "io_parallel") == 2
+    assert "layer 'dw' (QDepthwiseConv2D) is refused" in capsys.readouterr().err  # a choice given is kept

@@ -24,13 +24,15 @@ class CheckResult(NamedTuple):
 
 
 def check_model(
-    model_path: Path, data_path: Path | None = None, input_precision: str | None = None, io_type: str = "io_parallel"
+    model_path: Path, data_path: Path | None = None, input_precision: str | None = None, io_type: str | None = None
 ) -> CheckResult:
+    """``io_type`` None: as build, io_parallel or io_stream where only it can be exact."""
     from ..frontends.sniff import family
 
     if family(Path(model_path))[0] == "keras3":
-        return _check_keras3(Path(model_path), data_path, input_precision, io_type)
+        return _check_keras3(Path(model_path), data_path, input_precision, io_type or "io_parallel")
     model = graph.normalize(user_model.load_user_model(Path(model_path)))
+    io_type = io_type or user_model.chosen_io_type(model)
     verdicts = support.verdicts(model, io_type)
     pre = user_model.declared_preprocessing(Path(model_path), None, input_precision)
     x = user_model.load_inputs(Path(data_path), model) if data_path else None

@@ -74,6 +74,16 @@ def without_head(model):
     return submodel(model, head, at_input=True)
 
 
+def chosen_io_type(model) -> str:
+    """io_parallel, or io_stream (with a warning naming the layer) when a layer exists for io_stream only."""
+    from ..convert.support import io_type_for
+
+    io_type, why = io_type_for(model)
+    if why:
+        log.warning("io type io_stream: %s (give --io-type to choose)", why)
+    return io_type
+
+
 def declared_preprocessing(model_path: Path, pre_path: Path | None, input_precision: str | None):
     """The preprocessing of a build: --preprocessing, else the one saved in the model file, else None."""
     from ..data import preprocess
@@ -93,9 +103,11 @@ def build_user_model(
     input_precision: str | None = None,
     weights: Path | None = None,
     pre_path: Path | None = None,
+    io_auto: bool = False,
 ) -> BuildResult:
     """Build a user's model; with declared preprocessing (``pre_path`` or saved in the model file),
-    ``data_path`` holds raw values and the firmware gets the input stage."""
+    ``data_path`` holds raw values and the firmware gets the input stage. With ``io_auto`` (no --io-type
+    given) the io type is io_parallel, or io_stream where only it can be exact (said in one line)."""
     firmware.validate(options)
     sources = tuple(p for p in (model_path, weights, pre_path, data_path) if p is not None)
     outdir.check_target(options.target(), options.force, sources)
@@ -106,6 +118,8 @@ def build_user_model(
     model = normalize(load_user_model(Path(model_path), weights))
     if options.no_softmax:
         model = without_head(model)
+    if io_auto:
+        options = options.replace(io_type=chosen_io_type(model))
     check_supported(model, options.io_type)
     x = load_inputs(Path(data_path), model)
     if pre is not None:

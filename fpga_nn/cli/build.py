@@ -80,7 +80,13 @@ def safe_name(stem: str) -> str:
     help="Where to write the project (default hls_projects/<name>).",
 )
 @click.option("--backend", type=click.Choice(["Vitis", "Vivado"]), default="Vitis", show_default=True)
-@click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"]), default="io_parallel", show_default=True)
+@click.option(
+    "--io-type",
+    type=click.Choice(["io_parallel", "io_stream"]),
+    default=None,
+    help="hls4ml's io type; default io_parallel, or io_stream for a --model with a layer hls4ml implements for "
+    "io_stream only (depthwise/separable convolutions; said in one line).",
+)
 @click.option("--clock-period", type=float, default=5.0, show_default=True, help="Target clock period in ns.")
 @click.option("--reuse-factor", type=int, default=1, show_default=True)
 @click.option("--input-precision", default=None, help="With --model: input type such as ap_fixed<16,6>.")
@@ -213,7 +219,7 @@ def build(
         part=part,
         name=name,
         backend=backend,
-        io_type=io_type,
+        io_type=io_type or "io_parallel",
         clock_period=clock_period,
         reuse_factor=reuse_factor,
         output_dir=output_dir,
@@ -262,6 +268,8 @@ def build(
         else:
             from ..build.user_model import build_user_model
 
-            result = build_user_model(options, model_path, data_path, input_precision, weights_path, pre_path)
+            result = build_user_model(
+                options, model_path, data_path, input_precision, weights_path, pre_path, io_auto=io_type is None
+            )
     for line in result.summary():
         click.echo(line)

@@ -212,6 +212,16 @@ def verdicts(model, io_type: str = "io_parallel") -> list[LayerVerdict]:
     return [layer_verdict(layer, io_type, layer.name == last) for layer in model.layers]
 
 
+def io_type_for(model) -> tuple[str, str | None]:
+    """The io type a model's layers allow: io_parallel, or io_stream and why when a layer has an hls4ml
+    implementation for io_stream only (depthwise and separable convolutions, resizes)."""
+    for layer in model.layers:
+        entry = LAYERS.get(type(layer).__name__)
+        if entry is not None and entry.verdict != "refused" and "io_parallel" not in entry.io_types:
+            return "io_stream", f"layer '{layer.name}' ({type(layer).__name__}) exists for io_stream only in hls4ml"
+    return "io_parallel", None
+
+
 def check_supported(model, io_type: str = "io_parallel") -> list[LayerVerdict]:
     """Raise naming the first refused layer, its type and the reason; else return the verdicts."""
     result = verdicts(model, io_type)
