@@ -51,13 +51,19 @@ def check_model(
         input_type = None
     if any(v.verdict == "refused" for v in verdicts):
         return CheckResult(verdicts, {}, input_type, None, described)
-    from ..convert.project import convert_model
+    from ..convert.project import FLOAT32_BITS, convert_model, float32_inexact
     from ..verify import record
     from ..verify.emulator import Emulator
 
     with scratch("check") as tmp:
         _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
+        wide = float32_inexact(hls_model)
+        verdicts = [
+            v._replace(reference=f"reference: the emulator; its sums may need {wide[v.name]} bits, more than "
+                       f"float32's {FLOAT32_BITS}") if v.name in wide and v.verdict == "exact" else v
+            for v in verdicts
+        ]  # fmt: skip
         emulated = None
         if x is not None:
             from .firmware import cast_inputs
@@ -67,6 +73,8 @@ def check_model(
                 # as build compares: both sides on the values the firmware's input cast gives
                 seen, _ = cast_inputs(x, input_type)
                 emulated = _emulate_vs_qkeras(model, Emulator(tmp), seen)
+                if wide:
+                    emulated["label"] = "emulator vs QKeras (float32: rounds the wide sums; build takes the emulator)"
             except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
                 emulated = {"available": False, "reason": str(exc)}
     return CheckResult(verdicts, types, input_type, emulated, described)

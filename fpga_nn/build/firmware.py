@@ -22,6 +22,7 @@ from ..jsonio import write_json
 from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
+from . import reference
 from .table_head import table_head_summary
 
 log = logging.getLogger(__name__)
@@ -253,7 +254,10 @@ def convert_and_verify(
     summary["csim_seconds"] = round(t_csim, 3)
     summary["input_type"] = input_type.to_ap()
     summary["input_cast"] = cast
-    summary["emulator"] = _emulate(hls_model, staging, x, csim)
+    summary["emulator"], emulated = reference.emulate(hls_model, staging, x, csim)
+    wide = hls_project.float32_inexact(hls_model)
+    if wide and head is None:
+        expected, summary = reference.exact_reference(wide, expected, emulated, csim, out_type, summary, vec)
     if pre is not None:
         summary["input_stage"] = _stage_summary(pre, stage_kinds, x, staged[0])
     if head is not None:
@@ -307,29 +311,6 @@ def _stage_summary(pre, kinds: dict, x: np.ndarray, staged: np.ndarray) -> dict:
         },
         "events": int(len(x)),
         "mismatches": int(differ.any(axis=1).sum()),
-    }
-
-
-def _emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
-    """Record the model for the NumPy emulator and check the emulator against the C-simulation."""
-    from ..errors import UnsupportedModelError
-    from ..verify import record
-    from ..verify.emulator import Emulator
-
-    try:
-        record.export(hls_model, staging)
-    except UnsupportedModelError as exc:
-        log.warning("emulator: %s", exc)
-        return {"available": False, "reason": str(exc)}
-    t0 = time.perf_counter()
-    emu = Emulator(staging).predict(x).reshape(csim.shape)
-    seconds = time.perf_counter() - t0
-    mismatches = int(np.sum(np.any((emu != csim).reshape(len(x), -1), axis=1)))
-    return {
-        "available": True,
-        "events": int(len(x)),
-        "mismatches_vs_csim": mismatches,
-        "events_per_second": round(len(x) / max(seconds, 1e-9)),
     }
 
 

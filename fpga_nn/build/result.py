@@ -63,6 +63,14 @@ def _check_lines(check: dict) -> list[str]:
             f"float model vs firmware: max |diff| {a['max_abs_diff']:.4g}, mean {a['mean_abs_diff']:.3g}; decisions "
             f"flipped: {flips} (--max-flip {a['max_flip_percent']:g} %; plots/precision_profile.png)",
         ]
+    elif check.get("qkeras_float32"):
+        q = check["qkeras_float32"]
+        lines = [
+            f"csim check: {check['mismatches']} mismatches / {check['events']} events (bit-exact against "
+            f"{check['reference']}; output {check['output_type']})",
+            f"QKeras (float32) differs from the firmware on {q['mismatches']} events (max {q['max_abs_diff_lsb']} "
+            "LSB): its rounded sums, not the firmware (vectors/qkeras_float32.npy)",
+        ]
     else:
         lines = [
             f"csim check: {check['mismatches']} mismatches / {check['events']} events "

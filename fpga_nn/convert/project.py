@@ -99,6 +99,25 @@ def check_widths(hls_model) -> None:
                 )
 
 
+FLOAT32_BITS = 24  # float32's significand: a sum of more significant bits is rounded by TensorFlow
+
+
+def float32_inexact(hls_model) -> dict[str, int]:
+    """The layers whose sums or results may need more significant bits than float32 holds, with that width
+    (the widest of the layer's accumulator and result types): TensorFlow computes them rounded, so QKeras's
+    prediction is not an exact reference there (fpga-nn's emulator, in integers, is)."""
+    wide = {}
+    for layer in hls_model.get_layers():
+        widths = [
+            FixedType.parse(str(v.precision)).width
+            for k, v in layer.types.items()
+            if k in ("accum_t", "result_t") and ("fixed" in str(v.precision) or "int<" in str(v.precision))
+        ]
+        if widths and max(widths) > FLOAT32_BITS:
+            wide[layer.name] = max(widths)
+    return wide
+
+
 def write_project(
     model,
     output_dir: str | os.PathLike,
