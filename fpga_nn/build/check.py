@@ -54,11 +54,12 @@ def check_model(
     from ..convert.project import FLOAT32_BITS, convert_model, float32_inexact
     from ..verify import record
     from ..verify.emulator import Emulator
+    from .reference import rounded_weights
 
     with scratch("check") as tmp:
         _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
-        wide = float32_inexact(hls_model)
+        wide = {} if rounded_weights(hls_model) else float32_inexact(hls_model)  # as the build decides
         verdicts = [
             v._replace(reference=f"reference: the emulator; its sums may need {wide[v.name]} bits, more than "
                        f"float32's {FLOAT32_BITS}") if v.name in wide and v.verdict == "exact" else v

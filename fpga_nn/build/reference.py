@@ -1,6 +1,7 @@
 """What a QKeras build's C-simulation is compared with: QKeras's prediction, except where TensorFlow's float32
-cannot hold a layer's sums (more than 24 significant bits, ``convert.project.float32_inexact``): there the
-emulator, whose sums are integers, is the reference and QKeras's agreement is reported beside it. The emulator
+cannot hold a layer's sums (more than 24 significant bits, ``convert.project.float32_inexact``) and every weight
+is exactly what its firmware type holds: there the emulator, whose sums are integers and whose values are then
+the model's own, is the reference and QKeras's agreement is reported beside it. The emulator
 is checked against the C-simulation in every build."""
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ def emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
         "mismatches_vs_csim": mismatches,
         "events_per_second": round(len(x) / max(seconds, 1e-9)),
     }, emu.astype(np.float32)
+
+
+def rounded_weights(hls_model) -> list[str]:
+    """The layers whose weights their firmware types do not hold exactly (a float weight off the grid): there
+    the emulator computes the firmware, not the user's model, and cannot stand in for QKeras."""
+    from ..fixed import FixedType
+
+    out = []
+    for layer in hls_model.get_layers():
+        for w in layer.weights.values():
+            text = str(w.type.precision)
+            if "fixed" in text or "int<" in text:
+                if not FixedType.parse(text).representable(w.data).all():
+                    out.append(layer.name)
+                    break
+    return out
 
 
 def exact_reference(wide: dict, qkeras_out, emulated, csim, out_type, summary: dict, vec: Path):
