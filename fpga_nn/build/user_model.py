@@ -158,11 +158,9 @@ def build_frontend_model(
     from ..frontends import frontend
     from .frontend_model import refuse_family_options, refuse_options
 
-    firmware.validate(options)
     refuse_options(input_precision, pre_path, weights, kind)
     refuse_family_options(options, kind)
-    sources = tuple(p for p in (model_path, weights, data_path) if p is not None)
-    outdir.check_target(options.target(), options.force, sources)
+    sources = _claim(options, model_path, weights, data_path)
     front = frontend(kind)
     model = front.load(Path(model_path), weights)
     layers = front.check_layers(model)
@@ -184,11 +182,9 @@ def build_float_model(
     from ..convert.graph import normalize
     from ..frontends.float_keras import FAMILY, check_float
 
-    firmware.validate(options)
     if pre_path is not None:
         raise UserInputError("--preprocessing applies to QKeras models so far: drop it, or quantize the model")
-    sources = tuple(p for p in (model_path, weights, data_path) if p is not None)
-    outdir.check_target(options.target(), options.force, sources)
+    sources = _claim(options, model_path, weights, data_path)
     model = normalize(load_user_model(Path(model_path), weights))
     check_float(model, options.precision)
     if options.no_softmax:
@@ -199,3 +195,11 @@ def build_float_model(
     input_type = FixedType.parse(input_precision or options.precision)
     log.info("float model at %s, input %s", FixedType.parse(options.precision).to_ap(), input_type.to_ap())
     return run_build("model", model, x, input_type, options, family=FAMILY, sources=sources)
+
+
+def _claim(options: firmware.BuildOptions, *paths) -> tuple[Path, ...]:
+    """Check the options and the target before any work; the command's input files (never overwritten)."""
+    firmware.validate(options)
+    sources = tuple(p for p in paths if p is not None)
+    outdir.check_target(options.target(), options.force, sources)
+    return sources

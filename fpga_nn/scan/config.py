@@ -23,6 +23,7 @@ import numpy as np
 from .. import schema, yamlconfig
 from ..errors import UserInputError
 from ..jsonio import content_hash
+from ..training.section import TrainingSection
 from ..yamlconfig import checked, plain, thaw, typed
 
 SCHEMA_VERSION = 1
@@ -33,14 +34,6 @@ _RF, _CUTOFF = schema.Int(1, 1024), schema.Num(0, lo_open=True)
 class WorkingPoint:
     input_rate_khz: float = checked(schema.Num(0, lo_open=True))
     trigger_rate_khz: float = checked(schema.Num(0, lo_open=True))
-
-
-@dataclass(frozen=True)
-class Training:
-    epochs: int = checked(schema.Int(1))
-    patience: int = checked(schema.Int(1))
-    batch_size: int = checked(schema.Int(1))
-    learning_rate: float = checked(schema.Num(0, 1, lo_open=True))
 
 
 @dataclass(frozen=True)
@@ -87,7 +80,7 @@ class ScanConfig:
     n_random: int = checked(schema.Int(1))
     seed: int = checked(schema.Int(0))
     working_point: WorkingPoint = checked()
-    training: Training = checked()
+    training: TrainingSection = checked()
     grid: Grid | None = checked()
     hgq2: Hgq2 | None = checked()
     hardware: Hardware = checked()

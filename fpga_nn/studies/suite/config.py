@@ -13,6 +13,7 @@ from typing import Literal
 from ... import schema, yamlconfig
 from ...data.selection import FEATURES
 from ...errors import UserInputError
+from ...training.section import TrainingSection
 from ...yamlconfig import checked, typed
 
 METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
@@ -50,11 +51,7 @@ class Significance:
 
 
 @dataclass(frozen=True)
-class Training:
-    epochs: int = checked(schema.Int(1))
-    patience: int = checked(schema.Int(1))
-    batch_size: int = checked(schema.Int(1))
-    learning_rate: float = checked(schema.Num(0, 1, lo_open=True))
+class Training(TrainingSection):
     disco_lambda: float = checked(schema.Num(0))
     seed: int = checked(schema.Int(0))
     seeds: tuple = checked(schema.Check("ints", 0, nonempty=True))
