@@ -15,6 +15,7 @@ in its own error (XGBoost's callbacks do), so the request is also remembered:
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 from .errors import Terminated
@@ -47,8 +48,20 @@ def finished() -> None:
     _DONE.set()
 
 
+def _quiet_unraisable(unraisable) -> None:
+    """Python prints "Exception ignored in ..." with a traceback for an exception a ``__del__`` or weakref
+    callback could not raise (TensorFlow's objects are collected in the middle of training): for our own
+    Terminated that is the request the next safe point raises again, not an error to show."""
+    if not isinstance(unraisable.exc_value, Terminated):
+        _DEFAULT_UNRAISABLE(unraisable)
+
+
+_DEFAULT_UNRAISABLE = sys.unraisablehook
+
+
 def on_sigterm(signum, frame) -> None:
     if not _REQUESTED.is_set():
         _REQUESTED.set()
+        sys.unraisablehook = _quiet_unraisable
         threading.Thread(target=_watchdog, name="fpga-nn-sigterm-watchdog", daemon=True).start()
     raise Terminated()

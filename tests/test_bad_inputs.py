@@ -380,3 +380,40 @@ def test_sigterm_ends_long_commands_within_seconds_and_leaves_nothing(tmp_path, 
     assert [p.name for p in tmp.iterdir()] == []
     assert json.loads((out / "results.json").read_text()) == {"previous": "results"}
     assert not list(tmp_path.glob(".*.lock"))
+
+
+def test_after_sigterm_an_unraisable_terminated_is_silent_and_other_errors_are_not(monkeypatch):
+    """Python prints "Exception ignored in ..." and a traceback when a __del__ cannot raise: after SIGTERM our
+    own Terminated (the request, raised again at the next safe point) is silent, anything else goes on to the
+    hook that was there before."""
+    import gc
+    import sys
+
+    from fpga_nn import signals
+    from fpga_nn.errors import Terminated
+
+    shown = []
+    monkeypatch.setattr(signals, "_REQUESTED", signals.threading.Event())
+    monkeypatch.setattr(signals, "_DEFAULT_UNRAISABLE", shown.append)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    monkeypatch.setattr(signals.threading, "Thread", lambda **kw: type("T", (), {"start": lambda self: None})())
+    with pytest.raises(Terminated):
+        signals.on_sigterm(15, None)
+    assert signals.terminating() and sys.unraisablehook is signals._quiet_unraisable
+
+    class Swallowed:
+        def __del__(self):
+            raise Terminated()
+
+    class Other:
+        def __del__(self):
+            raise ValueError("a real error")
+
+    obj = Swallowed()
+    del obj
+    gc.collect()
+    assert shown == []
+    obj = Other()
+    del obj
+    gc.collect()
+    assert [type(u.exc_value).__name__ for u in shown] == ["ValueError"]
