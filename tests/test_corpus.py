@@ -16,12 +16,10 @@ import pytest
 from fpga_nn.build.firmware import BuildOptions, convert_and_verify
 from fpga_nn.convert import graph, support
 from fpga_nn.errors import UnsupportedModelError
-from fpga_nn.fixed import FixedType
 
 from . import corpus
 from .conftest import PART
 
-INPUT = FixedType(True, 12, 5)
 CASES = {c.name: c for c in corpus.cases()}
 CSIM = [
     "jet_tagger_softmax",
@@ -41,6 +39,7 @@ CSIM = [
     "conv2d_global_max_stream",
     "ternary_network",
     "qseparable1d_quantized_bits",
+    "particle_id_embedding",
 ]
 
 
@@ -70,6 +69,7 @@ def test_corpus_size_and_coverage():
         "ZeroPadding2D",
         "UpSampling1D",
         "UpSampling2D",
+        "Embedding",
     ):
         assert cls in seen, cls
 
@@ -95,7 +95,7 @@ def _emulate(case, model, x):
 
     head = table_head(model)
     with tempfile.TemporaryDirectory() as tmp:
-        _, hm = convert_model(model, tmp, INPUT, io_type=case.io_type)
+        _, hm = convert_model(model, tmp, corpus.input_type(case), io_type=case.io_type)
         record.export(hm, Path(tmp))
         got = Emulator(tmp).predict(x)
     return head, got
@@ -127,7 +127,7 @@ def test_csim_representatives(name, tmp_path):
     case = CASES[name]
     x = corpus.inputs(case)
     opts = BuildOptions(part=PART, name="corpus", io_type=case.io_type, csim_optimization="-O1")
-    checked = convert_and_verify(case.make(), x, INPUT, tmp_path, opts)
+    checked = convert_and_verify(case.make(), x, corpus.input_type(case), tmp_path, opts)
     summary = checked.summary
     assert summary["events"] == 1000
     assert summary["mismatches"] == 0, summary["first_mismatches"][:2]

@@ -1,5 +1,5 @@
 """The layer registry: one module per layer family (``dense``, ``conv``, ``depthwise``, ``pooling``,
-``merge``, ``shape``, ``activation``, ``normalization``, ``refused``), each declaring a :class:`Family`.
+``merge``, ``shape``, ``activation``, ``normalization``, ``embedding``, ``refused``), each declaring a :class:`Family`.
 
 Everything that needs to know about layers reads a view of :data:`FAMILIES`: ``check`` and the build's
 pre-check (:func:`keras_support`, as ``convert.support.LAYERS``), the hls4ml configuration
@@ -14,13 +14,14 @@ import functools
 import importlib
 from collections.abc import Callable
 
-from . import activation, conv, dense, depthwise, merge, normalization, pooling, refused, shape
+from . import activation, conv, dense, depthwise, embedding, merge, normalization, pooling, refused, shape
 from .base import BOTH, STREAM, Family, Support
 
 __all__ = ["BOTH", "STREAM", "FAMILIES", "Family", "Support"]
 
 FAMILIES: tuple[Family, ...] = (
     dense.FAMILY,
+    embedding.FAMILY,
     conv.FAMILY,
     depthwise.FAMILY,
     pooling.FAMILY,

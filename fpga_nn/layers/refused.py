@@ -20,7 +20,6 @@ FAMILY = Family(
             "a TensorFlow operation applied to a tensor (x * 2, tf.concat, ...) has no converter: write it as "
             "Keras layers",
         ),
-        "Embedding": _NOT_VERIFIED,
         "Permute": _NOT_VERIFIED,
         "Cropping1D": _NOT_VERIFIED,
         "Cropping2D": _NOT_VERIFIED,

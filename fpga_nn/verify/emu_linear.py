@@ -156,3 +156,19 @@ def conv(layer, arrays, x: Codes) -> Codes:
     acc = _mac(patches.reshape(-1, k), tx, w2, tw, b, tb, acc_t, _float_weights(layer, arrays, w2))
     out = cast(acc, acc_t.fractional, res_t, acc_t).reshape(n, oh, ow, -1)
     return (out[:, 0] if one_d else out), res_t
+
+
+def embedding(layer, arrays, x: Codes) -> Codes:
+    """``res[j, i] = embeddings[data[j], i]``: the vector of each integer code, assigned to the result type."""
+    from ..errors import UnsupportedModelError
+
+    codes, tx = x
+    if tx.fractional > 0:
+        raise UnsupportedModelError(
+            f"layer '{layer['name']}': embedding codes must be integers, not {tx.to_ap()}: give --input-precision "
+            "ap_uint<N>"
+        )
+    table, te = _weights(layer, arrays, "embeddings")
+    res_t = _t(layer, "result_t")
+    idx = np.asarray(codes, dtype=np.int64) << -tx.fractional if tx.fractional < 0 else np.asarray(codes, np.int64)
+    return cast(table[idx], te.fractional, res_t, te), res_t

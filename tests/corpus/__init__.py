@@ -21,7 +21,7 @@ class Case(NamedTuple):
     layer: str | None = None  # the refused layer
     reason: str | None = None  # a phrase of the refusal
     io_type: str = "io_parallel"
-    data: str = "wide"  # "wide": ap_fixed<12,5> codes that saturate; "unit": [0, 1) on 10 bits;
+    data: str = "wide"  # "wide": ap_fixed<12,5> codes that saturate; "unit": [0, 1) on 10 bits; "codes:V": 0..V-1;
     # "near": [-0.5, 0.5) on the same grid (every ternary threshold value occurs)
 
 
@@ -237,7 +237,9 @@ def nested():
 
 
 # the corpus modules, one per layer family, in the registry's order (tests/test_layers.py checks the names)
-FAMILIES = ("dense", "conv", "depthwise", "pooling", "merge", "shape", "activation", "normalization", "refused")
+FAMILIES = (
+    "dense", "embedding", "conv", "depthwise", "pooling", "merge", "shape", "activation", "normalization", "refused",
+)  # fmt: skip
 CASES = None
 
 
@@ -253,8 +255,17 @@ def cases() -> list[Case]:
 def inputs(case: Case, n: int = 1000, seed: int = 0) -> np.ndarray:
     """Inputs on the grid of ap_fixed<12,5> ([-16, 16), 1/128 steps): many values saturate a first quantizer."""
     rng = np.random.default_rng(seed)
+    if case.data.startswith("codes"):  # "codes:V": integer codes 0 .. V-1 (embedding inputs)
+        return rng.integers(0, int(case.data.split(":")[1]), size=(n, *case.shape)).astype(np.float32)
     if case.data == "unit":
         return (rng.integers(0, 1024, size=(n, *case.shape)) / 1024.0).astype(np.float32)
     if case.data == "near":
         return (rng.integers(-64, 64, size=(n, *case.shape)) / 128.0).astype(np.float32)
     return (rng.integers(-2048, 2048, size=(n, *case.shape)) / 128.0).astype(np.float32)
+
+
+def input_type(case: Case):
+    """The input type a case is built with: ap_uint<8> for integer codes, else ap_fixed<12,5>."""
+    from fpga_nn.fixed import FixedType
+
+    return FixedType(False, 8, 8) if case.data.startswith("codes") else FixedType(True, 12, 5)
