@@ -40,6 +40,7 @@ CSIM = [
     "ternary_network",
     "qseparable1d_quantized_bits",
     "particle_id_embedding",
+    "qconv2d_plain_relu",
 ]
 
 

@@ -54,17 +54,18 @@ def check_model(
     from ..convert.project import FLOAT32_BITS, convert_model, float32_inexact
     from ..verify import record
     from ..verify.emulator import Emulator
-    from .reference import rounded_weights
 
     with scratch("check") as tmp:
         _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
-        wide = {} if rounded_weights(hls_model) else float32_inexact(hls_model)  # as the build decides
+        wide = float32_inexact(hls_model)
+        note = "reference: QKeras in float64 (or the emulator); its sums may need {} bits, more than float32's {}"
         verdicts = [
-            v._replace(reference=f"reference: the emulator; its sums may need {wide[v.name]} bits, more than "
-                       f"float32's {FLOAT32_BITS}") if v.name in wide and v.verdict == "exact" else v
+            v._replace(reference=note.format(wide[v.name], FLOAT32_BITS))
+            if v.name in wide and v.verdict == "exact"
+            else v
             for v in verdicts
-        ]  # fmt: skip
+        ]
         emulated = None
         if x is not None:
             from .firmware import cast_inputs
@@ -75,7 +76,7 @@ def check_model(
                 seen, _ = cast_inputs(x, input_type)
                 emulated = _emulate_vs_qkeras(model, Emulator(tmp), seen)
                 if wide:
-                    emulated["label"] = "emulator vs QKeras (float32: rounds the wide sums; build takes the emulator)"
+                    emulated["label"] = "emulator vs QKeras (float32: rounds the wide sums; build takes float64)"
             except Exception as exc:  # noqa: BLE001 - reported as the verdict's reason, never a traceback
                 emulated = {"available": False, "reason": str(exc)}
     return CheckResult(verdicts, types, input_type, emulated, described)

@@ -256,8 +256,10 @@ def convert_and_verify(
     summary["input_cast"] = cast
     summary["emulator"], emulated = reference.emulate(hls_model, staging, x, csim)
     wide = hls_project.float32_inexact(hls_model)
-    if wide and head is None and not reference.rounded_weights(hls_model):
-        expected, summary = reference.exact_reference(wide, expected, emulated, csim, out_type, summary, vec)
+    if wide and head is None:
+        expected, summary = reference.exact_reference(
+            model, hls_model, x, emulated, wide, expected, csim, out_type, summary, vec
+        )
     if pre is not None:
         summary["input_stage"] = _stage_summary(pre, stage_kinds, x, staged[0])
     if head is not None:

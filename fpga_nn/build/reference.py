@@ -1,8 +1,8 @@
-"""What a QKeras build's C-simulation is compared with: QKeras's prediction, except where TensorFlow's float32
-cannot hold a layer's sums (more than 24 significant bits, ``convert.project.float32_inexact``) and every weight
-is exactly what its firmware type holds: there the emulator, whose sums are integers and whose values are then
-the model's own, is the reference and QKeras's agreement is reported beside it. The emulator
-is checked against the C-simulation in every build."""
+"""What a QKeras build's C-simulation is compared with: QKeras's prediction in float32, except where a layer's
+sums may need more than float32's 24 significant bits (``convert.project.float32_inexact``): there the same
+QKeras model is recomputed in float64 (53 bits: the issue's "a precision that is exact"), and the float32
+prediction's agreement is reported beside it. The emulator is checked against the C-simulation in every build,
+so a sum wider than float64 too would still be caught by two independent computations disagreeing."""
 
 from __future__ import annotations
 
@@ -40,6 +40,25 @@ def emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
     }, emu.astype(np.float32)
 
 
+def float64_predict(model, x: np.ndarray) -> np.ndarray:
+    """``model`` (QKeras/Keras 2) rebuilt with float64 layers and run in float64 (floatx float64 while it runs:
+    QKeras's quantizers cast to floatx)."""
+    import tensorflow as tf
+
+    from ..frontends.qkeras import custom_objects
+
+    floatx = tf.keras.backend.floatx()
+    tf.keras.backend.set_floatx("float64")
+    try:
+        twin = tf.keras.models.model_from_json(
+            model.to_json().replace('"float32"', '"float64"'), custom_objects=custom_objects()
+        )
+        twin.set_weights([np.asarray(w, dtype=np.float64) for w in model.get_weights()])
+        return twin.predict(np.asarray(x, dtype=np.float64), batch_size=8192, verbose=0)
+    finally:
+        tf.keras.backend.set_floatx(floatx)
+
+
 def rounded_weights(hls_model) -> list[str]:
     """The layers whose weights their firmware types do not hold exactly (a float weight off the grid): there
     the emulator computes the firmware, not the user's model, and cannot stand in for QKeras."""
@@ -49,43 +68,42 @@ def rounded_weights(hls_model) -> list[str]:
     for layer in hls_model.get_layers():
         for w in layer.weights.values():
             text = str(w.type.precision)
-            if "fixed" in text or "int<" in text:
-                if not FixedType.parse(text).representable(w.data).all():
-                    out.append(layer.name)
-                    break
+            if ("fixed" in text or "int<" in text) and not FixedType.parse(text).representable(w.data).all():
+                out.append(layer.name)
+                break
     return out
 
 
-def exact_reference(wide: dict, qkeras_out, emulated, csim, out_type, summary: dict, vec: Path):
-    """The reference where QKeras's float32 cannot hold a layer's sums: the emulator (integer arithmetic),
-    with QKeras's agreement reported beside it; (the reference outputs, the csim_check record)."""
+def exact_reference(model, hls_model, x, emulated, wide: dict, qkeras_out, csim, out_type, summary, vec: Path):
+    """The reference where float32 cannot hold a layer's sums: QKeras in float64; where QKeras cannot run in
+    float64 (its power-of-two quantizer mixes dtypes), the emulator when every weight is the model's own; else
+    QKeras in float32 stays, said in the record. Returns (the reference outputs, the csim_check record)."""
     from ..convert.project import FLOAT32_BITS
-    from ..errors import UnsupportedModelError
 
     layers = ", ".join(f"'{name}' ({bits} bits)" for name, bits in wide.items())
-    if emulated is None:
-        raise UnsupportedModelError(
-            f"the sums of {layers} may need more than float32's {FLOAT32_BITS} significant bits, so QKeras cannot "
-            "compute an exact reference, and the emulator has no model of this network "
-            f"({summary['emulator']['reason']})"
-        )
-    qkeras = cmp.compare(qkeras_out, csim, out_type)
+    why = f"float32 rounds sums of more than {FLOAT32_BITS} significant bits, which {layers} may need"
+    try:
+        exact_out, source = float64_predict(model, x).reshape(qkeras_out.shape), f"QKeras recomputed in float64: {why}"
+    except Exception as exc:  # noqa: BLE001 - a QKeras quantizer that cannot run in float64: the next reference
+        log.info("QKeras in float64: %s", str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        if emulated is None or rounded_weights(hls_model):
+            summary["reference_note"] = f"QKeras in float32 ({why}; neither float64 nor the emulator can stand in)"
+            return qkeras_out, summary
+        exact_out, source = emulated.reshape(qkeras_out.shape), f"fpga-nn's emulator (integer sums): {why}"
+    float32 = cmp.compare(qkeras_out, csim, out_type)
     np.save(vec / "qkeras_float32.npy", qkeras_out)
-    np.save(vec / "expected.npy", emulated.reshape(qkeras_out.shape))
-    exact = cmp.compare(emulated.reshape(qkeras_out.shape), csim, out_type)
-    kept = {k: v for k, v in summary.items() if k not in exact}
-    exact.update(kept)
-    exact["reference"] = (
-        f"fpga-nn's emulator (integer sums): TensorFlow's float32 rounds sums of more than {FLOAT32_BITS} "
-        f"significant bits, which {layers} may need"
-    )
-    exact["qkeras_float32"] = {"mismatches": qkeras["mismatches"], "max_abs_diff_lsb": qkeras.get("max_abs_diff_lsb")}
-    if qkeras["mismatches"]:
+    np.save(vec / "expected.npy", exact_out)
+    exact = cmp.compare(exact_out, csim, out_type)
+    exact.update({k: v for k, v in summary.items() if k not in exact})
+    exact["reference"] = source
+    exact["qkeras_float32"] = {"mismatches": float32["mismatches"], "max_abs_diff_lsb": float32.get("max_abs_diff_lsb")}
+    if float32["mismatches"]:
         log.warning(
-            "QKeras (float32) differs from the firmware on %d events where the sums of %s exceed float32's %d "
-            "bits; the emulator (exact) is the reference",
-            qkeras["mismatches"],
+            "QKeras in float32 differs from the firmware on %d events where the sums of %s may exceed float32's "
+            "%d bits; the reference is %s",
+            float32["mismatches"],
             layers,
             FLOAT32_BITS,
+            source.split(":")[0],
         )
-    return emulated.reshape(qkeras_out.shape), exact
+    return exact_out.astype(np.float32), exact

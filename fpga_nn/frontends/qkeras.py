@@ -29,7 +29,7 @@ def load(path: Path, weights: Path | None = None):
     refuse_other_families(path)
     import tensorflow as tf
 
-    objects = _qkeras_objects()
+    objects = custom_objects()
     try:
         return tf.keras.models.load_model(str(path), custom_objects=objects, compile=False)
     except (ValueError, TypeError, KeyError) as exc:
@@ -64,7 +64,7 @@ def refuse_other_families(path: Path) -> None:
         )
 
 
-def _qkeras_objects() -> dict:
+def custom_objects() -> dict:
     """The QKeras layers and quantizers Keras needs to rebuild a QKeras model."""
     from qkeras.utils import _add_supported_quantized_objects
 
@@ -87,7 +87,7 @@ def _load_json_model(path: Path, weights: Path | None):
     refuse_other_families(path)
     import tensorflow as tf
 
-    objects = _qkeras_objects()
+    objects = custom_objects()
     try:
         model = tf.keras.models.model_from_json(_readable_json(path.read_text()), custom_objects=objects)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:

@@ -44,6 +44,25 @@ def cases() -> list[Case]:
             (8, 8, 1),
             "exact",
         ),
+        Case(  # hls4ml's QKeras tests write the ReLU as the conv's Keras activation: a plain ReLU after the sum
+            "qconv2d_plain_relu",
+            _img_seq(
+                QConv2D(
+                    3,
+                    (3, 3),
+                    input_shape=(6, 6, 2),
+                    name="conv",
+                    kernel_quantizer="quantized_bits(6,0,alpha=1)",
+                    bias_quantizer="quantized_bits(6,0,alpha=1)",
+                    activation="relu",
+                ),
+                L.Flatten(name="flat"),
+                _qdense(3, 6, 0, name="fc"),
+                QActivation("quantized_bits(8,3,alpha=1)", name="q"),
+            ),
+            (6, 6, 2),
+            "exact",
+        ),
         Case(
             "mnist_style_cnn",
             _img_seq(
