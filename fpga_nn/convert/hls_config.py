@@ -92,8 +92,21 @@ def producers(hls_model) -> dict:
     return {out: layer for layer in hls_model.get_layers() for out in layer.outputs}
 
 
-def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
-    """Result (and accumulator) types that hold merges and average pools exactly.
+def plain_relus(model) -> set[str]:
+    """The hls4ml names of the model's ReLUs without a quantizer (a ReLU layer, Activation('relu'), or a layer's
+    activation='relu', which hls4ml splits off as NAME_relu): their result must hold their input exactly."""
+    names = set()
+    for layer in model.layers:
+        cls, cfg = type(layer).__name__, layer.get_config()
+        if cls == "ReLU" and not cfg.get("max_value") and not cfg.get("negative_slope") and not cfg.get("threshold"):
+            names.add(layer.name)
+        elif cfg.get("activation") == "relu":
+            names.add(layer.name if cls == "Activation" else f"{layer.name}_relu")
+    return names
+
+
+def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, dict[str, str]]:
+    """Result (and accumulator) types that hold merges, average pools and plain ReLUs (``relus``) exactly.
 
     hls4ml gives a Merge or Concatenate the type of one input (a signed input concatenated to an
     unsigned one loses its sign) and an average pool its input type (the mean's extra fractional
@@ -126,6 +139,9 @@ def exact_result_types(hls_model) -> dict[str, dict[str, str]]:
                 t = FixedType.covering((a_lo + b_lo) / 2, (a_hi + b_hi) / 2, f + 1)
             else:  # concatenate, maximum, minimum: the union of the ranges
                 t = FixedType.covering(min(a_lo, b_lo), max(a_hi, b_hi), f)
+            out[layer.name] = {"result": t.to_hls()}
+        elif layer.name in relus and cls == "Activation":  # max(0, x): the input's grid and positive range
+            t = FixedType.covering(0.0, max(ins[0].bounds[1], 0.0), ins[0].fractional)
             out[layer.name] = {"result": t.to_hls()}
         elif (
             cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D")

@@ -13,7 +13,7 @@ from ..fixed import FixedType
 from ..fixed.arith import MAX_CODE_BITS
 from ..frontends import hls4ml_sees
 from . import graph
-from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, producers
+from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, plain_relus, producers
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def convert_model(
             )
 
     hls_model = convert()
-    exact = exact_result_types(hls_model)
+    exact = exact_result_types(hls_model, plain_relus(model))
     if exact:
         for name, precision in exact.items():
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
