@@ -18,20 +18,17 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
-from ..frontends import float_keras, hls4ml_sees
+from ..frontends import float_keras
 from ..jsonio import write_json
 from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
 from . import firmware
+from .frontend_model import write_graph
 
 log = logging.getLogger(__name__)
 
 PASS_FRACTIONS = (0.01, 0.10, 0.50)  # a one-score model's working points: the float model passes these fractions
-
-
-def input_type_of(options: firmware.BuildOptions, input_precision: str | None) -> FixedType:
-    return FixedType.parse(input_precision or options.precision)
 
 
 def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_type: FixedType) -> firmware.CsimResult:
@@ -46,24 +43,17 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_t
     t0 = time.perf_counter()
     x, cast = firmware.cast_inputs(x_raw, input_type)
     floats = model.predict(x, batch_size=8192, verbose=0)
-    np.save(files.vectors / "inputs.npy", x)
     np.save(files.vectors / "float_outputs.npy", floats)
-    n_tb = min(len(x), firmware.TB_EVENTS)
-    np.save(files.vectors / "tb_inputs.npy", x[:n_tb])
-    np.save(files.vectors / "tb_expected.npy", floats[:n_tb])  # the testbench prints, it does not judge
     from ..convert.graph import input_layer
-
-    hls_model = float_keras.convert(model, input_layer(model).name, staging, options, precision, input_type)
-    hls_model.config.config["InputData"] = str(files.vectors / "tb_inputs.npy")
-    hls_model.config.config["OutputPredictions"] = str(files.vectors / "tb_expected.npy")
-    with hls4ml_sees(model):
-        hls_model.write()
-    (staging / "keras_model.keras").unlink(missing_ok=True)
+    from ..convert.project import INLINE_WEIGHTS_LIMIT
     from ..frontends.qkeras import save
 
-    save(model, staging / "model.h5")
-    cfg = staging / "hls4ml_config.yml"
-    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / "model.h5")))
+    weights_txt = model.count_params() > INLINE_WEIGHTS_LIMIT
+    hls_model = float_keras.convert(
+        model, input_layer(model).name, staging, options, precision, input_type, weights_txt
+    )
+    # the testbench's expected outputs are the float model's: it prints them, it does not judge
+    n_tb = write_graph(hls_model, model, staging, x, floats, save, "model.h5")
     try:
         record.export(hls_model, staging)
     except UnsupportedModelError as exc:

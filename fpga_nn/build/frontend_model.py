@@ -107,6 +107,26 @@ def _interpreter(model, input_type, x, expected, csim) -> dict:
     }
 
 
+def write_graph(hls_model, model, staging: Path, x: np.ndarray, tb_expected: np.ndarray, save, model_file: str) -> int:
+    """Write an hls4ml ModelGraph converted in memory into ``staging`` with its testbench vectors (the first
+    ``TB_EVENTS`` events) and the model saved by ``save`` as ``model_file`` in place of hls4ml's own copy;
+    ``vectors/inputs.npy`` gets every event. Returns the number of testbench events."""
+    vec = ProjectFiles(staging).vectors
+    np.save(vec / "inputs.npy", x)
+    n_tb = min(len(x), firmware.TB_EVENTS)
+    np.save(vec / "tb_inputs.npy", x[:n_tb])
+    np.save(vec / "tb_expected.npy", tb_expected[:n_tb])
+    hls_model.config.config["InputData"] = str(vec / "tb_inputs.npy")  # the testbench's vectors, then written
+    hls_model.config.config["OutputPredictions"] = str(vec / "tb_expected.npy")
+    with hls4ml_sees(model):
+        hls_model.write()
+    (staging / "keras_model.keras").unlink(missing_ok=True)  # hls4ml's copy: the project keeps its own file
+    save(model, staging / model_file)
+    cfg = staging / "hls4ml_config.yml"
+    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / model_file)))
+    return n_tb
+
+
 def convert_and_verify(
     kind: str, model, x_raw: np.ndarray, staging: Path, options, layers: list[dict]
 ) -> firmware.CsimResult:
@@ -123,19 +143,8 @@ def convert_and_verify(
     input_type = FixedType.parse(str(hls_model.get_input_variables()[0].type.precision))
     x, cast = firmware.cast_inputs(x_raw, input_type)
     expected = model.predict(x, batch_size=8192, verbose=0)
-    np.save(vec / "inputs.npy", x)
     np.save(vec / "expected.npy", expected)
-    n_tb = min(len(x), firmware.TB_EVENTS)
-    np.save(vec / "tb_inputs.npy", x[:n_tb])
-    np.save(vec / "tb_expected.npy", expected[:n_tb])
-    hls_model.config.config["InputData"] = str(vec / "tb_inputs.npy")  # the testbench's vectors, then written
-    hls_model.config.config["OutputPredictions"] = str(vec / "tb_expected.npy")
-    with hls4ml_sees(model):
-        hls_model.write()
-    (staging / "keras_model.keras").unlink(missing_ok=True)  # hls4ml's copy: the project keeps its own file
-    front.save(model, staging / front.MODEL_FILE)
-    cfg = staging / "hls4ml_config.yml"
-    cfg.write_text(cfg.read_text().replace(str(staging / "keras_model.keras"), str(staging / front.MODEL_FILE)))
+    n_tb = write_graph(hls_model, model, staging, x, expected, front.save, front.MODEL_FILE)
     t_convert = time.perf_counter() - t0
 
     t0 = time.perf_counter()

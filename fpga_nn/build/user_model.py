@@ -108,9 +108,7 @@ def build_user_model(
     """Build a user's model; with declared preprocessing (``pre_path`` or saved in the model file),
     ``data_path`` holds raw values and the firmware gets the input stage. With ``io_auto`` (no --io-type
     given) the io type is io_parallel, or io_stream where only it can be exact (said in one line)."""
-    firmware.validate(options)
-    sources = tuple(p for p in (model_path, weights, pre_path, data_path) if p is not None)
-    outdir.check_target(options.target(), options.force, sources)
+    sources = _claim(options, model_path, weights, pre_path, data_path)
     from ..convert.graph import normalize
     from ..convert.support import check_supported
 

@@ -81,15 +81,19 @@ def convert_model(
     return model, hls_model
 
 
+def fixed_types(layer) -> dict[str, FixedType]:
+    """The fixed-point types of an hls4ml layer by key (``accum_t``, ``result_t``, ...); float, binary and
+    exponent types are left out."""
+    texts = {key: str(var.precision) for key, var in layer.types.items()}
+    return {key: FixedType.parse(text) for key, text in texts.items() if "fixed" in text or "int<" in text}
+
+
 def check_widths(hls_model) -> None:
     """Refuse, before any compilation, a type wider than the emulator's codes (a float Dense whose
     weights need many fractional bits gets an accumulator such as ap_fixed<68,36>)."""
     for layer in hls_model.get_layers():
-        for key, var in layer.types.items():
-            text = str(var.precision)
-            if "fixed" not in text and "int<" not in text:
-                continue
-            width = FixedType.parse(text).width
+        for key, t in fixed_types(layer).items():
+            text, width = str(layer.types[key].precision), t.width
             if width > MAX_CODE_BITS:
                 raise UserInputError(
                     f"layer '{layer.name}' needs {key.removesuffix('_t')} type {text} ({width} bits), wider than "
@@ -105,14 +109,10 @@ FLOAT32_BITS = 24  # float32's significand: a sum of more significant bits is ro
 def float32_inexact(hls_model) -> dict[str, int]:
     """The layers whose sums or results may need more significant bits than float32 holds, with that width
     (the widest of the layer's accumulator and result types): TensorFlow computes them rounded, so QKeras's
-    prediction is not an exact reference there (fpga-nn's emulator, in integers, is)."""
+    float32 prediction is not an exact reference there (``build/reference.py`` recomputes it in float64)."""
     wide = {}
     for layer in hls_model.get_layers():
-        widths = [
-            FixedType.parse(str(v.precision)).width
-            for k, v in layer.types.items()
-            if k in ("accum_t", "result_t") and ("fixed" in str(v.precision) or "int<" in str(v.precision))
-        ]
+        widths = [t.width for key, t in fixed_types(layer).items() if key in ("accum_t", "result_t")]
         if widths and max(widths) > FLOAT32_BITS:
             wide[layer.name] = max(widths)
     return wide

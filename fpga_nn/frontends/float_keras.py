@@ -67,8 +67,11 @@ def hls_config(
     return cfg
 
 
-def convert(model, input_name: str, output_dir, options, precision: FixedType, input_type: FixedType):
-    """hls4ml's ModelGraph (not written) of the float ``model`` at ``precision``; a failure is one line."""
+def convert(
+    model, input_name: str, output_dir, options, precision: FixedType, input_type: FixedType, weights_txt: bool
+):
+    """hls4ml's ModelGraph (not written) of the float ``model`` at ``precision`` (``weights_txt``: weights in
+    text files, as ``convert.project.write_project`` decides for large models); a failure is one line."""
     import hls4ml
 
     from . import hls4ml_sees
@@ -79,7 +82,7 @@ def convert(model, input_name: str, output_dir, options, precision: FixedType, i
             return hls4ml.converters.convert_from_keras_model(
                 model, hls_config=config, output_dir=str(output_dir), project_name=options.name,
                 backend=options.backend, io_type=options.io_type, part=options.part,
-                clock_period=options.clock_period, write_weights_txt=model.count_params() > 4096,
+                clock_period=options.clock_period, write_weights_txt=weights_txt,
             )  # fmt: skip
         except (AttributeError, KeyError, ValueError, NotImplementedError, TypeError) as exc:
             raise UnsupportedModelError(f"hls4ml 1.3.0 cannot convert {model.name}: {first_line(exc)}") from None
