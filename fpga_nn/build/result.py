@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TASKS = ("trigger", "cnn", "model", "scan", "llp", "events", "tracking", "suite")
+TASKS = ("trigger", "cnn", "model", "scan", "llp", "events", "tracking", "suite", "trigger-rate")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class Study:
 
 
 # one line per study with the common shape: its package exports STUDY
-STUDIES = ("llp", "events", "tracking")
+STUDIES = ("llp", "events", "tracking", "trigger_rate")
 
 
 def registered() -> list[Study]:
