@@ -100,3 +100,47 @@ def test_float32_rounding_is_named_not_blamed_on_the_firmware(tmp_path, capsys):
     n = c["qkeras_float32"]["mismatches"]
     assert c["mismatches"] == 0 and n > 0 and c["emulator"]["mismatches_vs_csim"] == 0
     assert f"QKeras (float32) differs from the firmware on {n} events" in capsys.readouterr().out
+
+
+@pytest.mark.csim
+def test_power_of_two_kernels_with_large_exponents_sum_exactly(tmp_path, capsys):
+    """hls4ml's own po2 test model (test_qkeras.py::test_quantised_po2_bit_width): weights up to 2^18 as
+    quantized_po2(18). hls4ml's precision inference skips exponent weights and left the default fixed<32,16>,
+    which wrapped every sum (500 / 500 events wrong, while check said exact); the sums need 28 bits, which
+    the C-simulation's float64 outputs and the emulator hold and float32 does not."""
+    import tensorflow as tf
+    from qkeras import QDense, quantized_po2
+
+    from fpga_nn.frontends import qkeras as fq
+
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential(
+        [QDense(6, input_shape=(26,), name="dense", kernel_quantizer=quantized_po2(18, max_value=2**20))]
+    )
+    w = model.layers[0].get_weights()
+    rng = np.random.default_rng(0)
+    w[0] = (2**18) * rng.random((26, 6))
+    model.layers[0].set_weights(w)
+    fq.save(model, tmp_path / "po2.h5")
+    np.save(tmp_path / "x.npy", rng.random((500, 26)).astype(np.float32))
+    argv = [
+        "--model",
+        str(tmp_path / "po2.h5"),
+        "--data",
+        str(tmp_path / "x.npy"),
+        "--input-precision",
+        "ap_fixed<16,2>",
+    ]
+    assert main(["check", *argv[1:2], *argv[2:]]) == 0
+    out = capsys.readouterr().out
+    import re
+
+    found = re.search(r"dense\s+QDense\s+fixed<(\d+),(\d+),TRN,WRAP,0>\s+exact", out)
+    assert found and int(found[1]) > 24 and int(found[1]) - int(found[2]) <= 14  # x: 14 fractional bits, w >= 1
+    assert main(["build", "--part", PART, *argv, "--output-dir", str(tmp_path / "p"), "--no-rtl"]) == 0
+    c = json.loads((tmp_path / "p" / "csim_check.json").read_text())
+    assert c["output_type"] == f"ap_fixed<{found[1]},{found[2]}>" and c["mismatches"] == 0 and c["events"] == 500
+    assert c["emulator"]["mismatches_vs_csim"] == 0 and c["qkeras_float32"]["mismatches"] > 0
+    csim = np.load(tmp_path / "p" / "vectors" / "csim.npy")
+    scale = 2.0 ** (int(found[1]) - int(found[2]))  # on the output grid, and above float32's 2^24 LSBs
+    assert csim.dtype == np.float64 and np.all(csim * scale == np.round(csim * scale)) and csim.max() * scale > 2**24

@@ -105,9 +105,9 @@ def test_trigger_rate_quick_runs_end_to_end_to_bit_exact_firmware(tmp_path, caps
     )
     assert fw["decisions_equal_to_qkeras"] is True and fw["latency"]["cycles_max"] >= 1
     assert set(r["rows"]) >= {"single-object threshold", "rectangular cuts", "OR of single-object thresholds"}
-    assert len(r["per_seed"]["qkeras"]) == 2 and set(r["background_weight_scan"]["validation_efficiency"]) == {
-        "1",
-        "1000",
+    assert len(r["per_seed"]["qkeras"]) == 2 and set(r["training_choice"]["validation_efficiency"]) == {
+        "ap_ufixed<8,0>, background 1000",
+        "ap_ufixed<8,3>, background 1000",
     }
     for row in r["rows"].values():
         assert 0 <= row["efficiency"] <= 1 and row["rate_err_hz"] >= 0

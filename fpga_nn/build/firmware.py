@@ -246,7 +246,9 @@ def convert_and_verify(
         np.save(vec / "logits_expected.npy", logits)
         np.save(vec / "logits_csim.npy", traced)
         summary_ref, summary_fw, summary_type = logits, traced.reshape(logits.shape), logits_type
-    csim = csim.reshape(expected.shape).astype(np.float32)
+    csim = csim.reshape(expected.shape)  # float64 from the bridge: exact for every output type fpga-nn verifies
+    if out_type.width <= hls_project.FLOAT32_BITS:
+        csim = csim.astype(np.float32)  # float32 holds every value of this output type: half the disk
     t_csim = time.perf_counter() - t0
     np.save(vec / "csim.npy", csim)
     summary = cmp.compare(summary_ref, summary_fw, summary_type)

@@ -37,7 +37,7 @@ def emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
         "events": int(len(x)),
         "mismatches_vs_csim": mismatches,
         "events_per_second": round(len(x) / max(seconds, 1e-9)),
-    }, emu.astype(np.float32)
+    }, emu.astype(csim.dtype)  # float32 only where it holds every output value (run_build's csim)
 
 
 def float64_predict(model, x: np.ndarray) -> np.ndarray:
@@ -68,10 +68,20 @@ def rounded_weights(hls_model) -> list[str]:
     for layer in hls_model.get_layers():
         for w in layer.weights.values():
             text = str(w.type.precision)
-            if ("fixed" in text or "int<" in text) and not FixedType.parse(text).representable(w.data).all():
+            if "Exponent" in type(w.type.precision).__name__:  # power-of-two weights: int<E> is the exponent's type
+                if not _powers_of_two(w.data):
+                    out.append(layer.name)
+                    break
+            elif ("fixed" in text or "int<" in text) and not FixedType.parse(text).representable(w.data).all():
                 out.append(layer.name)
                 break
     return out
+
+
+def _powers_of_two(data) -> bool:
+    a = np.abs(np.asarray(data, np.float64))
+    a = a[a != 0]
+    return bool(np.all(np.exp2(np.round(np.log2(a))) == a))
 
 
 def exact_reference(model, hls_model, x, emulated, wide: dict, qkeras_out, csim, out_type, summary, vec: Path):

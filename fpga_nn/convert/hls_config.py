@@ -106,7 +106,8 @@ def plain_relus(model) -> set[str]:
 
 
 def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, dict[str, str]]:
-    """Result (and accumulator) types that hold merges, average pools and plain ReLUs (``relus``) exactly.
+    """Result (and accumulator) types that hold merges, average pools, plain ReLUs (``relus``) and sums of
+    power-of-two weights exactly.
 
     hls4ml gives a Merge or Concatenate the type of one input (a signed input concatenated to an
     unsigned one loses its sign) and an average pool its input type (the mean's extra fractional
@@ -144,6 +145,13 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
             t = FixedType.covering(0.0, max(ins[0].bounds[1], 0.0), ins[0].fractional)
             out[layer.name] = {"result": t.to_hls()}
         elif (
+            "weight" in layer.weights
+            and "ExponentPrecisionType" in type(layer.weights["weight"].type.precision).__name__
+        ):
+            out[layer.name] = _po2_sum_types(layer, ins[0])
+            if "result" in out[layer.name]:  # the linear node hls4ml inserts once the result type is set
+                out[f"{layer.name}_linear"] = {"result": out[layer.name]["result"]}
+        elif (
             cls in ("Pooling1D", "Pooling2D", "GlobalPooling1D", "GlobalPooling2D")
             and layer.get_attr("pool_op") == "Average"
         ):
@@ -158,6 +166,35 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
                 "accum": acc.to_hls(),
             }
     return out
+
+
+def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
+    """Exact accumulator (and, where hls4ml left its default, result) type of a layer with power-of-two
+    weights. hls4ml's precision inference skips exponent-typed weights, leaving the default fixed<32,16>,
+    which wraps sums of large weights (hls4ml's own po2 test: 500 / 500 events wrong). Each product
+    ``x * 2^e`` is exact on the grid ``2^(e_min - f_x)``; the sum's range is bounded output by output from the
+    weights and the input's range, the bias added."""
+    import numpy as np
+
+    w = np.asarray(layer.weights["weight"].data, np.float64)
+    w = w.reshape(-1, w.shape[-1])
+    nonzero = np.abs(w[w != 0])
+    lo, hi = x.bounds
+    low = np.minimum(w * lo, w * hi).sum(axis=0)
+    high = np.maximum(w * lo, w * hi).sum(axis=0)
+    frac = x.fractional - int(np.floor(np.log2(nonzero.min()))) if len(nonzero) else x.fractional
+    if "bias" in layer.weights:
+        b = np.asarray(layer.weights["bias"].data, np.float64).reshape(-1)
+        low, high = low + b, high + b
+        btype = layer.weights["bias"].type.precision
+        if type(btype).__name__ == "FixedPrecisionType":
+            frac = max(frac, FixedType.from_precision(btype).fractional)
+    t = FixedType.covering(float(min(low.min(), 0.0)), float(max(high.max(), 0.0)), max(frac, 0)).to_hls()
+    types = {"accum": t}
+    result = FixedType.from_precision(layer.get_output_variable().type.precision)
+    if (result.width, result.integer, result.signed) == (32, 16, True):  # hls4ml's default: nothing set it
+        types["result"] = t
+    return types
 
 
 def _pool_count(layer) -> int:

@@ -55,6 +55,7 @@ def loss_curves(histories: dict[str, dict], path: Path) -> None:
         ax.set_title(f"{kind}: train (solid), validation (dashed)", fontsize=9)
         ax.set_xlabel("epoch")
         ax.set_ylabel("weighted binary cross-entropy")
+        ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()

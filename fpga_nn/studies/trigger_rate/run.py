@@ -33,6 +33,7 @@ class TriggerRateConfig:
     # background : signal total training weight; the study picks the value of best validation efficiency at the
     # budget (QKeras network, first seed): the loss then weighs the rate-setting tail, not the easy bulk
     background_weights: tuple[float, ...] = (1.0, 30.0, 300.0, 1000.0, 3000.0)
+    input_integer_bits: tuple[int, ...] = (0, 3)  # the network's input ap_ufixed<8,I>, picked with the weight
     batch_size: int = 512
     learning_rate: float = 3e-3
     split_seed: int = 3
@@ -43,7 +44,7 @@ QUICK = TriggerRateConfig(
     stream=stream.StreamConfig(n_signal=900, n_qcd=(300,) * 6, n_pileup_only=300, n_pool=600, chunk_size=300),
     budget_hz=200e3,
     seeds=(0, 1),
-    background_weights=(1.0, 1000.0),
+    background_weights=(1000.0,),
     epochs=4,
     patience=100,
     bootstrap=20,
@@ -73,7 +74,7 @@ def prepare(cfg: TriggerRateConfig, workers: int | None = None) -> dict:
     return {
         "raw": raw,
         "codes": selection.codes(raw),
-        "x": selection.PREPROCESSING(raw),
+        "x": {i: selection.preprocessing(i)(raw) for i in cfg.input_integer_bits},
         "signal": signal,
         "process": s["process"],
         "split": split,
@@ -114,11 +115,13 @@ def measure(data: dict, passed_test: np.ndarray) -> dict:
     }
 
 
-def train_network(kind: str, seed: int, cfg: TriggerRateConfig, data: dict, models_dir: Path | None, background: float):
+def train_network(kind: str, seed: int, cfg: TriggerRateConfig, data: dict, models_dir: Path | None, choice: tuple):
     """The 5-6-1 network ('qkeras') or its float twin ('float') of one seed, trained now or from the cache.
     The epoch kept is the one of lowest validation loss (smooth, unlike the efficiency at the budget, whose
     noise picked epochs 2-4 of unconverged networks)."""
     from ...training.model_cache import cached_model
+
+    integer_bits, background = choice
 
     def make():
         import tensorflow as tf
@@ -133,7 +136,7 @@ def train_network(kind: str, seed: int, cfg: TriggerRateConfig, data: dict, mode
             loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
         )
         tr, va = data["split"]["train"], data["split"]["val"]
-        x, y = data["x"], data["signal"].astype(np.float32)
+        x, y = data["x"][integer_bits], data["signal"].astype(np.float32)
         res = fit_keep_best(
             model,
             x[tr],
@@ -143,20 +146,20 @@ def train_network(kind: str, seed: int, cfg: TriggerRateConfig, data: dict, mode
             epochs=cfg.epochs,
             batch_size=cfg.batch_size,
             patience=cfg.patience,
-            label=f"{kind} seed {seed} (background weight {background:g})",
+            label=f"{kind} seed {seed} (ap_ufixed<8,{integer_bits}> inputs, background weight {background:g})",
         )
         return model, {"history": res.history, "best_epoch": res.best_epoch, "epochs_run": res.epochs_run}
 
     settings = {"cfg": dataclasses.asdict(cfg), "kind": kind, "seed": seed, "data": data["info"]["fingerprint"]}
-    settings["background"] = background
-    return cached_model(models_dir, f"{kind}-seed{seed}-bkg{background:g}", settings, make)
+    settings["choice"] = [integer_bits, background]
+    return cached_model(models_dir, f"{kind}-seed{seed}-in{integer_bits}-bkg{background:g}", settings, make)
 
 
-def validation_efficiency(model, data: dict, budget_hz: float) -> float:
-    """Signal efficiency on the validation crossings at the budget set on them."""
+def validation_efficiency(scores: np.ndarray, data: dict, budget_hz: float) -> float:
+    """Signal efficiency on the validation crossings (``scores``: theirs) at the budget set on them."""
     va = data["split"]["val"]
     sig = data["signal"][va]
-    s = model.predict(data["x"][va], batch_size=8192, verbose=0).ravel()
+    s = scores
     t = selection.threshold_for_rate(s[~sig], data["weight"]["val"][va][~sig], budget_hz)
     return float(np.mean(s[sig] >= t))
 

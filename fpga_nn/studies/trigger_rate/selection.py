@@ -11,7 +11,10 @@ mu1_pt     pT of the hardest level-1 muon
 mu2_pt     pT of the second
 =========  ======================================================================
 
-The network sees ``code / 256`` (``ap_ufixed<8,0>``: the code's bits are the input, a wire).
+The network sees ``code / 2^(8 - I)`` (``ap_ufixed<8,I>``: the code's bits are the input, a wire); the study
+picks I on the validation crossings among ``TriggerRateConfig.input_integer_bits``: I = 0 (``code / 256``, the
+default trigger's coding) squeezes every threshold below 64 GeV into [0, 0.5), where weights in [-2, 2)
+cannot cut sharply.
 
 Rates are sums of crossing weights (Hz, :mod:`.stream`) over the crossings a selection keeps; a threshold
 is chosen on one set of crossings and its rate and efficiency are measured on another.
@@ -26,21 +29,26 @@ from ...data.preprocess import from_dict
 LSB_GEV = 0.5
 FEATURES = (("eg1_et", "eg", 0), ("eg2_et", "eg", 1), ("eg3_et", "eg", 2), ("mu1_pt", "mu", 0), ("mu2_pt", "mu", 1))
 NAMES = tuple(f[0] for f in FEATURES)
-PREPROCESSING = from_dict(
-    {
-        "input_type": "ap_ufixed<8,0>",
-        "features": [
-            {
-                "name": name,
-                "unit": "GeV",
-                "bus": {"bits": 8, "lsb": LSB_GEV, "offset": 0.0},
-                "transform": [{"op": "affine", "offset": 0.0, "scale": 1 / 256 / LSB_GEV}],
-            }
-            for name, _, _ in FEATURES
-        ],
-    },
-    "the trigger-rate inputs",
-)
+
+
+def preprocessing(integer_bits: int = 3):
+    """The declared input stage: the network takes ``code / 2^(8 - integer_bits)``, an ``ap_ufixed<8,
+    integer_bits>`` that holds every code exactly (a wire: the code's bits with the binary point moved)."""
+    return from_dict(
+        {
+            "input_type": f"ap_ufixed<8,{integer_bits}>",
+            "features": [
+                {
+                    "name": name,
+                    "unit": "GeV",
+                    "bus": {"bits": 8, "lsb": LSB_GEV, "offset": 0.0},
+                    "transform": [{"op": "affine", "offset": 0.0, "scale": 2.0**integer_bits / 256 / LSB_GEV}],
+                }
+                for name, _, _ in FEATURES
+            ],
+        },
+        "the trigger-rate inputs",
+    )
 
 
 def raw(stream: dict) -> np.ndarray:
@@ -49,7 +57,7 @@ def raw(stream: dict) -> np.ndarray:
 
 
 def codes(raw_values: np.ndarray) -> np.ndarray:
-    return PREPROCESSING.encode(raw_values).astype(np.int64)
+    return preprocessing().encode(raw_values).astype(np.int64)
 
 
 def threshold_for_rate(scores: np.ndarray, weights: np.ndarray, budget_hz: float) -> float:
@@ -96,38 +104,14 @@ def best_single_threshold(x: np.ndarray, signal: np.ndarray, weights: np.ndarray
 
 def best_rectangular_cuts(x: np.ndarray, signal: np.ndarray, weights: np.ndarray, budget_hz: float) -> dict:
     """Lower thresholds on every input at once (``x_k >= t_k`` for all k; 0 = no cut), the most efficient within
-    the budget: coordinate ascent over the 256 codes of each input, started from no cut and from every
+    the budget: coordinate ascent over the codes of each input, started from no cut and from every
     single-input threshold, until no input's threshold improves it."""
     n = x.shape[1]
-    xs, xb, weights = x[signal], x[~signal], weights[~signal]
-    starts = [[0] * n]
-    for k in range(n):
-        t = _code(threshold_for_rate(xb[:, k], weights, budget_hz))
-        starts.append([t if i == k else 0 for i in range(n)])
-    best = {"cuts": [0] * n, "efficiency": -1.0}
-    for cuts in starts:
-        cuts = list(cuts)
-        for _ in range(20):
-            changed = False
-            for k in range(n):
-                others_s = np.all(np.delete(xs >= cuts, k, axis=1), axis=1)
-                others_b = np.all(np.delete(xb >= cuts, k, axis=1), axis=1)
-                sig = np.cumsum(np.bincount(xs[others_s, k], minlength=256)[::-1])[::-1]
-                bkg = np.cumsum(np.bincount(xb[others_b, k], weights[others_b], minlength=256)[::-1])[::-1]
-                allowed = bkg <= budget_hz
-                if not allowed.any():
-                    continue
-                t = int(np.argmax(np.where(allowed, sig, -1)))
-                if sig[t] > sig[cuts[k]] or (not allowed[cuts[k]]):
-                    changed |= t != cuts[k]
-                    cuts[k] = t
-            if not changed:
-                break
-        b_ok = rate(np.all(xb >= cuts, axis=1), weights)[0] <= budget_hz
-        eff = float(np.mean(np.all(xs >= cuts, axis=1)))
-        if b_ok and eff > best["efficiency"]:
-            best = {"cuts": [int(c) for c in cuts], "efficiency": eff}
-    return best
+    wb = weights[~signal]
+    starts = [[0] * n] + [
+        [_code(threshold_for_rate(x[~signal, k], wb, budget_hz)) if i == k else 0 for i in range(n)] for k in range(n)
+    ]
+    return _ascend(x[signal], x[~signal], wb, budget_hz, starts, np.all)
 
 
 def best_or_menu(x: np.ndarray, signal: np.ndarray, weights: np.ndarray, budget_hz: float) -> dict:
@@ -136,10 +120,10 @@ def best_or_menu(x: np.ndarray, signal: np.ndarray, weights: np.ndarray, budget_
     rectangular cuts, started from an empty menu, from every single-input threshold and from every pair of
     inputs sharing the budget (1:3, 1:1, 3:1)."""
     n = x.shape[1]
-    xs, xb, weights = x[signal], x[~signal], weights[~signal]
+    xb, wb = x[~signal], weights[~signal]
 
     def at(k: int, share: float) -> int:
-        return _code(threshold_for_rate(xb[:, k], weights, share * budget_hz))
+        return _code(threshold_for_rate(xb[:, k], wb, share * budget_hz))
 
     starts = [[256] * n] + [[at(k, 1.0) if i == k else 256 for i in range(n)] for k in range(n)]
     for i in range(n):  # every pair of inputs sharing the budget
@@ -148,20 +132,28 @@ def best_or_menu(x: np.ndarray, signal: np.ndarray, weights: np.ndarray, budget_
                 cuts = [256] * n
                 cuts[i], cuts[j] = at(i, share), at(j, 1 - share)
                 starts.append(cuts)
-    best = {"cuts": [256] * n, "efficiency": -1.0}
+    return _ascend(x[signal], xb, wb, budget_hz, starts, np.any)
+
+
+def _ascend(xs, xb, wb, budget_hz: float, starts: list[list[int]], combine) -> dict:
+    """Coordinate ascent on per-input code thresholds (0..256) combined by ``combine`` (np.all: AND, np.any:
+    OR): each input's threshold in turn becomes the most efficient one within the budget, the others fixed,
+    until none moves; the best end point over ``starts``."""
+    n = xs.shape[1]
+    best = {"cuts": list(starts[0]), "efficiency": -1.0}
     for cuts in starts:
         cuts = list(cuts)
         for _ in range(20):
             changed = False
             for k in range(n):
-                others_s = np.any(np.delete(xs >= cuts, k, axis=1), axis=1)
-                others_b = np.any(np.delete(xb >= cuts, k, axis=1), axis=1)
-                base = float(weights[others_b].sum())
-                sig = np.append(np.cumsum(np.bincount(xs[~others_s, k], minlength=256)[::-1])[::-1], 0)
-                bkg = np.append(
-                    np.cumsum(np.bincount(xb[~others_b, k], weights[~others_b], minlength=256)[::-1])[::-1], 0
-                )
-                allowed = base + bkg <= budget_hz
+                others_s = combine(np.delete(xs >= cuts, k, axis=1), axis=1)
+                others_b = combine(np.delete(xb >= cuts, k, axis=1), axis=1)
+                # AND: x_k decides among the crossings the others pass; OR: among those they do not
+                free_s, free_b = (others_s, others_b) if combine is np.all else (~others_s, ~others_b)
+                sig = _tail(np.bincount(xs[free_s, k], minlength=256)) + (0 if combine is np.all else others_s.sum())
+                bkg = _tail(np.bincount(xb[free_b, k], wb[free_b], minlength=256))
+                bkg = bkg + (0.0 if combine is np.all else float(wb[others_b].sum()))
+                allowed = bkg <= budget_hz
                 if not allowed.any():
                     continue
                 t = int(np.argmax(np.where(allowed, sig, -1)))
@@ -170,11 +162,15 @@ def best_or_menu(x: np.ndarray, signal: np.ndarray, weights: np.ndarray, budget_
                     cuts[k] = t
             if not changed:
                 break
-        passed_b = np.any(xb >= cuts, axis=1)
-        eff = float(np.mean(np.any(xs >= cuts, axis=1)))
-        if rate(passed_b, weights)[0] <= budget_hz and eff > best["efficiency"]:
+        eff = float(np.mean(combine(xs >= cuts, axis=1)))
+        if rate(combine(xb >= cuts, axis=1), wb)[0] <= budget_hz and eff > best["efficiency"]:
             best = {"cuts": [int(c) for c in cuts], "efficiency": eff}
     return best
+
+
+def _tail(counts: np.ndarray) -> np.ndarray:
+    """(257,) sums of ``counts`` at and above each code (entry 256: nothing passes)."""
+    return np.append(np.cumsum(counts[::-1])[::-1], 0)
 
 
 def _code(threshold: float) -> int:

@@ -55,12 +55,24 @@ def run_trigger_rate(
             "cuts_gev": {n: c * selection.LSB_GEV for n, c in zip(selection.NAMES, cuts, strict=True) if c != unused},
             "logic": "OR" if unused else "AND",
         }
+    va = data["split"]["val"]
     scan = {}
+    for integer_bits in cfg.input_integer_bits:
+        for background in cfg.background_weights:
+            model, _ = train_network("qkeras", cfg.seeds[0], cfg, data, models, (integer_bits, background))
+            s_va = model.predict(data["x"][integer_bits][va], batch_size=8192, verbose=0).ravel()
+            scan[integer_bits, background] = validation_efficiency(s_va, data, cfg.budget_hz)
+    choice = max(scan, key=scan.get)
+    x = data["x"][choice[0]]
+    tree_scan = {}
     for background in cfg.background_weights:
-        model, _ = train_network("qkeras", cfg.seeds[0], cfg, data, models, background)
-        scan[background] = validation_efficiency(model, data, cfg.budget_hz)
-    background = max(scan, key=scan.get)
-    bdt = trees(cfg, data, background)
+        model = trees(cfg, data, background)
+        tree_scan[background] = (
+            validation_efficiency(model.predict_proba(codes[va])[:, 1], data, cfg.budget_hz),
+            model,
+        )
+    tree_background = max(tree_scan, key=lambda b: tree_scan[b][0])
+    bdt = tree_scan[tree_background][1]
     rows["gradient-boosted trees"] = efficiency_at_budget(
         data, bdt.predict_proba(codes[fit])[:, 1], bdt.predict_proba(codes[te])[:, 1], cfg.budget_hz
     )
@@ -68,9 +80,9 @@ def run_trigger_rate(
     for kind in ("qkeras", "float"):
         nets[kind] = []
         for seed in cfg.seeds:
-            model, info = train_network(kind, seed, cfg, data, models, background)
-            s_fit = model.predict(data["x"][fit], batch_size=8192, verbose=0).ravel()
-            s_te = model.predict(data["x"][te], batch_size=8192, verbose=0).ravel()
+            model, info = train_network(kind, seed, cfg, data, models, choice)
+            s_fit = model.predict(x[fit], batch_size=8192, verbose=0).ravel()
+            s_te = model.predict(x[te], batch_size=8192, verbose=0).ravel()
             row = efficiency_at_budget(data, s_fit, s_te, cfg.budget_hz)
             nets[kind].append(
                 row
@@ -80,7 +92,7 @@ def run_trigger_rate(
                     "epochs_run": info["epochs_run"],
                     "_model": model,
                     "_scores": s_te,
-                    "_loss": _loss(data, s_te),
+                    "_loss": _loss(data, s_te, choice[1]),
                 }
             )
             histories[f"{kind} seed {seed}"] = info["history"]
@@ -96,7 +108,7 @@ def run_trigger_rate(
     }
     q_vs_f = [q["_loss"] - f["_loss"] for q, f in zip(nets["qkeras"], nets["float"], strict=True)]
     median = sorted(nets["qkeras"], key=lambda r: r["efficiency"])[len(cfg.seeds) // 2]
-    fw = _firmware(median, data, part, out)
+    fw = _firmware(median, data, part, out, selection.preprocessing(choice[0]))
     sig_te = data["signal"][te]
     w_te = data["weight"]["test"][te][~sig_te]
     for name, scores in (("5-6-1 QKeras 8-bit (median seed)", median["_scores"]),):
@@ -114,9 +126,12 @@ def run_trigger_rate(
         "data_seconds": round(t_data, 1),
         "budget_hz": cfg.budget_hz,
         "inputs": list(selection.NAMES),
-        "background_weight_scan": {
-            "validation_efficiency": {f"{k:g}": v for k, v in scan.items()},
-            "chosen": background,
+        "training_choice": {
+            "validation_efficiency": {f"ap_ufixed<8,{i}>, background {b:g}": v for (i, b), v in scan.items()},
+            "input_type": f"ap_ufixed<8,{choice[0]}>",
+            "background_weight": choice[1],
+            "trees_validation_efficiency": {f"{b:g}": v for b, (v, _) in tree_scan.items()},
+            "trees_background_weight": tree_background,
         },
         "rows": {k: _public(v) for k, v in rows.items()},
         "per_seed": {kind: [_public(r) for r in runs] for kind, runs in nets.items()},
@@ -135,13 +150,13 @@ def run_trigger_rate(
     return results
 
 
-def _loss(data: dict, scores: np.ndarray) -> float:
-    """Weighted binary cross-entropy on the test crossings (signal and background halves, as in training)."""
+def _loss(data: dict, scores: np.ndarray, background: float) -> float:
+    """The training loss (weighted binary cross-entropy, the training's background weight) on the test crossings."""
     from .run import training_weights
 
     te = data["split"]["test"]
     y = data["signal"][te]
-    w = training_weights(data, te, "test").astype(np.float64)  # the balanced loss, whatever the training weight
+    w = training_weights(data, te, "test", background).astype(np.float64)
     z = scores.astype(np.float64)
     loss = np.logaddexp(0, z) - y * z
     return float(np.sum(w * loss) / np.sum(w))
@@ -172,7 +187,7 @@ def _stream_info(data: dict) -> dict:
     return {k: v for k, v in info.items() if k != "config"} | {"crossings": counts, "test_crossings": test}
 
 
-def _firmware(run: dict, data: dict, part: str, out: Path) -> dict:
+def _firmware(run: dict, data: dict, part: str, out: Path, pre) -> dict:
     """Build the median seed's QKeras network with its declared input stage; C-simulated on every test crossing."""
     te = data["split"]["test"]
     options = firmware.BuildOptions(part=part, force=True, name="trigger_rate", output_dir=out / "firmware")
@@ -180,9 +195,9 @@ def _firmware(run: dict, data: dict, part: str, out: Path) -> dict:
         "trigger-rate",
         run["_model"],
         data["raw"][te],
-        selection.PREPROCESSING.input_type,
+        pre.input_type,
         options,
-        pre=selection.PREPROCESSING,
+        pre=pre,
         labels=data["signal"][te],
     )
     from ...reports.report import summary_lines
@@ -239,13 +254,15 @@ def markdown(r: dict) -> str:
     for name, g in r["gains"].items():
         sig = f"{g['significance']:.1f}" if g["significance"] is not None else "-"
         lines.append(f"| {name} | {g['gain']:+.3f} | {g['error']:.3f} | {sig} |")
-    scan = r["background_weight_scan"]
+    c = r["training_choice"]
     lines += [
         "",
-        "Background : signal training weight, chosen on the validation crossings (QKeras network, first seed; "
-        "efficiency at the budget): "
-        + ", ".join(f"{k}: {v:.3f}" for k, v in scan["validation_efficiency"].items())
-        + f"; chosen {scan['chosen']:g}.",
+        "Input type and background : signal training weight, chosen on the validation crossings (QKeras network, "
+        "first seed; efficiency at the budget): "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in c["validation_efficiency"].items())
+        + f"; chosen {c['input_type']}, {c['background_weight']:g}. Trees (weights "
+        + ", ".join(f"{k}: {v:.3f}" for k, v in c["trees_validation_efficiency"].items())
+        + f"): {c['trees_background_weight']:g}.",
     ]
     q = r["quantized_minus_float_test_loss"]
     fw = r["firmware"]
