@@ -143,12 +143,39 @@ class BuildRecord:
 
 
 @dataclass(frozen=True)
+class StageFeature:
+    """One input feature of the declared input stage: how the firmware computes it, and its check."""
+
+    kind: str  # wire, affine or table
+    bits: int
+    mismatched_events: int
+
+
+@dataclass(frozen=True)
+class InputStageCheck:
+    """The input stage's own C-simulation against the declared preprocessing (csim_check.json's input_stage)."""
+
+    declaration: str
+    input_type: str
+    features: typing.Mapping[str, StageFeature]
+    events: int
+    mismatches: int
+
+    def __post_init__(self):
+        features = {
+            name: f if isinstance(f, StageFeature) else record_from(f, StageFeature, "an input-stage check is damaged")
+            for name, f in dict(self.features).items()
+        }
+        object.__setattr__(self, "features", features)
+
+
+@dataclass(frozen=True)
 class CsimCheck:
     FILE: typing.ClassVar[str] = "csim_check"
     LOST: typing.ClassVar[str] = "the bit accuracy is unknown; "
     events: int
     mismatches: int
-    input_stage: dict | None = None
+    input_stage: InputStageCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -191,15 +218,24 @@ class ProjectState:
     scores: typing.Mapping[str, typing.Any] = dataclasses.field(default_factory=dict)
 
 
-R = typing.TypeVar("R", BuildRecord, CsimCheck, RtlCheck, YosysCounts)
-_KINDS = {int: (int,), float: (int, float), str: (str,), dict: (dict,)}
+R = typing.TypeVar("R", BuildRecord, CsimCheck, RtlCheck, YosysCounts, InputStageCheck, StageFeature)
+_KINDS = {int: (int,), float: (int, float), str: (str,), dict: (dict,), typing.Mapping: (dict,)}
 
 
 def _accepts(annotation, value) -> bool:
     if isinstance(value, bool):
         return False
     options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
-    return any(value is None if kind is type(None) else isinstance(value, _KINDS[kind]) for kind in options)
+    return any(
+        value is None if kind is type(None) else isinstance(value, _KINDS.get(typing.get_origin(kind) or kind, (dict,)))
+        for kind in options
+    )
+
+
+def _nested(annotation) -> type | None:
+    """The record type a field holds (``InputStageCheck | None`` -> InputStageCheck), or None."""
+    options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+    return next((kind for kind in options if dataclasses.is_dataclass(kind)), None)
 
 
 def read_record(path: Path, record: type[R]) -> R | None:
@@ -223,5 +259,6 @@ def record_from(data: typing.Mapping, record: type[R], damaged: str = "a build r
             raise UserInputError(f"{damaged} (no '{field.name}'): {fix}")
         if not _accepts(hints[field.name], data[field.name]):
             raise UserInputError(f"{damaged} ('{field.name}' = {data[field.name]!r}): {fix}")
-        values[field.name] = data[field.name]
+        value, nested = data[field.name], _nested(hints[field.name])
+        values[field.name] = record_from(value, nested, damaged, fix) if nested and isinstance(value, dict) else value
     return record(**values)

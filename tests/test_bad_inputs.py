@@ -187,6 +187,11 @@ CASES = {
         ("out holds a user's files", lambda t, c: ["tracking", "--quick", "--out", str(_user_dir(t))], "fpga-nn did not write"),
         ("workers 0", lambda t, c: ["tracking", "--quick", "--workers", "0"], "'--workers': 0 is not in the range"),
     ],
+    "trigger-rate": [
+        ("out holds a user's files", lambda t, c: ["trigger-rate", "--quick", "--out", str(_user_dir(t))], "fpga-nn did not write"),
+        ("out holds another command's results", lambda t, c: ["trigger-rate", "--quick", "--out", str(_results_of(t, "llp"))], "results of fpga-nn llp"),
+        ("part unknown", lambda t, c: ["trigger-rate", "--quick", "--part", "xc9nope"], "xc9nope"),
+    ],
 }  # fmt: skip
 
 

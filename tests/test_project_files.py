@@ -29,3 +29,27 @@ def test_project_records_are_typed_and_a_damaged_one_is_one_line(tmp_path):
     files.rtl_check.write_text("{not json")
     with pytest.raises(UserInputError, match="rtl_check.json is not valid JSON"):
         files.read(RtlCheck)
+
+
+def test_the_input_stage_check_is_a_typed_record_too(tmp_path):
+    import json
+
+    from fpga_nn.errors import UserInputError
+    from fpga_nn.project_files import CsimCheck, InputStageCheck, ProjectFiles, StageFeature
+
+    files = ProjectFiles(tmp_path)
+    stage = {
+        "declaration": "preprocess.json",
+        "input_type": "ap_ufixed<8,3>",
+        "features": {"eg1_et": {"kind": "wire", "bits": 8, "mismatched_events": 0}},
+        "events": 7,
+        "mismatches": 0,
+    }
+    files.csim_check.write_text(json.dumps({"events": 7, "mismatches": 0, "input_stage": stage}))
+    check = files.read(CsimCheck)
+    assert isinstance(check.input_stage, InputStageCheck)
+    assert check.input_stage.features == {"eg1_et": StageFeature(kind="wire", bits=8, mismatched_events=0)}
+    stage["features"]["eg1_et"]["bits"] = "8"
+    files.csim_check.write_text(json.dumps({"events": 7, "mismatches": 0, "input_stage": stage}))
+    with pytest.raises(UserInputError, match=re.escape("'bits' = '8'")):
+        files.read(CsimCheck)

@@ -187,8 +187,9 @@ def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
         b = np.asarray(layer.weights["bias"].data, np.float64).reshape(-1)
         low, high = low + b, high + b
         btype = layer.weights["bias"].type.precision
-        if type(btype).__name__ == "FixedPrecisionType":
-            frac = max(frac, FixedType.from_precision(btype).fractional)
+        if "FixedPrecisionType" in type(btype).__name__:  # the finest grid the bias values use, within their type
+            fb = FixedType.from_precision(btype).fractional
+            frac = max(frac, next((f for f in range(fb) if np.all(b * 2.0**f == np.round(b * 2.0**f))), fb))
     t = FixedType.covering(float(min(low.min(), 0.0)), float(max(high.max(), 0.0)), max(frac, 0)).to_hls()
     types = {"accum": t}
     result = FixedType.from_precision(layer.get_output_variable().type.precision)

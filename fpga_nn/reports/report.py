@@ -22,7 +22,7 @@ from ..errors import UserInputError
 from ..hardware import vendor as vendor_tools
 from ..hardware.parts import parse_part
 from ..jsonio import write_json
-from ..project_files import ProjectFiles, ProjectState
+from ..project_files import InputStageCheck, ProjectFiles, ProjectState
 from . import metrics
 from . import vendor as parsers
 
@@ -127,19 +127,19 @@ def _physics(state: ProjectState, input_rate_khz: float, notes: list[str]) -> di
     }
 
 
-def _stage_note(stage: dict) -> str:
+def _stage_note(stage: InputStageCheck) -> str:
     """What the input stage is and what of it the figures include."""
-    kinds = [f["kind"] for f in stage["features"].values()]
+    kinds = [f.kind for f in stage.features.values()]
     counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("wire", "affine", "table") if k in kinds)
-    logic = [f"{name} ({f['bits']}-bit {f['kind']})" for name, f in stage["features"].items() if f["kind"] != "wire"]
+    logic = [f"{name} ({f.bits}-bit {f.kind})" for name, f in stage.features.items() if f.kind != "wire"]
     scope = (
         "wires add no logic, so the figures cover the whole top function"
         if not logic
         else f"the RTL/Yosys figures describe the network from input_t, without {', '.join(logic)}"
     )
     return (
-        f"input stage ({stage['declaration']}): {len(kinds)} features ({counts}), C-simulated on "
-        f"{stage['events']} events with {stage['mismatches']} mismatches against the declared tables; {scope}"
+        f"input stage ({stage.declaration}): {len(kinds)} features ({counts}), C-simulated on "
+        f"{stage.events} events with {stage.mismatches} mismatches against the declared tables; {scope}"
     )
 
 
