@@ -62,13 +62,14 @@ def float64_predict(model, x: np.ndarray) -> np.ndarray:
 def rounded_weights(hls_model) -> list[str]:
     """The layers whose weights their firmware types do not hold exactly (a float weight off the grid): there
     the emulator computes the firmware, not the user's model, and cannot stand in for QKeras."""
+    from ..convert.hls_config import power_of_two
     from ..fixed import FixedType
 
     out = []
     for layer in hls_model.get_layers():
         for w in layer.weights.values():
             text = str(w.type.precision)
-            if "Exponent" in type(w.type.precision).__name__:  # power-of-two weights: int<E> is the exponent's type
+            if power_of_two(w.type.precision):  # int<E> is the exponent's type: the values must be powers of two
                 if not _powers_of_two(w.data):
                     out.append(layer.name)
                     break

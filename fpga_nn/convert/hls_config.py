@@ -144,10 +144,7 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
         elif layer.name in relus and cls == "Activation":  # max(0, x): the input's grid and positive range
             t = FixedType.covering(0.0, max(ins[0].bounds[1], 0.0), ins[0].fractional)
             out[layer.name] = {"result": t.to_hls()}
-        elif (
-            "weight" in layer.weights
-            and "ExponentPrecisionType" in type(layer.weights["weight"].type.precision).__name__
-        ):
+        elif "weight" in layer.weights and power_of_two(layer.weights["weight"].type.precision):
             out[layer.name] = _po2_sum_types(layer, ins[0])
             if "result" in out[layer.name]:  # the linear node hls4ml inserts once the result type is set
                 out[f"{layer.name}_linear"] = {"result": out[layer.name]["result"]}
@@ -168,6 +165,14 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
     return out
 
 
+def power_of_two(precision) -> bool:
+    """Whether an hls4ml weight type is QKeras's power-of-two (``quantized_po2``) kind: its text reads ``int<E>``,
+    the exponent's type, not the weights' (``FixedType.from_precision`` must not be given it)."""
+    from hls4ml.model.types import ExponentPrecisionType
+
+    return isinstance(precision, ExponentPrecisionType)
+
+
 def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
     """Exact accumulator (and, where hls4ml left its default, result) type of a layer with power-of-two
     weights. hls4ml's precision inference skips exponent-typed weights, leaving the default fixed<32,16>,
@@ -186,10 +191,13 @@ def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
     if "bias" in layer.weights:
         b = np.asarray(layer.weights["bias"].data, np.float64).reshape(-1)
         low, high = low + b, high + b
+        from hls4ml.model.types import FixedPrecisionType
+
         btype = layer.weights["bias"].type.precision
-        if "FixedPrecisionType" in type(btype).__name__:  # the finest grid the bias values use, within their type
+        if isinstance(btype, FixedPrecisionType):  # the finest grid the bias values use, within their type
             fb = FixedType.from_precision(btype).fractional
-            frac = max(frac, next((f for f in range(fb) if np.all(b * 2.0**f == np.round(b * 2.0**f))), fb))
+            grid = FixedType.narrowest_for(b, max_fractional=fb)
+            frac = max(frac, grid.fractional if grid is not None else fb)
     t = FixedType.covering(float(min(low.min(), 0.0)), float(max(high.max(), 0.0)), max(frac, 0)).to_hls()
     types = {"accum": t}
     result = FixedType.from_precision(layer.get_output_variable().type.precision)

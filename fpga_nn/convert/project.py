@@ -13,7 +13,14 @@ from ..fixed import FixedType
 from ..fixed.arith import MAX_CODE_BITS
 from ..frontends import hls4ml_sees
 from . import graph
-from .hls_config import exact_result_types, exact_ternary_thresholds, make_hls_config, plain_relus, producers
+from .hls_config import (
+    exact_result_types,
+    exact_ternary_thresholds,
+    make_hls_config,
+    plain_relus,
+    power_of_two,
+    producers,
+)
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -84,7 +91,7 @@ def convert_model(
 def fixed_types(layer) -> dict[str, FixedType]:
     """The fixed-point types of an hls4ml layer by key (``accum_t``, ``result_t``, ...); float, binary and
     exponent types are left out."""
-    texts = {key: str(var.precision) for key, var in layer.types.items()}
+    texts = {key: str(var.precision) for key, var in layer.types.items() if not power_of_two(var.precision)}
     return {key: FixedType.parse(text) for key, text in texts.items() if "fixed" in text or "int<" in text}
 
 
