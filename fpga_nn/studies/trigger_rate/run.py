@@ -162,9 +162,8 @@ def validation_efficiency(scores: np.ndarray, data: dict, budget_hz: float) -> f
     """Signal efficiency on the validation crossings (``scores``: theirs) at the budget set on them."""
     va = data["split"]["val"]
     sig = data["signal"][va]
-    s = scores
-    t = selection.threshold_for_rate(s[~sig], data["weight"]["val"][va][~sig], budget_hz)
-    return float(np.mean(s[sig] >= t))
+    t = selection.threshold_for_rate(scores[~sig], data["weight"]["val"][va][~sig], budget_hz)
+    return float(np.mean(scores[sig] >= t))
 
 
 def trees(cfg: TriggerRateConfig, data: dict, background: float):

@@ -124,8 +124,7 @@ class Interactions:
     mu_event: np.ndarray
     mu: np.ndarray
     pthat: np.ndarray  # of each interaction (its hardest scattering, GeV)
-    sigma_mb: float = 0.0
-    sigma_err_mb: float = 0.0
+    sigma_mb: float = 0.0  # Pythia's cross section estimate for the chunk
 
     @classmethod
     def join(cls, parts: list[Interactions]) -> Interactions:
@@ -161,13 +160,13 @@ def generate(job: tuple) -> tuple[str, int, Interactions]:
     ev, tower, em, had = objects.deposits(event, ids, px, py, pz, rng)
     mu_event, mu = objects.muons(event, ids, px, py, pz, rng)
     info = gen.infoPython()
-    return process, chunk, Interactions(n, ev, tower, em, had, mu_event, mu, pthat, info.sigmaGen(), info.sigmaErr())
+    return process, chunk, Interactions(n, ev, tower, em, had, mu_event, mu, pthat, info.sigmaGen())
 
 
 def overlay(hard: Interactions | None, pool: Interactions, n: int, plan: dict, rng) -> dict[str, np.ndarray]:
     """``n`` crossings -> their level-1 objects. Crossing i holds hard interaction i (when ``hard`` is given)
-    plus ``plan['extra_hard']``-distributed others of the same chunk, and Poisson(``plan['mu_soft']``) pool
-    interactions with pTHat below ``plan['pool_below']``."""
+    plus zero-truncated-Poisson(``plan['lambda_hard']``) - 1 others of the same chunk, and
+    Poisson(``plan['mu_soft']``) pool interactions with pTHat below ``plan['pool_below']``."""
     soft = np.flatnonzero(pool.pthat < plan["pool_below"])
     k = rng.poisson(plan["mu_soft"], n)
     picks = soft[rng.integers(0, len(soft), int(k.sum()))]
@@ -178,7 +177,7 @@ def overlay(hard: Interactions | None, pool: Interactions, n: int, plan: dict, r
         extra = _zero_truncated_poisson(plan["lambda_hard"], n, rng) - 1
         picks = np.concatenate([np.arange(n), rng.integers(0, hard.n, int(extra.sum()))])
         crossing = np.concatenate([np.arange(n), np.repeat(np.arange(n), extra)])
-        order = np.argsort(picks, kind="stable")  # _gather wants picks in any order; keep it simple
+        order = np.argsort(picks, kind="stable")  # rows in interaction order: the summation order of the stored streams
         picks, crossing = picks[order], crossing[order]
         parts.append(_gather(hard.event, picks, crossing, (hard.tower, hard.em, hard.had)))
         mu_parts.append(_gather(hard.mu_event, picks, crossing, (hard.mu,)))
@@ -223,7 +222,9 @@ def make(cfg: StreamConfig, workers: int | None = None) -> dict:
     (zero-truncated Poisson(lam_b)) and Poisson(mu - Lam_from_b) pool interactions below the bin; the rest
     (no interaction above the lowest edge) are the pile-up-only crossings.
     """
-    pool = Interactions.join([c for _, _, c in sorted(pythia.run_chunks(generate, _jobs(cfg, "pool"), workers))])
+    pool = Interactions.join(
+        [c for _, _, c in sorted(pythia.run_chunks(generate, _jobs(cfg, "pool"), workers), key=lambda r: r[1])]
+    )
     mu = pool.sigma_mb * MB_IN_CM2 * cfg.luminosity / cfg.crossing_rate_hz
     log.info("pile-up: sigma_inel %.1f mb -> mu = %.1f interactions per crossing", pool.sigma_mb, mu)
     hard = {}

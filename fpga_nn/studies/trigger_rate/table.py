@@ -23,6 +23,7 @@ from .run import (
     paired_gain,
     prepare,
     train_network,
+    training_weights,
     trees,
     validation_efficiency,
 )
@@ -69,8 +70,9 @@ def run_trigger_rate(
         )
     tree_background = max(tree_scan, key=lambda b: tree_scan[b][0])
     bdt = tree_scan[tree_background][1]
+    p_trees = bdt.predict_proba(codes[te])[:, 1]
     rows["gradient-boosted trees"] = efficiency_at_budget(
-        data, bdt.predict_proba(codes[fit])[:, 1], bdt.predict_proba(codes[te])[:, 1], cfg.budget_hz
+        data, bdt.predict_proba(codes[fit])[:, 1], p_trees, cfg.budget_hz
     )
     nets, histories, curves = {}, {}, {}
     for kind in ("qkeras", "float"):
@@ -107,14 +109,12 @@ def run_trigger_rate(
     fw = _firmware(median, data, part, out, selection.preprocessing(choice[0]))
     sig_te = data["signal"][te]
     w_te = data["weight"]["test"][te][~sig_te]
-    for name, scores in (("5-6-1 QKeras 8-bit (median seed)", median["_scores"]),):
-        curves[name] = selection.curve(scores[sig_te], scores[~sig_te], w_te)
-    if "gradient-boosted trees" in rows:
-        p = bdt.predict_proba(codes[te])[:, 1]
-        curves["gradient-boosted trees"] = selection.curve(p[sig_te], p[~sig_te], w_te)
-    for k in range(len(selection.NAMES)):
-        x = codes[te][:, k].astype(float)
-        curves[f"threshold on {selection.NAMES[k]}"] = selection.curve(x[sig_te], x[~sig_te], w_te)
+    q = median["_scores"]
+    curves["5-6-1 QKeras 8-bit (median seed)"] = selection.curve(q[sig_te], q[~sig_te], w_te)
+    curves["gradient-boosted trees"] = selection.curve(p_trees[sig_te], p_trees[~sig_te], w_te)
+    for k, name in enumerate(selection.NAMES):
+        v = codes[te][:, k].astype(float)
+        curves[f"threshold on {name}"] = selection.curve(v[sig_te], v[~sig_te], w_te)
     results = {
         "task": "the 5-6-1 trigger network on the level-1 stream at 2e34 cm^-2 s^-1, 40 MHz, at a rate budget",
         "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
@@ -148,8 +148,6 @@ def run_trigger_rate(
 
 def _loss(data: dict, scores: np.ndarray, background: float) -> float:
     """The training loss (weighted binary cross-entropy, the training's background weight) on the test crossings."""
-    from .run import training_weights
-
     te = data["split"]["test"]
     y = data["signal"][te]
     w = training_weights(data, te, "test", background).astype(np.float64)
