@@ -83,7 +83,7 @@ def test_unsupported_layer_is_named(tmp_path, capsys):
     )
     assert rc == 2
     err = capsys.readouterr().err
-    assert "layer 'my_rnn' (SimpleRNN) is refused: recurrent layers are not verified bit-exact" in err
+    assert "layer 'my_rnn' (SimpleRNN) is refused: hls4ml computes a recurrent layer's tanh" in err
     assert not (tmp_path / "out").exists()
 
 

@@ -37,8 +37,8 @@ def test_the_flow_reads_views_of_the_registry():
     from fpga_nn.verify import emu_linear, emu_tables, emulator, record
 
     assert support.LAYERS == layers.keras_support() and len(support.LAYERS) == 60
-    assert record.SUPPORTED == layers.hls4ml_classes() and len(record.SUPPORTED) == 25
-    assert record._ATTRS == layers.record_attrs() and len(set(record._ATTRS)) == len(record._ATTRS) == 27
+    assert record.SUPPORTED == layers.hls4ml_classes() and len(record.SUPPORTED) == 26
+    assert record._ATTRS == layers.record_attrs() and len(set(record._ATTRS)) == len(record._ATTRS) == 29
     assert hls_config._PARENTS_WITH_AUTO_RESULT == layers.auto_result_parents()
     steps = layers.emulator_steps()
     assert steps["Dense"] is emu_linear.dense and steps["Softmax"] is emu_tables.softmax
@@ -83,4 +83,4 @@ def test_the_corpus_lives_beside_the_families():
 
     assert corpus.FAMILIES == tuple(f.name for f in layers.FAMILIES)  # one corpus module per registry family
     names = [c.name for c in corpus.cases()]
-    assert len(names) == len(set(names)) == 61
+    assert len(names) == len(set(names)) == 67

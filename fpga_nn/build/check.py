@@ -59,6 +59,7 @@ def check_model(
         _, hls_model = convert_model(model, tmp, input_type or DEFAULT_INPUT, io_type=io_type, project_name="check")
         types = {layer.name: str(layer.get_output_variable().type.precision) for layer in hls_model.get_layers()}
         wide = float32_inexact(hls_model)
+        wide = {hls_model.graph[n].get_attr("fpga_nn_keras", n): bits for n, bits in wide.items()}  # Keras names
         note = "reference: QKeras in float64 (or the emulator); its sums may need {} bits, more than float32's {}"
         verdicts = [
             v._replace(reference=note.format(wide[v.name], FLOAT32_BITS))

@@ -237,6 +237,8 @@ def convert_and_verify(
     fw_in = x if pre is None else codes
     if head is None:
         csim, *staged = _as_tuple(run_csim(staging, fw_in, n_out, **run))
+        if hls_project.xnor_output(hls_model):
+            csim = np.where(csim > 0, 1.0, -1.0)  # the 1-bit codes to the values they stand for
         summary_ref, summary_fw, summary_type = expected, csim, out_type
     else:
         logits = graph.submodel(model, head, at_input=True).predict(x, batch_size=8192, verbose=0)

@@ -42,7 +42,9 @@ def emulate(hls_model, staging: Path, x: np.ndarray, csim: np.ndarray) -> dict:
 
 def float64_predict(model, x: np.ndarray) -> np.ndarray:
     """``model`` (QKeras/Keras 2) rebuilt with float64 layers and run in float64 (floatx float64 while it runs:
-    QKeras's quantizers cast to floatx)."""
+    QKeras's quantizers cast to floatx). Rebuilt from its JSON with every dtype float64; where a layer's
+    config does not come back from JSON (a QActivation holding a quantizer object), layer by layer from its
+    config."""
     import tensorflow as tf
 
     from ..frontends.qkeras import custom_objects
@@ -50,9 +52,14 @@ def float64_predict(model, x: np.ndarray) -> np.ndarray:
     floatx = tf.keras.backend.floatx()
     tf.keras.backend.set_floatx("float64")
     try:
-        twin = tf.keras.models.model_from_json(
-            model.to_json().replace('"float32"', '"float64"'), custom_objects=custom_objects()
-        )
+        try:
+            twin = tf.keras.models.model_from_json(
+                model.to_json().replace('"float32"', '"float64"'), custom_objects=custom_objects()
+            )
+        except TypeError:
+            twin = tf.keras.models.clone_model(
+                model, clone_function=lambda layer: type(layer).from_config({**layer.get_config(), "dtype": "float64"})
+            )
         twin.set_weights([np.asarray(w, dtype=np.float64) for w in model.get_weights()])
         return twin.predict(np.asarray(x, dtype=np.float64), batch_size=8192, verbose=0)
     finally:
@@ -62,7 +69,7 @@ def float64_predict(model, x: np.ndarray) -> np.ndarray:
 def rounded_weights(hls_model) -> list[str]:
     """The layers whose weights their firmware types do not hold exactly (a float weight off the grid): there
     the emulator computes the firmware, not the user's model, and cannot stand in for QKeras."""
-    from ..convert.hls_config import power_of_two
+    from ..convert.hls_types import power_of_two
     from ..fixed import FixedType
 
     out = []

@@ -103,10 +103,23 @@ def _rebuild(model, new_inputs: list):
     return [mapping[id(t)] for t in model.outputs]
 
 
+TABLE_ACTIVATIONS = ("softmax", "sigmoid", "tanh")
+
+
+def table_function(layer) -> str | None:
+    """'softmax', 'sigmoid' or 'tanh' when ``layer`` applies that table activation (an Activation, a
+    Softmax layer, or a Dense/Conv with ``activation=``), else None."""
+    cls = type(layer).__name__
+    if cls == "Softmax":
+        return "softmax"
+    if cls not in ("Activation", "Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D"):
+        return None
+    act = layer.get_config().get("activation")
+    return act if act in TABLE_ACTIVATIONS else None
+
+
 def _table_activation(layer) -> str | None:
     """'softmax'/'sigmoid'/'tanh' when a Dense/Conv layer applies one itself (Dense(5, activation='softmax'))."""
-    from .support import table_function
-
     return None if type(layer).__name__ in ("Activation", "Softmax") else table_function(layer)
 
 

@@ -19,6 +19,7 @@ import logging
 from ..fixed import FixedType
 from ..layers import auto_result_parents
 from .graph import inbound_layer_names, input_layer
+from .hls_types import power_of_two, value_type, xnor
 from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
@@ -117,11 +118,7 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
     by_output = producers(hls_model)
     out: dict[str, dict[str, str]] = {}
     for layer in hls_model.get_layers():
-        ins = [
-            FixedType.from_precision(by_output[i].get_output_variable().type.precision)
-            for i in layer.inputs
-            if i in by_output
-        ]
+        ins = [value_type(by_output[i].get_output_variable().type.precision) for i in layer.inputs if i in by_output]
         if not ins:
             continue
         cls = layer.class_name
@@ -144,7 +141,9 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
         elif layer.name in relus and cls == "Activation":  # max(0, x): the input's grid and positive range
             t = FixedType.covering(0.0, max(ins[0].bounds[1], 0.0), ins[0].fractional)
             out[layer.name] = {"result": t.to_hls()}
-        elif "weight" in layer.weights and power_of_two(layer.weights["weight"].type.precision):
+        elif "weight" in layer.weights and (
+            power_of_two(layer.weights["weight"].type.precision) or xnor(layer.weights["weight"].type.precision)
+        ):
             out[layer.name] = _po2_sum_types(layer, ins[0])
             if "result" in out[layer.name]:  # the linear node hls4ml inserts once the result type is set
                 out[f"{layer.name}_linear"] = {"result": out[layer.name]["result"]}
@@ -165,23 +164,45 @@ def exact_result_types(hls_model, relus: set[str] = frozenset()) -> dict[str, di
     return out
 
 
-def power_of_two(precision) -> bool:
-    """Whether an hls4ml weight type is QKeras's power-of-two (``quantized_po2``) kind: its text reads ``int<E>``,
-    the exponent's type, not the weights' (``FixedType.from_precision`` must not be given it)."""
+def exact_po2_products(hls_model) -> list[str]:
+    """Widen the exponent type of power-of-two weights until hls4ml's products hold ``x * 2^e`` exactly.
+
+    hls4ml's ``weight_exponential`` shifts x inside ``ap_fixed<2S, S>``, S the width of the exponent's type plus
+    x's width: with ``quantized_po2(4)`` weights (exponents down to -7) and 2-bit inputs that is 6 fractional bits,
+    and ``x * 2^-7`` loses its low bits (hls4ml's MNIST po2 example: 373 of 2,000 events wrong). A wider exponent
+    type holds the same exponents and widens the product; returns the layers changed."""
+    import numpy as np
+    from hls4ml.backends.fpga.fpga_types import APTypeConverter
     from hls4ml.model.types import ExponentPrecisionType
 
-    return isinstance(precision, ExponentPrecisionType)
+    changed = []
+    for layer in hls_model.get_layers():
+        w = layer.weights.get("weight")
+        if w is None or not power_of_two(w.type.precision):
+            continue
+        a = np.abs(np.asarray(w.data, np.float64))
+        e = np.round(np.log2(a[a != 0])) if np.any(a != 0) else np.zeros(1)
+        x = value_type(layer.get_input_variable().type.precision)
+        need = max(x.fractional - int(e.min()), x.integer + int(e.max()) + (0 if x.signed else 1))
+        width = max(w.type.precision.width, need - x.width, int(np.abs(e).max()).bit_length() + 1)
+        if width > w.type.precision.width:
+            w.type.precision = APTypeConverter().convert(ExponentPrecisionType(width=width, signed=True))
+            changed.append(layer.name)
+    return changed
 
 
 def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
-    """Exact accumulator (and, where hls4ml left its default, result) type of a layer with power-of-two
-    weights. hls4ml's precision inference skips exponent-typed weights, leaving the default fixed<32,16>,
-    which wraps sums of large weights (hls4ml's own po2 test: 500 / 500 events wrong). Each product
-    ``x * 2^e`` is exact on the grid ``2^(e_min - f_x)``; the sum's range is bounded output by output from the
-    weights and the input's range, the bias added."""
+    """Exact accumulator (and, where hls4ml left its default, result) type of a layer with power-of-two or
+    1-bit binary weights. hls4ml's precision inference skips exponent- and xnor-typed weights, leaving the
+    default fixed<32,16>, which wraps sums of large weights (hls4ml's own po2 test: 500 / 500 events wrong).
+    Each product ``x * 2^e`` is exact on the grid ``2^(e_min - f_x)`` (binary weights: ``x * ±1``, the 1-bit
+    code 0 standing for -1); the sum's range is bounded output by output from the weights and the input's
+    range, the bias added."""
     import numpy as np
 
     w = np.asarray(layer.weights["weight"].data, np.float64)
+    if xnor(layer.weights["weight"].type.precision):
+        w = np.where(w > 0, 1.0, -1.0)
     w = w.reshape(-1, w.shape[-1])
     nonzero = np.abs(w[w != 0])
     lo, hi = x.bounds
@@ -215,45 +236,3 @@ def _pool_count(layer) -> int:
     if layer.class_name == "GlobalPooling1D":
         return a("n_in")
     return a("in_height") * a("in_width")
-
-
-def exact_ternary_thresholds(hls_model, model) -> list[str]:
-    """Set the thresholds of ternary activations so that the firmware decides as QKeras does.
-
-    QKeras's ``ternary`` gives ``sign(x)`` where ``|x| >= t`` (float32 compare); hls4ml folds the
-    threshold into a ``BatchNormalizationQuantizedTanh`` layer that outputs 1 where ``x > hi`` and -1
-    where ``x <= lo``, with ``hi = floor(t)`` and ``lo = floor(-t)`` on the input's grid. Where t lies on
-    that grid (0.25 on a grid of 1/128), ``x = t`` gives 0 in firmware and 1 in QKeras. On a grid of
-    step q the exact values are ``hi = ceil(t) - q`` and ``lo = floor(-t)``. Only layers whose
-    thresholds are ±t (no batch normalization folded in) are changed; returns their names.
-    """
-    import numpy as np
-
-    keras = {layer.name: layer for layer in model.layers}
-    changed = []
-    for layer in hls_model.get_layers():
-        if layer.class_name != "BatchNormalizationQuantizedTanh" or "threshold_hi" not in layer.weights:
-            continue
-        source = _ternary_source(layer.name, keras)
-        qobj = activation_quantizer(source) if source is not None else None
-        if type(qobj).__name__ != "ternary":
-            continue
-        t = float(np.float32(qobj.threshold if qobj.threshold is not None else qobj.default_threshold))
-        hi, lo = layer.weights["threshold_hi"], layer.weights["threshold_lo"]
-        q = FixedType.from_precision(hi.type.precision).lsb
-        if not (np.allclose(hi.data, np.floor(t / q) * q) and np.allclose(lo.data, np.floor(-t / q) * q)):
-            continue  # a folded scale: not a plain ternary threshold
-        hi.data = np.full_like(hi.data, np.ceil(t / q) * q - q)
-        lo.data = np.full_like(lo.data, np.floor(-t / q) * q)
-        changed.append(layer.name)
-    return changed
-
-
-def _ternary_source(name: str, keras: dict):
-    """The Keras layer behind hls4ml's ``bnbt_<activation>_scale`` node (a QActivation, or a Q-layer's
-    ``activation=`` split into ``<layer>_<quantizer>``)."""
-    base = name.removeprefix("bnbt_").removesuffix("_scale")
-    if base in keras:
-        return keras[base]
-    owners = [k for k in keras if base.startswith(k + "_")]
-    return keras[max(owners, key=len)] if owners else None

@@ -12,15 +12,15 @@ from ..errors import UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import MAX_CODE_BITS
 from ..frontends import hls4ml_sees
-from . import graph
+from . import graph, thresholds
 from .hls_config import (
+    exact_po2_products,
     exact_result_types,
-    exact_ternary_thresholds,
     make_hls_config,
     plain_relus,
-    power_of_two,
     producers,
 )
+from .hls_types import power_of_two
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def convert_model(
 
     hls4ml sizes Merge/Concatenate results and average pools too narrowly: the model is converted
     once, those types are computed from their inputs' ranges, and it is converted again with them;
-    ternary thresholds are then put on the input grid as QKeras compares (``exact_ternary_thresholds``).
+    binary and ternary thresholds are then solved from QKeras's own decisions (``thresholds.solve``).
     ``build``, ``check`` and the tests all convert here, so they see the same firmware types.
     """
     import hls4ml
@@ -83,7 +83,9 @@ def convert_model(
         for name, precision in exact.items():
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
         hls_model = convert()
-    exact_ternary_thresholds(hls_model, model)
+    float64 = bool(float32_inexact(hls_model) or thresholds.needs_float64(hls_model, model))
+    thresholds.solve(hls_model, model, float64)
+    exact_po2_products(hls_model)
     check_widths(hls_model)
     return model, hls_model
 
@@ -120,8 +122,12 @@ def float32_inexact(hls_model) -> dict[str, int]:
     wide = {}
     for layer in hls_model.get_layers():
         widths = [t.width for key, t in fixed_types(layer).items() if key in ("accum_t", "result_t")]
+        if layer.class_name == "BatchNormalizationQuantizedTanh":
+            widths = []  # a threshold compare: no sum (its accum_t is declared, never used)
         if widths and max(widths) > FLOAT32_BITS:
             wide[layer.name] = max(widths)
+        elif layer.get_attr("fpga_nn_thresholds") == "float64":  # a scale of 24 bits times the sum before it
+            wide[layer.name] = FixedType.from_precision(layer.get_input_variable().type.precision).width + 24
     return wide
 
 
@@ -197,9 +203,19 @@ def head_input_layer(hls_model):
 
 
 def output_type(hls_model) -> FixedType:
-    """The fixed-point type of the model's (single) output."""
+    """The fixed-point type of the model's (single) output; int<2> for a binary output (the firmware's 1-bit
+    codes, 0 for -1, read back as the values by :func:`xnor_output`)."""
     var = hls_model.get_output_variables()[0]
+    if xnor_output(hls_model):
+        return FixedType(True, 2, 2)
     return FixedType.parse(str(var.type.precision))
+
+
+def xnor_output(hls_model) -> bool:
+    """Whether the model outputs 1-bit binary codes (1 for +1, 0 for -1)."""
+    from hls4ml.model.types import XnorPrecisionType
+
+    return isinstance(hls_model.get_output_variables()[0].type.precision, XnorPrecisionType)
 
 
 def layer_types(hls_model) -> dict[str, dict[str, str]]:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from ..errors import UnsupportedModelError
 from ..layers import BOTH, Support, keras_support
+from .graph import TABLE_ACTIVATIONS, table_function  # noqa: F401 - read from here by the build
 
 # Keras/QKeras layer class -> verdict: a view of the layer registry (fpga_nn/layers/, one module per family)
 LAYERS: dict[str, Support] = keras_support()
@@ -26,28 +27,35 @@ LAYERS: dict[str, Support] = keras_support()
 QUANTIZERS: dict[str, Support] = {
     "quantized_bits": Support("exact", BOTH, "alpha None, 1 or 'auto_po2'; alpha='auto' is refused"),
     "quantized_relu": Support("exact", BOTH, "relu_upper_bound and use_sigmoid are refused"),
-    "binary": Support("exact", BOTH, "alpha None or 1; weights stored as 1 bit (xnor)"),
+    "binary": Support(
+        "exact",
+        BOTH,
+        "weights: alpha None or 1 (stored as 1 bit), any alpha before a binary/ternary activation; activations: "
+        "a threshold solved on the sum before it",
+    ),
+    "binary_tanh": Support("exact", BOTH, "activation: a threshold solved on the sum before it (-1 at 0)"),
     "ternary": Support(
         "exact",
         BOTH,
-        "alpha None or 1 for weights; activations: any threshold but 0.5 "
-        "(thresholds are set on the input grid as QKeras compares)",
+        "weights: alpha None or 1, any alpha before a binary/ternary activation; activations: any threshold "
+        "but 0.5 (thresholds solved from QKeras's decisions on the sum before them)",
     ),
     "quantized_po2": Support("exact", BOTH, "weights only: hls4ml shifts by the exponent"),
     "quantized_tanh": Support(
-        "refused",
+        "exact",
         BOTH,
-        "hls4ml replaces it by a hard tanh that differs from QKeras "
-        "(hls4ml's own tests allow 2 %): use quantized_bits after a tanh "
-        "table or quantized_relu",
+        "hls4ml's hard tanh clip(x, -1, 1), cast to ap_fixed<bits,1> rounding half to even as QKeras rounds; "
+        "use_real_tanh is refused",
     ),
     "quantized_sigmoid": Support(
-        "refused", BOTH, "hls4ml replaces it by a hard sigmoid that differs from QKeras (hls4ml's own tests allow 2 %)"
+        "exact",
+        BOTH,
+        "hls4ml's hard sigmoid clip(x/2 + 1/2, 0, 1), cast to ap_ufixed<bits,0> rounding half to even as QKeras "
+        "rounds; use_real_sigmoid and symmetric are refused",
     ),
     "stochastic_binary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
     "stochastic_ternary": Support("refused", BOTH, "stochastic rounding is random at inference: not reproducible"),
 }
-TABLE_ACTIVATIONS = ("softmax", "sigmoid", "tanh")
 _QUANTIZER_KEYS = ("kernel_quantizer", "bias_quantizer", "depthwise_quantizer", "pointwise_quantizer", "activation")
 
 
@@ -58,18 +66,6 @@ class LayerVerdict(NamedTuple):
     reason: str = ""
     function: str = ""  # the table activation of a "table" verdict
     reference: str = ""  # what checks the layer besides the C-simulation, where a family says so
-
-
-def table_function(layer) -> str | None:
-    """'softmax', 'sigmoid' or 'tanh' when ``layer`` applies that table activation (an Activation, a
-    Softmax layer, or a Dense/Conv with ``activation=``), else None."""
-    cls = type(layer).__name__
-    if cls == "Softmax":
-        return "softmax"
-    if cls not in ("Activation", "Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D"):
-        return None
-    act = layer.get_config().get("activation")
-    return act if act in TABLE_ACTIVATIONS else None
 
 
 def _quantizer(value):
@@ -84,7 +80,9 @@ def _quantizer(value):
         return None
 
 
-def _quantizer_problem(key: str, qobj) -> str | None:
+def _quantizer_problem(key: str, qobj, chained: bool = False) -> str | None:
+    """What keeps a quantizer from being exact, or None; ``chained``: the layer's sum feeds a binary/ternary
+    activation (through batch normalizations), whose threshold absorbs any per-channel scale."""
     name = type(qobj).__name__ if hasattr(qobj, "get_config") else getattr(qobj, "__name__", str(qobj))
     if name == "ternary_tanh" or (name == "relu" and key == "activation"):
         return None  # a plain ReLU after the layer's sum: hls4ml splits it off, and max(0, x) is exact in any type
@@ -98,11 +96,21 @@ def _quantizer_problem(key: str, qobj) -> str | None:
     weight = key != "activation"
     if name == "quantized_po2" and not weight:
         return "quantized_po2 as an activation: hls4ml converts power-of-two quantizers for weights only"
+    if name in ("binary", "ternary") and weight and chained:
+        return None
     if name in ("quantized_bits", "binary", "ternary") and alpha not in (None, 1, 1.0, "auto_po2"):
         return (
             f"{key} {name} with alpha={alpha!r}: the per-channel float scale is rounded in firmware; "
             "use alpha=1 or alpha='auto_po2'"
         )
+    if name == "quantized_tanh" and cfg.get("use_real_tanh"):
+        return f"{key} quantized_tanh(use_real_tanh=True): hls4ml's tanh table differs from TensorFlow's tanh"
+    if name == "quantized_sigmoid" and cfg.get("use_real_sigmoid"):
+        return f"{key} quantized_sigmoid(use_real_sigmoid=True): hls4ml's sigmoid table differs from TensorFlow's"
+    if name == "quantized_sigmoid" and cfg.get("symmetric"):
+        return f"{key} quantized_sigmoid(symmetric=True): its smallest value 2^-bits has no saturation mode"
+    if name in ("quantized_tanh", "quantized_sigmoid") and cfg.get("use_stochastic_rounding"):
+        return f"{key} {name} with stochastic rounding is random at inference: not reproducible"
     if name == "quantized_relu" and (cfg.get("relu_upper_bound") or cfg.get("use_sigmoid")):
         return f"{key} quantized_relu with relu_upper_bound/use_sigmoid has no exact hls4ml equivalent"
     if name == "quantized_relu" and cfg.get("negative_slope"):
@@ -115,16 +123,18 @@ def _quantizer_problem(key: str, qobj) -> str | None:
             f"{key} ternary(threshold=0.5): hls4ml's ternary_tanh doubles x in the input type (it may wrap) "
             "and maps x = 0.5 to 0 where QKeras gives 1; use the default threshold or any other value"
         )
-    if name in ("binary", "binary_tanh") and not weight:
-        return (
-            f"{key} binary: hls4ml outputs binary activations as 1-bit 0/1 codes (xnor) standing for -1/+1, "
-            "not the values QKeras computes; use ternary or quantized_bits(2,1)"
-        )
+    if name == "binary" and not weight and cfg.get("use_01"):
+        return f"{key} binary(use_01=True): hls4ml's binary activation outputs -1/+1 only"
     return None
 
 
-def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
+def layer_verdict(layer, io_type: str, last: bool, chained: bool = False) -> LayerVerdict:
+    """``chained``: the layer is a Dense/Conv or batch normalization whose result only feeds a binary/ternary
+    activation (``convert.thresholds``): the activation's thresholds are solved from QKeras's decisions."""
     cls = type(layer).__name__
+    if chained and cls == "BatchNormalization":
+        note = "folded into the threshold of the binary/ternary activation after it"
+        return LayerVerdict(layer.name, cls, "exact", note)
     entry = LAYERS.get(cls)
     if entry is None:
         return LayerVerdict(
@@ -165,7 +175,7 @@ def layer_verdict(layer, io_type: str, last: bool) -> LayerVerdict:
             continue
         qobj = _quantizer(cfg[key])
         if qobj is not None:
-            problem = _quantizer_problem(key, qobj)
+            problem = _quantizer_problem(key, qobj, chained)
             if problem:
                 return LayerVerdict(layer.name, cls, "refused", problem)
     act = table_function(layer)
@@ -208,8 +218,10 @@ def _average_count(layer) -> int:
 
 def verdicts(model, io_type: str = "io_parallel") -> list[LayerVerdict]:
     """One verdict per layer of a flat model (see :func:`fpga_nn.convert.graph.normalize`)."""
-    last = model.layers[-1].name
-    return [layer_verdict(layer, io_type, layer.name == last) for layer in model.layers]
+    from .thresholds import threshold_chains
+
+    last, chained = model.layers[-1].name, threshold_chains(model)
+    return [layer_verdict(layer, io_type, layer.name == last, layer.name in chained) for layer in model.layers]
 
 
 def io_type_for(model) -> tuple[str, str | None]:
@@ -241,10 +253,19 @@ def quantizer_type(qobj):
     from ..fixed import FixedType
 
     name = type(qobj).__name__
-    if not hasattr(qobj, "get_config") or name not in ("quantized_bits", "quantized_relu"):
+    if not hasattr(qobj, "get_config") or name not in (
+        "quantized_bits",
+        "quantized_relu",
+        "quantized_tanh",
+        "quantized_sigmoid",
+    ):
         return None
     cfg = qobj.get_config()
     bits, integer = int(cfg["bits"]), int(cfg.get("integer", 0))
+    if name == "quantized_tanh":  # round(clip(x, -1, 1) * 2^(bits-1)) / 2^(bits-1), clipped to [-1, 1)
+        return FixedType(True, bits, 1, "RND_CONV", "SAT_SYM" if cfg.get("symmetric") else "SAT")
+    if name == "quantized_sigmoid":  # round(clip(x/2 + 1/2, 0, 1) * 2^bits) / 2^bits, clipped to [0, 1)
+        return FixedType(False, bits, 0, "RND_CONV", "SAT")
     if name == "quantized_relu":
         if cfg.get("negative_slope"):
             return None

@@ -18,6 +18,7 @@ FAMILY = Family(
         "Activation": "emu_tables:activation",
         "Softmax": "emu_tables:softmax",
         "BatchNormalizationQuantizedTanh": "emu_tables:ternary_threshold",
+        "HardActivation": "emu_tables:hard_activation",
     },
-    attrs=("activation", "table_size"),
+    attrs=("activation", "table_size", "slope", "shift"),
 )

@@ -1,5 +1,7 @@
-"""Batch normalization: refused as a layer of its own (its float scale is rounded in firmware); hls4ml's
-BatchNormalization/ApplyAlpha classes also carry the folded scales of quantizers with alpha='auto_po2'."""
+"""Batch normalization: refused as a layer of its own (its float scale is rounded in firmware), exact between a
+Dense/Conv and a binary or ternary activation (it ends in the activation's solved threshold,
+``convert/thresholds.py``: the checker's ``chained`` verdict); hls4ml's BatchNormalization/ApplyAlpha classes
+also carry the folded scales of quantizers with alpha='auto_po2'."""
 
 from .base import BOTH, Family, Support
 
@@ -12,7 +14,8 @@ FAMILY = Family(
             "its float scale and shift are rounded to fixed point (and folded "
             "into the layer before it) in firmware, so results differ from "
             "QKeras near rounding boundaries: fold it into the weights "
-            "(QConv2DBatchnorm) or quantize the model without it",
+            "(QConv2DBatchnorm) or quantize the model without it; exact between a Dense/Conv and a "
+            "binary/ternary activation (folded into its threshold)",
         ),
         "QBatchNormalization": Support(
             "refused",

@@ -2,12 +2,16 @@
 
 from .base import BOTH, Family, Support
 
-_RNN = "recurrent layers are not verified bit-exact"
+_RNN = (
+    "hls4ml computes a recurrent layer's tanh and sigmoid gates from lookup tables inside the recurrence, where "
+    "QKeras computes them in float (or, quantized, without tables): the state differs from the first step and the "
+    "table errors feed back, so no choice of types makes hls4ml's recurrent layers exact"
+)
 _NOT_VERIFIED = Support("refused", BOTH, "not in the verified set")
 FAMILY = Family(
     name="refused",
     keras={
-        "LSTM": Support("refused", BOTH, f"{_RNN} (hls4ml's LSTM tables)"),
+        "LSTM": Support("refused", BOTH, _RNN),
         "GRU": Support("refused", BOTH, _RNN),
         "SimpleRNN": Support("refused", BOTH, _RNN),
         "QLSTM": Support("refused", BOTH, _RNN),

@@ -1,4 +1,5 @@
-"""The emulator's table and threshold layers: sigmoid/tanh tables, softmax (stable and latency), ternary.
+"""The emulator's table and threshold layers: sigmoid/tanh tables, softmax (stable and latency), binary and
+ternary thresholds.
 
 The tables are filled as the C++ fills them at first call (float32 arithmetic of nnet_activation.h
 and nnet_activation.h's softmax), and indexed by the same integer arithmetic.
@@ -15,9 +16,17 @@ from .emu_linear import Codes, _t, _weights
 
 
 def ternary_threshold(layer, arrays, x: Codes) -> Codes:
-    """nnet::normalize_ternary_tanh: 1 above ``threshold_hi``, -1 at or below ``threshold_lo``, else 0."""
+    """nnet::normalize_ternary_tanh: 1 above ``threshold_hi``, -1 at or below ``threshold_lo``, else 0;
+    nnet::normalize_binary_tanh: 1 at or above ``threshold``, else -1 (the firmware's 1-bit code 0 stands for
+    -1: the emulator keeps the values, in int<2>)."""
     codes, tx = x
     flat = codes.reshape(len(codes), -1).astype(np.int64, copy=False)
+    if "threshold" in layer["weights"]:
+        t, tt = _weights(layer, arrays, "threshold")
+        t = t.reshape(-1)[np.arange(flat.shape[1]) % t.size]
+        f = max(tx.fractional, tt.fractional)
+        out = np.where((flat << (f - tx.fractional)) >= (t[None, :] << (f - tt.fractional)), 1, -1)
+        return out.astype(np.int64).reshape(codes.shape), FixedType(True, 2, 2)
     sides = []
     for name in ("threshold_hi", "threshold_lo"):
         t, tt = _weights(layer, arrays, name)
@@ -63,6 +72,22 @@ def activation(layer, arrays, x: Codes) -> Codes:
         index = np.clip(index, 0, size - 1)
         return cast(_table(act, size, table_t)[index], table_t.fractional, res_t), res_t
     raise UnsupportedModelError(f"layer '{layer['name']}': activation '{act}' is not emulated")
+
+
+def hard_activation(layer, arrays, x: Codes) -> Codes:
+    """nnet::hard_sigmoid / hard_tanh: ``clip(slope * x + shift, 0, 1)`` (tanh: twice that, minus 1), exact in
+    the C++'s ``auto`` type (slope and shift are ap_ufixed<2,0>: quarters), then cast to the result type."""
+    codes, tx = x
+    slope, shift = float(layer["attrs"]["slope"]), float(layer["attrs"]["shift"])
+    if slope * 4 != round(slope * 4) or shift * 4 != round(shift * 4):
+        raise UnsupportedModelError(f"layer '{layer['name']}': slope {slope} / shift {shift} are not quarters")
+    f = tx.fractional + 2
+    one = 1 << f
+    v = np.clip(codes.astype(np.int64) * round(slope * 4) + (round(shift * 4) << tx.fractional), 0, one)
+    if layer["attrs"].get("activation") == "hard_tanh":
+        v = 2 * v - one
+    res_t = _t(layer, "result_t")
+    return cast(v, f, res_t), res_t
 
 
 def _top_bits(codes: np.ndarray, t: FixedType, n_bits: int) -> np.ndarray:

@@ -31,6 +31,7 @@ def export(hls_model, out_dir: Path) -> dict:
     """Write the record of ``hls_model`` into ``out_dir``; raises for layers the emulator cannot run."""
     layers, arrays = [], {}
     from ..convert.hls_config import producers
+    from ..convert.hls_types import value_type
 
     producer = {var: layer.name for var, layer in producers(hls_model).items()}
     for layer in hls_model.get_layers():
@@ -42,7 +43,7 @@ def export(hls_model, out_dir: Path) -> dict:
             "class": cls,
             "attrs": {a: layer.get_attr(a) for a in _ATTRS if isinstance(layer.get_attr(a), (int, str, float))},
             "types": {
-                k: FixedType.parse(str(v.precision)).to_ap()
+                k: value_type(v.precision).to_ap()
                 for k, v in layer.types.items()
                 if "fixed" in str(v.precision) or "int<" in str(v.precision)
             },
@@ -59,12 +60,13 @@ def export(hls_model, out_dir: Path) -> dict:
             if kind != "fixed":
                 entry["weights"][wname]["kind"] = kind
         layers.append(entry)
-    out = hls_model.get_output_variables()[0]
+    from ..convert.project import output_type
+
     record = {
         "project": hls_model.config.get_project_name(),
         "io_type": hls_model.config.get_config_value("IOType"),
         "layers": layers,
-        "output_type": FixedType.parse(str(out.type.precision)).to_ap(),
+        "output_type": output_type(hls_model).to_ap(),
     }
     write_json(Path(out_dir, RECORD), record, indent=1)
     np.savez_compressed(Path(out_dir, WEIGHTS), **arrays)
