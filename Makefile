@@ -35,7 +35,7 @@ tools:
 setup: $(BIN)/.installed tools
 
 demo: setup
-	$(BIN)/fpga-nn build --part $(PART) --force
+	$(BIN)/fpga-nn trigger-rate --embedded --out hls_projects/trigger_rate --part $(PART)
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal

@@ -32,6 +32,7 @@ YOSYS_COUNTS = "yosys_counts.json"  # in rtl/
 RTL_STATUS = "rtl_status.json"  # why there is no RTL simulation, when there is none
 YOSYS_STATUS = "yosys_status.json"  # in rtl/: why there are no Yosys counts
 LABELS, FLOAT_SCORES = "labels.npy", "float_scores.npy"  # in vectors/: what the report's physics reads
+WORKING_POINT = "working_point.json"  # a study's rate-weighted working point (trigger-rate), when it wrote one
 REPORT_JSON, REPORT_MD, REPORT_HTML = "report.json", "report.md", "report.html"
 # what a build writes at the top of a project besides hls4ml's own files
 TOP_LEVEL = (BUILD_RECORD, CSIM_CHECK, METRICS, VECTORS, RTL, REPORT_JSON, REPORT_MD, REPORT_HTML)
@@ -79,6 +80,10 @@ class ProjectFiles:
         return self.root / RTL_STATUS
 
     @property
+    def working_point(self) -> Path:
+        return self.root / WORKING_POINT
+
+    @property
     def yosys_status(self) -> Path:
         return self.rtl / YOSYS_STATUS
 
@@ -107,6 +112,7 @@ class ProjectFiles:
                 f"{self.root} is not an fpga-nn project (no build.json): build one with 'fpga-nn build'"
             )
         status = read_object(self.rtl_status, "rebuild the project") if self.rtl_status.is_file() else {}
+        point = read_object(self.working_point, "rerun the study") if self.working_point.is_file() else None
         labels, scores = None, {}
         if (self.vectors / LABELS).is_file():
             import numpy as np
@@ -124,6 +130,7 @@ class ProjectFiles:
             status.get("message"),
             labels,
             scores,
+            point,
         )
 
 
@@ -207,7 +214,8 @@ class YosysCounts:
 class ProjectState:
     """What a project holds for its report: the typed records (None when absent), why there is no RTL
     simulation (``rtl_status``), and the physics arrays: ``labels`` and ``scores`` by name ("firmware (csim)",
-    "quantized", "float"), present when the build had labels."""
+    "quantized", "float"), present when the build had labels; a study's ``working_point`` (rates from its stream's
+    weights)."""
 
     build: BuildRecord
     csim: CsimCheck | None
@@ -216,6 +224,7 @@ class ProjectState:
     rtl_status: str | None = None
     labels: typing.Any = None
     scores: typing.Mapping[str, typing.Any] = dataclasses.field(default_factory=dict)
+    working_point: typing.Mapping | None = None  # rate, efficiency and gains from a weighted stream
 
 
 R = typing.TypeVar("R", BuildRecord, CsimCheck, RtlCheck, YosysCounts, InputStageCheck, StageFeature)

@@ -191,6 +191,7 @@ CASES = {
         ("out holds a user's files", lambda t, c: ["trigger-rate", "--quick", "--out", str(_user_dir(t))], "fpga-nn did not write"),
         ("out holds another command's results", lambda t, c: ["trigger-rate", "--quick", "--out", str(_results_of(t, "llp"))], "results of fpga-nn llp"),
         ("part unknown", lambda t, c: ["trigger-rate", "--quick", "--part", "xc9nope"], "xc9nope"),
+        ("two short runs", lambda t, c: ["trigger-rate", "--quick", "--embedded", "--out", str(t / "tr")], "give one"),
     ],
 }  # fmt: skip
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fpga_nn.studies.trigger_rate import objects, selection, stream
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _maps(deposits: dict[tuple[int, int], tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -113,4 +116,28 @@ def test_trigger_rate_quick_runs_end_to_end_to_bit_exact_firmware(tmp_path, caps
         assert 0 <= row["efficiency"] <= 1 and row["rate_err_hz"] >= 0
     assert "OR of single-object thresholds" in (out / "results.md").read_text()
     assert (out / "efficiency_vs_rate.png").stat().st_size > 10_000 and (out / "loss.png").is_file()
-    assert "firmware: 0 mismatches" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "firmware: 0 mismatches" in printed
+    # the firmware project's report carries the working point: the rate from the stream's weights, the gains
+    report = json.loads((out / "firmware" / "report.json").read_text())
+    wp = report["working_point"]
+    assert wp["efficiency"] in [s["efficiency"] for s in r["per_seed"]["qkeras"]]
+    assert set(wp["gains"]) == set(wp["baselines"]) == {"single-object threshold", "rectangular cuts",
+                                                        "OR of single-object thresholds"}  # fmt: skip
+    assert report.get("physics") is None and "working_point.json" in " ".join(report["notes"])
+    assert f"working point: {wp['rate_khz']:.2f} ± {wp['rate_err_khz']:.2f} kHz" in printed
+    assert "gain over OR of single-object thresholds" in printed
+    assert "## Working point at 200 kHz" in (out / "firmware" / "report.md").read_text()
+
+
+def test_the_embedded_stream_is_the_studys_stream_as_codes():
+    from fpga_nn.studies.trigger_rate import embedded, selection
+
+    s = embedded.load()
+    study = json.loads((ROOT / "results" / "trigger_rate" / "results.json").read_text())["stream"]
+    assert s["info"]["fingerprint"] == study["fingerprint"]  # the stream behind the committed results
+    counts = {p: int(np.sum(s["process"] == k)) for k, p in enumerate(s["info"]["processes"])}
+    assert counts == study["crossings"] and len(s["raw_gev"]) == 168_000
+    assert np.isclose(s["weight_hz"][s["process"] != 0].sum(), 40e6, rtol=1e-9)  # the background carries 40 MHz
+    codes = s["raw_gev"] / selection.LSB_GEV
+    assert np.array_equal(selection.codes(s["raw_gev"]), codes) and codes.max() <= 255

@@ -76,6 +76,35 @@ def _sections(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                 ),
             )
         )
+    wp = r.get("working_point")
+    if wp:
+        rows = [
+            [
+                "this network",
+                f"{wp['rate_khz']:.2f} ± {wp['rate_err_khz']:.2f}",
+                f"{wp['efficiency']:.3f} ± {wp['efficiency_err']:.3f}",
+                "-",
+                wp["source"],
+            ]
+        ]
+        for name, g in wp.get("gains", {}).items():
+            base = wp["baselines"][name]
+            rows.append(
+                [
+                    name,
+                    f"{base['rate_khz']:.2f} ± {base['rate_err_khz']:.2f}",
+                    f"{base['efficiency']:.3f} ± {base['efficiency_err']:.3f}",
+                    f"{g['gain']:+.3f} ± {g['error']:.3f}",
+                    wp["source"],
+                ]
+            )
+        out.append(
+            (
+                f"Working point at {wp['budget_khz']:g} kHz ({wp['stream']})",
+                ["selection", "rate (kHz)", "signal efficiency", "network's gain", "source"],
+                rows,
+            )
+        )
     phys = r.get("physics")
     if phys:
         out.append(

@@ -101,6 +101,12 @@ def _resources(project: Path, state: ProjectState, capacity) -> list[dict]:
 def _physics(state: ProjectState, input_rate_khz: float, notes: list[str]) -> dict | None:
     if state.labels is None:
         return None
+    if state.working_point is not None:
+        notes.append(
+            "physics: the events are crossings of a weighted stream: rates and efficiencies are the working point's "
+            "(working_point.json), not fractions of an input rate"
+        )
+        return None
     labels = np.asarray(state.labels).ravel()
     scores = {name: np.asarray(s).reshape(len(labels), -1) for name, s in state.scores.items()}
     if any(s.shape[1] != 1 for s in scores.values()):
@@ -187,6 +193,7 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ, stat
             "source": "hls4ml C-simulation (g++)",
         },
         "physics": physics,
+        "working_point": dict(state.working_point) if state.working_point is not None else None,
         "notes": notes,
     }
     return report
@@ -235,6 +242,20 @@ def summary_lines(r: dict) -> list[str]:
             f"resources: {row['lut']} LUT{inv}, {row['ff']} FF, {row['dsp']} DSP, {row['bram_18k']} BRAM18 "
             f"[{row['source']}]"
         )
+    lines += working_point_lines(r.get("working_point"))
     for note in r.get("notes", []):
         lines.append(f"note: {note}")
+    return lines
+
+
+def working_point_lines(wp: dict | None) -> list[str]:
+    """A study's working point: the rate with its Monte Carlo error, the signal efficiency, the gains."""
+    if not wp:
+        return []
+    lines = [
+        f"working point: {wp['rate_khz']:.2f} ± {wp['rate_err_khz']:.2f} kHz (budget {wp['budget_khz']:g} kHz, "
+        f"{wp['stream']}), signal efficiency {wp['efficiency']:.3f} ± {wp['efficiency_err']:.3f} [{wp['source']}]"
+    ]
+    for name, g in wp.get("gains", {}).items():
+        lines.append(f"gain over {name}: {g['gain']:+.3f} ± {g['error']:.3f} at the same rate [{wp['source']}]")
     return lines

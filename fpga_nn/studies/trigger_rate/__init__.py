@@ -11,11 +11,15 @@ from __future__ import annotations
 from .. import Study
 
 
-def _run(quick, out, part, fresh, workers) -> dict:
-    from .run import QUICK, TriggerRateConfig
+def _run(quick, out, part, fresh, workers, embedded=False) -> dict:
+    from ...errors import UserInputError
+    from .run import EMBEDDED, QUICK, TriggerRateConfig
     from .table import run_trigger_rate
 
-    return run_trigger_rate(QUICK if quick else TriggerRateConfig(), out, part, fresh, workers)
+    if quick and embedded:
+        raise UserInputError("--quick and --embedded are two different short runs: give one")
+    cfg = EMBEDDED if embedded else QUICK if quick else TriggerRateConfig()
+    return run_trigger_rate(cfg, out, part, fresh, workers)
 
 
 def _summary(res: dict, out) -> list[str]:
@@ -27,6 +31,8 @@ def _summary(res: dict, out) -> list[str]:
         )
     for name, g in res["gains"].items():
         lines.append(f"gain {name}: {g['gain']:+.3f} ± {g['error']:.3f}")
+    if len(res["config"]["seeds"]) == 1:
+        lines.append("(one seed per network: the errors are the test crossings' alone; fpga-nn trigger-rate runs 5)")
     fw = res["firmware"]
     lines.append(f"firmware: {fw['mismatches']} mismatches / {fw['events']} test crossings")
     lines += fw["summary"]
@@ -40,4 +46,11 @@ STUDY = Study(
     quick_help="A minutes-long run: a small stream, 2 seeds, 4 epochs (what CI runs).",
     run=_run,
     summary=_summary,
+    flags=(
+        (
+            "embedded",
+            "Run on the embedded stream (the study's, as input codes; no Pythia), one seed, 60 epochs: what make "
+            "demo runs, in minutes.",
+        ),
+    ),
 )

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass(frozen=True)
 class TriggerRateConfig:
     stream: stream.StreamConfig = stream.StreamConfig()
+    embedded: bool = False  # the stream's codes shipped in the package (embedded.py) instead of the Pythia stream
     budget_hz: float = 10e3  # the rate the trigger may take at 2e34 (of a level-1 menu's ~100 kHz)
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     epochs: int = 250
@@ -52,11 +53,30 @@ QUICK = TriggerRateConfig(
 )
 
 
+# what make demo runs (fpga-nn trigger-rate --embedded): the embedded stream, the study's chosen input type and
+# background weight, one seed per network, training cut at 60 epochs; minutes on 2 cores
+EMBEDDED = TriggerRateConfig(
+    embedded=True,
+    seeds=(0,),
+    background_weights=(30.0,),
+    input_integer_bits=(3,),
+    epochs=60,
+    patience=15,
+    bootstrap=100,
+)
+
+
 def prepare(cfg: TriggerRateConfig, workers: int | None = None) -> dict:
     """Inputs (GeV, codes and network values), labels, rate weights per split; ``seconds`` it took."""
     t0 = time.perf_counter()
-    s = stream.cached(cfg.stream, workers)
-    raw = selection.raw(s)
+    if cfg.embedded:
+        from . import embedded
+
+        s = embedded.load()
+        raw = s["raw_gev"]
+    else:
+        s = stream.cached(cfg.stream, workers)
+        raw = selection.raw(s)
     signal = s["process"] == 0
     rng = np.random.default_rng(cfg.split_seed)
     part = np.empty(len(signal), np.int8)

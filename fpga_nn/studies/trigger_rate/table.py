@@ -106,7 +106,7 @@ def run_trigger_rate(
     }
     q_vs_f = [q["_loss"] - f["_loss"] for q, f in zip(nets["qkeras"], nets["float"], strict=True)]
     median = sorted(nets["qkeras"], key=lambda r: r["efficiency"])[len(cfg.seeds) // 2]
-    fw = _firmware(median, data, part, out, selection.preprocessing(choice[0]))
+    fw = _firmware(median, data, part, out, selection.preprocessing(choice[0]), _working_point(cfg, data, median, rows))
     sig_te = data["signal"][te]
     w_te = data["weight"]["test"][te][~sig_te]
     q = median["_scores"]
@@ -181,8 +181,45 @@ def _stream_info(data: dict) -> dict:
     return {k: v for k, v in info.items() if k != "config"} | {"crossings": counts, "test_crossings": test}
 
 
-def _firmware(run: dict, data: dict, part: str, out: Path, pre) -> dict:
-    """Build the median seed's QKeras network with its declared input stage; C-simulated on every test crossing."""
+def _working_point(cfg: TriggerRateConfig, data: dict, run: dict, rows: dict) -> dict:
+    """The firmware network's working point for its project's report: its rate and efficiency on the test
+    crossings, and its paired gains over each cut baseline (this seed; the test bootstrap its error)."""
+    info = data["info"]
+    gains = {
+        base: _public(paired_gain(data, [run["_passed"]], rows[base]["_passed"], cfg.bootstrap, cfg.split_seed))
+        for base in BASELINES
+    }
+    return {
+        "budget_khz": cfg.budget_hz / 1e3,
+        "rate_khz": run["rate_hz"] / 1e3,
+        "rate_err_khz": run["rate_err_hz"] / 1e3,
+        "efficiency": run["efficiency"],
+        "efficiency_err": run["efficiency_err"],
+        "threshold": run["threshold"],
+        "stream": f"level-1 stream at 2e34, 40 MHz, pile-up {info['pileup_mu']:.1f}"
+        + (", embedded sample" if cfg.embedded else ""),
+        "source": f"fpga-nn trigger-rate, {int(data['signal'][data['split']['test']].size):,} test crossings, "
+        f"seed {run['seed']}",
+        "gains": gains,
+        "baselines": {
+            base: {
+                "rate_khz": rows[base]["rate_hz"] / 1e3,
+                "rate_err_khz": rows[base]["rate_err_hz"] / 1e3,
+                "efficiency": rows[base]["efficiency"],
+                "efficiency_err": rows[base]["efficiency_err"],
+            }
+            for base in BASELINES
+        },
+    }
+
+
+def _firmware(run: dict, data: dict, part: str, out: Path, pre, working_point: dict) -> dict:
+    """Build the median seed's QKeras network with its declared input stage; C-simulated on every test crossing.
+    The project's report gets the working point (``working_point.json``)."""
+    from ...outdir import updating_project
+    from ...project_files import ProjectFiles
+    from ...reports import report as reports
+
     te = data["split"]["test"]
     options = firmware.BuildOptions(part=part, force=True, name="trigger_rate", output_dir=out / "firmware")
     result = run_build(
@@ -194,10 +231,10 @@ def _firmware(run: dict, data: dict, part: str, out: Path, pre) -> dict:
         pre=pre,
         labels=data["signal"][te],
     )
-    from ...reports.report import summary_lines
-
+    with updating_project(out / "firmware") as project:
+        write_json(ProjectFiles(project).working_point, working_point, indent=1)
+        report = reports.write(project)
     csim = result.checked.csim.ravel()
-    report = result.report or {}
     return {
         "seed": run["seed"],
         "mismatches": result.check["mismatches"],
@@ -205,7 +242,7 @@ def _firmware(run: dict, data: dict, part: str, out: Path, pre) -> dict:
         "decisions_equal_to_qkeras": bool(np.array_equal(csim >= run["threshold"], run["_passed"])),
         "latency": report.get("latency"),
         "resources": report.get("resources", []),
-        "summary": [line for line in summary_lines(report) if not line.startswith("note")],
+        "summary": [line for line in reports.summary_lines(report) if not line.startswith("note")],
     }
 
 
