@@ -35,7 +35,7 @@ tools:
 setup: $(BIN)/.installed tools
 
 demo: setup
-	$(BIN)/fpga-nn trigger-rate --embedded --out hls_projects/trigger_rate --part $(PART)
+	$(BIN)/fpga-nn trigger-rate --embedded --out results/trigger_rate_demo --part $(PART)
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist worksteal
