@@ -183,7 +183,7 @@ def run(name: str, args: list[str], work: Path, folder: Path) -> dict:
         row.update(events=c["events"], mismatches=c["mismatches"], output_type=c["output_type"])
         row["reference"] = c.get("reference", "QKeras (float32)").split(":")[0]
         if "softmax" in c:
-            row["softmax_argmax_agreement"] = c["softmax"].get("argmax_agreement")
+            row["softmax_argmax_agreement_percent"] = c["softmax"].get("argmax_agreement_percent")
     row["exact"] = proc.returncode == 0 and row.get("mismatches") == 0
     return row
 
