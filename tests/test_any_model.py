@@ -82,7 +82,7 @@ def models(draw):
 
 @pytest.mark.slow
 @settings(
-    max_examples=500 if LONG else 100,
+    max_examples=500 if LONG else 60,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

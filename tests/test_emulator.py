@@ -192,7 +192,7 @@ def _inputs(spec, rng, n=400):
 
 
 CASES_PER_MODEL = 4
-RANDOM_MODELS = 200 if LONG else 16  # each compiles a C-simulation (~3 s at -O1); make test-long draws 200
+RANDOM_MODELS = 200 if LONG else 10  # each compiles a C-simulation (~3 s at -O1); make test-long draws 200
 
 
 @pytest.mark.csim
