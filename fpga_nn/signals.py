@@ -13,7 +13,7 @@ in its own error (XGBoost's callbacks do), so the request is also remembered:
 
 A signal that lands while TensorFlow/Keras code runs is not raised there: TensorFlow turns an exception raised
 inside its own calls into its errors and prints their tracebacks (``SystemError: <built-in function
-__import__> returned a result with an exception set``, seen once in about twenty CI runs). The request is
+__import__> returned a result with an exception set``, seen in the suite's SIGTERM test). The request is
 kept for the next safe point (every training batch calls :func:`check`), and if none has raised it within
 :data:`DEFER_SECONDS`, the signal is delivered again and raised wherever the run then is.
 """

@@ -58,6 +58,7 @@ def run_build(
     labels: np.ndarray | None = None,
     float_scores: np.ndarray | None = None,
     metrics: Metrics | None = None,
+    working_point: dict | None = None,
     strict: bool = True,
 ) -> BuildResult:
     """Build ``model`` on ``inputs`` into ``options.target()``; returns the project's result.
@@ -69,6 +70,8 @@ def run_build(
     emulator; :mod:`.float_model`). ``sources`` are the command's input files (never overwritten).
     ``labels`` (and ``float_scores``, a float twin's) give the report its physics; ``metrics`` computes
     the caller's own metrics.json from the staging folder and the checked arrays (default: the event count).
+    ``working_point``: a study's rate-weighted working point (``working_point.json``), which the report shows
+    in place of the unweighted working points.
     With ``strict`` (the default) any mismatch raises VerificationError once the folder is in place; a study
     that records mismatches as a result passes ``strict=False`` and reads ``result.failure``.
     """
@@ -86,7 +89,9 @@ def run_build(
             np.save(files.vectors / FLOAT_SCORES, np.asarray(float_scores))
         found = metrics(staging, checked) if metrics else _default_metrics(checked, labels)
         write_json(files.metrics, found, indent=2)
-        failure, report = _after_csim(model, build, staging, options, checked, labels, float_scores)
+        if working_point is not None:
+            write_json(files.working_point, working_point, indent=1)
+        failure, report = _after_csim(model, build, staging, options, checked, labels, float_scores, working_point)
     failure = failure or build.failure(checked.summary)
     if strict:
         firmware.raise_on_mismatch(checked.summary, target, failure)
@@ -99,7 +104,7 @@ def _default_metrics(checked: firmware.CsimResult, labels) -> dict:
     return {"events": int(len(checked.inputs)), "labels": None if labels is None else f"vectors/{LABELS}"}
 
 
-def _after_csim(model, build, staging: Path, options, checked: firmware.CsimResult, labels, float_scores):
+def _after_csim(model, build, staging: Path, options, checked: firmware.CsimResult, labels, float_scores, point):
     """The figures after a passing C-simulation, and the report from the state in memory: (failure, report);
     (None, None) when the C-simulation already failed (nothing more is worth computing)."""
     from ..reports import report
@@ -130,5 +135,6 @@ def _after_csim(model, build, staging: Path, options, checked: firmware.CsimResu
         rtl.status,
         labels,
         scores,
+        point,
     )
     return failure, report.write(staging, options.input_rate_khz, state)

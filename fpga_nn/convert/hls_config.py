@@ -19,7 +19,7 @@ import logging
 from ..fixed import FixedType
 from ..layers import auto_result_parents
 from .graph import inbound_layer_names, input_layer
-from .hls_types import power_of_two, value_type, xnor
+from .hls_types import power_of_two, value_type, values, xnor
 from .support import activation_quantizer, quantizer_type
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def exact_po2_products(hls_model) -> list[str]:
 
     hls4ml's ``weight_exponential`` shifts x inside ``ap_fixed<2S, S>``, S the width of the exponent's type plus
     x's width: with ``quantized_po2(4)`` weights (exponents down to -7) and 2-bit inputs that is 6 fractional bits,
-    and ``x * 2^-7`` loses its low bits (hls4ml's MNIST po2 example: 373 of 2,000 events wrong). A wider exponent
+    and ``x * 2^-7`` loses its low bits (hls4ml's MNIST po2 example ``qkeras_mnist_dense``). A wider exponent
     type holds the same exponents and widens the product; returns the layers changed."""
     import numpy as np
     from hls4ml.backends.fpga.fpga_types import APTypeConverter
@@ -200,9 +200,7 @@ def _po2_sum_types(layer, x: FixedType) -> dict[str, str]:
     range, the bias added."""
     import numpy as np
 
-    w = np.asarray(layer.weights["weight"].data, np.float64)
-    if xnor(layer.weights["weight"].type.precision):
-        w = np.where(w > 0, 1.0, -1.0)
+    w = values(layer.weights["weight"].data, layer.weights["weight"].type.precision)
     w = w.reshape(-1, w.shape[-1])
     nonzero = np.abs(w[w != 0])
     lo, hi = x.bounds

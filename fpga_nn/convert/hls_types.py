@@ -22,6 +22,14 @@ def xnor(precision) -> bool:
     return isinstance(precision, XnorPrecisionType)
 
 
+def values(data, precision):
+    """Weight data as the values they stand for (float64): 1-bit codes (stored 0/1 or -1/+1) as -1/+1."""
+    import numpy as np
+
+    data = np.asarray(data, np.float64)
+    return np.where(data > 0, 1.0, -1.0) if xnor(precision) else data
+
+
 def value_type(precision) -> FixedType:
     """The type of the values a variable holds: ±1 in int<2> for 1-bit binary codes."""
     return FixedType(True, 2, 2) if xnor(precision) else FixedType.from_precision(precision)

@@ -20,7 +20,7 @@ from .hls_config import (
     plain_relus,
     producers,
 )
-from .hls_types import power_of_two
+from .hls_types import power_of_two, value_type, xnor
 from .support import check_supported
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,7 @@ def convert_model(
         for name, precision in exact.items():
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
         hls_model = convert()
-    float64 = bool(float32_inexact(hls_model) or thresholds.needs_float64(hls_model, model))
-    thresholds.solve(hls_model, model, float64)
+    thresholds.solve(hls_model, model, bool(float32_inexact(hls_model)))
     exact_po2_products(hls_model)
     check_widths(hls_model)
     return model, hls_model
@@ -205,17 +204,12 @@ def head_input_layer(hls_model):
 def output_type(hls_model) -> FixedType:
     """The fixed-point type of the model's (single) output; int<2> for a binary output (the firmware's 1-bit
     codes, 0 for -1, read back as the values by :func:`xnor_output`)."""
-    var = hls_model.get_output_variables()[0]
-    if xnor_output(hls_model):
-        return FixedType(True, 2, 2)
-    return FixedType.parse(str(var.type.precision))
+    return value_type(hls_model.get_output_variables()[0].type.precision)
 
 
 def xnor_output(hls_model) -> bool:
     """Whether the model outputs 1-bit binary codes (1 for +1, 0 for -1)."""
-    from hls4ml.model.types import XnorPrecisionType
-
-    return isinstance(hls_model.get_output_variables()[0].type.precision, XnorPrecisionType)
+    return xnor(hls_model.get_output_variables()[0].type.precision)
 
 
 def layer_types(hls_model) -> dict[str, dict[str, str]]:

@@ -26,9 +26,8 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
-from .hls_types import power_of_two, xnor
+from .hls_types import power_of_two, values, xnor
 
-THRESHOLD_ACTIVATIONS = ("binary", "binary_tanh", "ternary", "ternary_tanh")
 _WEIGHTED = ("Dense", "QDense", "Conv1D", "Conv2D", "QConv1D", "QConv2D")
 
 
@@ -47,7 +46,9 @@ def threshold_kind(fn) -> str | None:
 
 
 def solve(hls_model, model, float64: bool) -> list[str]:
-    """Make every threshold layer of ``hls_model`` decide as ``model`` does; returns their names."""
+    """Make every threshold layer of ``hls_model`` decide as ``model`` does; returns their names. ``float64``:
+    the build's reference is QKeras in float64 anyway (a wide sum elsewhere); the decisions are solved in
+    float64 too where a threshold's own scale or sum needs it (``_needs_float64``)."""
     from hls4ml.backends.fpga.fpga_layers import BatchNormalizationQuantizedTanh
 
     keras = {layer.name: layer for layer in model.layers}
@@ -55,7 +56,7 @@ def solve(hls_model, model, float64: bool) -> list[str]:
     for layer in list(hls_model.get_layers()):
         if _signed_binary_weights(layer):
             _retemplate(hls_model, layer)
-    solved = []
+    plans = []
     for layer in list(hls_model.get_layers()):
         if layer.class_name == "Activation" and threshold_kind(layer.get_attr("activation", "")) == "binary":
             layer = _as_threshold_layer(hls_model, layer, BatchNormalizationQuantizedTanh)
@@ -68,32 +69,21 @@ def solve(hls_model, model, float64: bool) -> list[str]:
                 f"layer '{layer.name}': the binary/ternary activation after '{source.name}' has no Keras chain "
                 "fpga-nn can follow (a Dense/Conv, batch normalizations, the activation)"
             )
-        _solve_layer(hls_model, layer, source, chain, float64)
-        solved.append(layer.name)
-    return solved
+        plans.append((layer, source, chain, _scale(chain[0], source) if chain[0] is not None else None))
+    float64 = float64 or any(_needs_float64(source, scale) for _, source, _, scale in plans)
+    for layer, source, chain, scale in plans:
+        _solve_layer(hls_model, layer, source, chain, scale, float64)
+    return [layer.name for layer, *_ in plans]
 
 
-def needs_float64(hls_model, model) -> list[str]:
-    """The threshold layers whose QKeras sums float32 cannot compute exactly (a scale that is not a power of
-    two, or a sum wider than float32's significand)."""
-    keras = {layer.name: layer for layer in model.layers}
-    consumers = _consumers(model)
-    out = []
-    for layer in hls_model.get_layers():
-        if layer.class_name not in ("BatchNormalizationQuantizedTanh", "Activation"):
-            continue
-        if layer.class_name == "Activation" and threshold_kind(layer.get_attr("activation", "")) != "binary":
-            continue
-        source = layer.get_input_node()
-        chain = _keras_chain(source.name, keras, consumers)
-        if chain is None or chain[0] is None:
-            continue
-        alpha, _, _ = _scale(chain[0], source)
-        width = FixedType.from_precision(source.get_output_variable().type.precision).width
-        po2 = np.all(np.exp2(np.round(np.log2(alpha))) == alpha)
-        if not po2 or width + 1 > 24:
-            out.append(layer.name)
-    return out
+def _needs_float64(source, scale) -> bool:
+    """Whether QKeras's float32 cannot compute ``alpha * u`` exactly: a scale that is not a power of two, or a
+    sum wider than float32's significand (one bit kept for the threshold's widening)."""
+    if scale is None:
+        return False
+    alpha = scale[0]
+    width = FixedType.from_precision(source.get_output_variable().type.precision).width
+    return bool(not np.all(np.exp2(np.round(np.log2(alpha))) == alpha) or width + 1 > 24)
 
 
 def threshold_chains(model) -> set[str]:
@@ -149,11 +139,11 @@ def _keras_chain(name: str, keras: dict, consumers: dict):
 
 
 def _activation(value):
+    """A config's activation as :func:`threshold_kind` reads it: a name, a serialized quantizer's class name, or
+    the object itself; None for none."""
     if value is None or value == "linear":
         return None
-    if isinstance(value, dict):
-        return value.get("class_name")
-    return value if isinstance(value, str) else value
+    return value.get("class_name") if isinstance(value, dict) else value
 
 
 def _scale(dense, source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,9 +155,7 @@ def _scale(dense, source) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     qk = np.asarray(quantizer(kernel.astype(np.float32)) if quantizer is not None else kernel, np.float64)
     w = source.weights["weight"]
     one_bit = xnor(w.type.precision)
-    fw = np.asarray(w.data, np.float64)
-    if one_bit:
-        fw = np.where(fw > 0, 1.0, -1.0)
+    fw = values(w.data, w.type.precision)
     if one_bit or (not power_of_two(w.type.precision) and FixedType.from_precision(w.type.precision) == (True, 2, 2)):
         # binary/ternary codes: QKeras's own quantized kernel decides them (hls4ml re-quantizes the float
         # kernel itself, and can put a weight near ternary's threshold on the other side)
@@ -206,17 +194,17 @@ def _signed_binary_weights(node) -> bool:
     w = node.weights["weight"]
     if not xnor(w.type.precision):
         return False
-    w.data = np.where(np.asarray(w.data, np.float64) > 0, 1.0, -1.0)
-    w.update_precision(_int2())
+    _as_int2(w)
     return True
 
 
-def _int2():
-    """``ap_int<2>`` as the backend writes it."""
+def _as_int2(w) -> None:
+    """1-bit weights as the -1/+1 they stand for, in ``ap_int<2>`` as the backend writes it."""
     from hls4ml.backends.fpga.fpga_types import APTypeConverter
     from hls4ml.model.types import IntegerPrecisionType
 
-    return APTypeConverter().convert(IntegerPrecisionType(width=2, signed=True))
+    w.data = values(w.data, w.type.precision)
+    w.update_precision(APTypeConverter().convert(IntegerPrecisionType(width=2, signed=True)))
 
 
 def _as_threshold_layer(hls_model, node, cls):
@@ -247,7 +235,7 @@ def _retemplate(hls_model, node) -> None:
             template.transform(hls_model, node)
 
 
-def _solve_layer(hls_model, layer, source, chain, float64: bool) -> None:
+def _solve_layer(hls_model, layer, source, chain, scale, float64: bool) -> None:
     dense, tail = chain
     kind = "binary" if layer.get_attr("quantize") == 2 else "ternary"
     var = source.get_output_variable()
@@ -255,7 +243,7 @@ def _solve_layer(hls_model, layer, source, chain, float64: bool) -> None:
     channels = var.shape[-1]
     delta = np.zeros(channels)
     if dense is not None:
-        alpha, bias, dev = _scale(dense, source)
+        alpha, bias, dev = scale
         source.weights["bias"].data = np.zeros_like(np.asarray(source.weights["bias"].data, np.float64))
         x = source.get_input_variable().type.precision
         reach = 1.0 if xnor(x) else max(abs(b) for b in FixedType.from_precision(x).bounds)
@@ -342,11 +330,10 @@ def _check_margin(name: str, dense: str, at, sign, firsts: dict, delta: np.ndarr
 
 
 def _negate(w, sign: np.ndarray, channels: int) -> None:
-    data = np.asarray(w.data, np.float64).reshape(-1, channels)
     if xnor(w.type.precision):  # 1-bit codes cannot be negated in place: ±1 in int<2>
-        data = np.where(data > 0, 1.0, -1.0)
-        w.update_precision(_int2())
-    w.data = (data * sign).reshape(np.shape(w.data))
+        _as_int2(w)
+    data = np.asarray(w.data, np.float64)
+    w.data = (data.reshape(-1, channels) * sign).reshape(data.shape)
 
 
 def _widen(var, vtype: FixedType) -> None:

@@ -21,23 +21,19 @@ def ternary_threshold(layer, arrays, x: Codes) -> Codes:
     -1: the emulator keeps the values, in int<2>)."""
     codes, tx = x
     flat = codes.reshape(len(codes), -1).astype(np.int64, copy=False)
-    if "threshold" in layer["weights"]:
-        t, tt = _weights(layer, arrays, "threshold")
+
+    def side(name):  # the inputs and the per-channel threshold on one grid
+        t, tt = _weights(layer, arrays, name)
         t = t.reshape(-1)[np.arange(flat.shape[1]) % t.size]
         f = max(tx.fractional, tt.fractional)
-        out = np.where((flat << (f - tx.fractional)) >= (t[None, :] << (f - tt.fractional)), 1, -1)
-        return out.astype(np.int64).reshape(codes.shape), FixedType(True, 2, 2)
-    sides = []
-    for name in ("threshold_hi", "threshold_lo"):
-        t, tt = _weights(layer, arrays, name)
-        t = t.reshape(-1)
-        t = t[np.arange(flat.shape[1]) % len(t)]
-        f = max(tx.fractional, tt.fractional)
-        sides.append((flat << (f - tx.fractional), t[None, :] << (f - tt.fractional)))
-    (xh, hi), (xl, lo) = sides
+        return flat << (f - tx.fractional), t[None, :] << (f - tt.fractional)
+
+    if "threshold" in layer["weights"]:
+        xs, t = side("threshold")
+        return np.where(xs >= t, 1, -1).astype(np.int64).reshape(codes.shape), FixedType(True, 2, 2)
+    (xh, hi), (xl, lo) = side("threshold_hi"), side("threshold_lo")
     out = np.where(xh > hi, 1, np.where(xl <= lo, -1, 0)).astype(np.int64)
-    res_t = _t(layer, "result_t")
-    return out.reshape(codes.shape), res_t
+    return out.reshape(codes.shape), _t(layer, "result_t")
 
 
 def _table(name: str, size: int, table_t: FixedType) -> np.ndarray:

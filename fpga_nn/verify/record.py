@@ -82,13 +82,13 @@ def _weight_codes(w) -> tuple[np.ndarray, FixedType, str]:
       exponent inside ``ap_fixed<2(E+Wx), E+Wx>``; recorded as exact fixed-point values with kind
       ``exponent<E>`` so the emulator applies the same shift and truncation.
     """
-    from hls4ml.model.types import ExponentPrecisionType, XnorPrecisionType
+    from ..convert.hls_types import power_of_two, value_type, values, xnor
 
     data = np.asarray(w.data, dtype=np.float64)
     precision = w.type.precision
-    if isinstance(precision, XnorPrecisionType):
-        return np.where(data > 0, 1, -1).astype(np.int64), FixedType(True, 2, 2), "fixed"
-    if isinstance(precision, ExponentPrecisionType):
+    if xnor(precision):
+        return values(data, precision).astype(np.int64), value_type(precision), "fixed"
+    if power_of_two(precision):
         t = FixedType.narrowest_for(data, max_fractional=60)
         if t is None or t.width > 62:
             raise UnsupportedModelError(f"power-of-two weights '{w.name}' span more than 62 bits")

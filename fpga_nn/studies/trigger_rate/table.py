@@ -215,10 +215,8 @@ def _working_point(cfg: TriggerRateConfig, data: dict, run: dict, rows: dict) ->
 
 def _firmware(run: dict, data: dict, part: str, out: Path, pre, working_point: dict) -> dict:
     """Build the median seed's QKeras network with its declared input stage; C-simulated on every test crossing.
-    The project's report gets the working point (``working_point.json``)."""
-    from ...outdir import updating_project
-    from ...project_files import ProjectFiles
-    from ...reports import report as reports
+    The project's report shows the working point (``working_point.json``)."""
+    from ...reports.report import summary_lines
 
     te = data["split"]["test"]
     options = firmware.BuildOptions(part=part, force=True, name="trigger_rate", output_dir=out / "firmware")
@@ -230,11 +228,10 @@ def _firmware(run: dict, data: dict, part: str, out: Path, pre, working_point: d
         options,
         pre=pre,
         labels=data["signal"][te],
+        working_point=working_point,
     )
-    with updating_project(out / "firmware") as project:
-        write_json(ProjectFiles(project).working_point, working_point, indent=1)
-        report = reports.write(project)
     csim = result.checked.csim.ravel()
+    report = result.report or {}
     return {
         "seed": run["seed"],
         "mismatches": result.check["mismatches"],
@@ -242,7 +239,7 @@ def _firmware(run: dict, data: dict, part: str, out: Path, pre, working_point: d
         "decisions_equal_to_qkeras": bool(np.array_equal(csim >= run["threshold"], run["_passed"])),
         "latency": report.get("latency"),
         "resources": report.get("resources", []),
-        "summary": [line for line in reports.summary_lines(report) if not line.startswith("note")],
+        "summary": [line for line in summary_lines(report) if not line.startswith("note")],
     }
 
 
