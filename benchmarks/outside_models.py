@@ -7,7 +7,9 @@ DIR holds the files under their names in that repository's ``keras/`` folder (th
 of its current tree, the three ``proxy_*`` JSON + weights of commit 2a635af, and the ``KERAS_*`` float
 models of its current tree); they are not committed here. The float models build with hls4ml's default
 precision (``--precision 'ap_fixed<16,6>'``) and ``--max-flip 100``: the row records how many decisions flip
-against the float model instead of stopping at the default 1 %. Inputs are seeded random values of each
+against the float model instead of stopping at the default 1 %; each is built a second time with
+``--precision auto`` (16-bit types per layer from the precision profile), recorded under ``auto``.
+Inputs are seeded random values of each
 model's input shape (a Gaussian for the jet classifiers' 16 features and the float models, uniform [0, 1)
 for the 28 x 28 MNIST images): what is checked is that the firmware computes what the model computes (a
 float model: what the emulation of its types computes), event by event. Writes benchmarks/results/outside_models.json.
@@ -51,7 +53,18 @@ MODELS = {  # name -> (files, input shape, input kind)
 FLOAT_FLAGS = ["--precision", "ap_fixed<16,6>", "--max-flip", "100"]
 
 
+AUTO_FLAGS = ["--precision", "auto", "--max-flip", "100"]
+
+
 def run(name: str, folder: Path, events: int, work: Path) -> dict:
+    row = _run(name, folder, events, work, FLOAT_FLAGS)
+    if name.startswith("KERAS_") and "exit_code" in row:
+        auto = _run(name, folder, events, work, AUTO_FLAGS)
+        row["auto"] = {k: v for k, v in auto.items() if k not in ("model", "files")}
+    return row
+
+
+def _run(name: str, folder: Path, events: int, work: Path, float_flags: list[str]) -> dict:
     files, shape, kind = MODELS[name]
     paths = [folder / f for f in files]
     if not all(p.is_file() for p in paths):
@@ -62,9 +75,9 @@ def run(name: str, folder: Path, events: int, work: Path) -> dict:
     args = ["--model", str(paths[0])] + (["--weights", str(paths[1])] if len(paths) > 1 else [])
     out = work / name
     cmd = [sys.executable, "-m", "fpga_nn", "build", "--part", PART, *args, "--data", str(work / f"{name}.npy"),
-           "--output-dir", str(out), "--name", name.replace("-", "_"), "--no-rtl"]  # fmt: skip
+           "--output-dir", str(out), "--name", name.replace("-", "_"), "--no-rtl", "--force"]  # fmt: skip
     if name.startswith("KERAS_"):
-        cmd += FLOAT_FLAGS
+        cmd += float_flags
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     row = {"model": name, "files": files, "exit_code": proc.returncode, "seconds": round(time.perf_counter() - t0, 1)}
@@ -79,7 +92,7 @@ def run(name: str, folder: Path, events: int, work: Path) -> dict:
         if "float_agreement" in c:
             a = c["float_agreement"]
             row.update(reference=c["reference"], float_max_abs_diff=a["max_abs_diff"],
-                       float_flips=a["working_points"], flags=FLOAT_FLAGS)  # fmt: skip
+                       float_flips=a["working_points"], flags=float_flags)  # fmt: skip
     return row
 
 
@@ -93,6 +106,10 @@ def main() -> None:
     for r in rows:
         print(f"{r['model']:<32} exit {r.get('exit_code', '-')}  {r.get('mismatches', '-')} / {r.get('events', '-')} "
               f"mismatches  {r.get('message', '')}")  # fmt: skip
+        for label, rec in (("ap_fixed<16,6>", r), ("auto", r.get("auto"))):
+            if rec and rec.get("float_flips"):
+                worst = max(f["percent"] for f in rec["float_flips"])
+                print(f"    {label:<15} {rec.get('mismatches')} mismatches, worst flips {worst:.2f} %")
     built = [r for r in rows if r.get("mismatches") == 0 and r.get("exit_code") == 0]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"part": PART, "events": args.events, "bit_exact": len(built), "rows": rows}, indent=2))

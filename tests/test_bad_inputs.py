@@ -117,6 +117,7 @@ CASES = {
             "these are not raw values on the declared scale",
         ),
         ("point is a path", lambda t, c: ["build", "--part", PART, "--from-scan", str(t), "--point", "../../x/points/abc"], "is not a point id"),
+        ("precision auto of 2 bits", lambda t, c: [*c.build, "--output-dir", str(t / "o"), "--precision", "auto<2>"], "--precision auto<2>: the width must be 4 to 32 bits"),
     ],
     "scan": [
         ("out holds a user's files", lambda t, c: ["scan", "--quick", "--out", str(_user_dir(t))], "fpga-nn did not write (index.html"),

@@ -45,9 +45,15 @@ def test_csim_equals_qkeras(variation, tmp_path):
 
 
 @pytest.mark.csim
-def test_mismatch_is_reported_with_first_diverging_layer(tmp_path):
-    """A float Dense (weights off any fixed-point grid) cannot be reproduced: the check must say so."""
+def test_mismatch_is_reported_with_first_diverging_layer(tmp_path, monkeypatch):
+    """A float Dense whose weights hls4ml's default type cuts (fpga-nn's widening of quantizer-less weights,
+    ``float_weight_types``, switched off, as before it existed): the firmware is not QKeras, the check says
+    so and names the layer."""
     import tensorflow as tf
+
+    from fpga_nn.convert import project
+
+    monkeypatch.setattr(project, "float_weight_types", lambda hls_model, model: {})
 
     x_in = tf.keras.Input((4,), name="inputs")
     h = tf.keras.layers.Dense(3, name="float_dense")(x_in)

@@ -144,3 +144,40 @@ def test_power_of_two_kernels_with_large_exponents_sum_exactly(tmp_path, capsys)
     csim = np.load(tmp_path / "p" / "vectors" / "csim.npy")
     scale = 2.0 ** (int(found[1]) - int(found[2]))  # on the output grid, and above float32's 2^24 LSBs
     assert csim.dtype == np.float64 and np.all(csim * scale == np.round(csim * scale)) and csim.max() * scale > 2**24
+
+
+@pytest.mark.csim
+def test_a_float_bias_without_quantizer_gets_a_type_that_holds_it(tmp_path, capsys):
+    """A QDense without bias_quantizer keeps its float bias (-0.0195549 needs 29 fraction bits); hls4ml's default
+    fixed<32,16> cut it, and the firmware missed QKeras by 0.45 LSB on every event while ``check`` said exact.
+    The bias type now holds it; the build is exact against QKeras in float64; a bias no type of 32 fraction
+    bits holds is refused naming the quantizer to add."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((6,), name="x"),
+            QActivation("quantized_bits(8,3,alpha=1)", name="in_q"),
+            QDense(2, kernel_quantizer="quantized_bits(8,2,alpha=1)", name="out"),
+        ]
+    )
+    w = np.round(np.random.default_rng(4).normal(0, 0.5, (6, 2)) * 32) / 32
+    model.get_layer("out").set_weights([w, np.array([-0.0195549, 0.3], np.float32)])
+    model.save(tmp_path / "fb.h5")
+    np.save(tmp_path / "x.npy", np.round(np.random.default_rng(5).normal(0, 3, (500, 6)) * 16) / 16)
+    argv = ["build", "--part", PART, "--model", str(tmp_path / "fb.h5"), "--data", str(tmp_path / "x.npy"), "--no-rtl"]
+    assert main(argv + ["--output-dir", str(tmp_path / "p")]) == 0
+    check = json.loads((tmp_path / "p" / "csim_check.json").read_text())
+    assert check["mismatches"] == 0 and check["events"] == 500
+    bias_t = json.loads((tmp_path / "p" / "build.json").read_text())["layer_types"]["out"]["bias_t"]
+    from fpga_nn.fixed import FixedType
+
+    assert FixedType.parse(bias_t).representable(np.float32([-0.0195549, 0.3])).all()
+
+    model.get_layer("out").set_weights([w, np.array([1e-12, 0.3], np.float32)])
+    model.save(tmp_path / "tiny.h5")
+    argv[4] = str(tmp_path / "tiny.h5")
+    assert main(argv + ["--output-dir", str(tmp_path / "q")]) == 2
+    err = capsys.readouterr().err
+    assert "layer 'out': its bias has no bias_quantizer" in err and "bias_quantizer=quantized_bits(...)" in err

@@ -158,3 +158,54 @@ def test_a_depthwise_model_gets_io_stream_without_asking(tmp_path, capsys, caplo
     capsys.readouterr()
     assert _build(tmp_path / "dw.h5", tmp_path / "x.npy", tmp_path / "p", "--io-type", "io_parallel") == 2
     assert "layer 'dw' (QDepthwiseConv2D) is refused" in capsys.readouterr().err  # a choice given is kept
+
+
+def test_auto_types_hold_the_largest_value_in_the_fewest_integer_bits():
+    from fpga_nn.errors import UserInputError
+    from fpga_nn.fixed import FixedType
+    from fpga_nn.frontends.float_profile import auto_width, holding
+
+    assert holding(0.76, 16) == FixedType(True, 16, 1)  # [-1, 1 - 2^-15]
+    assert holding(1.0, 16) == FixedType(True, 16, 2)  # 1.0 itself needs a second integer bit
+    assert holding(3.7, 16, margin=1) == FixedType(True, 16, 4)
+    assert holding(0.01, 16) == FixedType(True, 16, 0)  # no fewer than 0 integer bits
+    assert holding(0.0, 12) == FixedType(True, 12, 1)
+    assert auto_width("auto") == 16 and auto_width(" auto<10> ") == 10 and auto_width("ap_fixed<16,6>") is None
+    with pytest.raises(UserInputError, match="the width must be 4 to 32 bits"):
+        auto_width("auto<40>")
+
+
+@pytest.mark.csim
+def test_precision_auto_chooses_each_layers_type_from_the_profile(tmp_path, capsys):
+    """``--precision auto``: 16-bit types per layer whose integer bits hold the weights' largest magnitude
+    and the outputs' on --data (one spare bit; a softmax its bound 1), and C-simulation == emulator."""
+    from fpga_nn.frontends.float_profile import holding
+
+    model_path, data, model = _dense_softmax(tmp_path)
+    out = tmp_path / "auto"
+    assert _build(model_path, data, out, "--precision", "auto", "--max-flip", "100") == 0
+    check = json.loads((out / "csim_check.json").read_text())
+    assert check["mismatches"] == 0 and check["events"] == 1500
+    assert "types per layer from the precision profile (auto)" in check["reference"]
+    assert np.array_equal(np.load(out / "vectors" / "csim.npy"), np.load(out / "vectors" / "expected.npy"))
+    build = json.loads((out / "build.json").read_text())
+    assert build["precision"] == "auto"
+    types = build["layer_types"]
+    w, b = model.get_layer("fc1").get_weights()
+    for key, arr in (("weight_t", w), ("bias_t", b)):
+        t = holding(float(np.abs(arr).max()), 16)
+        assert types["fc1"][key].startswith(f"fixed<16,{t.integer},")
+    x = np.load(out / "vectors" / "inputs.npy")
+    pre = x @ w + b  # fc1's sums before its ReLU: the Dense layer's own result type holds them
+    t_pre = holding(float(np.abs(pre).max()), 16, margin=1)
+    assert types["fc1"]["result_t"].startswith(f"fixed<16,{t_pre.integer},")
+    assert types["fc1"]["accum_t"].startswith(f"fixed<19,{t_pre.integer},")  # 8 inputs: 3 more fraction bits
+    assert types["out_softmax"]["result_t"].startswith("fixed<16,2,")  # the softmax's bound, 1.0
+    assert types["out_softmax"]["exp_table_t"].startswith("fixed<18,8,RND,SAT")  # hls4ml's table default kept
+    profile = json.loads((out / "precision_profile.json").read_text())
+    fc1 = profile["layers"][0]
+    assert fc1["weights"]["overflow"] == 0 and fc1["pre_activation"]["overflow"] == 0
+    assert fc1["weights"]["types"] == {"weight": f"ap_fixed<16,{holding(np.abs(w).max(), 16).integer}>",
+                                       "bias": f"ap_fixed<16,{holding(np.abs(b).max(), 16).integer}>"}  # fmt: skip
+    assert (out / "plots" / "precision_profile.png").stat().st_size > 10_000
+    assert "types per layer from the precision profile" in capsys.readouterr().out

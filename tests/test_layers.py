@@ -83,4 +83,4 @@ def test_the_corpus_lives_beside_the_families():
 
     assert corpus.FAMILIES == tuple(f.name for f in layers.FAMILIES)  # one corpus module per registry family
     names = [c.name for c in corpus.cases()]
-    assert len(names) == len(set(names)) == 67
+    assert len(names) == len(set(names)) == 68

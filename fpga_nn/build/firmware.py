@@ -23,7 +23,7 @@ from ..project_files import ProjectFiles
 from ..verify import compare as cmp
 from ..verify.csim import run_csim
 from . import reference
-from .table_head import table_head_summary
+from .table_head import remedy_text, table_head_summary
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,22 @@ class BuildOptions:
     precision: str | None = None  # a float model's fixed-point type (every weight, sum and result)
     max_flip_percent: float = 1.0  # a float model: most decisions that may flip against the float model
     min_argmax_agreement: float = 99.0  # a softmax head: least agreement (percent) of its argmax with the logits'
+    softmax_table_size: int | None = None  # hls4ml's softmax table entries (None: its default, 1024)
+    softmax_table_type: str | None = None  # hls4ml's softmax table and sum type (None: its ap_fixed<18,8,RND,SAT>)
+
+    def softmax_tables(self) -> tuple[int | None, str | None]:
+        """``--softmax-table-size`` and ``--softmax-table-type`` (hls4ml spelling), None where not given."""
+        t = self.softmax_table_type
+        return self.softmax_table_size, FixedType.parse(t).to_hls() if t is not None else None
 
     def target(self) -> Path:
         return Path(self.output_dir) if self.output_dir else Path("hls_projects") / self.name
 
     def replace(self, **changes) -> BuildOptions:
         return dataclasses.replace(self, **changes)
+
+
+MAX_SOFTMAX_TABLE = 1 << 16  # softmax table entries: an exp and a 1/x table of this many words each
 
 
 @dataclass(frozen=True)
@@ -114,8 +124,15 @@ def validate(options: BuildOptions) -> None:
             raise UserInputError(f"{flag} {value} must be a finite number > 0")
     if options.reuse_factor < 1:
         raise UserInputError(f"reuse factor {options.reuse_factor} must be >= 1")
+    size = options.softmax_table_size
+    if size is not None and not (2 <= size <= MAX_SOFTMAX_TABLE and size & (size - 1) == 0):
+        raise UserInputError(f"--softmax-table-size {size} must be a power of two from 2 to {MAX_SOFTMAX_TABLE}")
+    if options.softmax_table_type is not None:
+        FixedType.parse(options.softmax_table_type)
     if options.precision is not None:
-        FixedType.parse(options.precision)
+        from ..frontends.float_keras import chosen
+
+        chosen(options.precision)  # a type, or 'auto' / 'auto<W>'
     for flag, pct in (
         ("--max-flip", options.max_flip_percent),
         ("--min-argmax-agreement", options.min_argmax_agreement),
@@ -220,6 +237,7 @@ def convert_and_verify(
         tb_inputs=str(tb_in),
         tb_outputs=str(tb_out),
         trace_head=head is not None,
+        softmax_tables=options.softmax_tables(),
     )
     stage_kinds = None
     if pre is not None:
@@ -268,7 +286,7 @@ def convert_and_verify(
         summary["input_stage"] = _stage_summary(pre, stage_kinds, x, staged[0])
     if head is not None:
         summary["checked"] = f"the input of {table_function(head)} '{head.name}' ({summary_type.to_ap()})"
-        summary["softmax"] = table_head_summary(head, expected, csim, logits, summary["emulator"], options)
+        summary["softmax"] = table_head_summary(head, expected, csim, logits, summary["emulator"], options, staging)
     cmp.write_check(summary, ProjectFiles(staging).csim_check)
 
     top = options.name if pre is None else f"{options.name}_codes"
@@ -349,7 +367,7 @@ def mismatch_message(summary: dict, target: Path) -> str | None:
             f"softmax '{head['layer']}': the firmware's argmax names the logits' top class on "
             f"{head['argmax_vs_logits_percent']:.2f} % of events ({head['tied_events']} events tie at the top of "
             f"its table outputs), below --min-argmax-agreement {head['min_argmax_agreement_percent']:g} %: build "
-            "the logits with --no-softmax (exact end to end), or widen the softmax's table types: see "
+            f"the logits with --no-softmax (exact end to end), or {remedy_text(head.get('remedy'))}: see "
             f"{target / 'csim_check.json'}"
         )
     if head and head["emulator_mismatches"] != 0:

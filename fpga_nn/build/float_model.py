@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..fixed import FixedType
-from ..frontends import float_keras
+from ..frontends import float_keras, float_profile
 from ..jsonio import write_json
 from ..project_files import ProjectFiles
 from ..verify import compare as cmp
@@ -37,7 +37,8 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_t
     from ..verify import record
     from ..verify.emulator import Emulator
 
-    precision = FixedType.parse(options.precision)
+    precision = float_keras.chosen(options.precision)
+    width = float_profile.auto_width(options.precision)
     files = ProjectFiles(staging)
     files.vectors.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -48,9 +49,13 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_t
     from ..convert.project import INLINE_WEIGHTS_LIMIT
     from ..frontends.qkeras import save
 
+    # the profile comes first: with --precision auto it chooses the types
+    outputs = layer_outputs(model, x[: float_profile.PROFILE_EVENTS])
+    prof, types = float_profile.profile(outputs, None if width else precision, width)
+    described = f"types per layer from the precision profile ({options.precision})" if width else precision.to_ap()
     weights_txt = model.count_params() > INLINE_WEIGHTS_LIMIT
     hls_model = float_keras.convert(
-        model, input_layer(model).name, staging, options, precision, input_type, weights_txt
+        model, input_layer(model).name, staging, options, precision, input_type, weights_txt, types
     )
     # the testbench's expected outputs are the float model's: it prints them, it does not judge
     n_tb = write_graph(hls_model, model, staging, x, floats, save, "model.h5")
@@ -73,7 +78,7 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_t
     out_type = output_type(hls_model)
     summary = cmp.compare(expected, csim, out_type)
     summary.update(
-        reference=f"fpga-nn's emulator of the hls4ml types ({precision.to_ap()} throughout)",
+        reference=f"fpga-nn's emulator of the hls4ml types ({described})",
         output_type=out_type.to_ap(),
         csim_seconds=round(t_csim, 3),
         input_type=input_type.to_ap(),
@@ -83,29 +88,51 @@ def convert_and_verify(model, x_raw: np.ndarray, staging: Path, options, input_t
         float_agreement=agreement(floats, csim, options.max_flip_percent),
     )
     cmp.write_check(summary, files.csim_check)
-    prof = float_keras.profile(layer_outputs(model, x[: float_keras.PROFILE_EVENTS]), precision)
-    write_json(staging / "precision_profile.json", {"precision": precision.to_ap(), "layers": prof}, indent=1)
+    shown = options.precision.strip() if width else precision.to_ap()
+    write_json(staging / "precision_profile.json", {"precision": shown, "layers": prof}, indent=1)
     from ..reports.plots import precision_profile
 
     (staging / "plots").mkdir(exist_ok=True)
-    band = float_keras.type_range(precision)
-    precision_profile(prof, band, precision.to_ap(), staging / "plots" / "precision_profile.png")
+    precision_profile(prof, described, staging / "plots" / "precision_profile.png")
     built = firmware.build_record(options, input_type, out_type, hls_model, t_convert, t_csim, n_tb, options.name)
-    built.update(family=float_keras.FAMILY, precision=precision.to_ap())
+    built.update(family=float_keras.FAMILY, precision=shown)
     write_json(files.build_record, built, indent=2)
     return firmware.CsimResult(x, expected, csim, summary, record=built)
 
 
 def layer_outputs(model, x: np.ndarray) -> list[tuple]:
-    """(layer, the float model's output of that layer on ``x``) for every layer but the input."""
+    """(layer, the float model's output of that layer on ``x``, its output before a fused activation or
+    None) for every layer but the input."""
     import tensorflow as tf
 
-    from ..convert.graph import layer_output
+    from ..convert.graph import layer_input, layer_output
 
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    probe = tf.keras.Model(model.inputs, [layer_output(model, layer) for layer in layers])
+    fused = [layer for layer in layers if _fused_activation(layer)]
+    probe = tf.keras.Model(
+        model.inputs, [layer_output(model, layer) for layer in layers] + [layer_input(model, layer) for layer in fused]
+    )
     outs = probe.predict(x, batch_size=4096, verbose=0)
-    return list(zip(layers, outs if isinstance(outs, list) else [outs], strict=True))
+    outs = outs if isinstance(outs, list) else [outs]
+    pre = {layer.name: _linear_part(layer, ins) for layer, ins in zip(fused, outs[len(layers) :], strict=True)}
+    return [(layer, out, pre.get(layer.name)) for layer, out in zip(layers, outs, strict=False)]
+
+
+def _fused_activation(layer) -> bool:
+    """A Dense/Conv with a non-linear ``activation=`` (hls4ml makes it a layer of its own)."""
+    return type(layer).__name__ != "Activation" and layer.get_config().get("activation") not in (None, "linear")
+
+
+def _linear_part(layer, x: np.ndarray) -> np.ndarray:
+    """``layer``'s output on ``x`` without its activation (the sums hls4ml's layer itself produces)."""
+    import tensorflow as tf
+
+    act = layer.activation
+    layer.activation = tf.keras.activations.linear
+    try:
+        return np.concatenate([np.asarray(layer(x[i : i + 4096])) for i in range(0, len(x), 4096)])
+    finally:
+        layer.activation = act
 
 
 def agreement(floats: np.ndarray, csim: np.ndarray, max_flip_percent: float) -> dict:

@@ -39,7 +39,9 @@ def refuse_options(input_precision, pre_path, weights, kind: str) -> None:
 
 
 def refuse_family_options(options: firmware.BuildOptions, kind: str) -> None:
-    _refuse(kind, (("--no-softmax", options.no_softmax), ("--cpp", options.cpp)))
+    _refuse(kind, (("--no-softmax", options.no_softmax), ("--cpp", options.cpp),
+                   ("--softmax-table-size", options.softmax_table_size is not None),
+                   ("--softmax-table-type", options.softmax_table_type is not None)))  # fmt: skip
 
 
 def _refuse(kind: str, flags) -> None:
@@ -48,6 +50,8 @@ def _refuse(kind: str, flags) -> None:
             why = {
                 "--input-precision": "the model's input quantizer fixes its input type",
                 "--no-softmax": "its softmax, if any, is a table hls4ml reproduces bit for bit",
+                "--softmax-table-size": "its quantizers fix its softmax's tables",
+                "--softmax-table-type": "its quantizers fix its softmax's tables",
             }.get(flag, "it covers QKeras models so far")
             what = "a Keras 3 / HGQ2 model" if kind == "keras3" else "an HGQ proxy model"
             raise UserInputError(f"{flag} does not apply to {what} ({why}): drop it")

@@ -179,6 +179,7 @@ def build_float_model(
     reported and gated by ``options.max_flip_percent`` (:mod:`.float_model`)."""
     from ..convert.graph import normalize
     from ..frontends.float_keras import FAMILY, check_float
+    from ..frontends.float_profile import auto_width, holding
 
     if pre_path is not None:
         raise UserInputError("--preprocessing applies to QKeras models so far: drop it, or quantize the model")
@@ -190,8 +191,12 @@ def build_float_model(
     # no QKeras layer table here: its verdicts are about equality with QKeras; a float model's reference is the
     # emulator, and a layer hls4ml cannot convert or the emulator cannot model is refused by name at conversion
     x = load_inputs(Path(data_path), model)
-    input_type = FixedType.parse(input_precision or options.precision)
-    log.info("float model at %s, input %s", FixedType.parse(options.precision).to_ap(), input_type.to_ap())
+    width = auto_width(options.precision)
+    if input_precision is None and width:  # the input's integer bits hold the data's largest magnitude
+        input_type = holding(float(np.max(np.abs(x), initial=0.0)), width)
+    else:
+        input_type = FixedType.parse(input_precision or options.precision)
+    log.info("float model at %s, input %s", options.precision, input_type.to_ap())
     return run_build("model", model, x, input_type, options, family=FAMILY, sources=sources)
 
 

@@ -94,7 +94,8 @@ def safe_name(stem: str) -> str:
     "--precision",
     default=None,
     help="With a float --model: the fixed-point type of every weight, sum and result, e.g. 'ap_fixed<16,6>' "
-    "(hls4ml's default); the firmware is checked against its emulation, the float model's agreement reported.",
+    "(hls4ml's default), or 'auto' / 'auto<W>': W-bit types (16) per layer from the precision profile on --data; "
+    "the firmware is checked against its emulation, the float model's agreement reported.",
 )
 @click.option(
     "--min-argmax-agreement",
@@ -102,6 +103,18 @@ def safe_name(stem: str) -> str:
     default=99.0,
     show_default=True,
     help="A softmax head: least percentage of events on which its argmax names the logits' top class.",
+)
+@click.option(
+    "--softmax-table-size",
+    type=int,
+    default=None,
+    help="Entries of a softmax's exp and 1/x tables (hls4ml's default 1024; a power of two). More entries "
+    "separate logits closer together (hls4ml caps the exp table at one entry per input step).",
+)
+@click.option(
+    "--softmax-table-type",
+    default=None,
+    help="Type of a softmax's tables and sum (hls4ml's default ap_fixed<18,8,RND,SAT>), e.g. 'ap_fixed<24,8>'.",
 )
 @click.option(
     "--max-flip",
@@ -161,6 +174,8 @@ def build(
     input_precision,
     precision,
     min_argmax_agreement,
+    softmax_table_size,
+    softmax_table_type,
     max_flip,
     rtl,
     synth,
@@ -185,11 +200,14 @@ def build(
     for flag, value in model_only:
         if model_path is None and value is not None:
             raise UserInputError(f"{flag} applies to --model builds only")
-    for given in (input_precision, precision):
-        if given is not None:
-            from ..fixed import FixedType
+    if input_precision is not None or precision is not None:
+        from ..fixed import FixedType
+        from ..frontends.float_profile import auto_width
 
-            FixedType.parse(given)
+        if input_precision is not None:
+            FixedType.parse(input_precision)
+        if precision is not None and auto_width(precision) is None:  # 'auto' / 'auto<W>' or a type
+            FixedType.parse(precision)
     if task is None:
         task = "model" if model_path is not None else "scan" if scan_dir is not None else "trigger"
     if (task == "scan") != (scan_dir is not None) or (scan_dir is None) != (point_id is None):
@@ -233,6 +251,8 @@ def build(
         precision=precision,
         max_flip_percent=max_flip,
         min_argmax_agreement=min_argmax_agreement,
+        softmax_table_size=softmax_table_size,
+        softmax_table_type=softmax_table_type,
     )
     if task == "cnn":
         from ..studies.cnn.run import build_cnn

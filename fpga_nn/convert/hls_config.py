@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from ..fixed import FixedType
 from ..layers import auto_result_parents
 from .graph import inbound_layer_names, input_layer
@@ -234,3 +236,45 @@ def _pool_count(layer) -> int:
     if layer.class_name == "GlobalPooling1D":
         return a("n_in")
     return a("in_height") * a("in_width")
+
+
+MAX_FLOAT_WEIGHT_FRACTION = 32  # fraction bits a quantizer-less weight may need (float32 values of magnitude >= 2^-8)
+_WEIGHT_QUANTIZERS = {"weight": "kernel_quantizer_internal", "bias": "bias_quantizer_internal"}
+
+
+def float_weight_types(hls_model, model) -> dict[str, dict[str, str]]:
+    """Types that hold exactly the float kernels and biases of layers without a quantizer for them (a QDense
+    without ``bias_quantizer``, a plain Dense among QKeras layers). hls4ml gives them the default precision
+    (``fixed<32,16>``), which cuts a trained float bias such as -0.0195549 (29 fraction bits): the firmware
+    then differs from QKeras by part of an LSB. A weight no type of :data:`MAX_FLOAT_WEIGHT_FRACTION` fraction
+    bits holds is refused, naming the layer and the quantizer to add."""
+    from ..errors import UnsupportedModelError
+
+    keras = {layer.name: layer for layer in model.layers}
+    out: dict[str, dict[str, str]] = {}
+    for layer in hls_model.get_layers():
+        source = keras.get(layer.name)
+        if source is None:
+            continue
+        for key, attr in _WEIGHT_QUANTIZERS.items():
+            w = layer.weights.get(key)
+            if w is None or getattr(source, attr, None) is not None or not _plain_fixed(w.type.precision):
+                continue
+            data = np.asarray(w.data, dtype=np.float64)
+            if FixedType.from_precision(w.type.precision).representable(data).all():
+                continue
+            grid = FixedType.narrowest_for(data, max_fractional=MAX_FLOAT_WEIGHT_FRACTION)
+            if grid is None:
+                what = "kernel" if key == "weight" else key
+                raise UnsupportedModelError(
+                    f"layer '{layer.name}': its {what} has no {attr.removesuffix('_internal')} and float values "
+                    f"that no fixed-point type of {MAX_FLOAT_WEIGHT_FRACTION} fraction bits holds: give it "
+                    f"{attr.removesuffix('_internal')}=quantized_bits(...)"
+                )
+            t = FixedType.covering(float(data.min(initial=0.0)), float(data.max(initial=0.0)), grid.fractional)
+            out.setdefault(layer.name, {})[key] = t.to_hls()
+    return out
+
+
+def _plain_fixed(precision) -> bool:
+    return not (power_of_two(precision) or xnor(precision)) and ("fixed" in str(precision) or "int<" in str(precision))

@@ -12,10 +12,12 @@ from ..errors import UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import MAX_CODE_BITS
 from ..frontends import hls4ml_sees
+from ..layers.activation import set_softmax_tables
 from . import graph, thresholds
 from .hls_config import (
     exact_po2_products,
     exact_result_types,
+    float_weight_types,
     make_hls_config,
     plain_relus,
     producers,
@@ -56,6 +58,7 @@ def convert_model(
     backend: str = "Vitis",
     reuse_factor: int = 1,
     trace: bool = False,
+    softmax_tables: tuple[int | None, str | None] = (None, None),
     **convert_kwargs,
 ):
     """Check and convert ``model`` in memory (nothing written); returns (the flat model, the hls4ml ModelGraph).
@@ -70,6 +73,7 @@ def convert_model(
     model = graph.normalize(model)
     check_supported(model, io_type)
     config = make_hls_config(model, input_type, backend=backend, reuse_factor=reuse_factor, trace=trace)
+    set_softmax_tables(config["LayerName"], *softmax_tables)
 
     def convert():
         with hls4ml_sees(model):
@@ -79,6 +83,8 @@ def convert_model(
 
     hls_model = convert()
     exact = exact_result_types(hls_model, plain_relus(model))
+    for name, precision in float_weight_types(hls_model, model).items():
+        exact.setdefault(name, {}).update(precision)
     if exact:
         for name, precision in exact.items():
             config["LayerName"].setdefault(name, {}).setdefault("Precision", {}).update(precision)
@@ -145,6 +151,7 @@ def write_project(
     tb_outputs: str | None = None,
     trace: bool = False,
     trace_head: bool = False,
+    softmax_tables: tuple[int | None, str | None] = (None, None),
 ):
     """Convert ``model`` and write its project into ``output_dir``; returns the hls4ml ModelGraph.
 
@@ -173,6 +180,7 @@ def write_project(
         backend=backend,
         reuse_factor=reuse_factor,
         trace=trace,
+        softmax_tables=softmax_tables,
         project_name=project_name,
         part=part,
         clock_period=clock_period,

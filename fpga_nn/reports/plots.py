@@ -89,26 +89,35 @@ def score_histograms(labels, scores: np.ndarray, path: Path, xlabel: str = "firm
     plt.close(fig)
 
 
-def precision_profile(layers: list[dict], type_range: dict, type_name: str, path: Path) -> None:
-    """hls4ml-style profiling: per layer, the log2 magnitudes of the weights and of the float outputs (1 %,
-    25-75 %, 99 % quantiles and the largest), against the band the chosen type holds (step to largest value)."""
+def precision_profile(layers: list[dict], type_name: str, path: Path) -> None:
+    """hls4ml-style profiling: per layer, the log2 magnitudes of the weights, of the sums before a fused
+    activation and of the float outputs (1 %, 25-75 %, 99 % quantiles and the largest), each against the band
+    its type holds (step to largest value)."""
     plt = _plt()
-    rows = [(r["layer"], kind, r[kind]) for r in layers for kind in ("weights", "output") if r.get(kind)]
+    kinds = ("weights", "pre_activation", "output")
+    rows = [(r["layer"], kind, r[kind]) for r in layers for kind in kinds if r.get(kind)]
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.5))
-    lo, hi = type_range["log2_step"], type_range["log2_max"]
-    ax.axvspan(lo, hi if hi is not None else lo, color="tab:green", alpha=0.12, label=f"{type_name}: step to max")
+    colors = {"weights": "tab:blue", "pre_activation": "tab:purple", "output": "tab:orange"}
+    steps = []
     for i, (_, kind, r) in enumerate(rows):
+        band = r.get("band")
+        if band:
+            hi = band["log2_max"] if band["log2_max"] is not None else band["log2_step"]
+            ax.fill_betweenx([i - 0.4, i + 0.4], band["log2_step"], hi, color="tab:green", alpha=0.15, lw=0,
+                             label="type: step to max" if not steps else None)  # fmt: skip
+            steps.append(band["log2_step"])
         q = r.get("log2_quantiles")
-        color = "tab:blue" if kind == "weights" else "tab:orange"
         if q:
-            ax.plot([q[0], q[4]], [i, i], color=color, lw=1)
-            ax.plot([q[1], q[3]], [i, i], color=color, lw=6, solid_capstyle="butt")
+            ax.plot([q[0], q[4]], [i, i], color=colors[kind], lw=1)
+            ax.plot([q[1], q[3]], [i, i], color=colors[kind], lw=6, solid_capstyle="butt")
         if r["max_abs"] > 0:
-            ax.plot(np.log2(r["max_abs"]), i, "|", color="red" if r["overflow"] else color, ms=10)
-    ax.set_yticks(range(len(rows)), [f"{n} ({k}{', overflow' if r['overflow'] else ''})" for n, k, r in rows])
+            ax.plot(np.log2(r["max_abs"]), i, "|", color="red" if r.get("overflow") else colors[kind], ms=10)
+    labels = [f"{n} ({k.replace('_', '-')}{', overflow' if r.get('overflow') else ''})" for n, k, r in rows]
+    ax.set_yticks(range(len(rows)), labels)
     ax.invert_yaxis()
-    ax.set_xlim(left=max(ax.get_xlim()[0], lo - 12))  # a softmax's tiny outputs would squeeze the rest
-    ax.set_title("bar: 25-75 %, line: 1-99 %, tick: largest (red: overflows the type)", fontsize=9)
+    if steps:
+        ax.set_xlim(left=max(ax.get_xlim()[0], min(steps) - 12))  # a softmax's tiny outputs would squeeze the rest
+    ax.set_title(f"{type_name}\nbar: 25-75 %, line: 1-99 %, tick: largest (red: overflows its type)", fontsize=9)
     ax.set_xlabel("log2 |value|")
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, axis="x")

@@ -94,6 +94,32 @@ def conv_bnn():
     )  # fmt: skip
 
 
+def trained_bnn():
+    """16 -> 16 -> 8 -> 1, binary kernels, batch norms and binary_tanh, trained (3 epochs, Adam) on a toy
+    task, the sign of a fixed mix of the inputs: batch-norm statistics and binary kernels as training leaves
+    them. Float training differs between CPUs; the case checks the firmware against this model, whatever its
+    weights came out as."""
+    import tensorflow as tf
+    from qkeras import QActivation, QDense
+
+    tf.keras.utils.set_random_seed(31)
+    layers = [QActivation("quantized_bits(8,3,alpha=1)", input_shape=(16,), name="in_q")]
+    for i, n in enumerate((16, 8)):
+        layers += [
+            QDense(n, kernel_quantizer="binary(alpha=1)", bias_quantizer="quantized_bits(6,2,alpha=1)", name=f"fc{i}"),
+            tf.keras.layers.BatchNormalization(name=f"bn{i}"),
+            QActivation("binary_tanh", name=f"act{i}"),
+        ]
+    layers.append(QDense(1, kernel_quantizer="quantized_bits(8,2,alpha=1)", name="out"))
+    model = _seq(*layers, name="bnn_trained")
+    rng = np.random.default_rng(31)
+    x = np.round(rng.normal(0, 4, (4096, 16)) * 16) / 16
+    y = (x @ rng.normal(0, 1, 16) > 0).astype(np.float32)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss=tf.keras.losses.BinaryCrossentropy(from_logits=True))
+    model.fit(x.astype(np.float32), y, epochs=3, batch_size=128, verbose=0)
+    return model
+
+
 def cases() -> list[Case]:
     return [
         Case(
@@ -107,4 +133,5 @@ def cases() -> list[Case]:
         Case("bnn_binary_mlp", reloaded(binary_mlp), (16,), "exact"),
         Case("bnn_ternary_auto", ternary_auto, (10,), "exact"),  # quantizer objects: QKeras cannot reload it
         Case("bnn_conv", reloaded(conv_bnn), (8, 8, 1), "exact"),
+        Case("bnn_trained", reloaded(trained_bnn), (16,), "exact"),
     ]
