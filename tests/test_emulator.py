@@ -439,3 +439,20 @@ def test_batchnorm_emulator_equals_csim(result, tmp_path):
     csim = run_csim(tmp_path, x, 3).reshape(-1, 3)
     np.testing.assert_array_equal(Emulator(tmp_path).predict(x), csim)
     assert len(np.unique(csim)) > 100
+
+
+@pytest.mark.parametrize("q,o", list(itertools.product(Q_MODES, O_MODES)))
+def test_a_cast_is_the_same_whatever_else_is_in_the_batch(q, o):
+    """Each code casts on its own: ap_fixed's SAT_SYM gives -max for a signed type's most negative code even
+    when nothing else in the batch overflows (the emulator kept that code when the batch held no overflow)."""
+    for t in (FixedType(True, 6, 3, q, o), FixedType(False, 5, 2, q, o)):
+        codes = np.arange(-2048, 2048)
+        whole = cast(codes, 10, t)
+        alone = np.array([cast(codes[i : i + 1], 10, t)[0] for i in range(0, len(codes), 7)])
+        np.testing.assert_array_equal(alone, whole[::7], err_msg=f"{t.to_ap()}")
+        for dtype in (np.float32, np.float64):
+            fl = np.array([cast(codes[i : i + 1].astype(dtype), 10, t, FixedType(True, 16, 6))[0]
+                           for i in range(0, len(codes), 7)])  # fmt: skip
+            np.testing.assert_array_equal(fl.astype(np.int64), whole[::7], err_msg=f"{t.to_ap()} {dtype}")
+    sym = FixedType(True, 6, 3, q, "SAT_SYM")
+    assert cast(np.array([-32]), 3, sym)[0] == -31  # -4.0 is in range, and still saturates to -max

@@ -50,18 +50,23 @@ def _round_shift(codes: np.ndarray, shift: int, mode: str) -> np.ndarray:
     raise ValueError(f"unknown quantization mode {mode}")
 
 
-def _overflow(codes: np.ndarray, t: FixedType) -> np.ndarray:
+def _saturated_bounds(t: FixedType) -> tuple[int, int]:
+    """The codes a cast into ``t`` can give: ap_fixed's SAT_SYM counts a signed type's most negative code as an
+    underflow and gives -max instead (ap_fixed_base.h: ``underflow |= neg_src && low bits == 0``)."""
     lo, hi = _bounds(t)
+    return (-hi, hi) if t.overflow == "SAT_SYM" and t.signed else (lo, hi)
+
+
+def _overflow(codes: np.ndarray, t: FixedType) -> np.ndarray:
+    lo, hi = _saturated_bounds(t)
     if codes.size and lo <= codes.min() and codes.max() <= hi:
         return codes  # nothing overflows: every mode is the identity
     mode = t.overflow
     if mode == "WRAP":
         wrapped = codes & ((1 << t.width) - 1)
         return wrapped - (1 << t.width) * (wrapped > hi) if t.signed else wrapped
-    if mode == "SAT":
+    if mode in ("SAT", "SAT_SYM"):  # SAT_SYM's symmetric lower bound is in lo
         return np.clip(codes, lo, hi)
-    if mode == "SAT_SYM":
-        return np.clip(codes, -hi if t.signed else 0, hi)
     if mode == "SAT_ZERO":
         return np.where((codes < lo) | (codes > hi), 0, codes)
     raise ValueError(f"unknown overflow mode {mode}")
@@ -87,15 +92,13 @@ def _round_float(v: np.ndarray, mode: str) -> np.ndarray:
 
 
 def _overflow_float(v: np.ndarray, t: FixedType) -> np.ndarray:
-    lo, hi = _bounds(t)
+    lo, hi = _saturated_bounds(t)
     if v.size and lo <= v.min() and v.max() <= hi:
         return v
     if t.overflow == "WRAP":
         return v - float(1 << t.width) * np.floor((v - lo) * 2.0**-t.width)
-    if t.overflow == "SAT":
+    if t.overflow in ("SAT", "SAT_SYM"):
         return np.clip(v, lo, hi)
-    if t.overflow == "SAT_SYM":
-        return np.clip(v, -hi if t.signed else 0, hi)
     if t.overflow == "SAT_ZERO":
         return np.where((v < lo) | (v > hi), 0, v)
     raise ValueError(f"unknown overflow mode {t.overflow}")
@@ -115,7 +118,7 @@ def cast(codes: np.ndarray, f_in: int, t: FixedType, src: FixedType | None = Non
     shift = f_in - t.fractional
     if src is not None and shift == 0:
         lo, hi = _bounds(src)
-        t_lo, t_hi = _bounds(t)
+        t_lo, t_hi = _saturated_bounds(t)
         if t_lo <= lo and hi <= t_hi:
             return codes
     if isinstance(codes, np.ndarray) and codes.dtype in FLOAT_CODE_BITS and src is not None:

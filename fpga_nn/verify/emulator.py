@@ -11,6 +11,7 @@ accumulate layers live in :mod:`emu_linear`, the tables and thresholds in :mod:`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ..fixed import FixedType
 from ..fixed.arith import cast, from_float
 from ..layers import emulator_steps, multi_input
 from . import record as rec
+from .emu_fast import compile_plan
 from .emu_linear import Codes, _t, _weights
 from .emu_tables import activation
 
@@ -196,6 +198,7 @@ class Emulator:
         self.input_name = first["name"]
         self.steps = self._plan(self.record["layers"])
         self.output_name = self.record["layers"][-1]["name"]
+        self.fast = None if os.environ.get("FPGA_NN_EMULATOR") == "general" else compile_plan(self.record, self.arrays)
 
     @staticmethod
     def _plan(layers: list[dict]) -> list[tuple[dict, Callable | None, list[str]]]:
@@ -231,6 +234,8 @@ class Emulator:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Firmware outputs, shape (N, n_outputs), in float64 (exactly the fixed-point values)."""
+        if self.fast is not None:  # a dense chain: BLAS on exact float codes (emu_fast)
+            return self.fast.predict(x)
         # Work in cache-sized passes; images expand into im2col patches, so bound the input values
         # per pass (2^15 for vectors, 2^16 for images: measured fastest for the compact CNN).
         size = int(np.prod(self.input_shape))
