@@ -98,6 +98,7 @@ def test_the_fast_path_equals_the_general_path(tmp_path_factory, drawn):
     if emu.fast is not None:
         np.testing.assert_array_equal(emu.fast.predict(x), want)
         np.testing.assert_array_equal(emu.fast.predict(x[:1]), want[:1])  # one event, one block
+        np.testing.assert_array_equal(emu.fast.predict(x.astype(np.float64)), want)  # float64 inputs too
 
 
 def test_the_plan_compiles_for_a_trigger_chain_and_refuses_what_could_wrap(tmp_path):

@@ -137,9 +137,11 @@ def evaluate(settings: dict, cfg) -> dict:
     hgq = family(settings) == "hgq2"
     set_seeds(train_config.seed, keras3=hgq)
     model = build_model(cfg.hgq2.model if hgq else cfg.model, settings)
+    t_train = time.perf_counter()
     trained = train_classifier(model, x[tr], y[tr], x[va], y[va], train_config)
+    timing = {"training": time.perf_counter() - t_train}
     score = _score_hgq2 if hgq else _score_qkeras
-    firmware, checks, est, files, extra = score(model, settings, x[tr], x[te])
+    firmware, checks, est, files, extra = score(model, settings, x[tr], x[te], timing)
     wp = metrics.signal_efficiency_at(y[te], firmware, background_efficiency(cfg))
     result = {
         "settings": settings,
@@ -153,13 +155,15 @@ def evaluate(settings: dict, cfg) -> dict:
         "checks": checks,
         "alkaid": est,
         "seconds": round(time.perf_counter() - t0, 1),
+        "timing": {k: round(v, 3) for k, v in timing.items()},  # seconds per phase (benchmarks/scan.py)
     }
     return {"result": result, "files": files}
 
 
-def _score_qkeras(model, settings: dict, x_train, x_test):
+def _score_qkeras(model, settings: dict, x_train, x_test, timing: dict):
     """The firmware's scores from fpga-nn's bit-exact emulator of hls4ml's model, checked against QKeras and
-    against alkaid's interpreter of the traced logic; alkaid's estimate."""
+    against alkaid's interpreter of the traced logic; alkaid's estimate. ``timing`` gets the seconds of the
+    emulation (hls4ml conversion, record, emulator) and of alkaid (trace, interpreter, estimate)."""
     from ..convert.project import convert_model
     from ..convert.to_rtl import trace_model
     from ..fixed import FixedType
@@ -169,6 +173,7 @@ def _score_qkeras(model, settings: dict, x_train, x_test):
 
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     files: dict[str, bytes] = {}
+    t0 = time.perf_counter()
     with scratch("scan") as tmp:
         tmp = Path(tmp)
         _, hls_model = convert_model(model, tmp / "hls", input_type, reuse_factor=int(settings["reuse_factor"]))
@@ -178,7 +183,9 @@ def _score_qkeras(model, settings: dict, x_train, x_test):
         for path in [tmp / MODEL_FILES["qkeras"], *sorted((tmp / "emulation").rglob("*"))]:
             if path.is_file():
                 files[str(path.relative_to(tmp))] = path.read_bytes()
+    timing["emulation"] = time.perf_counter() - t0
     offline = model.predict(x_test, batch_size=8192, verbose=0).ravel()
+    t0 = time.perf_counter()
     comb = trace_model(model, input_type)
     alkaid_out = comb.predict(np.asarray(x_test, np.float64)).ravel()
     checks = {
@@ -186,24 +193,30 @@ def _score_qkeras(model, settings: dict, x_train, x_test):
         "alkaid_vs_emulator_mismatches": int(np.sum(alkaid_out != firmware)),
     }
     est = estimate(comb, float(settings["latency_cutoff"]))
+    timing["alkaid"] = time.perf_counter() - t0
     return firmware, checks, est, files, {"parameters": int(model.count_params())}
 
 
-def _score_hgq2(model, settings: dict, x_train, x_test):
-    """HGQ2: the integer bits fixed on the training set (``calibrate``), then the firmware's scores from
-    alkaid's interpreter of the traced logic (what becomes the Verilog; hls4ml's C-simulation equals
-    ``model.predict``, checked by ``build --from-scan``), checked against ``model.predict``."""
+def _score_hgq2(model, settings: dict, x_train, x_test, timing: dict):
+    """HGQ2: the integer bits fixed on the training set (``calibrate``, counted as training), then the
+    firmware's scores from alkaid's interpreter of the traced logic (what becomes the Verilog; hls4ml's
+    C-simulation equals ``model.predict``, checked by ``build --from-scan``), checked against
+    ``model.predict``: no fpga-nn emulation, all of it alkaid's."""
     from ..convert.to_rtl import trace
     from ..frontends import hgq2
     from ..hardware.rtl import estimate
 
     hgq2.check_layers(model)
+    t0 = time.perf_counter()
     ebops = hgq2.calibrate(model, np.asarray(x_train, np.float32))
+    timing["training"] += time.perf_counter() - t0
     offline = model.predict(x_test, batch_size=8192, verbose=0).ravel()
+    t0 = time.perf_counter()
     comb = trace(model)
     firmware = comb.predict(np.asarray(x_test, np.float64)).ravel()
     checks = {"interpreter_vs_model_mismatches": int(np.sum(firmware != offline))}
     est = estimate(comb, float(settings["latency_cutoff"]))
+    timing["alkaid"] = time.perf_counter() - t0
     with scratch("scan") as tmp:
         path = Path(tmp) / MODEL_FILES["hgq2"]
         hgq2.save(model, path)
@@ -262,8 +275,16 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -
             float(hw.clock_period),
             float(settings["latency_cutoff"]),
         )
+        t0 = time.perf_counter()
         counts = yosys.synthesize(tmp / "rtl", name, hw.part)
+        t_yosys = time.perf_counter() - t0
+    s = checked.seconds
     return {
+        "timing": {
+            "alkaid_verilog": s["generate"],
+            "verilator": round(s["verilate"] + s["simulate"], 2),
+            "yosys": round(t_yosys, 2),
+        },  # fmt: skip
         "latency_cycles": checked.latency_cycles,
         "latency_ns": checked.latency_ns,
         "ii": checked.initiation_interval,

@@ -26,7 +26,8 @@ from ..fixed import FixedType
 from ..fixed.arith import FLOAT_CODE_BITS, _bounds, _saturated_bounds, from_float
 from .emu_linear import _t, _weights
 
-BLOCK = 8192  # events per block: a block's widest activations stay in a core's L2 cache
+BLOCK = 8192  # events per block (fewer for wide layers: at most BLOCK_VALUES values in a layer's block)
+BLOCK_VALUES = 1 << 19
 _ROUNDINGS = ("TRN", "RND_CONV", "RND")
 _F32, _F64 = FLOAT_CODE_BITS[np.dtype(np.float32)], FLOAT_CODE_BITS[np.dtype(np.float64)]
 
@@ -66,22 +67,25 @@ class FastPlan:
             step.w = np.ascontiguousarray(np.vstack([step.w, b[None, :]]), dtype=dtype)
             step.b = None
         self._workspaces: list = []
+        widest = max(step.w.shape[1] for step in steps)
+        self.block = max(256, min(BLOCK, BLOCK_VALUES // widest))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x).reshape(len(x), -1)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
-        starts = list(range(0, len(x), BLOCK))
+        block = self.block
+        starts = list(range(0, len(x), block))
         threads = min(os.cpu_count() or 1, len(starts))
         while len(self._workspaces) < threads:
             self._workspaces.append(self._buffers())
         if threads <= 1:
-            outs = [self._block(x[i : i + BLOCK], self._workspaces[0]) for i in starts]
+            outs = [self._block(x[i : i + block], self._workspaces[0]) for i in starts]
         else:
             from threadpoolctl import threadpool_limits
 
             def worker(j: int) -> list[np.ndarray]:  # every thread its own blocks and its own buffers
-                return [self._block(x[i : i + BLOCK], self._workspaces[j]) for i in starts[j::threads]]
+                return [self._block(x[i : i + block], self._workspaces[j]) for i in starts[j::threads]]
 
             with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
                 done = list(pool.map(worker, range(threads)))  # BLAS and NumPy's loops release the GIL
@@ -91,14 +95,14 @@ class FastPlan:
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[list[tuple]]]:
         """One worker's buffers: input codes, the product inputs (with their ones column), the bounds."""
-        k0 = self.steps[0].w.shape[0]
-        codes = np.empty((BLOCK, k0 - 1), self.dtype)
-        inp = np.ones((BLOCK, k0), self.dtype)
+        k0, n = self.steps[0].w.shape[0], self.block
+        codes = np.empty((n, k0 - 1), self.dtype)
+        inp = np.ones((n, k0), self.dtype)
         outs, bounds = [], []
         for i, step in enumerate(self.steps):
             m = step.w.shape[1] + (i + 1 < len(self.steps))  # the next product's ones column
-            outs.append(np.ones((BLOCK, m), self.dtype))
-            full = lambda value, m=m: None if value is None else np.full((BLOCK, m), value, self.dtype)  # noqa: E731
+            outs.append(np.ones((n, m), self.dtype))
+            full = lambda value, m=m: None if value is None else np.full((n, m), value, self.dtype)  # noqa: E731
             bounds.append([(full(c.lo), full(c.hi)) for c in step.casts])
         return codes, inp, outs, bounds
 
@@ -127,11 +131,14 @@ def _input_codes(x: np.ndarray, t: FixedType, out: np.ndarray) -> None:
     a TRN cast of finite values inside the type is floor(x * 2^F), exact in x's own float type."""
     lo, hi = _bounds(t)
     if t.rounding == "TRN" and t.width <= FLOAT_CODE_BITS[x.dtype]:
-        np.multiply(x, x.dtype.type(2.0**t.fractional), out=out, casting="unsafe")
-        if out.dtype.itemsize >= x.dtype.itemsize:  # the product is exact in out's type: floor it there
-            np.floor(out, out=out)
-            if out.size == 0 or (out.min() >= lo and out.max() <= hi):  # NaN fails both: the general cast
-                return
+        # x * 2^F is exact in x's own type; floored there, the codes fit out's type (t is no wider than it)
+        v = out if out.dtype == x.dtype else np.empty(x.shape, x.dtype)
+        np.multiply(x, x.dtype.type(2.0**t.fractional), out=v)
+        np.floor(v, out=v)
+        if v.size == 0 or (v.min() >= lo and v.max() <= hi):  # NaN fails both: the general cast below
+            if v is not out:
+                out[...] = v
+            return
     out[...] = from_float(x, t)
 
 
