@@ -30,18 +30,26 @@ def _signed_bn(model, seed):
     return model
 
 
-def binary_mlp():
-    """16 -> 24 -> 12 -> 5: binary kernels, batch norms, binary_tanh activations (strings)."""
+def _binary_layers(widths: tuple[int, ...]) -> list:
+    """16 quantized inputs, then per width a binary Dense, a batch norm and binary_tanh (strings, as BNNs write)."""
     import tensorflow as tf
     from qkeras import QActivation, QDense
 
     layers = [QActivation("quantized_bits(8,3,alpha=1)", input_shape=(16,), name="in_q")]
-    for i, n in enumerate((24, 12)):
+    for i, n in enumerate(widths):
         layers += [
             QDense(n, kernel_quantizer="binary(alpha=1)", bias_quantizer="quantized_bits(6,2,alpha=1)", name=f"fc{i}"),
             tf.keras.layers.BatchNormalization(name=f"bn{i}"),
             QActivation("binary_tanh", name=f"act{i}"),
         ]
+    return layers
+
+
+def binary_mlp():
+    """16 -> 24 -> 12 -> 5: binary kernels, batch norms, binary_tanh activations (strings)."""
+    from qkeras import QDense
+
+    layers = _binary_layers((24, 12))
     bits = "quantized_bits(6,0,alpha=1)"
     layers.append(QDense(5, kernel_quantizer=bits, bias_quantizer="quantized_bits(6,2,alpha=1)", name="out"))
     return _signed_bn(_seq(*layers, name="bnn"), 21)
@@ -100,16 +108,10 @@ def trained_bnn():
     them. Float training differs between CPUs; the case checks the firmware against this model, whatever its
     weights came out as."""
     import tensorflow as tf
-    from qkeras import QActivation, QDense
+    from qkeras import QDense
 
     tf.keras.utils.set_random_seed(31)
-    layers = [QActivation("quantized_bits(8,3,alpha=1)", input_shape=(16,), name="in_q")]
-    for i, n in enumerate((16, 8)):
-        layers += [
-            QDense(n, kernel_quantizer="binary(alpha=1)", bias_quantizer="quantized_bits(6,2,alpha=1)", name=f"fc{i}"),
-            tf.keras.layers.BatchNormalization(name=f"bn{i}"),
-            QActivation("binary_tanh", name=f"act{i}"),
-        ]
+    layers = _binary_layers((16, 8))
     layers.append(QDense(1, kernel_quantizer="quantized_bits(8,2,alpha=1)", name="out"))
     model = _seq(*layers, name="bnn_trained")
     rng = np.random.default_rng(31)
