@@ -14,10 +14,12 @@ import numpy as np
 
 from ..convert.support import table_function
 from ..fixed import FixedType
+from ..layers.activation import SOFTMAX_TABLE_KEYS
 from ..verify import emu_tables
 from ..verify.record import RECORD
 
 EXTRA_FRACTION_BITS = (0, 4, 8)  # table types tried: hls4ml's, and 4 or 8 more fraction bits
+_TABLE_TYPES = tuple(f"{key}_t" for key in SOFTMAX_TABLE_KEYS)  # what --softmax-table-type sets, record spelling
 
 
 def table_head_summary(
@@ -62,8 +64,7 @@ def table_remedy(project: Path, logits: np.ndarray, minimum: float) -> dict:
             size *= 2
     for bits, size, t, n_exp in sorted(candidates, key=lambda c: c[0])[1:]:  # [0]: the project's own
         entry = dict(layer, attrs={**layer["attrs"], "exp_table_size": n_exp, "inv_table_size": size},
-                     types={**layer["types"], **dict.fromkeys(("exp_table_t", "inv_table_t", "inv_inp_t", "accum_t"),
-                                                              t.to_ap())})  # fmt: skip
+                     types={**layer["types"], **dict.fromkeys(_TABLE_TYPES, t.to_ap())})  # fmt: skip
         out, _ = emu_tables.softmax(entry, {}, (codes, tx))
         agree = 100.0 * float(np.mean(out.reshape(len(out), -1).argmax(1) == top))
         if agree >= minimum:

@@ -200,14 +200,14 @@ def build(
     for flag, value in model_only:
         if model_path is None and value is not None:
             raise UserInputError(f"{flag} applies to --model builds only")
-    if input_precision is not None or precision is not None:
+    if input_precision is not None:
         from ..fixed import FixedType
-        from ..frontends.float_profile import auto_width
 
-        if input_precision is not None:
-            FixedType.parse(input_precision)
-        if precision is not None and auto_width(precision) is None:  # 'auto' / 'auto<W>' or a type
-            FixedType.parse(precision)
+        FixedType.parse(input_precision)
+    if precision is not None:
+        from ..frontends.float_keras import chosen
+
+        chosen(precision)  # a type, or 'auto' / 'auto<W>'
     if task is None:
         task = "model" if model_path is not None else "scan" if scan_dir is not None else "trigger"
     if (task == "scan") != (scan_dir is not None) or (scan_dir is None) != (point_id is None):

@@ -51,11 +51,6 @@ def holding(max_abs: float, width: int, margin: int = 0) -> FixedType:
     return FixedType(True, width, min(integer + margin, width))
 
 
-def _fan_in(layer) -> int:
-    shape = layer.get_weights()[0].shape
-    return int(np.prod(shape[:-1]))
-
-
 def auto_types(rows: list[dict], width: int) -> dict[str, dict[str, FixedType]]:
     """hls4ml layer name -> {precision key: type} from :func:`profile`'s ``rows`` (which carry the
     pre-activation range of a layer with a fused activation, and the folded batch-norm scale and bias)."""
@@ -138,16 +133,16 @@ def profile(outputs: list[tuple], precision: FixedType | None = None, width: int
     or None) triples): the ranges of its weights, sums and outputs, the types they get — ``precision``
     everywhere, or chosen per layer at ``width`` bits (:func:`auto_types`) — and how they fit them.
     Returns the rows and the chosen types by hls4ml layer name (empty for one ``precision``)."""
-    rows = [_ranges(layer, out, pre) for layer, out, pre in outputs]
+    held = [hls_weight_arrays(layer) for layer, _, _ in outputs]
+    rows = [_ranges(layer, out, pre, arrays) for (layer, out, pre), arrays in zip(outputs, held, strict=True)]
     types = auto_types(rows, width) if width else {}
-    for row, (layer, out, pre) in zip(rows, outputs, strict=True):
+    for row, (layer, out, pre), arrays in zip(rows, outputs, held, strict=True):
         own = types.get(layer.name, {})
         t_pre = own.get("result", precision)
         t_out = types[f"{layer.name}_{row['activation']}"]["result"] if pre is not None and types else t_pre
         _fit_into(row["output"], out, t_out)
         if pre is not None:
             _fit_into(row["pre_activation"], pre, t_pre)
-        arrays = hls_weight_arrays(layer)
         if arrays:
             fits = [_fit(a, own.get(k, precision)) for k, a in arrays.items()]
             bands = [type_range(own.get(k, precision)) for k in arrays]
@@ -162,7 +157,7 @@ def profile(outputs: list[tuple], precision: FixedType | None = None, width: int
     return rows, types
 
 
-def _ranges(layer, out, pre) -> dict:
+def _ranges(layer, out, pre, arrays: dict[str, np.ndarray]) -> dict:
     cls = type(layer).__name__
     row = {"layer": layer.name, "class": cls, "output": _range(out)}
     if cls in ("Activation", "Softmax"):
@@ -170,12 +165,11 @@ def _ranges(layer, out, pre) -> dict:
     if pre is not None:
         row["activation"] = layer.get_config()["activation"]
         row["pre_activation"] = _range(pre)
-    arrays = hls_weight_arrays(layer)
     if arrays:
         row["weights"] = _range(np.concatenate([np.ravel(a) for a in arrays.values()]))
         row["weight_arrays"] = {k: _range(a) for k, a in arrays.items()}
-    if type(layer).__name__ in _WEIGHTED and arrays:
-        row["fan_in"] = _fan_in(layer)
+    if cls in _WEIGHTED and arrays:
+        row["fan_in"] = int(np.prod(arrays["weight"].shape[:-1]))  # the kernel's inputs per output
     return row
 
 

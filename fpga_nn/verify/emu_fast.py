@@ -178,7 +178,7 @@ def _cast(f_in: int, bound: float, t: FixedType, relu: bool, dtype) -> tuple[_Ca
     if shift > 0 and t.rounding == "RND" and bound + 2.0 ** (shift - 1) >= limit:
         return None  # v + 1/2 must be exact too
     scale = 2.0**-shift
-    lo_t, hi_t = _saturated_bounds(t) if t.overflow == "SAT_SYM" else _bounds(t)
+    lo_t, hi_t = _saturated_bounds(t)
     reach = bound * scale + (1 if shift > 0 else 0)  # a rounding moves a code by at most one step
     lo = 0.0 if relu else None
     hi = None
