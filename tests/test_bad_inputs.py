@@ -131,6 +131,8 @@ CASES = {
         ("out holds a user's files", lambda t, c: ["suite", "--quick", "--out", str(_user_dir(t))], "fpga-nn did not write"),
         ("bootstrap 0", lambda t, c: ["suite", "--config", str(_yaml(t, "bootstrap: 0\n")), "--out", str(t / "s")], "'bootstrap' = 0 must be an integer >= 1"),
         ("seeds not a list", lambda t, c: ["suite", "--config", str(_yaml(t, "training: {seeds: 3}\n")), "--out", str(t / "s")], "'training.seeds' = 3"),
+        ("backend not installed", lambda t, c: ["suite", "--quick", "--backend", "torch", "--out", str(t / "s")], "'torch' needs the torch package, which is not installed"),
+        ("backend unknown", lambda t, c: ["suite", "--quick", "--backend", "mxnet", "--out", str(t / "s")], "'--backend': 'mxnet' is not one of"),
     ],
     "compare": [
         ("rtol nan", lambda t, c: ["compare", str(c.npz), str(c.npz), "--rtol", "nan", "--out", str(t / "c")], "--rtol nan must be a finite number >= 0"),

@@ -40,34 +40,45 @@ def test_distance_correlation_exact():
     assert sig.distance_correlation_sq(xt, y) == pytest.approx(_brute_dcor(xt, y, np.ones(300)), rel=1e-10)
 
 
-def test_disco_tensorflow_equals_numpy():
+@pytest.mark.parametrize("keras_name", ["keras", "tf_keras"])
+def test_disco_loss_equals_numpy(keras_name):
+    """The DisCo term in Keras 3's ops (float rows, any backend) and in TensorFlow's (QKeras rows)."""
     import tensorflow as tf
 
-    from fpga_nn.training.losses import disco
+    from fpga_nn.training.losses import disco, ops_for
 
     rng = np.random.default_rng(1)
     m = rng.uniform(100, 180, 256)
     s = 1 / (1 + np.exp(-(m - 140) / 20 + rng.normal(size=256)))
     w = (rng.uniform(size=256) < 0.6).astype(np.float64)  # background mask as weights
-    got = float(disco(tf.constant(m), tf.constant(s), tf.constant(w)))
+    ops = ops_for(keras_name)
+    args = (m, s, w) if keras_name == "keras" else (tf.constant(m), tf.constant(s), tf.constant(w))
+    got = float(np.asarray(disco(*args, ops=ops)))
     assert got == pytest.approx(sig.distance_correlation_sq(m[w > 0], s[w > 0]), rel=1e-9)
 
 
-def test_extreme_loss_is_seed_formula_and_proper():
+@pytest.mark.parametrize("keras_name", ["keras", "tf_keras"])
+def test_extreme_and_bce_losses_are_the_seed_formulas_and_proper(keras_name):
     import tensorflow as tf
 
-    from fpga_nn.training.losses import extreme_terms
+    from fpga_nn.training.losses import bce_terms, extreme_terms, ops_for
+
+    ops = ops_for(keras_name)
+    const = (lambda a: a) if keras_name == "keras" else tf.constant
+
+    def terms(f, y, z):
+        return np.asarray(f(const(np.full_like(z, y)), const(z), ops))
 
     z = np.linspace(-6, 6, 49)
     p = 1 / (1 + np.exp(-z))
     for y in (0.0, 1.0):
         seed = -y * (-1 / p - np.log(1 - p) + np.log(p)) - (1 - y) * (1 / (p - 1) + np.log(1 - p) - np.log(p))
-        got = extreme_terms(tf.constant(np.full_like(z, y)), tf.constant(z)).numpy()
-        np.testing.assert_allclose(got, seed, rtol=1e-12)
+        np.testing.assert_allclose(terms(extreme_terms, y, z), seed, rtol=1e-12)
+        np.testing.assert_allclose(terms(bce_terms, y, z), -y * np.log(p) - (1 - y) * np.log(1 - p), rtol=1e-12)
     # a proper scoring rule: for a true signal fraction q the expected loss is smallest at p = q
     zz = np.linspace(-4, 4, 8001)
     for q in (0.2, 0.5, 0.7):
-        e = q * extreme_terms(tf.ones_like(zz), zz).numpy() + (1 - q) * extreme_terms(tf.zeros_like(zz), zz).numpy()
+        e = q * terms(extreme_terms, 1.0, zz) + (1 - q) * terms(extreme_terms, 0.0, zz)
         assert 1 / (1 + np.exp(-zz[np.argmin(e)])) == pytest.approx(q, abs=1e-3)
 
 
@@ -245,9 +256,10 @@ def test_gpu_path_mixed_precision_on_cpu(tmp_path):
     assert model.get_layer("ffn0_a").compute_dtype == "float16"
     assert model.get_layer("logit").compute_dtype == "float32"
     assert meta["epochs_run"] == 2 and all(np.isfinite(meta["history"]["val_auc"]))
-    import tensorflow as tf
+    import keras
 
-    assert tf.keras.mixed_precision.global_policy().name == "float32"  # restored for the next row
+    assert meta["backend"]["keras_backend"] == keras.backend.backend()
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored for the next row
 
 
 def test_the_parsed_suite_config_is_frozen_typed_and_carries_its_schema():

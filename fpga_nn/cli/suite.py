@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..hardware.parts import DEFAULT_PART
+from ..training.backend import BACKENDS
 
 
 @click.command()
@@ -36,9 +37,20 @@ from ..hardware.parts import DEFAULT_PART
     help="Generate (or load) the samples and write OUT/samples.json and pt_llg.png only: cross sections, "
     "MC statistics in the window, the background models' pT(llg).",
 )
-def suite(config_path, quick, out, fresh, part, workers, samples_only):
+@click.option(
+    "--backend",
+    "keras_backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Keras 3 backend of the float rows (default: KERAS_BACKEND, else tensorflow); the QKeras rows "
+    "run on TensorFlow.",
+)
+def suite(config_path, quick, out, fresh, part, workers, samples_only, keras_backend):
     """Train and evaluate the reference suite; write OUT/results.json, results.md and plots."""
     from ..hardware.parts import parse_part
+    from ..training import backend
+
+    backend.use(keras_backend)  # before anything loads Keras 3
     from ..studies.suite.run import load_config, run_suite
 
     parse_part(part)
@@ -61,8 +73,10 @@ def suite(config_path, quick, out, fresh, part, workers, samples_only):
         return
     for r in results["rows"]:
         t = r["test"]
+        made = r.get("made_on") or {}
+        where = f"[{made.get('keras_backend') or 'trees'}, {made.get('device', 'CPU')}]"
         click.echo(
-            f"{r['label']:<32} significance {t['significance']:.3f} ± {t.get('significance_err', 0):.3f}  "
+            f"{r['label']:<32} {where} significance {t['significance']:.3f} ± {t.get('significance_err', 0):.3f}  "
             f"AUC {100 * t['auc']:.1f}%  bkg corr {1e3 * t['bkg_corr']:.2f}e-3"
         )
         if r["firmware"]:

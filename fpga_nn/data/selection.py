@@ -14,7 +14,6 @@ Selection (CMS-like H -> Z gamma analysis cuts):
 
 from __future__ import annotations
 
-import awkward as ak
 import numpy as np
 
 from . import detector
@@ -124,9 +123,11 @@ def _event_candidates(ids, p4, rng):
     }
 
 
-def select_batch(batch: ak.Array, rng: np.random.Generator, weights: np.ndarray | None = None) -> np.ndarray:
+def select_batch(batch, rng: np.random.Generator, weights: np.ndarray | None = None) -> np.ndarray:
     """Reconstruct a batch of events; return a structured float64 array of :data:`COLUMNS` (the selected
     events' generator ``weights`` in ``event_weight``)."""
+    import awkward as ak  # only where events are generated (the GPU machine has none)
+
     prt = batch["prt"]
     prt = prt[prt["status"] > 0]
     ids_all = ak.to_list(ak.num(prt["id"]))

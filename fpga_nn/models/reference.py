@@ -7,6 +7,9 @@ All output one logit. N is the number of input features.
         network (1 -> d -> d) into a token; a learned class token joins them; pre-norm transformer
         encoder blocks (multi-head self-attention, feed-forward 2d, residuals); the class token's
         final state -> logit.
+
+The float networks are Keras 3 (``keras`` and ``keras.ops`` only: they train on the TensorFlow, JAX
+or PyTorch backend, ``fpga_nn.training.backend``); the quantized FNN/DFNN are QKeras 0.9 (tf_keras).
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ DFNN_WIDTHS = (3, 9, 3)
 
 
 def feed_forward(n_inputs: int, widths: tuple[int, ...], name: str):
-    import tensorflow as tf
+    import keras
 
-    x_in = tf.keras.Input((n_inputs,), name="features")
+    x_in = keras.Input((n_inputs,), name="features")
     h = x_in
     for k, m in enumerate(widths):
-        h = tf.keras.layers.Dense(m * n_inputs, activation="relu", name=f"dense{k}")(h)
-    z = tf.keras.layers.Dense(1, name="logit", dtype="float32")(h)
-    return tf.keras.Model(x_in, z, name=name)
+        h = keras.layers.Dense(m * n_inputs, activation="relu", name=f"dense{k}")(h)
+    z = keras.layers.Dense(1, name="logit", dtype="float32")(h)
+    return keras.Model(x_in, z, name=name)
 
 
 class QuantSpec(NamedTuple):
@@ -57,15 +60,16 @@ def quantized_feed_forward(n_inputs: int, widths: tuple[int, ...], name: str, sp
 
 
 def etn(n_inputs: int, d_model: int = 32, n_blocks: int = 2, n_heads: int = 4, name: str = "etn"):
-    import tensorflow as tf
+    import keras
+    from keras import ops
 
-    layers = tf.keras.layers
+    layers = keras.layers
 
     class FeatureEmbedding(layers.Layer):
         """Per-feature FFN 1 -> d -> d (separate weights for each feature), plus the class token."""
 
         def build(self, input_shape):
-            init = tf.keras.initializers.GlorotUniform()
+            init = keras.initializers.GlorotUniform()
             self.w1 = self.add_weight(name="w1", shape=(n_inputs, d_model), initializer=init)
             self.b1 = self.add_weight(name="b1", shape=(n_inputs, d_model), initializer="zeros")
             self.w2 = self.add_weight(name="w2", shape=(n_inputs, d_model, d_model), initializer=init)
@@ -73,12 +77,15 @@ def etn(n_inputs: int, d_model: int = 32, n_blocks: int = 2, n_heads: int = 4, n
             self.cls = self.add_weight(name="class_token", shape=(1, 1, d_model), initializer=init)
 
         def call(self, x):
-            h = tf.nn.relu(x[:, :, None] * self.w1[None] + self.b1[None])  # (B, N, d)
-            tokens = tf.einsum("bnd,nde->bne", h, self.w2) + self.b2[None]
-            cls = tf.tile(tf.cast(self.cls, tokens.dtype), [tf.shape(x)[0], 1, 1])
-            return tf.concat([cls, tokens], axis=1)
+            h = ops.relu(x[:, :, None] * self.w1[None] + self.b1[None])  # (B, N, d)
+            tokens = ops.einsum("bnd,nde->bne", h, self.w2) + self.b2[None]
+            cls = ops.broadcast_to(ops.cast(self.cls, tokens.dtype), (ops.shape(x)[0], 1, d_model))
+            return ops.concatenate([cls, tokens], axis=1)
 
-    x_in = tf.keras.Input((n_inputs,), name="features")
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], n_inputs + 1, d_model)
+
+    x_in = keras.Input((n_inputs,), name="features")
     t = FeatureEmbedding(name="embedding")(x_in)
     for k in range(n_blocks):
         h = layers.LayerNormalization(epsilon=1e-5, name=f"ln_att{k}")(t)
@@ -88,7 +95,7 @@ def etn(n_inputs: int, d_model: int = 32, n_blocks: int = 2, n_heads: int = 4, n
         h = layers.Dense(2 * d_model, activation="gelu", name=f"ffn{k}_a")(h)
         h = layers.Dense(d_model, name=f"ffn{k}_b")(h)
         t = layers.Add(name=f"res_ffn{k}")([t, h])
-    cls = layers.Lambda(lambda v: v[:, 0], name="class_state")(t)
+    cls = layers.Lambda(lambda v: v[:, 0], output_shape=(d_model,), name="class_state")(t)
     cls = layers.LayerNormalization(epsilon=1e-5, name="ln_out")(cls)
     z = layers.Dense(1, name="logit", dtype="float32")(cls)
-    return tf.keras.Model(x_in, z, name=name)
+    return keras.Model(x_in, z, name=name)

@@ -21,58 +21,77 @@ LOSSES = ("bce", "extreme")
 EXP_CLIP = 30.0  # e^30 ~ 1e13: beyond it the gradient is only numerical trouble
 
 
-def _split(y_true):
+def ops_for(keras_name: str = "keras"):
+    """The tensor operations of one Keras: ``keras.ops`` (Keras 3, any backend) or TensorFlow's under the
+    same names (tf_keras, whose QKeras models compute in TensorFlow whatever Keras 3's backend is)."""
+    if keras_name == "keras":
+        import keras
+
+        return keras.ops
+    import types
+
     import tensorflow as tf
 
-    y_true = tf.cast(y_true, tf.float32)
-    return y_true[:, 0], y_true[:, 1]
+    return types.SimpleNamespace(
+        abs=tf.abs,
+        sum=tf.reduce_sum,
+        mean=tf.reduce_mean,
+        exp=tf.exp,
+        clip=tf.clip_by_value,
+        sqrt=tf.sqrt,
+        maximum=tf.maximum,
+        sigmoid=tf.sigmoid,
+        softplus=tf.nn.softplus,
+        reshape=tf.reshape,
+        cast=tf.cast,
+        ones_like=tf.ones_like,
+    )
 
 
-def bce_terms(label, z):
-    import tensorflow as tf
-
-    return tf.nn.sigmoid_cross_entropy_with_logits(labels=label, logits=z)
-
-
-def extreme_terms(label, z):
-    import tensorflow as tf
-
-    zc = tf.clip_by_value(z, -EXP_CLIP, EXP_CLIP)
-    return label * (1.0 + tf.exp(-zc) - z) + (1.0 - label) * (1.0 + tf.exp(zc) + z)
+def bce_terms(label, z, ops=None):
+    """Binary cross-entropy on the logit, softplus(z) - y z (= -y ln p - (1-y) ln(1-p))."""
+    ops = ops or ops_for()
+    return ops.softplus(z) - label * z
 
 
-def disco(x, y, weight):
+def extreme_terms(label, z, ops=None):
+    ops = ops or ops_for()
+    zc = ops.clip(z, -EXP_CLIP, EXP_CLIP)
+    return label * (1.0 + ops.exp(-zc) - z) + (1.0 - label) * (1.0 + ops.exp(zc) + z)
+
+
+def disco(x, y, weight, ops=None):
     """Weighted squared distance correlation of two 1-D tensors (weights >= 0, any normalisation)."""
-    import tensorflow as tf
-
-    p = weight / tf.maximum(tf.reduce_sum(weight), 1e-12)
-    a = tf.abs(x[:, None] - x[None, :])
-    b = tf.abs(y[:, None] - y[None, :])
-    a_row = tf.reduce_sum(a * p[None, :], axis=1)
-    b_row = tf.reduce_sum(b * p[None, :], axis=1)
-    a_c = a - a_row[:, None] - a_row[None, :] + tf.reduce_sum(p * a_row)
-    b_c = b - b_row[:, None] - b_row[None, :] + tf.reduce_sum(p * b_row)
+    ops = ops or ops_for()
+    p = weight / ops.maximum(ops.sum(weight), 1e-12)
+    a = ops.abs(x[:, None] - x[None, :])
+    b = ops.abs(y[:, None] - y[None, :])
+    a_row = ops.sum(a * p[None, :], axis=1)
+    b_row = ops.sum(b * p[None, :], axis=1)
+    a_c = a - a_row[:, None] - a_row[None, :] + ops.sum(p * a_row)
+    b_c = b - b_row[:, None] - b_row[None, :] + ops.sum(p * b_row)
     pp = p[:, None] * p[None, :]
-    ab = tf.reduce_sum(pp * a_c * b_c)
-    aa = tf.reduce_sum(pp * a_c * a_c)
-    bb = tf.reduce_sum(pp * b_c * b_c)
-    return ab / tf.sqrt(tf.maximum(aa * bb, 1e-20))
+    ab = ops.sum(pp * a_c * b_c)
+    aa = ops.sum(pp * a_c * a_c)
+    bb = ops.sum(pp * b_c * b_c)
+    return ab / ops.sqrt(ops.maximum(aa * bb, 1e-20))
 
 
-def make_loss(kind: str, disco_lambda: float = 0.0):
-    """Keras loss ``f(y_true, z)`` with ``y_true = [label, mass]`` (the mass is used only by DisCo)."""
-    import tensorflow as tf
-
+def make_loss(kind: str, disco_lambda: float = 0.0, keras_name: str = "keras"):
+    """Loss ``f(y_true, z)`` with ``y_true = [label, mass]`` (the mass is used only by DisCo), in the
+    operations of ``keras_name`` ("keras": Keras 3 on its backend; "tf_keras": QKeras models)."""
     if kind not in LOSSES:
         raise ValueError(f"unknown loss '{kind}': choose one of {', '.join(LOSSES)}")
     terms = bce_terms if kind == "bce" else extreme_terms
+    ops = ops_for(keras_name)
 
     def loss(y_true, z):
-        label, mass = _split(y_true)
-        z = tf.cast(tf.reshape(z, [-1]), tf.float32)
-        value = tf.reduce_mean(terms(label, z))
+        y_true = ops.cast(y_true, "float32")
+        label, mass = y_true[:, 0], y_true[:, 1]
+        z = ops.cast(ops.reshape(z, (-1,)), "float32")
+        value = ops.mean(terms(label, z, ops))
         if disco_lambda:
-            value = value + disco_lambda * disco(mass, tf.sigmoid(z), 1.0 - label)
+            value = value + disco_lambda * disco(mass, ops.sigmoid(z), 1.0 - label, ops)
         return value
 
     loss.__name__ = f"{kind}{'_disco' if disco_lambda else ''}"

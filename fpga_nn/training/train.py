@@ -32,21 +32,22 @@ class TrainResult(NamedTuple):
 
 
 def set_seeds(seed: int, keras3: bool = False) -> None:
-    """Seed Python, NumPy and TensorFlow (and Keras 3's own generator for Keras 3 models); deterministic ops."""
+    """Seed Python, NumPy and TensorFlow (and Keras 3 on its backend for Keras 3 models); deterministic ops.
+
+    TensorFlow is seeded whenever it runs something: for tf_keras models, and for Keras 3 ones when it is
+    Keras 3's backend or already loaded (a scan's QKeras points beside HGQ2 ones); a Keras 3 model on JAX
+    or PyTorch in a process without TensorFlow never loads it."""
+    import sys
+
+    if keras3:
+        from . import backend
+
+        backend.seed(seed)
+        if "tensorflow" not in sys.modules:
+            return
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(seed)
-    if keras3:
-        import random
-
-        import keras
-        from keras.src.random import seed_generator
-
-        keras.utils.set_random_seed(seed)
-        # Keras 3 draws the seeds of unseeded initializers from Python's global `random`, which a Dask
-        # worker's own threads draw from too (a scan's HGQ2 point trained differently on a LocalCluster
-        # than serially): a private generator makes them a function of `seed` alone
-        seed_generator.python_random = random.Random(seed)
     tf.config.experimental.enable_op_determinism()
 
 

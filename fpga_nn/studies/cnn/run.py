@@ -261,7 +261,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
             }
         )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
-        write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
+        write_table(table_dir, rows, result, device_info(keras3=False), y[te], scores, cfg)
     return built
 
 

@@ -199,7 +199,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
         "dataset": data["info"],
         "data_seconds": round(t_data, 1),
-        "device": device_info(),
+        "device": device_info(keras3=False),
         "models": {**rows, "compact_cnn_qkeras_firmware": fw_row},
         "firmware": {
             "images": s["events"],

@@ -88,7 +88,7 @@ def run_llp(
         "config": _plain(cfg),
         "dataset": data["info"],
         "data_seconds": round(t_data, 1),
-        "device": device_info(),
+        "device": device_info(keras3=False),
         "training": {"float FNN": _meta(finfo), "QKeras": _meta(qinfo)},
         "parameters": params,
         "models": summaries,

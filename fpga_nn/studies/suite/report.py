@@ -45,6 +45,15 @@ def _cell(r: dict, metric: str, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
     return text
 
 
+def _made_on(row: dict) -> str:
+    """The framework and device that trained a row (rows of before the field: not recorded)."""
+    made = row.get("made_on")
+    if not made:
+        return "-"
+    framework = made.get("keras_backend") or {"XGBoost": "XGBoost", "BDT": "scikit-learn"}.get(row["method"], "NumPy")
+    return f"{framework}, {made.get('device', 'CPU')}"
+
+
 def markdown(results: dict) -> str:
     info, dev, cfg = results["dataset"], results["device"], results["config"]
     xs = info.get("cross_sections", {})
@@ -70,12 +79,15 @@ def markdown(results: dict) -> str:
         + ". Bkg. corr.: dCor^2(score, m(llg)) on the test background, yield-weighted. Neural rows: mean ± "
         "standard deviation over the training seeds, then ± the Poisson bootstrap of the test set (first seed).",
         "",
-        f"Device: {', '.join(dev['gpu']) or 'CPU'} ({dev['cpu_count']} cores), TensorFlow {dev['tensorflow']}; "
+        f"Device: {', '.join(dev['gpu']) or 'CPU'} ({dev['cpu_count']} cores); float networks: Keras "
+        f"{dev.get('keras', '?')} on {dev.get('keras_backend', 'tensorflow')}"
+        + (f"; QKeras rows: TensorFlow {dev['tensorflow']}" if dev.get("tensorflow") else "")
+        + "; "
         f"events generated or loaded from the cache in {results['data_seconds']} s in this run.",
         "",
         "| method | loss | inputs | signif. | AUC (%) | bkg. corr. (1e-3) | signif. floor x0.5 / x2 | best epoch "
-        "| params | train s | peak MB | signif. (variation) | AUC (variation, %) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| params | train s | peak MB | made on | signif. (variation) | AUC (variation, %) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["rows"]:
         t = r["test"]
@@ -94,18 +106,19 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {name} | {loss} | {len(r.get('features') or info['features'])} | {_cell(r, 'significance')} "
             f"| {_cell(r, 'auc', 100, '{:.1f}')} | {_cell(r, 'bkg_corr', 1e3, '{:.1f}')} | {floor_col} "
-            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {var_cols} |"
+            f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {_made_on(r)} "
+            f"| {var_cols} |"
         )
         if r["firmware"]:
             f, c = r["firmware_test"], r["firmware_check"]
             lines.append(
                 f"| {r['method']} firmware (C-sim, seed {r['seeds'][0]['seed'] if r.get('seeds') else '-'}) | {loss} "
                 f"| | {_pm(f['significance'], f.get('significance_err'))} | {100 * f['auc']:.1f} "
-                f"| {1e3 * f['bkg_corr']:.1f} | | - | - | - | - | - | - |"
+                f"| {1e3 * f['bkg_corr']:.1f} | | - | - | - | - | C-simulation | - | - |"
             )
             lines.append(
                 f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
-                f"| input {c['input_type']} | output {c['output_type']} | | | | | | | | | |"
+                f"| input {c['input_type']} | output {c['output_type']} | | | | | | | | | | |"
             )
     lines += ["", "## Findings", ""] + findings(results) + mc_statistics(results)
     lines += ["", "## Comparisons (paired bootstrap)", ""]

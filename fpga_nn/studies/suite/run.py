@@ -30,6 +30,7 @@ from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
+from ...training import backend
 from ...yamlconfig import plain
 from .config import SuiteConfig, load_config
 from .data import (
@@ -97,7 +98,8 @@ def run_row(
         fw_type = FixedType.parse(cfg.firmware.input_type)
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
     seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
-    with PeakMemory() as mem:
+    framework = None if method in ("Random", "BDT", "XGBoost") else "tf_keras" if row.get("firmware") else "keras"
+    with PeakMemory(framework) as mem:
         if method == "Random":
             rng = np.random.default_rng(cfg.training.seed)
             scores = {k: rng.uniform(size=len(v)) for k, v in x.items() if k.startswith("test")}
@@ -134,10 +136,11 @@ def run_row(
         "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
         "train_seconds": round(seconds, 2),
         "memory": mem.result,
+        "made_on": meta.get("backend") or {"keras_backend": None, "device": _tree_device(method, meta)},
         "best_epoch": meta.get("best_epoch"),
         "epochs_run": meta.get("epochs_run"),
         "history": meta.get("history"),
-        "extra": {k: v for k, v in meta.items() if k not in ("history", "best_epoch", "epochs_run")},
+        "extra": {k: v for k, v in meta.items() if k not in ("history", "best_epoch", "epochs_run", "backend")},
     }
     result["test"] = evaluate(cfg, prep, "test", scores["test"], boot)
     per_seed = []
@@ -165,6 +168,10 @@ def run_row(
         scores["firmware"] = fw_scores
     np.savez_compressed(out / "rows" / f"{result['key']}.npz", **scores)
     return result
+
+
+def _tree_device(method: str, meta: dict) -> str:
+    return "CUDA" if meta.get("device") == "cuda" else "CPU"
 
 
 def _firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
@@ -267,6 +274,8 @@ def run_suite(
         }
         if row.get("disco"):
             settings["disco"] = every["disco"]
+        if row["method"] in NN_METHODS and not row.get("firmware"):
+            settings["keras_backend"] = backend.current()  # a row trained on another backend is retrained
         digest = _hash(settings)
         path = out / "rows" / f"{key}.json"
         if not fresh and path.is_file() and (out / "rows" / f"{key}.npz").is_file():

@@ -9,7 +9,7 @@ import numpy as np
 from ...reports import significance as sig
 from .config import SuiteConfig
 from .data import Prepared, background_floor, row_key, row_label, window_mask
-from .devices import device_info
+from .devices import device_info, tensorflow_device
 
 
 def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
@@ -31,7 +31,7 @@ def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     import xgboost as xgb
 
     c = cfg.xgboost
-    gpu = bool(device_info()["gpu"])
+    gpu = bool(device_info()["gpu"])  # TensorFlow's or the Keras backend's GPU: the machine has one
     model = xgb.XGBClassifier(
         n_estimators=c.n_estimators,
         max_depth=c.max_depth,
@@ -51,7 +51,7 @@ def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]
         sample_weight_eval_set=[prep.sample_weight["val"]],
         verbose=False,
     )
-    return model, {"best_iteration": int(model.best_iteration) + 1}
+    return model, {"best_iteration": int(model.best_iteration) + 1, "device": "cuda" if gpu else "cpu"}
 
 
 def _tree_score(model, x):
@@ -90,31 +90,38 @@ def train_network(
 ):
     """Train with the row's loss and ``seed``; keep the epoch selected by ``training.select`` (the best
     validation AUC in the window, or the seed's best validation significance). Returns model, meta."""
-    import tensorflow as tf
+    import importlib
 
+    from ...training import backend
     from ...training.losses import make_loss
     from ...training.train import fit_keep_best, set_seeds
 
     t = cfg.training
     seed = int(t.seed if seed is None else seed)
-    set_seeds(seed)
-    gpu = bool(tf.config.list_physical_devices("GPU"))
+    # the float rows are Keras 3 on its backend; the QKeras firmware rows tf_keras (TensorFlow)
+    keras_name = "tf_keras" if row.get("firmware") else "keras"
+    set_seeds(seed, keras3=keras_name == "keras")
+    keras = importlib.import_module(keras_name)
     # mixed precision: true = on a GPU (where it helps), "always" = also on the CPU (to test that path)
     mp_setting = t.mixed_precision
     mixed = (
-        row["method"] == "ETN" and not row.get("firmware") and (mp_setting == "always" or (bool(mp_setting) and gpu))
+        row["method"] == "ETN"
+        and keras_name == "keras"
+        and (mp_setting == "always" or (bool(mp_setting) and bool(backend.accelerators())))
     )
     if mixed:
-        tf.keras.mixed_precision.set_global_policy("mixed_float16")
+        keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         model = build_network(cfg, row, x["train"].shape[1])
     finally:
-        tf.keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy("float32")
     lam = float(t.disco_lambda) if row.get("disco") else 0.0
-    loss = make_loss(row.get("loss", "bce"), lam)
+    loss = make_loss(row.get("loss", "bce"), lam, keras_name)
     # the extreme loss is unbounded per event: its gradients are clipped
     clip = {"clipnorm": float(t.clipnorm)} if row.get("loss") == "extreme" and t.clipnorm else {}
-    model.compile(optimizer=tf.keras.optimizers.Adam(t.learning_rate, **clip), loss=loss, jit_compile=False)
+    # XLA off on TensorFlow (as before: deterministic ops); JAX compiles every step (eager JAX is slow)
+    jit = keras_name == "keras" and backend.current() == "jax"
+    model.compile(optimizer=keras.optimizers.Adam(t.learning_rate, **clip), loss=loss, jit_compile=jit)
     y_train = np.stack([prep.y["train"], prep.mass["train"]], axis=1).astype(np.float32)
     y_val = np.stack([prep.y["val"], prep.mass["val"]], axis=1).astype(np.float32)
     win = window_mask(cfg, prep.mass["val"])
@@ -158,6 +165,7 @@ def train_network(
         "epochs_run": res.epochs_run,
         "history": res.history,
         "mixed_precision": mixed,
+        "backend": backend.describe() if keras_name == "keras" else tensorflow_device(),
         "disco_lambda": lam,
         "seed": seed,
         "select": select,
