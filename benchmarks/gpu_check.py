@@ -36,7 +36,10 @@ INPUTS = ROOT / "benchmarks" / "gpu_inputs"
 CARRY_LIMIT = 60 * 2**20  # the device tool carries 64 MiB in all: room is left for the rest of the tree
 # what the GPU machine lacks, at the versions installed here, no dependencies pulled (numpy, ml_dtypes,
 # h5py, scikit-learn and packaging are there)
-CARRIED = ("keras", "absl-py", "namex", "optree", "rich", "markdown-it-py", "mdurl", "pygments", "pyyaml", "tqdm")
+CARRIED = (
+    "keras", "absl-py", "namex", "optree", "typing-extensions", "rich", "markdown-it-py", "mdurl", "pygments", "pyyaml",
+    "tqdm",
+)  # fmt: skip
 # what the GPU machine does not have: the run path must not need it
 BLOCKED = (
     "tensorflow",

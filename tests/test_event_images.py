@@ -82,10 +82,19 @@ def test_quick_events_table_and_io_stream_firmware(tmp_path, monkeypatch):
     assert res["resnet_best_of_four"] is None  # the quick run trains two of the four large styles
     for name in ("results.md", "confusion.png", "roc.png", "loss.png", "scores.png"):
         assert (out / name).stat().st_size > 1000, name
-    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")}
-    assert len(stamps) == 4
+    # the float networks are stored as Keras 3 files, the QKeras twin as HDF5
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.*") if p.suffix in (".h5", ".keras")}
+    assert sorted(stamps) == [
+        "compact_cnn.keras",
+        "compact_cnn_qkeras.h5",
+        "densenet_style.keras",
+        "resnet_style.keras",
+    ]
+    assert res["device"]["keras_backend"] == "tensorflow"
     assert main(["events", "--quick", "--out", str(out)]) == 0  # resumed: nothing retrained
-    assert {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")} == stamps
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.*") if p.suffix in (".h5", ".keras")
+    } == stamps
 
 
 def test_resnet_claim_verdicts():

@@ -1,5 +1,8 @@
 """The compact layered CNN of seed 002 (43,009 parameters on 64x64x1 images) and its QKeras twin.
 
+The float networks (the compact CNN and the ResNet/MobileNetV2/DenseNet/Inception-style references)
+are Keras 3 and train on its backend (``KERAS_BACKEND``); the quantized twin is QKeras 0.9 (tf_keras).
+
 Three blocks of Conv2D(10, 3x3, 'same') + MaxPool(2) (+ Dropout in training), Flatten, Dense(64),
 Dense(1): 100 + 910 + 910 + 41,024 + 65 = 43,009 parameters. The quantized twin uses 8-bit
 weights and ReLUs (``quantized_relu``: exact in firmware) and an 8-bit logit output.
@@ -10,19 +13,19 @@ from __future__ import annotations
 
 def _head(x, n_classes: int):
     """One logit ('score') for a binary task; n logits + a separate softmax layer for n > 1 classes."""
-    import tensorflow as tf
+    import keras
 
     if n_classes <= 1:
-        return tf.keras.layers.Dense(1, name="score")(x)
-    z = tf.keras.layers.Dense(n_classes, name="logits")(x)
-    return tf.keras.layers.Activation("softmax", name="softmax")(z)
+        return keras.layers.Dense(1, name="score")(x)
+    z = keras.layers.Dense(n_classes, name="logits")(x)
+    return keras.layers.Activation("softmax", name="softmax")(z)
 
 
 def compact_cnn(input_shape=(64, 64, 1), dropout: float = 0.25, name: str = "compact_cnn", n_classes: int = 1):
-    import tensorflow as tf
+    import keras
 
-    L = tf.keras.layers
-    x_in = tf.keras.Input(input_shape, name="inputs")
+    L = keras.layers
+    x_in = keras.Input(input_shape, name="inputs")
     x = x_in
     for k in range(3):
         x = L.Conv2D(10, 3, padding="same", activation="relu", name=f"conv{k}")(x)
@@ -30,7 +33,7 @@ def compact_cnn(input_shape=(64, 64, 1), dropout: float = 0.25, name: str = "com
         x = L.Dropout(dropout, name=f"drop{k}")(x)
     x = L.Flatten(name="flatten")(x)
     x = L.Dense(64, activation="relu", name="dense")(x)
-    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
+    return keras.Model(x_in, _head(x, n_classes), name=name)
 
 
 def compact_cnn_quantized(input_shape=(64, 64, 1), bits: int = 8, name: str = "compact_cnn_q", n_classes: int = 1):
@@ -71,9 +74,9 @@ def resnet_style(
     widths halved for 64x64 images: about 2.8M parameters, 65x the compact CNN."""
     import functools
 
-    import tensorflow as tf
+    import keras
 
-    L = tf.keras.layers
+    L = keras.layers
     bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
 
     def block(x, width, stride, tag):
@@ -88,7 +91,7 @@ def resnet_style(
             shortcut = bn(name=f"{tag}_proj_bn")(shortcut)
         return L.ReLU(name=f"{tag}_out")(L.Add(name=f"{tag}_add")([h, shortcut]))
 
-    x_in = tf.keras.Input(input_shape, name="inputs")
+    x_in = keras.Input(input_shape, name="inputs")
     x = L.Conv2D(widths[0], 7, strides=2, padding="same", use_bias=False, name="stem")(x_in)
     x = L.ReLU(name="stem_relu")(bn(name="stem_bn")(x))
     x = L.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
@@ -96,21 +99,21 @@ def resnet_style(
         for b in range(blocks):
             x = block(x, width, 2 if (b == 0 and s > 0) else 1, f"s{s}b{b}")
     x = L.GlobalAveragePooling2D(name="gap")(x)
-    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
+    return keras.Model(x_in, _head(x, n_classes), name=name)
 
 
 def mobilenet_style(input_shape=(64, 64, 1), alpha: float = 1.0, name: str = "mobilenetv2_style", n_classes: int = 1):
     """keras.applications.MobileNetV2 (weights=None) on the image, one logit (or a softmax head) out."""
-    import tensorflow as tf
+    import keras
 
-    base = tf.keras.applications.MobileNetV2(
+    base = keras.applications.MobileNetV2(
         input_shape=input_shape, alpha=alpha, include_top=False, weights=None, pooling="avg"
     )
     for layer in base.layers:
-        if isinstance(layer, tf.keras.layers.BatchNormalization):
+        if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = BN_MOMENTUM
-    x_in = tf.keras.Input(input_shape, name="inputs")
-    return tf.keras.Model(x_in, _head(base(x_in), n_classes), name=name)
+    x_in = keras.Input(input_shape, name="inputs")
+    return keras.Model(x_in, _head(base(x_in), n_classes), name=name)
 
 
 def densenet_style(
@@ -121,11 +124,11 @@ def densenet_style(
     channels, 2x2 average pool) between blocks, global average pool."""
     import functools
 
-    import tensorflow as tf
+    import keras
 
-    L = tf.keras.layers
+    L = keras.layers
     bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
-    x_in = tf.keras.Input(input_shape, name="inputs")
+    x_in = keras.Input(input_shape, name="inputs")
     x = L.Conv2D(2 * growth, 3, padding="same", use_bias=False, name="stem")(x_in)
     for b, n_layers in enumerate(layers):
         for k in range(n_layers):
@@ -139,7 +142,7 @@ def densenet_style(
             x = L.Conv2D(x.shape[-1] // 2, 1, use_bias=False, name=f"t{b}_conv")(x)
             x = L.AveragePooling2D(2, name=f"t{b}_pool")(x)
     x = L.GlobalAveragePooling2D(name="gap")(L.ReLU()(bn(name="final_bn")(x)))
-    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
+    return keras.Model(x_in, _head(x, n_classes), name=name)
 
 
 def inception_style(
@@ -150,16 +153,16 @@ def inception_style(
     module but the last, global average pool."""
     import functools
 
-    import tensorflow as tf
+    import keras
 
-    L = tf.keras.layers
+    L = keras.layers
     bn = functools.partial(L.BatchNormalization, momentum=BN_MOMENTUM)
 
     def conv(x, filters, size, tag):
         x = L.Conv2D(filters, size, padding="same", use_bias=False, name=tag)(x)
         return L.ReLU(name=f"{tag}_relu")(bn(name=f"{tag}_bn")(x))
 
-    x_in = tf.keras.Input(input_shape, name="inputs")
+    x_in = keras.Input(input_shape, name="inputs")
     x = conv(x_in, width, 3, "stem")
     for m in range(modules):
         w = width * (m + 1)
@@ -171,4 +174,4 @@ def inception_style(
         if m < modules - 1:
             x = L.MaxPooling2D(2, name=f"m{m}_down")(x)
     x = L.GlobalAveragePooling2D(name="gap")(x)
-    return tf.keras.Model(x_in, _head(x, n_classes), name=name)
+    return keras.Model(x_in, _head(x, n_classes), name=name)

@@ -51,7 +51,7 @@ def set_seeds(seed: int, keras3: bool = False) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def _keras(model):
+def keras_module(model):
     """The Keras package ``model`` belongs to (tf_keras for QKeras models, keras for Keras 3 / HGQ2)."""
     import importlib
 
@@ -83,7 +83,7 @@ def fit_keep_best(
     """
     from tqdm import tqdm
 
-    keras = _keras(model)
+    keras = keras_module(model)
     bar = tqdm(total=epochs, desc=label or model.name, unit="epoch", disable=not progress, leave=False)
     history = {"loss": [], "val_loss": []} | ({score_name: []} if score else {})
     state = {"best": -np.inf, "epoch": 0, "weights": None, "times": [], "t0": 0.0}
@@ -136,7 +136,7 @@ def train_classifier(
     model, x_train, y_train, x_val, y_val, config: TrainConfig = TrainConfig(), verbose: int = 0
 ) -> TrainResult:
     """Binary classifier with a logit output; keeps the weights of the epoch with the lowest validation loss."""
-    keras = _keras(model)
+    keras = keras_module(model)
     set_seeds(config.seed, keras3=keras.__name__ == "keras")
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),

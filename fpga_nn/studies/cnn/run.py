@@ -93,14 +93,13 @@ def summarize(y, s) -> dict:
 
 def train(model, x, y, split, epochs: int, cfg: CnnConfig, progress_name: str) -> dict:
     """Adam + BCE on logits; keeps the epoch with the best validation AUC; times every epoch."""
-    import tensorflow as tf
-
     from ...reports.significance import weighted_auc
-    from ...training.train import fit_keep_best
+    from ...training.train import fit_keep_best, keras_module
 
     tr, va, _ = split
+    keras = keras_module(model)  # Keras 3 for the float networks, tf_keras for the QKeras twin
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss=tf.keras.losses.BinaryCrossentropy(from_logits=True)
+        optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=keras.losses.BinaryCrossentropy(from_logits=True)
     )
     res = fit_keep_best(
         model,
@@ -144,7 +143,7 @@ def build_cnn(
 
 
 def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path | None, workers: int | None):
-    import tensorflow as tf
+    import keras
 
     from ...models.cnn import compact_cnn_quantized
     from ...training.train import set_seeds
@@ -226,7 +225,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         rows = []
         scores = {}
         for name in cfg.references:
-            set_seeds(cfg.seed)
+            set_seeds(cfg.seed, keras3=True)
             model = _model(name, cfg.size)
             tr_res = train(model, x, y, split, cfg.reference_epochs if name != "compact_cnn" else cfg.epochs, cfg, name)
             s = model.predict(x[te], batch_size=512, verbose=0).ravel()
@@ -240,7 +239,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
                     "history": tr_res["history"],
                 }
             )
-            tf.keras.backend.clear_session()
+            keras.backend.clear_session()
         rows.append(
             {
                 "model": "compact_cnn_qkeras_8bit",
@@ -261,7 +260,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
             }
         )
         scores["QKeras 8-bit"], scores["firmware"] = q_scores, emu
-        write_table(table_dir, rows, result, device_info(keras3=False), y[te], scores, cfg)
+        write_table(table_dir, rows, result, device_info(), y[te], scores, cfg)
     return built
 
 

@@ -93,16 +93,15 @@ def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
     from ...training.model_cache import balanced_weights, cached_model
 
     def make():
-        import tensorflow as tf
-
-        from ...training.train import fit_keep_best, set_seeds
+        from ...training.train import fit_keep_best, keras_module, set_seeds
 
         x, y, s = data["x"], data["y"], data["split"]
         onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
         train_y = y[s["train"]]
-        set_seeds(cfg.seed)
+        set_seeds(cfg.seed, keras3=name != "compact_cnn_qkeras")  # the float networks are Keras 3
         model = _network(name, cfg)
-        model.compile(optimizer=tf.keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
+        keras = keras_module(model)
+        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
         res = fit_keep_best(
             model,
             x[s["train"]],
@@ -156,7 +155,8 @@ def claim(y, preds: dict[str, np.ndarray], n_boot: int, seed: int) -> dict | Non
 
 @outdir.writes_results("events")
 def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bool = False, workers=None):
-    import tensorflow as tf
+    import keras
+    import tf_keras
 
     out = Path(out)
     models = model_cache.models_dir(out, fresh)
@@ -172,7 +172,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         rows[name] = {**mc.summarize(y, probs[name], CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)}
         rows[name].update({k: v for k, v in info.items() if k != "history"})
         histories[name] = info["history"]
-        tf.keras.backend.clear_session()  # the next network starts from a clean graph (memory)
+        (tf_keras if name == "compact_cnn_qkeras" else keras).backend.clear_session()  # a clean graph (memory)
         if name == "compact_cnn_qkeras":
             qmodel = model
     pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])
@@ -199,7 +199,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         "config": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
         "dataset": data["info"],
         "data_seconds": round(t_data, 1),
-        "device": device_info(keras3=False),
+        "device": device_info(),
         "models": {**rows, "compact_cnn_qkeras_firmware": fw_row},
         "firmware": {
             "images": s["events"],
