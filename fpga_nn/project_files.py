@@ -147,6 +147,8 @@ class BuildRecord:
     io_type: str
     clock_period_ns: float
     rtl_scope: str | None = None
+    csim_source: str = "hls4ml C-simulation (g++)"  # what C-simulated the firmware
+    rtl_source: str = "alkaid Verilog"  # what the RTL figures describe
 
 
 @dataclass(frozen=True)

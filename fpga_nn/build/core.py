@@ -29,7 +29,7 @@ from ..project_files import (
     ProjectState,
     record_from,
 )
-from . import figures, firmware, float_model, frontend_model
+from . import figures, firmware, float_model, frontend_model, tree_model
 from .result import BuildResult
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ BUILDS: dict[str | None, firmware.FamilyBuild] = {
     None: firmware.QKERAS,
     **{kind: frontend_model.family_build(kind) for kind in FRONTENDS},  # HGQ2 / Keras 3, HGQ proxies
     float_keras.FAMILY: float_model.BUILD,
+    tree_model.FAMILY: tree_model.BUILD,  # XGBoost / scikit-learn tree ensembles: conifer firmware
 }
 
 
@@ -85,6 +86,8 @@ def run_build(
         checked = build.convert(model, inputs, input_type, staging, options, pre, layers or [])
         if labels is not None:
             np.save(files.vectors / LABELS, np.asarray(labels).astype(np.int8))
+        if float_scores is None:
+            float_scores = checked.floats  # a family that scores its float model itself (trees)
         if float_scores is not None:
             np.save(files.vectors / FLOAT_SCORES, np.asarray(float_scores))
         found = metrics(staging, checked) if metrics else _default_metrics(checked, labels)
@@ -117,7 +120,7 @@ def _after_csim(model, build, staging: Path, options, checked: firmware.CsimResu
     if scope:
         record["rtl_scope"] = scope
         write_json(ProjectFiles(staging).build_record, record, indent=2)
-    rtl = figures.rtl_figures(rtl_model, input_type, staging, options, rtl_checked)
+    rtl = (build.rtl_figures or figures.rtl_figures)(rtl_model, input_type, staging, options, rtl_checked)
     failure = rtl.failure
     if options.cpp and failure is None:
         failure = figures.cpp_figures(staging, checked)

@@ -27,7 +27,8 @@ class RtlFigures:
     status: str | None = None
 
 
-def _status(staging: Path, message: str) -> RtlFigures:
+def status(staging: Path, message: str) -> RtlFigures:
+    """Why there are no RTL figures: logged and written to rtl_status.json."""
     log.warning("%s", message)
     write_json(ProjectFiles(staging).rtl_status, {"message": message}, indent=None)
     return RtlFigures(status=message)
@@ -36,7 +37,7 @@ def _status(staging: Path, message: str) -> RtlFigures:
 def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptions, checked: CsimResult) -> RtlFigures:
     """alkaid Verilog, Verilator bit-exactness/latency/II and Yosys counts; tool problems become notes."""
     if options.rtl is False:
-        return _status(staging, "RTL path skipped (--no-rtl)")
+        return status(staging, "RTL path skipped (--no-rtl)")
     from ..convert.to_rtl import trace
     from ..hardware import rtl, yosys
 
@@ -54,7 +55,7 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
             options.latency_cutoff,
         )
     except (ToolError, UnsupportedModelError) as exc:
-        return _status(staging, f"RTL path not available: {first_line(exc)}")
+        return status(staging, f"RTL path not available: {first_line(exc)}")
     check = record_from({**result._asdict(), "latency_ns": result.latency_ns}, RtlCheck)
     if result.mismatches_offline:
         failure = (

@@ -46,6 +46,7 @@ class CsimResult:
     codes: np.ndarray | None = None  # the bus codes, for a model with declared preprocessing
     raw: np.ndarray | None = None  # the raw values they were coded from
     record: dict | None = None  # the build.json record
+    floats: np.ndarray | None = None  # a float model's scores on ``inputs``, when the family computes them
 
     @property
     def mismatches(self) -> int:
@@ -99,12 +100,14 @@ class FamilyBuild:
     reference; ``precheck(options)`` refuses options the family does not take (before any work);
     ``rtl_target(model, checked) -> (model, checked, scope)`` is what the RTL figures describe (``scope``: what
     they leave out, None for the whole model); ``failure(summary)`` is the family's own verdict beyond the
-    C-simulation (a second reference, a float agreement gate), None when it passes."""
+    C-simulation (a second reference, a float agreement gate), None when it passes; ``rtl_figures`` the family's
+    own RTL round (None: alkaid's, :func:`~.figures.rtl_figures`)."""
 
     convert: Callable
     precheck: Callable = lambda options: None
     rtl_target: Callable = lambda model, checked: (model, checked, None)
     failure: Callable = lambda summary: None
+    rtl_figures: Callable | None = None
 
 
 def validate(options: BuildOptions) -> None:

@@ -135,9 +135,12 @@ def _linear_part(layer, x: np.ndarray) -> np.ndarray:
         layer.activation = act
 
 
-def agreement(floats: np.ndarray, csim: np.ndarray, max_flip_percent: float) -> dict:
+def agreement(floats: np.ndarray, csim: np.ndarray, max_flip_percent: float, matched: bool = False) -> dict:
     """How far the firmware is from the float model: differences, and decisions flipped at working points
-    (several outputs: the argmax; one output: a cut passing 1, 10, 50 % of events in the float model)."""
+    (several outputs: the argmax; one output: a cut passing 1, 10, 50 % of events in the float model). With
+    ``matched`` the firmware gets its own cut passing the same fraction (a trigger sets its threshold on the
+    firmware's score for the rate): for scores with many ties (tree ensembles), one cut value would count
+    every tie moved by the score's rounding as a flip."""
     f = np.asarray(floats, dtype=np.float64).reshape(len(floats), -1)
     c = np.asarray(csim, dtype=np.float64).reshape(len(csim), -1)
     diff = np.abs(f - c)
@@ -154,9 +157,12 @@ def agreement(floats: np.ndarray, csim: np.ndarray, max_flip_percent: float) -> 
         rows = []
         for frac in PASS_FRACTIONS:
             cut = float(np.quantile(f[:, 0], 1.0 - frac))
-            flips = int(np.sum((f[:, 0] > cut) != (c[:, 0] > cut)))
-            rows.append({"decision": f"score > {cut:.6g} (float passes {frac:.0%})", "flipped": flips,
-                         "percent": 100.0 * flips / max(len(f), 1)})  # fmt: skip
+            cut_fw = float(np.quantile(c[:, 0], 1.0 - frac)) if matched else cut
+            flips = int(np.sum((f[:, 0] > cut) != (c[:, 0] > cut_fw)))
+            text = f"score > {cut:.6g} (float passes {frac:.0%})"
+            if matched:
+                text = f"the top {frac:.0%} (float score > {cut:.6g}, firmware > {cut_fw:.6g})"
+            rows.append({"decision": text, "flipped": flips, "percent": 100.0 * flips / max(len(f), 1)})
         out["working_points"] = rows
     out["worst_percent"] = max(r["percent"] for r in out["working_points"])
     return out

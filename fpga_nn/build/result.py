@@ -61,7 +61,8 @@ def _check_lines(check: dict) -> list[str]:
             f"csim check: {check['mismatches']} mismatches / {check['events']} events (bit-exact against "
             f"{check['reference']}, output {check['output_type']})",
             f"float model vs firmware: max |diff| {a['max_abs_diff']:.4g}, mean {a['mean_abs_diff']:.3g}; decisions "
-            f"flipped: {flips} (--max-flip {a['max_flip_percent']:g} %; plots/precision_profile.png)",
+            f"flipped: {flips} (--max-flip {a['max_flip_percent']:g} %"
+            + ("; plots/precision_profile.png)" if "tree_types" not in check else ")"),
         ]
     elif check.get("qkeras_float32"):
         q = check["qkeras_float32"]

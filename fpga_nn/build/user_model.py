@@ -206,3 +206,31 @@ def _claim(options: firmware.BuildOptions, *paths) -> tuple[Path, ...]:
     sources = tuple(p for p in paths if p is not None)
     outdir.check_target(options.target(), options.force, sources)
     return sources
+
+
+def build_tree_model(
+    options: firmware.BuildOptions,
+    model_path: Path,
+    data_path: Path,
+    input_precision: str | None = None,
+    precision: str | None = None,
+) -> BuildResult:
+    """Build an XGBoost / scikit-learn tree ensemble into a conifer project (:mod:`.tree_model`): the events of
+    ``data_path`` on the input grid, C-simulated bit-exact against fpga-nn's tree emulator."""
+    from ..data.validate import check_finite, load_npy
+    from .tree_model import FAMILY, load_tree_model, precheck
+
+    precheck(options)
+    sources = _claim(options, model_path, data_path)
+    model = load_tree_model(Path(model_path), precision)
+    x = load_npy(Path(data_path))
+    n = model.ensemble.n_features
+    if x.ndim != 2 or x.shape[1] != n:
+        raise UserInputError(
+            f"{data_path} has shape {x.shape} but the ensemble takes {n} features: save an array of shape (N, {n})"
+        )
+    check_finite(x, data_path)
+    input_type = FixedType.parse(input_precision) if input_precision else None
+    for note in model.ensemble.notes:
+        log.info("%s", note)
+    return run_build("model", model, x.astype(np.float64), input_type, options, family=FAMILY, sources=sources)

@@ -47,8 +47,8 @@ def safe_name(stem: str) -> str:
     "model_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="A Keras/QKeras model (.h5, .keras, a SavedModel folder, or an architecture .json with --weights) "
-    "to build, with --data.",
+    help="A Keras/QKeras model (.h5, .keras, a SavedModel folder, or an architecture .json with --weights), or a "
+    "tree ensemble (XGBoost .json/.ubj, scikit-learn .pkl: conifer firmware, docs/trees.md) to build, with --data.",
 )
 @click.option(
     "--weights",
@@ -95,7 +95,8 @@ def safe_name(stem: str) -> str:
     default=None,
     help="With a float --model: the fixed-point type of every weight, sum and result, e.g. 'ap_fixed<16,6>' "
     "(hls4ml's default), or 'auto' / 'auto<W>': W-bit types (16) per layer from the precision profile on --data; "
-    "the firmware is checked against its emulation, the float model's agreement reported.",
+    "the firmware is checked against its emulation, the float model's agreement reported. With a tree ensemble: "
+    "the type of its leaf values and sums (default: chosen from the ensemble).",
 )
 @click.option(
     "--min-argmax-agreement",
@@ -275,6 +276,16 @@ def build(
         from ..frontends.sniff import family
 
         kind, seen = family(model_path)
+        if kind == "trees":
+            from ..build.user_model import build_tree_model
+
+            for flag, value in (("--weights", weights_path), ("--preprocessing", pre_path)):
+                if value is not None:
+                    raise UserInputError(f"{flag} is for Keras models; {model_path} is {seen}: drop {flag}")
+            result = build_tree_model(options, model_path, data_path, input_precision, precision)
+            for line in result.summary():
+                click.echo(line)
+            return
         if precision is not None and kind != "keras2":
             raise UserInputError(f"--precision is for float Keras 2 models; {model_path} is {seen}: drop --precision")
         if precision is not None:

@@ -4,8 +4,9 @@
   model);
 * ``qkeras_v3``: a ``.keras`` archive of qkeras-v3 layers (QKeras ported to Keras 3);
 * ``hgq_proxy``: a Keras 2 ``.h5``/JSON holding HGQ v1's ``FixedPointQuantizer`` layers (HGQ proxy models);
-* ``keras2``: everything else Keras 2 reads (QKeras 0.9 and plain tf_keras models), the one family
-  ``fpga-nn build`` converts today.
+* ``trees``: an XGBoost model file (``.json`` with a ``learner``, ``.ubj``) or a pickle (scikit-learn tree
+  ensembles): conifer firmware (frontends/trees.py);
+* ``keras2``: everything else Keras 2 reads (QKeras 0.9 and plain tf_keras models).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import zipfile
 from pathlib import Path
 
-FAMILIES = ("keras2", "keras3", "qkeras_v3", "hgq_proxy")
+FAMILIES = ("keras2", "keras3", "qkeras_v3", "hgq_proxy", "trees")
 
 
 def _h5_config(path: Path) -> str:
@@ -32,7 +33,11 @@ def _h5_config(path: Path) -> str:
 
 def family(path: str | Path) -> tuple[str, str]:
     """(family, what was seen) for a model file."""
+    from .trees import is_tree_model
+
     path = Path(path)
+    if is_tree_model(path):
+        return "trees", "a tree ensemble (XGBoost or scikit-learn)"
     if path.is_file() and zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as z:

@@ -56,7 +56,7 @@ def _latency(project: Path, state: ProjectState, notes: list[str]) -> dict | Non
             "ii": rtl.initiation_interval,
             "clock_period_ns": rtl.clock_period_ns,
             "estimated_clock_ns": None,
-            "source": "RTL simulation (Verilator, alkaid Verilog)",
+            "source": f"RTL simulation (Verilator, {state.build.rtl_source})",
             "rtl_events": rtl.events,
             "rtl_mismatches_offline": rtl.mismatches_offline,
             "rtl_mismatches_csim": rtl.mismatches_csim,
@@ -87,7 +87,7 @@ def _resources(project: Path, state: ProjectState, capacity) -> list[dict]:
                 "bram_18k": 2 * ys.bram,
                 "uram": 0,
                 "carry": ys.carry,
-                "source": f"Yosys synth_xilinx -family {ys.family} (alkaid Verilog)",
+                "source": f"Yosys synth_xilinx -family {ys.family} ({state.build.rtl_source})",
                 "note": ys.note,
             }
         )
@@ -190,7 +190,7 @@ def assemble(project: Path, input_rate_khz: float = DEFAULT_INPUT_RATE_KHZ, stat
         "csim": {
             "events": csim.events if csim else None,
             "mismatches": csim.mismatches if csim else None,
-            "source": "hls4ml C-simulation (g++)",
+            "source": build.csim_source,
         },
         "physics": physics,
         "working_point": dict(state.working_point) if state.working_point is not None else None,
