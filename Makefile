@@ -25,12 +25,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null  # .pyc on all cores: 36 + 17 s instead of pip's 69 s
 	touch $@
 
-# Yosys (Debian) gives the open-source resource counts; installed when we may (root), else skipped.
+# Yosys (Debian) gives the open-source resource counts, GHDL (Debian) turns conifer's VHDL of a tree
+# ensemble into Verilog; installed when we may (root), else skipped with a note.
 tools:
-	@command -v yosys >/dev/null || { \
+	@missing=""; for t in yosys ghdl; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq yosys >/dev/null; \
-	  else echo "note: yosys missing (sudo apt-get install yosys): reports will lack Yosys resource counts"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note:$$missing missing (sudo apt-get install$$missing): reports will lack Yosys counts / tree RTL figures"; fi; \
+	fi
 
 setup: $(BIN)/.installed tools
 

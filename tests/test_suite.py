@@ -182,6 +182,15 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
             assert r["firmware_test"]["significance"] == t["significance"]
             assert r["firmware_test"]["auc"] == t["auc"]
     nn = {r["key"]: r for r in res["rows"]}
+    # the XGBoost row keeps its float figures and adds its conifer firmware: C-simulated on every test event,
+    # equal to fpga-nn's tree emulator, its own significance from the firmware's scores
+    xgb = nn["XGBoost"]
+    assert xgb["tree_firmware"] and not xgb["firmware"] and not nn["BDT"]["tree_firmware"]
+    c = xgb["firmware_check"]
+    assert (c["events"], c["mismatches"], c["failure"]) == (n_test, 0, None)
+    assert c["reference"] == "fpga-nn's tree emulator" and c["project"] == "firmware/XGBoost"
+    assert 0 < xgb["firmware_test"]["significance"] and abs(xgb["firmware_test"]["auc"] - xgb["test"]["auc"]) < 0.01
+    assert "latency" not in c  # the quick section leaves the trees' RTL out (firmware.trees_rtl: false)
     etn = nn["ETN-bce+disco"]
     # the kept epoch is the one of highest validation AUC (training.png shows the same history)
     history = json.loads((out / "rows" / "ETN-bce+disco.json").read_text())["history"]["val_auc"]
@@ -216,7 +225,8 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     assert main(["suite", "--quick", "--out", str(out)]) == 0
     assert {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")} == stamps
     assert json.loads((out / "results.json").read_text())["rows"][1]["test"] == res["rows"][1]["test"]
-    assert sorted(os.listdir(out / "firmware")) == ["DFNN-bce-firmware", "FNN-bce-firmware"]
+    assert sorted(os.listdir(out / "firmware")) == ["DFNN-bce-firmware", "FNN-bce-firmware", "XGBoost"]
+    assert "XGBoost firmware (conifer): C-simulation == fpga-nn's tree emulator" in (out / "results.md").read_text()
 
 
 def test_gpu_path_mixed_precision_on_cpu(tmp_path):

@@ -98,6 +98,7 @@ class Xgboost(Bdt):
 @dataclass(frozen=True)
 class Firmware(Budget):
     input_type: str = checked(schema.STR)
+    trees_rtl: bool = checked(schema.BOOL)  # the tree rows' RTL figures (conifer VHDL, GHDL, Verilator, Yosys)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,19 @@ def _cell(r: dict, metric: str, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
     return text
 
 
+def _tree_firmware_lines(r: dict) -> list[str]:
+    """A tree row's conifer firmware: its C-simulated figures, and what it was checked against."""
+    f, c = r["firmware_test"], r["firmware_check"]
+    lat, res = c.get("latency"), c.get("resources")
+    hw = (f"{lat['cycles_max']} cycles, " if lat else "") + (f"{res['lut']:,} LUT, {res['ff']:,} FF" if res else "")
+    return [
+        f"| {r['method']} firmware (conifer, C-sim) | N.A. | | {_pm(f['significance'], f.get('significance_err'))} "
+        f"| {100 * f['auc']:.1f} | {1e3 * f['bkg_corr']:.1f} | | - | - | - | - | C-simulation | - | - |",
+        f"|  ↳ csim vs tree emulator | {c['mismatches']} mismatches / {c['events']:,} events "
+        f"| input {c['input_type']} | score {c['output_type']} | {hw or 'no RTL figures'} | | | | | | | | |",
+    ]
+
+
 def _made_on(row: dict) -> str:
     """The framework and device that trained a row (rows of before the field: not recorded)."""
     made = row.get("made_on")
@@ -109,6 +122,8 @@ def markdown(results: dict) -> str:
             f"| {r['best_epoch'] or 'N.A.'} | {params} | {r['train_seconds']:.0f} | {mem:.0f} | {_made_on(r)} "
             f"| {var_cols} |"
         )
+        if r.get("tree_firmware"):
+            lines += _tree_firmware_lines(r)
         if r["firmware"]:
             f, c = r["firmware_test"], r["firmware_check"]
             lines.append(
@@ -212,6 +227,21 @@ def findings(results: dict) -> list[str]:
             f"(largest relative change: {lo[0]})."
         )
     for r in results["rows"]:
+        if r.get("tree_firmware"):
+            c, f = r["firmware_check"], r["firmware_test"]
+            a = c.get("float_agreement") or {}
+            txt = (
+                f"- {r['method']} firmware (conifer): C-simulation == fpga-nn's tree emulator on "
+                f"{c['events'] - c['mismatches']} of {c['events']} test events; significance {f['significance']:.3f} "
+                f"vs float {r['test']['significance']:.3f}, AUC {100 * f['auc']:.2f} vs {100 * r['test']['auc']:.2f} %"
+            )
+            if a:
+                txt += f"; at most {a['worst_percent']:.2f} % of decisions flipped at the float model's working points"
+            if c.get("latency"):
+                txt += f"; {c['latency']['cycles_max']} cycles [{c['latency']['source']}]"
+            if c.get("resources"):
+                txt += f", {c['resources']['lut']:,} LUT [{c['resources']['source']}]"
+            out.append(txt + ".")
         if r["firmware"]:
             float_key = r["key"].replace("-firmware", "")
             ref = by.get(float_key)

@@ -49,6 +49,7 @@ from .data import (
     row_label,
     window_mask,
 )
+from . import firmware as fw
 from .devices import PeakMemory, device_info
 from .train import _tree_score, _trees, build_network, train_network
 
@@ -130,7 +131,8 @@ def run_row(
         "method": method,
         "loss": row.get("loss"),
         "disco": bool(row.get("disco")),
-        "firmware": bool(row.get("firmware")),
+        "firmware": bool(row.get("firmware")) and method in NN_METHODS,  # a QKeras row: its scores are firmware
+        "tree_firmware": bool(row.get("firmware")) and method in ("BDT", "XGBoost"),
         "features": features,
         "parameters": params,
         "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
@@ -163,7 +165,10 @@ def run_row(
     if "test_var" in scores:
         result["test_variation"] = evaluate(cfg, prep, "test_var", scores["test_var"], None)
     if row.get("firmware"):
-        result["firmware_check"], fw_scores = _firmware(cfg, row, model, x["test"], fw_type, out, part)
+        if method in NN_METHODS:
+            result["firmware_check"], fw_scores = fw.qkeras_firmware(row, model, x["test"], fw_type, out, part)
+        else:  # a tree row keeps its float scores as the row's and adds its conifer firmware beside them
+            result["firmware_check"], fw_scores = fw.tree_firmware(cfg, row, model, x["test"], out, part)
         result["firmware_test"] = evaluate(cfg, prep, "test", fw_scores, boot)
         scores["firmware"] = fw_scores
     np.savez_compressed(out / "rows" / f"{result['key']}.npz", **scores)
@@ -172,34 +177,6 @@ def run_row(
 
 def _tree_device(method: str, meta: dict) -> str:
     return "CUDA" if meta.get("device") == "cuda" else "CPU"
-
-
-def _firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, input_type: FixedType, out: Path, part: str):
-    """QKeras -> hls4ml -> C-simulation on every test event; the firmware's scores and the check."""
-    from ...build import firmware
-    from ...build.core import run_build
-
-    opts = firmware.BuildOptions(
-        part=part,
-        name=row_key(row).replace("-", "_").replace("+", "_"),
-        output_dir=out / "firmware" / row_key(row),
-        force=True,
-        rtl=False,
-    )
-    # the suite records a mismatch as a result of the row (its table says so) instead of stopping the run
-    checked = run_build("suite", model, x_test, input_type, opts, strict=False).checked
-    summary, csim = checked.summary, checked.csim.reshape(-1).astype(np.float64)
-    check = {
-        "events": summary.get("events", len(x_test)),
-        "mismatches": summary["mismatches"],
-        "max_abs_diff_lsb": summary.get("max_abs_diff_lsb"),
-        "output_type": summary.get("output_type"),
-        "input_type": input_type.to_ap(),
-        "csim_seconds": summary.get("csim_seconds"),
-        "emulator": summary.get("emulator"),
-        "project": str(opts.target()),
-    }
-    return check, csim
 
 
 # ----------------------------------------------------------------------------------------------- driver
