@@ -32,6 +32,7 @@ from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
 from ...training import backend
 from ...yamlconfig import plain
+from . import firmware as fw
 from .config import SuiteConfig, load_config
 from .data import (
     MASS,
@@ -49,7 +50,6 @@ from .data import (
     row_label,
     window_mask,
 )
-from . import firmware as fw
 from .devices import PeakMemory, device_info
 from .train import _tree_score, _trees, build_network, train_network
 
