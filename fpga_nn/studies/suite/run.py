@@ -95,7 +95,7 @@ def run_row(
     cols = [every.index(f) for f in features]
     x = {k: v[:, cols] for k, v in prep.x.items()}
     fw_type = None
-    if row.get("firmware"):
+    if row.get("firmware") and method in NN_METHODS:  # QKeras rows train on the firmware's input grid
         fw_type = FixedType.parse(cfg.firmware.input_type)
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
     seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
