@@ -60,6 +60,11 @@ def precheck(options: firmware.BuildOptions) -> None:
     for flag, given in refused:
         if given:
             raise UserInputError(f"{flag} is for networks: a tree ensemble builds as one unrolled pipeline (drop it)")
+    if options.synth:
+        raise UserInputError(
+            "--synth runs hls4ml's scripts: for a tree project run conifer's 'vitis_hls -f build_hls.tcl' in it, "
+            "then 'fpga-nn report' reads the reports (drop --synth)"
+        )
 
 
 def codes_record(q: tree_types.QuantizedEnsemble) -> dict:
