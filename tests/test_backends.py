@@ -108,3 +108,30 @@ def test_jax_float_rows_train_where_tensorflow_cannot_be_imported(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-2:] == ["jax", "False"]
+
+
+def test_qkeras_rows_train_beside_float_rows_in_a_jax_process():
+    """In a process whose Keras 3 is on JAX, a QKeras firmware row still trains on TensorFlow (tf_keras, the
+    losses in TensorFlow's ops) and a float row on JAX: the packaged suite mixes both."""
+    code = (
+        "import dataclasses, numpy as np\n"
+        "from fpga_nn.training import backend\n"
+        "backend.use('jax')\n"
+        "from fpga_nn.studies.suite import run as suite\n"
+        "rng = np.random.default_rng(3)\n"
+        "y = (rng.uniform(size=600) < 0.5).astype(np.int8)\n"
+        "x = (rng.normal(size=(600, 4)) + y[:, None]).astype(np.float32)\n"
+        "m = rng.uniform(100, 180, 600)\n"
+        "p = suite.Prepared(x={'train': x[:400], 'val': x[400:]}, y={'train': y[:400], 'val': y[400:]},\n"
+        "    mass={'train': m[:400], 'val': m[400:]}, weight={'train': np.ones(400), 'val': np.ones(200)},\n"
+        "    mean=np.zeros(4), std=np.ones(4), info={})\n"
+        "c = suite.load_config()\n"
+        "c = dataclasses.replace(c, training=dataclasses.replace(c.training, epochs=2, batch_size=64),\n"
+        "    firmware=dataclasses.replace(c.firmware, epochs=2), window=(100, 180))\n"
+        "for row in ({'method': 'FNN', 'loss': 'bce', 'firmware': True}, {'method': 'FNN', 'loss': 'extreme'}):\n"
+        "    model, meta = suite.train_network(c, row, p, p.x, progress=False)\n"
+        "    print(type(model).__module__.split('.')[0], meta['backend']['keras_backend'], meta['epochs_run'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[-3:-1] == ["tf_keras tensorflow (tf_keras) 2", "keras jax 2"]

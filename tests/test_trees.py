@@ -143,6 +143,9 @@ def test_an_xgboost_file_builds_bit_exact_with_rtl_figures(xgb_file, tmp_path, c
     assert yosys["lut"] > 0 and yosys["ff"] > 0 and "conifer VHDL" in yosys["source"]
     assert "csim check: 0 mismatches / 1000 events (bit-exact against fpga-nn's tree emulator" in printed
     assert (out / "firmware" / "parameters.h").is_file() and (out / "build_hls.tcl").is_file()
+    # fpga-nn emulate reads the project's tree_codes.json: the firmware's scores from the raw events, no model
+    assert main(["emulate", str(out), "--data", str(xgb_file / "x.npy"), "--out", str(tmp_path / "y.npy")]) == 0
+    assert np.array_equal(np.load(tmp_path / "y.npy").ravel(), np.load(out / "vectors" / "csim.npy"))
     # the folder alone gives the same report (fpga-nn report reads what the build wrote)
     capsys.readouterr()
     assert main(["report", str(out)]) == 0

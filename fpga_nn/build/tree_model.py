@@ -32,7 +32,7 @@ from .float_model import agreement, flip_failure
 log = logging.getLogger(__name__)
 
 FAMILY = "trees"
-CODES = "tree_codes.json"
+CODES = emulator.CODES
 CSIM_SOURCE = "conifer HLS C-simulation (g++, fpga-nn harness)"
 RTL_SOURCE = "conifer VHDL (GHDL synth)"
 

@@ -79,6 +79,17 @@ def suite(config_path, quick, out, fresh, part, workers, samples_only, keras_bac
             f"{r['label']:<32} {where} significance {t['significance']:.3f} ± {t.get('significance_err', 0):.3f}  "
             f"AUC {100 * t['auc']:.1f}%  bkg corr {1e3 * t['bkg_corr']:.2f}e-3"
         )
+        if r.get("tree_firmware"):
+            c = r["firmware_check"]
+            hw = ""
+            if c.get("latency"):
+                hw += f"; {c['latency']['cycles_max']} cycles"
+            if c.get("resources"):
+                hw += f", {c['resources']['lut']:,} LUT"
+            click.echo(
+                f"{'  firmware (conifer C-sim)':<32} significance {r['firmware_test']['significance']:.3f}  "
+                f"csim vs tree emulator: {c['mismatches']} mismatches / {c['events']} events{hw}"
+            )
         if r["firmware"]:
             c = r["firmware_check"]
             click.echo(

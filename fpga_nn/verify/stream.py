@@ -145,6 +145,13 @@ class InputScale:
             )  # fmt: skip
 
 
+def _emulator(project: Path):
+    """The project's emulator: a network's (emulation.json) or a tree ensemble's (tree_codes.json)."""
+    from .trees import CODES, TreeEmulator
+
+    return TreeEmulator(project) if (Path(project) / CODES).is_file() else Emulator(project)
+
+
 def emulate_file(
     project: Path,
     data: Path,
@@ -166,7 +173,7 @@ def emulate_file(
         raise UserInputError(f"output {out} must be a .npy file")
     if out.resolve() == Path(data).resolve():
         raise UserInputError(f"--out {out} is the input file: write the scores to another file")
-    emu = Emulator(project)
+    emu = _emulator(project)
     stage, given = input_stage(project, given)
     if stage is None:
         stage = np.asarray
