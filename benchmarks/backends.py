@@ -28,26 +28,14 @@ BACKENDS = ("tensorflow", "jax")
 METRICS = ("auc", "significance")
 
 
+def _suite(config: Path, env: dict, *extra: str) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "fpga_nn", "suite", "--quick", "--config", str(config), *extra]
+    return subprocess.run(argv, env=env, capture_output=True, text=True)
+
+
 def run_backend(backend: str, config: Path, out: Path, env: dict) -> float:
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fpga_nn",
-            "suite",
-            "--quick",
-            "--config",
-            str(config),
-            "--backend",
-            backend,
-            "--out",
-            str(out),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = _suite(config, env, "--backend", backend, "--out", str(out))
     if done.returncode:
         raise SystemExit(f"suite on {backend} failed: {done.stderr.strip().splitlines()[-1:]}")
     return time.perf_counter() - t0
@@ -88,23 +76,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "FPGA_NN_CACHE": os.environ.get("FPGA_NN_CACHE", str(Path(tmp) / "cache"))}
         # the samples first, so that neither backend's time includes generating them
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fpga_nn",
-                "suite",
-                "--quick",
-                "--config",
-                str(args.config),
-                "--samples-only",
-                "--out",
-                str(Path(tmp) / "samples"),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        if _suite(args.config, env, "--samples-only", "--out", str(Path(tmp) / "samples")).returncode:
+            raise SystemExit("generating the quick samples failed")
         wall, results = {}, {}
         for b in BACKENDS:
             wall[b] = round(run_backend(b, args.config, Path(tmp) / b, env), 1)

@@ -28,24 +28,13 @@ def test_prepared_inputs_train_the_float_rows_without_tensorflow(tmp_path, monke
     info = json.loads((inputs / "info.json").read_text())
     assert info["quick"] is True and n == {s: info["dataset"]["n_events"][s] for s in n}
     out = tmp_path / "gpu_check.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "run",
-            "--inputs",
-            str(inputs),
-            "--out",
-            str(out),
-            "--where-tensorflow-cannot-load",
-            "--rows",
-            "FNN-bce",
-            "DFNN-bce",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+
+    def run(*extra):
+        argv = [sys.executable, str(SCRIPT), "run", "--inputs", str(inputs), "--out", str(out), *extra]
+        argv += ["--where-tensorflow-cannot-load", "--rows", "FNN-bce", "DFNN-bce"]
+        return subprocess.run(argv, env=env, capture_output=True, text=True)
+
+    done = run()
     assert done.returncode == 0, done.stderr[-2000:]
     res = json.loads(out.read_text())
     assert res["tensorflow_loaded"] is False and res["backend"]["keras_backend"] == "jax"
@@ -57,25 +46,6 @@ def test_prepared_inputs_train_the_float_rows_without_tensorflow(tmp_path, monke
         aucs = [s["auc"] for s in row["seeds"]]
         assert all(0 <= a <= 1 for a in aucs) and row["auc"]["mean"] == np.mean(aucs)
     # a budget already spent skips every row, and says which
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "run",
-            "--inputs",
-            str(inputs),
-            "--out",
-            str(out),
-            "--budget-s",
-            "0",
-            "--where-tensorflow-cannot-load",
-            "--rows",
-            "FNN-bce",
-            "DFNN-bce",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = run("--budget-s", "0")
     res = json.loads(out.read_text())
     assert done.returncode == 0 and res["skipped"] == ["FNN-bce", "DFNN-bce"] and res["rows"] == []
