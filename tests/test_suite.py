@@ -288,7 +288,7 @@ def test_the_parsed_suite_config_is_frozen_typed_and_carries_its_schema():
     assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg.training).items()}
     # the schema is derived from the fields: every section's keys, every value's check (48 of them)
     assert SCHEMA["etn"] == {"d_model", "n_blocks", "n_heads", "epochs", "patience"} and SCHEMA["window"] is None
-    assert len(VALUES) == 48 and VALUES["training.select"].choices == ("val_auc", "val_significance")
+    assert len(VALUES) == 49 and VALUES["training.select"].choices == ("val_auc", "val_significance")
     assert VALUES["significance.sigma_fb.signal"].lo_open
 
 
