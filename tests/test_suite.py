@@ -191,6 +191,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     assert c["reference"] == "fpga-nn's tree emulator" and c["project"] == "firmware/XGBoost"
     assert 0 < xgb["firmware_test"]["significance"] and abs(xgb["firmware_test"]["auc"] - xgb["test"]["auc"]) < 0.01
     assert "latency" not in c  # the quick section leaves the trees' RTL out (firmware.trees_rtl: false)
+    assert c["emulated_events"] == n_test  # every test event emulated; C-simulated up to trees_csim_events
     etn = nn["ETN-bce+disco"]
     # the kept epoch is the one of highest validation AUC (training.png shows the same history)
     history = json.loads((out / "rows" / "ETN-bce+disco.json").read_text())["history"]["val_auc"]
@@ -288,7 +289,7 @@ def test_the_parsed_suite_config_is_frozen_typed_and_carries_its_schema():
     assert written == {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg.training).items()}
     # the schema is derived from the fields: every section's keys, every value's check (48 of them)
     assert SCHEMA["etn"] == {"d_model", "n_blocks", "n_heads", "epochs", "patience"} and SCHEMA["window"] is None
-    assert len(VALUES) == 49 and VALUES["training.select"].choices == ("val_auc", "val_significance")
+    assert len(VALUES) == 50 and VALUES["training.select"].choices == ("val_auc", "val_significance")
     assert VALUES["significance.sigma_fb.signal"].lo_open
 
 

@@ -215,3 +215,20 @@ def test_bad_tree_builds_are_one_line_and_write_nothing(tmp_path, capsys, argv, 
     err = capsys.readouterr().err.strip()
     assert phrase in err and len(err.splitlines()) == 1, err
     assert sorted(p.name for p in d.iterdir()) == before  # no project folder, nothing touched
+
+
+@pytest.mark.csim
+def test_a_large_test_set_is_emulated_whole_and_c_simulated_in_part(tmp_path, fitted):
+    """A study's tree firmware (``TreeModel.csim_events``): the first N events C-simulated against the emulator,
+    every event emulated and compared with the float model."""
+    from fpga_nn.build.core import run_build
+    from fpga_nn.build.firmware import BuildOptions
+    from fpga_nn.build.tree_model import FAMILY, TreeModel
+
+    x, models = fitted
+    m = models[1]  # GradientBoosting
+    opts = BuildOptions(part=PART, name="gb", output_dir=tmp_path / "gb", rtl=False)
+    built = run_build("model", TreeModel(trees.from_model(m), m, csim_events=200), x[:900], None, opts, family=FAMILY)
+    s = built.check
+    assert (s["events"], s["mismatches"], s["emulated_events"]) == (200, 0, 900)
+    assert s["float_agreement"]["events"] == 900 and len(np.load(tmp_path / "gb" / "vectors" / "csim.npy")) == 200

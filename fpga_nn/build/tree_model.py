@@ -45,6 +45,7 @@ class TreeModel:
     ensemble: trees.Ensemble
     library_model: object
     score_type: FixedType | None = None
+    csim_events: int | None = None  # C-simulate only the first N events (None: every one); all are emulated
 
 
 def precheck(options: firmware.BuildOptions) -> None:
@@ -99,13 +100,15 @@ def _convert(model: TreeModel, x, input_type, staging: Path, options, pre, layer
     conifer_project.write_vhdl(q, staging / "vhdl", options.name, options.part)
     write_json(staging / CODES, codes_record(q), indent=None)
     t_convert = time.perf_counter() - t0
+    emulated = emulator.emulate(q, xg)  # every event: what the firmware computes
+    floats = trees.library_margin(model.library_model, x, ens)  # the float model on the events as given
+    n = len(xg) if model.csim_events is None else min(len(xg), int(model.csim_events))
+    x, xg, expected = x[:n], xg[:n], emulated[:n]
     t0 = time.perf_counter()
     exe = conifer_project.compile_csim(staging, options.name)
     csim = conifer_project.run_csim(exe, xg)
     exe.unlink()
     t_csim = time.perf_counter() - t0
-    expected = emulator.emulate(q, xg)
-    floats = trees.library_margin(model.library_model, x, ens)  # the float model on the events as given
     vec = ProjectFiles(staging).vectors
     vec.mkdir(exist_ok=True)
     for name, arr in (("inputs", xg), ("expected", expected), ("csim", csim)):
@@ -116,7 +119,8 @@ def _convert(model: TreeModel, x, input_type, staging: Path, options, pre, layer
         reference="fpga-nn's tree emulator",
         input_type=types.input.to_ap(),
         tree_types=types.as_dict(),
-        float_agreement=agreement(floats, csim, options.max_flip_percent, matched=True),
+        float_agreement=agreement(floats, emulated, options.max_flip_percent, matched=True),  # every event
+        emulated_events=int(len(emulated)),
         input_cast={
             "type": types.input.to_ap(),
             "changed_values": int(np.sum(xg != x)),
@@ -128,7 +132,7 @@ def _convert(model: TreeModel, x, input_type, staging: Path, options, pre, layer
     cmp.write_check(summary, ProjectFiles(staging).csim_check)
     record = _record(options, q, t_convert, t_csim)
     write_json(ProjectFiles(staging).build_record, record, indent=2)
-    return firmware.CsimResult(xg, expected, csim, summary, record=record, floats=floats)
+    return firmware.CsimResult(xg, expected, csim, summary, record=record, floats=floats[:n])
 
 
 def _record(options, q: tree_types.QuantizedEnsemble, t_convert: float, t_csim: float) -> dict:

@@ -99,6 +99,7 @@ class Xgboost(Bdt):
 class Firmware(Budget):
     input_type: str = checked(schema.STR)
     trees_rtl: bool = checked(schema.BOOL)  # the tree rows' RTL figures (conifer VHDL, GHDL, Verilator, Yosys)
+    trees_csim_events: int | None = checked(schema.Int(1, nullable=True))  # C-simulated; all are emulated
 
 
 @dataclass(frozen=True)

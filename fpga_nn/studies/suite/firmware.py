@@ -50,17 +50,18 @@ def qkeras_firmware(row: dict, model, x_test: np.ndarray, input_type: FixedType,
 
 
 def tree_firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, out: Path, part: str):
-    """The trained BDT / XGBoost -> conifer -> C-simulation on every test event (== fpga-nn's tree emulator),
-    with the RTL figures of conifer's VHDL when ``firmware.trees_rtl``; the firmware's scores and the check."""
+    """The trained BDT / XGBoost -> conifer -> C-simulation (of ``firmware.trees_csim_events`` test events, all
+    when null) equal to fpga-nn's tree emulator, with the RTL figures of conifer's VHDL when ``firmware.trees_rtl``;
+    the firmware's scores on every test event (the project's emulator) and the check."""
     from ...build.core import run_build
     from ...build.tree_model import FAMILY, TreeModel
     from ...frontends import trees
+    from ...verify.trees import TreeEmulator
 
     opts = _options(row, out, part, rtl=bool(cfg.firmware.trees_rtl))
-    built = run_build(
-        "suite", TreeModel(trees.from_model(model), model), np.asarray(x_test, np.float64), None, opts,
-        family=FAMILY, strict=False,
-    )  # fmt: skip
+    tree_model = TreeModel(trees.from_model(model), model, csim_events=cfg.firmware.trees_csim_events)
+    x_test = np.asarray(x_test, np.float64)
+    built = run_build("suite", tree_model, x_test, None, opts, family=FAMILY, strict=False)
     summary = built.checked.summary
     check = _check(summary, len(x_test), summary["input_type"], row)
     check.update(
@@ -76,4 +77,6 @@ def tree_firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, out: P
     yosys = [r for r in report.get("resources", []) if r["source"].startswith("Yosys")]
     if yosys:
         check["resources"] = {k: yosys[0][k] for k in ("lut", "inv", "ff", "dsp", "source")}
-    return check, built.checked.csim.reshape(-1).astype(np.float64)
+    # every test event through the project's emulator, equal to the C-simulation on every event it ran
+    check["emulated_events"] = summary.get("emulated_events")
+    return check, TreeEmulator(opts.target()).predict(x_test).reshape(-1)
