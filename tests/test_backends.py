@@ -47,7 +47,7 @@ def test_quick_suite_float_rows_agree_on_tensorflow_and_jax(tmp_path, monkeypatc
     (tf_res, tf_rows), (jax_res, jax_rows) = _float_rows(outs["tensorflow"]), _float_rows(outs["jax"])
     assert tf_res["device"]["keras_backend"] == "tensorflow" and jax_res["device"]["keras_backend"] == "jax"
     assert "jax" in jax_res["device"] and "gpu" in jax_res["device"]
-    assert list(tf_rows) == list(jax_rows) == ["FNN-bce", "ETN-bce"]
+    assert list(tf_rows) == list(jax_rows) == ["FNN-bce", "DFNN-bce"]
     for key in tf_rows:
         assert tf_rows[key]["made_on"]["keras_backend"] == "tensorflow"
         assert jax_rows[key]["made_on"]["keras_backend"] == "jax"
