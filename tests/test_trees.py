@@ -110,7 +110,7 @@ def xgb_file(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("xgb")
     x, y = _data(n=2500, seed=1)
-    xgb.XGBClassifier(n_estimators=6, max_depth=3, random_state=0, n_jobs=1).fit(x[:1500], y[:1500]).save_model(
+    xgb.XGBClassifier(n_estimators=4, max_depth=2, random_state=0, n_jobs=1).fit(x[:1500], y[:1500]).save_model(
         d / "trees.json"
     )
     np.save(d / "x.npy", x[1500:])
@@ -128,9 +128,9 @@ def test_an_xgboost_file_builds_bit_exact_with_rtl_figures(xgb_file, tmp_path, c
     assert (check["events"], check["mismatches"]) == (1000, 0)
     assert check["reference"] == "fpga-nn's tree emulator" and check["float_agreement"]["worst_percent"] <= 1.0
     record = json.loads((out / "build.json").read_text())
-    assert (record["family"], record["trees"], record["max_depth"]) == ("trees", 6, 3)
+    assert (record["family"], record["trees"], record["max_depth"]) == ("trees", 4, 2)
     codes = json.loads((out / "tree_codes.json").read_text())
-    assert len(codes["trees"]) == 6 and codes["types"] == record["tree_types"]
+    assert len(codes["trees"]) == 4 and codes["types"] == record["tree_types"]
     # the C-simulation, the emulator and the RTL agree on every event; latency and cells are measured
     assert np.array_equal(np.load(out / "vectors" / "csim.npy"), np.load(out / "vectors" / "expected.npy"))
     rtl = json.loads((out / "rtl" / "rtl_check.json").read_text())
