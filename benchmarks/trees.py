@@ -3,11 +3,11 @@
     python benchmarks/trees.py [--out DIR]
 
 Runs ``fpga-nn suite --config benchmarks/suite_xgboost.yaml`` (the packaged suite's samples, generated
-once and cached, its split and its XGBoost settings; the XGBoost row alone, with ``firmware: true``; the RTL
-figures when the config asks for them) and records the firmware row: the ensemble (trees, depth, nodes, types), the C-simulation
-against fpga-nn's tree emulator on every test event, the float model's agreement, the significance and
-AUC of the float model and of the firmware, latency and resources with their sources, and the seconds of
-each phase.
+once and cached, its split and its XGBoost settings; the XGBoost row alone, with ``firmware: true``; the
+RTL figures when the config asks for them) and records the firmware row: the ensemble (trees, depth,
+nodes, types), the C-simulation against fpga-nn's tree emulator, the float model's agreement on every
+test event, the significance and AUC of the float model and of the firmware, latency and resources with
+their sources when made, and the seconds it took.
 """
 
 from __future__ import annotations
