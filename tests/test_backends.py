@@ -19,6 +19,13 @@ from fpga_nn.training import backend
 CONFIG = Path(__file__).resolve().parents[1] / "benchmarks" / "backends.yaml"
 
 
+def _python(code: str) -> str:
+    """Run ``code`` in a new Python process (its own Keras backend); its stdout, after it succeeded."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def _float_rows(out) -> dict:
     res = json.loads((out / "results.json").read_text())
     return res, {r["key"]: r for r in res["rows"]}
@@ -105,9 +112,7 @@ def test_jax_float_rows_train_where_tensorflow_cannot_be_imported(tmp_path):
         "    assert r.epochs_run == 2 and np.isfinite(r.history['loss']).all()\n"
         "print(keras.backend.backend(), 'tensorflow' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-2:] == ["jax", "False"]
+    assert _python(code).split()[-2:] == ["jax", "False"]
 
 
 def test_qkeras_rows_train_beside_float_rows_in_a_jax_process():
@@ -132,6 +137,4 @@ def test_qkeras_rows_train_beside_float_rows_in_a_jax_process():
         "    model, meta = suite.train_network(c, row, p, p.x, progress=False)\n"
         "    print(type(model).__module__.split('.')[0], meta['backend']['keras_backend'], meta['epochs_run'])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split("\n")[-3:-1] == ["tf_keras tensorflow (tf_keras) 2", "keras jax 2"]
+    assert _python(code).split("\n")[-3:-1] == ["tf_keras tensorflow (tf_keras) 2", "keras jax 2"]

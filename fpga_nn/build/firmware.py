@@ -164,6 +164,11 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
             f"input type {input_type.to_ap()} holds values that float32 cannot: give a type of "
             "at most 24 significant bits with --input-precision"
         )
+    return x, cast_report(raw, seen, input_type)
+
+
+def cast_report(raw: np.ndarray, seen: np.ndarray, input_type: FixedType) -> dict:
+    """What putting the inputs on ``input_type`` changed (csim_check.json's ``input_cast``), logged when anything."""
     changed = raw != seen
     report = {
         "type": input_type.to_ap(),
@@ -179,7 +184,7 @@ def cast_inputs(inputs: np.ndarray, input_type: FixedType) -> tuple[np.ndarray, 
             report["changed_values"],
             report["max_abs_change"],
         )
-    return x, report
+    return report
 
 
 def convert_and_verify(

@@ -90,8 +90,6 @@ def codes_record(q: tree_types.QuantizedEnsemble) -> dict:
 
 def _convert(model: TreeModel, x, input_type, staging: Path, options, pre, layers) -> firmware.CsimResult:
     ens = model.ensemble
-    if x.ndim != 2 or x.shape[1] != ens.n_features:
-        raise UserInputError(f"--data has shape {x.shape}: the ensemble takes (events, {ens.n_features}) inputs")
     types = tree_types.choose_types(ens, x, input_type, model.score_type)
     q = tree_types.quantize(ens, types)
     xg = tree_types.to_grid(x, types.input)
@@ -114,19 +112,13 @@ def _convert(model: TreeModel, x, input_type, staging: Path, options, pre, layer
     for name, arr in (("inputs", xg), ("expected", expected), ("csim", csim)):
         np.save(vec / f"{name}.npy", arr)
     summary = cmp.compare(expected, csim, types.score)
-    changed = np.any(xg != np.asarray(x, dtype=np.float64), axis=1)
     summary.update(
         reference="fpga-nn's tree emulator",
         input_type=types.input.to_ap(),
         tree_types=types.as_dict(),
         float_agreement=agreement(floats, emulated, options.max_flip_percent, matched=True),  # every event
         emulated_events=int(len(emulated)),
-        input_cast={
-            "type": types.input.to_ap(),
-            "changed_values": int(np.sum(xg != x)),
-            "changed_events": int(changed.sum()),
-            "max_abs_change": float(np.max(np.abs(xg - x), initial=0.0)),
-        },
+        input_cast=firmware.cast_report(np.asarray(x, dtype=np.float64), xg, types.input),
         csim_seconds=round(t_csim, 3),
     )
     cmp.write_check(summary, ProjectFiles(staging).csim_check)

@@ -283,12 +283,9 @@ def build(
                 if value is not None:
                     raise UserInputError(f"{flag} is for Keras models; {model_path} is {seen}: drop {flag}")
             result = build_tree_model(options, model_path, data_path, input_precision, precision)
-            for line in result.summary():
-                click.echo(line)
-            return
-        if precision is not None and kind != "keras2":
+        elif precision is not None and kind != "keras2":
             raise UserInputError(f"--precision is for float Keras 2 models; {model_path} is {seen}: drop --precision")
-        if precision is not None:
+        elif precision is not None:
             from ..build.user_model import build_float_model
 
             result = build_float_model(options, model_path, data_path, input_precision, weights_path, pre_path)

@@ -58,7 +58,7 @@ class QuantizedEnsemble:
     @property
     def score_bound(self) -> int:
         """The largest |sum of codes| any set of leaves can reach."""
-        return abs(self.base) + int(sum(int(np.abs(v).max()) for v in self.values))
+        return _bound(self.values, self.base)
 
 
 def input_type_for(x: np.ndarray, width: int = DEFAULT_INPUT_WIDTH) -> FixedType:
@@ -98,9 +98,7 @@ def choose_types(
             raise UserInputError(f"the {name} type {t.to_ap()} has negative fraction bits: give F >= 0")
     threshold = FixedType(True, input_type.width + 1, input_type.integer + 1)
     frac = score_type.fractional if score_type else math.ceil(math.log2(max(len(ens.trees), 1))) + SCORE_GUARD_BITS
-    values = [np.rint(t.value * 2.0**frac) for t in ens.trees]
-    base = round(ens.base * 2.0**frac)
-    bound = abs(base) + sum(float(np.abs(v).max()) for v in values)
+    bound = _bound(*_score_codes(ens, frac))
     need = max(2, math.ceil(math.log2(bound + 1)) + 1 - frac) if bound else 2  # signed; holds 1.0 (conifer's norm)
     if score_type is None:
         score_type = FixedType(True, need + frac, need)
@@ -120,10 +118,20 @@ def choose_types(
     )
 
 
+def _score_codes(ens: Ensemble, frac: int) -> tuple[tuple[np.ndarray, ...], int]:
+    """Leaf values (0 at split nodes) and the base margin rounded to nearest even on ``frac`` fraction bits."""
+    values = tuple(np.where(t.left < 0, np.rint(t.value * 2.0**frac), 0).astype(np.int64) for t in ens.trees)
+    return values, round(ens.base * 2.0**frac)
+
+
+def _bound(values: tuple[np.ndarray, ...], base: int) -> int:
+    """The largest |sum of codes| any set of leaves can reach."""
+    return abs(base) + int(sum(int(np.abs(v).max()) for v in values))
+
+
 def quantize(ens: Ensemble, types: TreeTypes) -> QuantizedEnsemble:
-    f = types.score.fractional
-    values = tuple(np.where(t.left < 0, np.rint(t.value * 2.0**f), 0).astype(np.int64) for t in ens.trees)
-    q = QuantizedEnsemble(ens, types, tuple(_threshold_codes(ens, types.input)), values, round(ens.base * 2.0**f))
+    values, base = _score_codes(ens, types.score.fractional)
+    q = QuantizedEnsemble(ens, types, tuple(_threshold_codes(ens, types.input)), values, base)
     if q.score_bound > 2 ** (types.score.width - 1) - 1:
         raise UserInputError(f"the score type {types.score.to_ap()} cannot hold the ensemble's sums")
     return q

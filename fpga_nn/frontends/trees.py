@@ -72,18 +72,24 @@ class Ensemble:
         return total
 
 
-def leaf_index(tree: Tree, x: np.ndarray, convention: str) -> np.ndarray:
-    """The leaf every event of ``x`` reaches (vectorised over events, one level per step)."""
+def walk(feature: np.ndarray, left: np.ndarray, right: np.ndarray, x: np.ndarray, go_left) -> np.ndarray:
+    """The leaf every event of ``x`` reaches in one tree (vectorised over events, one level per step);
+    ``go_left(values, nodes)`` is the split test of the events at their nodes (floats or integer codes)."""
     node = np.zeros(len(x), dtype=np.int64)
     rows = np.arange(len(x))
     while True:
-        inner = tree.left[node] >= 0
+        inner = left[node] >= 0
         if not inner.any():
             return node
-        f = np.where(inner, tree.feature[node], 0)
-        v = x[rows, f]
-        go_left = v < tree.threshold[node] if convention == "<" else v <= tree.threshold[node]
-        node = np.where(inner, np.where(go_left, tree.left[node], tree.right[node]), node)
+        v = x[rows, np.where(inner, feature[node], 0)]
+        node = np.where(inner, np.where(go_left(v, node), left[node], right[node]), node)
+
+
+def leaf_index(tree: Tree, x: np.ndarray, convention: str) -> np.ndarray:
+    """The leaf every event of ``x`` reaches with the library's own test (``x < t`` or ``x <= t``)."""
+    thr = tree.threshold
+    test = (lambda v, n: v < thr[n]) if convention == "<" else (lambda v, n: v <= thr[n])
+    return walk(tree.feature, tree.left, tree.right, x, test)
 
 
 def is_tree_model(path: str | Path) -> bool:

@@ -15,6 +15,7 @@ import numpy as np
 from ..convert.tree_types import QuantizedEnsemble, input_codes, to_grid
 from ..errors import UserInputError
 from ..fixed import FixedType
+from ..frontends.trees import walk
 
 CODES = "tree_codes.json"  # in a tree project: every integer its firmware holds
 
@@ -24,16 +25,8 @@ def _sum_codes(trees, base: int, codes: np.ndarray) -> np.ndarray:
     threshold codes, value codes), on int64 input ``codes`` of shape (events, features)."""
     codes = np.asarray(codes, dtype=np.int64)
     total = np.full(len(codes), base, dtype=np.int64)
-    rows = np.arange(len(codes))
     for feature, left, right, thr, val in trees:
-        node = np.zeros(len(codes), dtype=np.int64)
-        while True:
-            inner = left[node] >= 0
-            if not inner.any():
-                break
-            v = codes[rows, np.where(inner, feature[node], 0)]
-            node = np.where(inner, np.where(v <= thr[node], left[node], right[node]), node)
-        total += val[node]
+        total += val[walk(feature, left, right, codes, lambda v, n, thr=thr: v <= thr[n])]
     return total
 
 

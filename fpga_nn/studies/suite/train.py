@@ -9,7 +9,7 @@ import numpy as np
 from ...reports import significance as sig
 from .config import SuiteConfig
 from .data import Prepared, background_floor, row_key, row_label, window_mask
-from .devices import device_info, tensorflow_device
+from .devices import tensorflow_device
 
 
 def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]) -> tuple[object, dict]:
@@ -31,7 +31,9 @@ def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]
     import xgboost as xgb
 
     c = cfg.xgboost
-    gpu = bool(device_info()["gpu"])  # TensorFlow's or the Keras backend's GPU: the machine has one
+    from ...training import backend
+
+    gpu = bool(backend.accelerators())  # the Keras backend sees a GPU: the machine has one
     model = xgb.XGBClassifier(
         n_estimators=c.n_estimators,
         max_depth=c.max_depth,
