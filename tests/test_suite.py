@@ -6,6 +6,8 @@ import dataclasses
 import json
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -228,6 +230,28 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
     assert json.loads((out / "results.json").read_text())["rows"][1]["test"] == res["rows"][1]["test"]
     assert sorted(os.listdir(out / "firmware")) == ["DFNN-bce-firmware", "FNN-bce-firmware", "XGBoost"]
     assert "XGBoost firmware (conifer): C-simulation == fpga-nn's tree emulator" in (out / "results.md").read_text()
+
+    # the same command on JAX (its own process: a process keeps its first Keras backend): the float rows are
+    # retrained there (their settings hash holds the backend), the QKeras and tree rows are reused as they are
+    env = {**os.environ, "FPGA_NN_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "fpga_nn", "suite", "--quick", "--backend", "jax", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    floats = ("FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco")
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")}
+    assert sorted(k for k in after if after[k] != stamps[k]) == sorted(f"{k}.json" for k in floats)
+    jax_res = json.loads((out / "results.json").read_text())
+    assert [r["key"] for r in jax_res["rows"]] == keys and jax_res["device"]["keras_backend"] == "jax"
+    for r in jax_res["rows"]:
+        if r["key"] in floats:
+            assert r["made_on"]["keras_backend"] == "jax" and [s["seed"] for s in r["seeds"]] == [1, 2]
+            assert 0 < r["test"]["significance"] and 0 <= r["test"]["auc"] <= 1
+        else:  # untouched: the same figures as the TensorFlow run's, firmware checks included
+            assert r == nn[r["key"]], r["key"]
 
 
 def test_gpu_path_mixed_precision_on_cpu(tmp_path):
