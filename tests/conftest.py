@@ -43,31 +43,3 @@ def default_build(tmp_path_factory):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-# The longest tests (`pytest --durations=12` on 2 cores), started first: pytest-xdist's worksteal gives each
-# worker a contiguous half of the collection and an idle worker steals from the end of the other's, so with
-# the longest at the front the run ends on short tests and both cores stay busy to the end.
-LONGEST = (
-    "test_scan.py::test_tiny_scan_on_a_local_cluster",
-    "test_suite.py::test_quick_suite_end_to_end",
-    "test_event_images.py::test_quick_events_table",
-    "test_hgq2.py::test_an_hgq2_model_builds_bit_exact_with_rtl_figures",
-    "test_backends.py::test_quick_suite_float_rows_agree",
-    "test_llp.py::test_quick_llp_table",
-    "test_any_model.py::test_random_models_emulator_equals_qkeras",
-    "test_emulator.py::test_emulator_equals_csim_on_random_models",
-    "test_tracking.py::test_tracking_quick",
-    "test_trigger_rate.py::test_trigger_rate_quick_runs",
-    "test_gpu_check.py::",
-    "test_cli.py::test_user_model_build_and_force",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    def rank(item):
-        node = item.nodeid.split("/")[-1]
-        first = [i for i, name in enumerate(LONGEST) if node.startswith(name)]
-        return (first[0] if first else len(LONGEST), 0 if item.get_closest_marker("slow") else 1)
-
-    items.sort(key=rank)  # stable: file order within each rank
