@@ -26,6 +26,8 @@ grid:
   reuse_factor: [1]
   latency_cutoff: [7.0]
 hgq2: {hidden: [[3]], beta: [1.0e-5], latency_cutoff: [7.0]}
+trees: {n_estimators: [8], max_depth: [3], learning_rate: [0.3], input_bits: [6], score_fraction: [8],
+        latency_cutoff: [7.0]}
 hardware: {rtl_max_points: 0, rtl_near_front: 0.0}
 """
 
@@ -58,7 +60,8 @@ hardware: {rtl_max_points: 0, rtl_near_front: 0.0}
         ("hgq2: {hidden: [6]}\n", "'hgq2.hidden' = 6 must be a list of widths"),
         ("hgq2: {model: mynet}\n", "hgq2.model 'mynet' is neither 'trigger' nor 'module:function'"),
         ("hgq2: [1]\n", "'hgq2' = [1] must be a mapping of keys"),
-        ("grid: null\nhgq2: null\n", "'grid' and 'hgq2' are both null"),
+        ("grid: null\nhgq2: null\ntrees: null\n", "'grid', 'hgq2' and 'trees' are all null"),
+        ("trees: {max_depth: [0]}\n", "'trees.max_depth' = 0 must be an integer >= 1 and <= 10"),
     ],
 )
 def test_scan_config_errors_name_the_key(tmp_path, text, phrase):
@@ -70,16 +73,19 @@ def test_scan_config_errors_name_the_key(tmp_path, text, phrase):
 
 def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
     cfg = scan_config.load_config()
-    n_qkeras = n_hgq2 = 1
+    n_qkeras = n_hgq2 = n_trees = 1
     for axis in scan_config.AXES:
         n_qkeras *= len(getattr(cfg.grid, axis))
     for axis in scan_config.HGQ2_AXES:
         n_hgq2 *= len(getattr(cfg.hgq2, axis))
-    n = n_qkeras + n_hgq2
+    for axis in scan_config.TREE_AXES:
+        n_trees *= len(getattr(cfg.trees, axis))
+    n = n_qkeras + n_hgq2 + n_trees
     pts = scan_config.points(cfg)
     assert len(pts) == n and len({json.dumps(p, sort_keys=True) for p in pts}) == n
-    assert [scan_config.family(p) for p in pts] == ["qkeras"] * n_qkeras + ["hgq2"] * n_hgq2
-    assert sorted({p["beta"] for p in pts[n_qkeras:]}) == sorted(cfg.hgq2.beta)
+    assert [scan_config.family(p) for p in pts] == ["qkeras"] * n_qkeras + ["hgq2"] * n_hgq2 + ["trees"] * n_trees
+    assert sorted({p["beta"] for p in pts[n_qkeras : n_qkeras + n_hgq2]}) == sorted(cfg.hgq2.beta)
+    assert n_trees == 18 and {p["max_depth"] for p in pts[-n_trees:]} == {2, 3, 4}
     path = tmp_path / "random.yaml"
     path.write_text("sample: random\nn_random: 5\n")
     drawn = scan_config.points(scan_config.load_config(path))
@@ -88,12 +94,19 @@ def test_points_cover_the_grid_and_ids_follow_every_setting(tmp_path):
     ids = {scan_config.point_id(p, ctx) for p in pts}
     assert len(ids) == n  # every setting enters the id
     assert scan_config.point_id(pts[0], ctx) != scan_config.point_id(pts[0], {"data": "y"})
-    # a QKeras point's id does not depend on the HGQ2 section beside it, an HGQ2 point's does
+    # a QKeras point's id depends on neither the HGQ2 nor the trees section beside it, an HGQ2 point's does
     with_hgq2 = {**ctx, "hgq2": {"model": "trigger", "versions": {"hgq2": "0.2.0"}}}
-    assert scan_config.point_id(pts[0], with_hgq2) == scan_config.point_id(pts[0], ctx)
+    with_trees = {**with_hgq2, "trees": {"versions": {"xgboost": "3.2.0"}}}
+    assert scan_config.point_id(pts[0], with_trees) == scan_config.point_id(pts[0], ctx)
     other = {**ctx, "hgq2": {"model": "a.b:c", "versions": {"hgq2": "0.2.0"}}}
-    assert scan_config.point_id(pts[-1], with_hgq2) != scan_config.point_id(pts[-1], other)
-    path.write_text("grid: null\n")  # HGQ2 points alone
+    hgq = n_qkeras
+    assert scan_config.point_id(pts[hgq], with_hgq2) != scan_config.point_id(pts[hgq], other)
+    assert scan_config.point_id(pts[hgq], with_trees) == scan_config.point_id(pts[hgq], with_hgq2)
+    # a tree point's depends on XGBoost's version, not on the networks' model functions
+    tree, xgb_other = pts[-1], {**with_trees, "trees": {"versions": {"xgboost": "2.1.0"}}}
+    assert scan_config.point_id(tree, with_trees) != scan_config.point_id(tree, xgb_other)
+    assert scan_config.point_id(tree, with_trees) == scan_config.point_id(tree, {**with_trees, "model": "a.b:c"})
+    path.write_text("grid: null\ntrees: null\n")  # HGQ2 points alone
     assert {scan_config.family(p) for p in scan_config.points(scan_config.load_config(path))} == {"hgq2"}
 
 
@@ -166,8 +179,8 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert main(["scan", str(config), "--workers", "2", "--out", str(dask)]) == 0
     points, on_front = _comparable(dask)
     assert (points, on_front) == _comparable(serial)
-    assert len(points) == 3 and all(p["valid"] for p in points)
-    assert [p["family"] for p in points] == ["qkeras", "qkeras", "hgq2"]
+    assert len(points) == 4 and all(p["valid"] for p in points)
+    assert [p["family"] for p in points] == ["qkeras", "qkeras", "hgq2", "trees"]
     for p in points[:2]:  # firmware == QKeras == alkaid's interpreter on every test event
         assert p["checks"] == {"emulator_vs_qkeras_mismatches": 0, "alkaid_vs_emulator_mismatches": 0}
         assert p["efficiency"]["source"].startswith("bit-exact emulator")
@@ -175,6 +188,10 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert hgq["checks"] == {"interpreter_vs_model_mismatches": 0}
     assert hgq["efficiency"]["source"].startswith("alkaid interpreter") and hgq["ebops"]["value"] > 0
     assert hgq["settings"] == {"family": "hgq2", "hidden": [3], "beta": 1e-5, "reuse_factor": 1, "latency_cutoff": 7.0}
+    tree = points[3]  # XGBoost: the tree emulator (== conifer's C-simulation) == alkaid's logic on every test event
+    assert tree["checks"] == {"alkaid_vs_emulator_mismatches": 0} and tree["cost"]["value"] > 0
+    assert tree["efficiency"]["source"].startswith("bit-exact tree emulator")
+    assert tree["settings"]["n_estimators"] == 8 and tree["parameters"] > 8  # nodes of 8 trees
     for p in points:
         assert p["lut"]["value"] is None and p["lut"]["source"] == "not synthesized (off the front)"
     pareto = json.loads((dask / "pareto.json").read_text())
@@ -195,7 +212,7 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     shutil.rmtree(serial / "points" / lost)
     (serial / "points" / f".{lost}.killed").mkdir()
     before = os.stat(serial / "points" / best / "result.json").st_mtime_ns
-    config.write_text(TINY.replace("rtl_max_points: 0, rtl_near_front: 0.0", "rtl_max_points: 3, rtl_near_front: 1.0"))
+    config.write_text(TINY.replace("rtl_max_points: 0, rtl_near_front: 0.0", "rtl_max_points: 4, rtl_near_front: 1.0"))
     capsys.readouterr()
     assert main(["scan", str(config), "--serial", "--out", str(serial)]) == 0
     assert os.stat(serial / "points" / best / "result.json").st_mtime_ns == before
@@ -255,6 +272,17 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     check = json.loads((prj / "csim_check.json").read_text())
     assert check["family"] == "hgq2" and check["alkaid_interpreter"]["mismatches_vs_csim"] == 0
     assert (prj / "model.keras").is_file() and not (prj / "model.h5").exists()
+
+    # and the tree point: conifer's C-simulation == the tree emulator that scored it, on every test event
+    prj = tmp_path / "prj_trees"
+    args = ["build", "--from-scan", str(serial), "--point", tree["id"], "--part", "xcvu13p-flga2577-2-e"]
+    assert main([*args, "--no-rtl", "--output-dir", str(prj)]) == 0
+    out = capsys.readouterr().out
+    assert "csim check: 0 mismatches / 11718 events (bit-exact against fpga-nn's tree emulator" in out
+    assert f"(the scan's tree emulator gave {tree['efficiency']['value']:.4f})" in out
+    m = json.loads((prj / "metrics.json").read_text())
+    assert m["csim"]["scan_working_point"]["signal_efficiency"] == tree["efficiency"]["value"]
+    assert json.loads((prj / "build.json").read_text())["input_type"] == "ap_fixed<7,1>"  # 6 bits and a sign
 
 
 def test_a_config_names_any_model_building_function():

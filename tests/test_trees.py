@@ -84,6 +84,27 @@ def test_threshold_codes_take_the_float_models_branch_at_every_node(fitted, inpu
         assert np.array_equal(got, want), m
 
 
+@pytest.mark.parametrize("input_type, source", [("ap_fixed<8,3>", None), ("ap_fixed<6,2>", "ap_fixed<10,4>")])
+def test_alkaid_logic_of_the_trees_equals_the_emulator_at_every_threshold(fitted, input_type, source):
+    """The traced logic (scan cost, leaner RTL) computes the emulator's score on every event, events on and
+    beside every threshold included; with a wider source type it first rounds the inputs as to_grid does."""
+    from fpga_nn.convert.tree_trace import trace_ensemble
+
+    x, models = fitted
+    t = FixedType.parse(input_type)
+    src = FixedType.parse(source) if source else t
+    for m in models:
+        e = trees.from_model(m)
+        q = tree_types.quantize(e, tree_types.choose_types(e, x, t))
+        edges = np.concatenate([thr[tr.left >= 0] for tr, thr in zip(e.trees, q.thresholds, strict=True)])
+        steps = np.unique(np.concatenate([edges - 1, edges, edges + 1])) * t.lsb
+        probe = np.repeat(steps[:, None], x.shape[1], axis=1)
+        xs = tree_types.to_grid(np.concatenate([x, probe, 9 * x[:50]]), src)  # beyond the range: saturated
+        want = emulator.emulate(q, tree_types.to_grid(xs, q.types.input))
+        got = trace_ensemble(q, src if source else None).predict(xs).ravel()
+        assert np.array_equal(got, want), m
+
+
 def test_best_iteration_keeps_the_trees_predict_uses(tmp_path):
     import xgboost as xgb
 

@@ -86,9 +86,14 @@ def _threshold_codes(ens: Ensemble, t: FixedType) -> list[np.ndarray]:
 
 
 def choose_types(
-    ens: Ensemble, x: np.ndarray, input_type: FixedType | None = None, score_type: FixedType | None = None
+    ens: Ensemble,
+    x: np.ndarray,
+    input_type: FixedType | None = None,
+    score_type: FixedType | None = None,
+    score_fraction: int | None = None,
 ) -> TreeTypes:
-    """The input, threshold and score types (module docstring); given types are checked, not changed."""
+    """The input, threshold and score types (module docstring); given types are checked, not changed.
+    ``score_fraction`` (without ``score_type``): the score's fraction bits, its integer bits chosen."""
     if input_type is None:
         input_type = input_type_for(x)
     if not input_type.signed:
@@ -97,7 +102,10 @@ def choose_types(
         if t is not None and t.fractional < 0:
             raise UserInputError(f"the {name} type {t.to_ap()} has negative fraction bits: give F >= 0")
     threshold = FixedType(True, input_type.width + 1, input_type.integer + 1)
-    frac = score_type.fractional if score_type else math.ceil(math.log2(max(len(ens.trees), 1))) + SCORE_GUARD_BITS
+    if score_fraction is not None and score_type is None:
+        frac = int(score_fraction)
+    else:
+        frac = score_type.fractional if score_type else math.ceil(math.log2(max(len(ens.trees), 1))) + SCORE_GUARD_BITS
     bound = _bound(*_score_codes(ens, frac))
     need = max(2, math.ceil(math.log2(bound + 1)) + 1 - frac) if bound else 2  # signed; holds 1.0 (conifer's norm)
     if score_type is None:

@@ -62,6 +62,20 @@ class Hgq2:
 
 
 @dataclass(frozen=True)
+class Trees:
+    """Boosted decision trees (XGBoost) on the same inputs: tree count, depth and precisions as the axes.
+    ``input_bits``: the trees' input grid (the trigger's 8-bit codes rounded onto it); ``score_fraction``:
+    the leaf values' and sums' fraction bits."""
+
+    n_estimators: tuple = checked(each=schema.Int(1, 2000))
+    max_depth: tuple = checked(each=schema.Int(1, 10))
+    learning_rate: tuple = checked(each=schema.Num(0, 1, lo_open=True))
+    input_bits: tuple = checked(each=schema.Int(1, 8))
+    score_fraction: tuple = checked(each=schema.Int(0, 24))
+    latency_cutoff: tuple = checked(each=_CUTOFF)
+
+
+@dataclass(frozen=True)
 class Hardware:
     part: str = checked(schema.STR)
     clock_period: float = checked(schema.Num(0, lo_open=True))
@@ -83,6 +97,7 @@ class ScanConfig:
     training: TrainingSection = checked()
     grid: Grid | None = checked()
     hgq2: Hgq2 | None = checked()
+    trees: Trees | None = checked()
     hardware: Hardware = checked()
 
 
@@ -92,6 +107,8 @@ VALUES = yamlconfig.values_of(ScanConfig)
 AXES = tuple(f.name for f in dataclasses.fields(Grid))
 HGQ2_AXES = tuple(f.name for f in dataclasses.fields(Hgq2))[1:]
 AXIS_VALUES = {f.name: f.metadata["each"] for f in dataclasses.fields(Grid) if f.metadata["each"]}
+TREE_AXES = tuple(f.name for f in dataclasses.fields(Trees))
+TREE_VALUES = {f.name: f.metadata["each"] for f in dataclasses.fields(Trees)}
 HGQ2_VALUES = {
     "model": VALUES["hgq2.model"],
     **{f.name: f.metadata["each"] for f in dataclasses.fields(Hgq2) if f.metadata["each"]},
@@ -99,7 +116,7 @@ HGQ2_VALUES = {
 
 
 def family(settings: dict) -> str:
-    """'qkeras' or 'hgq2': which family a point's settings belong to."""
+    """'qkeras', 'hgq2' or 'trees': which family a point's settings belong to."""
     return settings.get("family", "qkeras")
 
 
@@ -122,8 +139,14 @@ def check_settings(settings: dict, where: str) -> None:
             schema.check_value(settings[axis], HGQ2_VALUES[axis], where, axis)
         _check_hidden(settings.get("hidden"), where)
         return
+    if family(settings) == "trees":
+        for axis in TREE_AXES:
+            if axis not in settings:
+                raise UserInputError(f"{where}: setting '{axis}' is missing")
+            schema.check_value(settings[axis], TREE_VALUES[axis], where, axis)
+        return
     if family(settings) != "qkeras":
-        raise UserInputError(f"{where}: family {settings['family']!r} is neither qkeras nor hgq2")
+        raise UserInputError(f"{where}: family {settings['family']!r} is none of qkeras, hgq2, trees")
     for axis, check in AXIS_VALUES.items():
         if axis not in settings:
             raise UserInputError(f"{where}: setting '{axis}' is missing")
@@ -142,12 +165,14 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> S
     cfg = yamlconfig.load("scan/scan.yaml", path, SCHEMA, SCHEMA_VERSION, "scan", quick)
     where = f"scan config {path}" if path else "scan config (packaged)"
     schema.validate(cfg, VALUES, where)
-    if cfg.get("grid") is None and cfg.get("hgq2") is None:
-        raise UserInputError(f"{where}: 'grid' and 'hgq2' are both null: give at least one family's points")
+    if all(cfg.get(k) is None for k in ("grid", "hgq2", "trees")):
+        raise UserInputError(f"{where}: 'grid', 'hgq2' and 'trees' are all null: give at least one family's points")
     if cfg.get("grid") is not None:
         _check_grid(cfg, where)
     if cfg.get("hgq2") is not None:
         _check_hgq2(cfg["hgq2"], where)
+    if cfg.get("trees") is not None:
+        _check_trees(cfg["trees"], where)
     wp = cfg["working_point"]
     if not wp["trigger_rate_khz"] < wp["input_rate_khz"]:
         raise UserInputError(f"{where}: the trigger rate must lie between 0 and the input rate")
@@ -201,6 +226,17 @@ def _check_hgq2(section, where: str) -> None:
                 schema.check_value(v, HGQ2_VALUES[axis], where, f"hgq2.{axis}")
 
 
+def _check_trees(section, where: str) -> None:
+    if not isinstance(section, dict):
+        raise UserInputError(f"{where}: 'trees' = {section!r} must be a mapping of axes (or null: no tree points)")
+    for axis in TREE_AXES:
+        values = section.get(axis)
+        if not isinstance(values, list) or not values:
+            raise UserInputError(f"{where}: 'trees.{axis}' must be a non-empty list of values")
+        for v in values:
+            schema.check_value(v, TREE_VALUES[axis], where, f"trees.{axis}")
+
+
 def background_efficiency(cfg: ScanConfig) -> float:
     wp = cfg.working_point
     return float(wp.trigger_rate_khz) / float(wp.input_rate_khz)
@@ -218,6 +254,11 @@ def points(cfg: ScanConfig) -> list[dict]:
         combos += [
             {"family": "hgq2", **dict(zip(HGQ2_AXES, v, strict=True))}
             for v in itertools.product(*(getattr(hq, a) for a in HGQ2_AXES))
+        ]
+    if cfg.trees is not None:
+        combos += [
+            {"family": "trees", **dict(zip(TREE_AXES, v, strict=True))}
+            for v in itertools.product(*(getattr(cfg.trees, a) for a in TREE_AXES))
         ]
     combos = [thaw(c) for c in combos]
     if cfg.sample == "random" and cfg.n_random < len(combos):
@@ -247,14 +288,14 @@ def context(cfg: ScanConfig, data_fingerprint: str) -> dict:
             if cfg.hgq2 is not None
             else {}
         ),
+        **({"trees": {"versions": {"xgboost": version("xgboost")}}} if cfg.trees is not None else {}),
     }
 
 
 def point_id(settings: dict, ctx: dict) -> str:
-    """12 hex digits of everything the point depends on: a QKeras point does not depend on the HGQ2
-    section (its id is the same with or without HGQ2 points beside it), an HGQ2 point not on ``model``."""
-    if family(settings) == "qkeras":
-        ctx = {k: v for k, v in ctx.items() if k != "hgq2"}
-    else:
-        ctx = {k: v for k, v in ctx.items() if k != "model"}
+    """12 hex digits of everything the point depends on: a QKeras point does not depend on the HGQ2 or the
+    trees section (its id is the same with or without those points beside it), an HGQ2 point not on
+    ``model`` or the trees, a tree point on neither network's section."""
+    drop = {"qkeras": ("hgq2", "trees"), "hgq2": ("model", "trees"), "trees": ("model", "hgq2")}[family(settings)]
+    ctx = {k: v for k, v in ctx.items() if k not in drop}
     return content_hash({"settings": thaw(settings), "context": ctx}, length=12)

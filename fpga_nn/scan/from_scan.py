@@ -69,7 +69,7 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
     scan, point = load_point(scan_dir, point_id)
     cfg, settings = scan["config"], point["settings"]
     options = options.replace(
-        reuse_factor=int(settings["reuse_factor"]), latency_cutoff=float(settings["latency_cutoff"])
+        reuse_factor=int(settings.get("reuse_factor", 1)), latency_cutoff=float(settings["latency_cutoff"])
     )
     firmware.validate(options)
     target = options.target()
@@ -83,6 +83,8 @@ def build_from_scan(options: firmware.BuildOptions, scan_dir: Path, point_id: st
         raise UserInputError(f"the scan's events (fingerprint {scan['context']['data']}) are not the ones found now")
     if hgq:
         return _build_hgq2_point(options, model_file, scan_dir, point_id, point, cfg, x[te], y[te])
+    if family(settings) == "trees":
+        return _build_tree_point(options, model_file, scan_dir, point_id, point, cfg, x[te], y[te])
     model = load_user_model(model_file)
     input_type = FixedType.parse(INPUT_TYPE_TEXT)
     from ..data import dataset, trigger_inputs
@@ -115,6 +117,31 @@ def _metrics(scan_dir, point_id: str, point: dict, cfg, labels, expected, csim, 
         "scan_background_efficiency": point["background_efficiency"],
         "scan_scores_from": scores_from,
     }
+
+
+def _build_tree_point(options, model_file: Path, scan_dir, point_id, point, cfg, x_test, labels):
+    """A tree point: conifer firmware of the saved XGBoost model with the point's input grid and score type,
+    C-simulated on every test event against the tree emulator that scored the point (docs/trees.md). The
+    float model's agreement is reported, not gated: the point's input grid and score type are the design
+    the scan measured (a 6-bit grid flips decisions of the float trees by construction)."""
+    from ..build.tree_model import FAMILY, TreeModel
+    from ..frontends import trees
+
+    ens, obj = trees.load(model_file)
+    types = point.get("types") or {}
+    if "score" not in types:
+        raise UserInputError(f"{scan_dir}/points/{point_id}/result.json has no 'types': rerun the scan")
+    model = TreeModel(ens, obj, FixedType.parse(types["score"]))
+    options = options.replace(max_flip_percent=100.0)
+    input_type = FixedType(False, int(point["settings"]["input_bits"]), 0)
+
+    def point_metrics(staging, checked) -> dict:
+        return _metrics(scan_dir, point_id, point, cfg, labels, checked.expected, checked.csim, "tree emulator")
+
+    return run_build(
+        "scan", model, x_test, input_type, options, family=FAMILY, sources=(model_file,), labels=labels,
+        metrics=point_metrics,
+    )  # fmt: skip
 
 
 def _build_hgq2_point(options, model_file: Path, scan_dir, point_id, point, cfg, x_test, labels):

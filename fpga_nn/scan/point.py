@@ -16,6 +16,7 @@ import numpy as np
 
 from ..frontends import hgq2 as hgq2_frontend
 from ..scratch import scratch
+from . import tree_point
 
 INPUT_TYPE_TEXT = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256
 
@@ -77,8 +78,8 @@ def model_function(model_spec: str):
     return fn
 
 
-# per family: the file a point keeps its trained network in
-MODEL_FILES = {"qkeras": "model.h5", "hgq2": hgq2_frontend.MODEL_FILE}
+# per family: the file a point keeps its trained network (or ensemble: XGBoost's JSON) in
+MODEL_FILES = {"qkeras": "model.h5", "hgq2": hgq2_frontend.MODEL_FILE, "trees": "model.json"}
 NOT_MODEL_ARGS = ("family", "reuse_factor", "latency_cutoff")  # settings the model function is not given
 
 
@@ -119,13 +120,14 @@ def build_model(model_spec: str, settings: dict):
 
 def evaluate(settings: dict, cfg) -> dict:
     """Train the point's network and score it; returns {'result': {...}, 'files': {name: bytes}}."""
-    _single_threaded_tf()
-    from ..reports import metrics
     from ..training.train import TrainConfig, set_seeds, train_classifier
-    from .config import background_efficiency, family
+    from .config import family
 
     t0 = time.perf_counter()
     (x, y, tr, va, te), _ = _data(cfg.data)
+    if family(settings) == "trees":
+        return _finish(settings, cfg, y[te], t0, *tree_point.evaluate(settings, cfg, x, y, tr, va, te))
+    _single_threaded_tf()
     t = cfg.training
     train_config = TrainConfig(
         epochs=int(t.epochs),
@@ -142,13 +144,21 @@ def evaluate(settings: dict, cfg) -> dict:
     timing = {"training": time.perf_counter() - t_train}
     score = _score_hgq2 if hgq else _score_qkeras
     firmware, checks, est, files, extra = score(model, settings, x[tr], x[te], timing)
-    wp = metrics.signal_efficiency_at(y[te], firmware, background_efficiency(cfg))
+    extra["best_epoch"] = trained.best_epoch
+    return _finish(settings, cfg, y[te], t0, firmware, checks, est, files, extra, timing)
+
+
+def _finish(settings, cfg, y_test, t0, firmware, checks, est, files, extra, timing) -> dict:
+    """The point's result record from the firmware's scores of the test set, its checks and estimate."""
+    from ..reports import metrics
+    from .config import background_efficiency
+
+    wp = metrics.signal_efficiency_at(y_test, firmware, background_efficiency(cfg))
     result = {
         "settings": settings,
         **extra,
-        "best_epoch": trained.best_epoch,
-        "test_events": len(te),
-        "auc": metrics.auc(y[te], firmware),
+        "test_events": len(y_test),
+        "auc": metrics.auc(y_test, firmware),
         "efficiency": wp["signal_efficiency"],
         "background_efficiency": wp["background_efficiency"],
         "threshold": wp["threshold"],
@@ -240,16 +250,16 @@ def synthesize(point_id: str, model_bytes: bytes, settings: dict, cfg) -> dict:
     os.environ.setdefault("FPGA_NN_JOBS", "1")  # one task per core: Verilator compiles with one job
     from ..errors import ToolError, UnsupportedModelError
 
-    (x, _, _, _, te), _ = _data(cfg.data)
+    (x, _, tr, _, te), _ = _data(cfg.data)
     hw = cfg.hardware
     tool_versions = rtl_tools()
     try:
-        return {**_synthesize(point_id, model_bytes, settings, x[te], hw), "tools": tool_versions}
+        return {**_synthesize(point_id, model_bytes, settings, x[tr], x[te], hw), "tools": tool_versions}
     except (ToolError, UnsupportedModelError) as exc:  # no Verilator/Yosys here, or a model alkaid cannot trace
         return {"error": str(exc).splitlines()[0], "tools": tool_versions}
 
 
-def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -> dict:
+def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_train, x_test, hw) -> dict:
     from ..build.user_model import load_user_model
     from ..convert.to_rtl import trace
     from ..fixed import FixedType
@@ -259,13 +269,17 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_test, hw) -
 
     with scratch("scan-rtl") as tmp:
         tmp = Path(tmp)
-        model_file = tmp / MODEL_FILES[family(settings)]
-        model_file.write_bytes(model_bytes)
-        model = hgq2.load(model_file) if family(settings) == "hgq2" else load_user_model(model_file)
-        expected = model.predict(x_test, batch_size=8192, verbose=0)
+        if family(settings) == "trees":  # the RTL must equal the tree emulator (== the conifer C-simulation)
+            comb, expected = tree_point.logic(model_bytes, settings, x_train, x_test)
+        else:
+            model_file = tmp / MODEL_FILES[family(settings)]
+            model_file.write_bytes(model_bytes)
+            model = hgq2.load(model_file) if family(settings) == "hgq2" else load_user_model(model_file)
+            expected = model.predict(x_test, batch_size=8192, verbose=0)
+            comb = trace(model, FixedType.parse(INPUT_TYPE_TEXT))
         name = f"scan_{point_id}"
         checked = rtl.verify(
-            trace(model, FixedType.parse(INPUT_TYPE_TEXT)),
+            comb,
             x_test,
             expected,
             None,

@@ -16,7 +16,8 @@ from .config import background_efficiency, family
 
 EMULATOR = "bit-exact emulator (== C-simulation), whole test set"
 INTERPRETER = "alkaid interpreter of the traced logic (== RTL; == model.predict), whole test set"
-SCORES = {"qkeras": EMULATOR, "hgq2": INTERPRETER}  # where each family's firmware scores come from
+TREE_EMULATOR = "bit-exact tree emulator (== conifer C-simulation; == alkaid interpreter), whole test set"
+SCORES = {"qkeras": EMULATOR, "hgq2": INTERPRETER, "trees": TREE_EMULATOR}  # each family's firmware scores
 ALKAID = "alkaid estimate (not synthesized)"
 VERILATOR = "RTL simulation (Verilator, alkaid Verilog)"
 YOSYS = "Yosys synth_xilinx (alkaid Verilog)"
@@ -31,6 +32,11 @@ def describe(settings: dict) -> str:
     """One short line of a point's settings: the QKeras bit widths, or HGQ2's EBOPs strength."""
     if family(settings) == "hgq2":
         return f"HGQ2 {settings['hidden']} beta={settings['beta']:g}"
+    if family(settings) == "trees":
+        return (
+            f"XGBoost {settings['n_estimators']}x{settings['max_depth']} lr{settings['learning_rate']:g} "
+            f"in{settings['input_bits']} s{settings['score_fraction']}"
+        )
     return (
         f"QKeras {settings['hidden']} w{settings['weight_bits']}.{settings['weight_integer']} "
         f"a{settings['activation_bits']}.{settings['activation_integer']}"
@@ -131,6 +137,8 @@ def _title(cfg) -> str:
     if cfg.hgq2 is not None:
         model = cfg.hgq2.model
         parts.append("the HGQ2 trigger network" if model == "trigger" else f"HGQ2 model {model}")
+    if cfg.trees is not None:
+        parts.append("XGBoost trees on the same inputs")
     return "design space of " + " and ".join(parts)
 
 
@@ -184,7 +192,8 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
     cost = [r["cost"]["value"] for r in rows]
     lat = [r["latency_cycles"]["value"] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    marker = {"qkeras": "o", "hgq2": "^"}
+    marker = {"qkeras": "o", "hgq2": "^", "trees": "D"}
+    names = {"qkeras": "QKeras", "hgq2": "HGQ2", "trees": "XGBoost trees"}
     sc = None
     for fam in marker:
         idx = [i for i, r in enumerate(rows) if r["family"] == fam]
@@ -192,7 +201,7 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
             sc = ax.scatter(
                 [cost[i] for i in idx], [eff[i] for i in idx], c=[lat[i] for i in idx], cmap="viridis",
                 vmin=min(lat), vmax=max(lat), marker=marker[fam], s=28,
-                label=f"{'QKeras' if fam == 'qkeras' else 'HGQ2'}: alkaid cost estimate",
+                label=f"{names[fam]}: alkaid cost estimate",
             )  # fmt: skip
     fr = sorted((r for r in rows if r["on_front"]), key=lambda r: r["cost"]["value"])
     ax.plot([r["cost"]["value"] for r in fr], [r["efficiency"]["value"] for r in fr], "r-", lw=1, label="Pareto front")
@@ -227,7 +236,7 @@ def plots(record: dict, out: Path) -> dict[str, Path]:
         )  # fmt: skip
     ax.set_xlabel(f"latency (ns at {record['clock_period_ns']} ns clock)")
     ax.set_ylabel("signal efficiency")
-    ax.set_title("red: on the Pareto front; circles QKeras, triangles HGQ2")
+    ax.set_title("red: on the Pareto front; circles QKeras, triangles HGQ2, diamonds trees")
     ax.grid(alpha=0.3)
     paths["Efficiency vs latency"] = out / "efficiency_vs_latency.png"
     fig.tight_layout()
