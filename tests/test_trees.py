@@ -174,6 +174,28 @@ def test_an_xgboost_file_builds_bit_exact_with_rtl_figures(xgb_file, tmp_path, c
 
 
 @pytest.mark.csim
+@pytest.mark.rtl
+def test_a_large_ensemble_gets_its_rtl_figures_from_alkaid_logic(xgb_file, tmp_path, capsys, monkeypatch):
+    """Beyond VHDL_MAX_NODES (here: every ensemble) the RTL is alkaid's Verilog of the same integer trees:
+    bit-exact against the emulator and the C-simulation on every event, in the cycles alkaid's pipeline has."""
+    from fpga_nn.build import tree_model
+
+    monkeypatch.setattr(tree_model, "VHDL_MAX_NODES", 0)
+    out = tmp_path / "prj"
+    args = ["build", "--model", str(xgb_file / "trees.json"), "--data", str(xgb_file / "x.npy"), "--part", PART]
+    assert main([*args, "--output-dir", str(out)]) == 0
+    rtl = json.loads((out / "rtl" / "rtl_check.json").read_text())
+    assert (rtl["events"], rtl["mismatches_offline"], rtl["mismatches_csim"]) == (1000, 0, 0)
+    assert rtl["latency_cycles"] == rtl["stages"] and rtl["initiation_interval"] == 1
+    assert json.loads((out / "build.json").read_text())["rtl_source"] == "alkaid Verilog of the same integer trees"
+    report = json.loads((out / "report.json").read_text())
+    assert report["latency"]["source"] == "RTL simulation (Verilator, alkaid Verilog of the same integer trees)"
+    yosys = next(r for r in report["resources"] if r["source"].startswith("Yosys"))
+    assert yosys["lut"] > 0 and "alkaid Verilog" in yosys["source"]
+    assert not (out / "rtl" / "src" / "BDTTop.v").exists()  # conifer's VHDL path did not run
+
+
+@pytest.mark.csim
 def test_a_scikit_learn_pickle_builds_bit_exact(tmp_path, capsys):
     from sklearn.ensemble import RandomForestClassifier
 

@@ -39,12 +39,19 @@ def rtl_figures(model, input_type: FixedType, staging: Path, options: BuildOptio
     if options.rtl is False:
         return status(staging, "RTL path skipped (--no-rtl)")
     from ..convert.to_rtl import trace
+
+    return alkaid_figures(lambda: trace(model, input_type), staging, options, checked)
+
+
+def alkaid_figures(make_logic, staging: Path, options: BuildOptions, checked: CsimResult) -> RtlFigures:
+    """The RTL round of alkaid logic (``make_logic()``, traced here so that a model alkaid cannot trace is a
+    note): its Verilog streamed through Verilator on every event, then Yosys."""
     from ..hardware import rtl, yosys
 
     x, expected, csim = checked.inputs, checked.expected, checked.csim
     try:
         result = rtl.verify(
-            trace(model, input_type),
+            make_logic(),
             x,
             expected,
             csim,

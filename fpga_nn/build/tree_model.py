@@ -35,6 +35,11 @@ FAMILY = "trees"
 CODES = emulator.CODES
 CSIM_SOURCE = "conifer HLS C-simulation (g++, fpga-nn harness)"
 RTL_SOURCE = "conifer VHDL (GHDL synth)"
+ALKAID_SOURCE = "alkaid Verilog of the same integer trees"
+# conifer's VHDL pads every tree to a full one and GHDL writes one flat netlist: beyond this many nodes
+# Verilator does not compile it in reasonable time (321 depth-5 trees: not after 8 minutes), and the RTL
+# figures come from alkaid's logic of the same integer trees (convert/tree_trace.py), as for networks
+VHDL_MAX_NODES = 4000
 
 
 @dataclass(frozen=True)
@@ -150,17 +155,30 @@ def _record(options, q: tree_types.QuantizedEnsemble, t_convert: float, t_csim: 
         "vhdl_type": conifer_project.vhdl_type(q).to_ap(),
         "conifer": version("conifer"),
         "csim_source": CSIM_SOURCE,
-        "rtl_source": RTL_SOURCE,
+        "rtl_source": rtl_source(q),
         "convert_seconds": round(t_convert, 3),
         "csim_seconds": round(t_csim, 3),
         "top_function": options.name,
     }
 
 
+def rtl_source(q: tree_types.QuantizedEnsemble) -> str:
+    """Which RTL the figures describe: conifer's VHDL up to VHDL_MAX_NODES nodes, else alkaid's Verilog."""
+    nodes = sum(len(t.feature) for t in q.ensemble.trees)
+    return RTL_SOURCE if nodes <= VHDL_MAX_NODES else ALKAID_SOURCE
+
+
 def rtl_figures(model, input_type, staging: Path, options, checked: firmware.CsimResult) -> figures.RtlFigures:
-    """conifer's VHDL -> GHDL -> Verilator (bit-exact against the emulator, latency) -> Yosys counts."""
+    """conifer's VHDL -> GHDL -> Verilator (bit-exact against the emulator, latency) -> Yosys counts; for a
+    large ensemble alkaid's Verilog of the same integer trees (VHDL_MAX_NODES)."""
     if options.rtl is False:
         return figures.status(staging, "RTL path skipped (--no-rtl)")
+    if checked.record["rtl_source"] == ALKAID_SOURCE:
+        from ..convert.tree_trace import trace_ensemble
+
+        t = {k: FixedType.parse(v) for k, v in checked.record["tree_types"].items()}
+        q = tree_types.quantize(model.ensemble, tree_types.TreeTypes(t["input"], t["threshold"], t["score"]))
+        return figures.alkaid_figures(lambda: trace_ensemble(q), staging, options, checked)
     from ..hardware import tree_rtl, yosys
 
     missing = tree_rtl.available()
