@@ -180,10 +180,17 @@ def test_a_large_ensemble_gets_its_rtl_figures_from_alkaid_logic(xgb_file, tmp_p
     bit-exact against the emulator and the C-simulation on every event, in the cycles alkaid's pipeline has."""
     from fpga_nn.build import tree_model
 
+    from fpga_nn.convert import conifer_project
+
     monkeypatch.setattr(tree_model, "VHDL_MAX_NODES", 0)
+    # and the C-simulation in 3 processes on consecutive slices, put back in order (as a suite-size run does)
+    monkeypatch.setattr(conifer_project, "PARALLEL_EVENTS", 300)
+    monkeypatch.setenv("FPGA_NN_JOBS", "3")
     out = tmp_path / "prj"
     args = ["build", "--model", str(xgb_file / "trees.json"), "--data", str(xgb_file / "x.npy"), "--part", PART]
     assert main([*args, "--output-dir", str(out)]) == 0
+    check = json.loads((out / "csim_check.json").read_text())
+    assert (check["events"], check["mismatches"]) == (1000, 0)
     rtl = json.loads((out / "rtl" / "rtl_check.json").read_text())
     assert (rtl["events"], rtl["mismatches_offline"], rtl["mismatches_csim"]) == (1000, 0, 0)
     assert rtl["latency_cycles"] == rtl["stages"] and rtl["initiation_interval"] == 1
