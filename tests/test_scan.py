@@ -262,11 +262,14 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     stage = json.loads((tmp_path / "prj" / "csim_check.json").read_text())["input_stage"]
     assert stage["mismatches"] == 0 and stage["events"] == 11718  # the trigger's input stage, from the codes
 
+    def build_point(point: dict, name: str):
+        prj = tmp_path / name
+        args = ["build", "--from-scan", str(serial), "--point", point["id"], "--part", "xcvu13p-flga2577-2-e"]
+        assert main([*args, "--no-rtl", "--output-dir", str(prj)]) == 0
+        return prj, capsys.readouterr().out
+
     # so does the HGQ2 point: hls4ml's C-simulation == model.predict == alkaid's interpreter on every event
-    prj = tmp_path / "prj_hgq2"
-    args = ["build", "--from-scan", str(serial), "--point", hgq["id"], "--part", "xcvu13p-flga2577-2-e"]
-    assert main([*args, "--no-rtl", "--output-dir", str(prj)]) == 0
-    out = capsys.readouterr().out
+    prj, out = build_point(hgq, "prj_hgq2")
     assert "csim check: 0 mismatches / 11718 events" in out
     assert f"(the scan's interpreter gave {hgq['efficiency']['value']:.4f})" in out
     check = json.loads((prj / "csim_check.json").read_text())
@@ -274,10 +277,7 @@ def test_tiny_scan_on_a_local_cluster_equals_a_serial_run_and_resumes(tmp_path, 
     assert (prj / "model.keras").is_file() and not (prj / "model.h5").exists()
 
     # and the tree point: conifer's C-simulation == the tree emulator that scored it, on every test event
-    prj = tmp_path / "prj_trees"
-    args = ["build", "--from-scan", str(serial), "--point", tree["id"], "--part", "xcvu13p-flga2577-2-e"]
-    assert main([*args, "--no-rtl", "--output-dir", str(prj)]) == 0
-    out = capsys.readouterr().out
+    prj, out = build_point(tree, "prj_trees")
     assert "csim check: 0 mismatches / 11718 events (bit-exact against fpga-nn's tree emulator" in out
     assert f"(the scan's tree emulator gave {tree['efficiency']['value']:.4f})" in out
     m = json.loads((prj / "metrics.json").read_text())

@@ -179,7 +179,6 @@ def test_a_large_ensemble_gets_its_rtl_figures_from_alkaid_logic(xgb_file, tmp_p
     """Beyond VHDL_MAX_NODES (here: every ensemble) the RTL is alkaid's Verilog of the same integer trees:
     bit-exact against the emulator and the C-simulation on every event, in the cycles alkaid's pipeline has."""
     from fpga_nn.build import tree_model
-
     from fpga_nn.convert import conifer_project
 
     monkeypatch.setattr(tree_model, "VHDL_MAX_NODES", 0)
