@@ -379,3 +379,12 @@ def test_types_wider_than_verified_are_refused_before_compiling(tmp_path, capsys
     line = _one_line(capsys.readouterr().err)
     assert "layer 'out' needs accum type fixed<74,28,TRN,WRAP,0> (74 bits)" in line and "--precision" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_results_name_cached_samples_without_the_machines_folders(tmp_path, monkeypatch):
+    from fpga_nn.data import h5cache
+
+    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    sample = h5cache.cache_dir("jets") / "jets-0123.h5"
+    assert h5cache.portable(sample) == "$FPGA_NN_CACHE/jets/jets-0123.h5"
+    assert h5cache.portable(tmp_path / "mine" / "events.h5") == "events.h5"  # a user's file: its name alone

@@ -57,6 +57,7 @@ def test_quick_events_table_and_io_stream_firmware(tmp_path, monkeypatch):
     assert main(["events", "--quick", "--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())
     test = res["dataset"]["images"]["test"]
+    assert res["dataset"]["path"].startswith("$FPGA_NN_CACHE/event_images/events-")  # no machine's folders
     n_test = sum(test.values())
     assert list(test) == list(ei.CLASSES) and min(test.values()) > 0
     fw = res["firmware"]

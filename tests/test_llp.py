@@ -78,6 +78,7 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     assert main(["llp", "--quick", "--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())
     test = res["dataset"]["jets_per_split"]["test"]
+    assert res["dataset"]["path"].startswith("$FPGA_NN_CACHE/llp/llp-")  # no machine's folders in results
     n_test = sum(test.values())
     assert list(test) == ["signal", "multijet", "bib"] and min(test.values()) > 0
     sm, lg = res["firmware"]["softmax"], res["firmware"]["logits"]

@@ -15,6 +15,17 @@ def cache_dir(kind: str) -> Path:
     return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / kind
 
 
+def portable(path: str | os.PathLike) -> str:
+    """``path`` as a results file may hold it (no machine's folders): ``$FPGA_NN_CACHE/<kind>/<file>`` for a
+    cached sample, else the file's name alone."""
+    path = Path(path)
+    root = Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn"))
+    try:
+        return "$FPGA_NN_CACHE/" + path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
 def stored_fingerprint(path: Path) -> str | None:
     import h5py
 

@@ -21,7 +21,7 @@ from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
 from ...build.core import run_build
-from ...data import dataset, jets
+from ...data import dataset, h5cache, jets
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...jsonio import write_json
@@ -187,7 +187,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         }
         result = {
             "dataset": {
-                "path": str(path),
+                "path": h5cache.portable(path),
                 "fingerprint": d["fingerprint"],
                 "size": cfg.size,
                 "n_generated": d["n_generated"],

@@ -21,7 +21,7 @@ from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
 from ...build.core import run_build
-from ...data import dataset
+from ...data import dataset, h5cache
 from ...data import event_images as ei
 from ...fixed import FixedType
 from ...hardware.parts import DEFAULT_PART
@@ -67,7 +67,12 @@ def prepare(cfg: EventsConfig, workers: int | None = None) -> dict:
     a, b = int(0.6 * len(y)), int(0.75 * len(y))
     split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
     counts = {k: dict(zip(CLASSES, np.bincount(y[v], minlength=3).tolist(), strict=True)) for k, v in split.items()}
-    info = {"path": str(path), "fingerprint": d["fingerprint"], "n_generated": d["n_generated"], "images": counts}
+    info = {
+        "path": h5cache.portable(path),
+        "fingerprint": d["fingerprint"],
+        "n_generated": d["n_generated"],
+        "images": counts,
+    }
     return {"x": x, "y": y, "split": split, "info": info}
 
 

@@ -22,7 +22,7 @@ from ... import outdir
 from ...build import firmware
 from ...build.core import run_build
 from ...build.result import BuildResult
-from ...data import dataset, llp
+from ...data import dataset, h5cache, llp
 from ...data.calo import INPUTS
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
@@ -82,7 +82,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
         "std": std,
         "path": path,
         "info": {
-            "path": str(path),
+            "path": h5cache.portable(path),
             "fingerprint": d["fingerprint"],
             "n_generated": d["n_generated"],
             "jets_per_split": {k: dict(zip(CLASSES, v, strict=True)) for k, v in counts.items()},

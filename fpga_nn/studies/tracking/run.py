@@ -21,7 +21,7 @@ from ... import outdir
 from ...atomic import write_text
 from ...build import firmware
 from ...build.core import run_build
-from ...data import dataset, tracking
+from ...data import dataset, h5cache, tracking
 from ...jsonio import write_json
 from ...training import model_cache
 from . import table
@@ -60,7 +60,7 @@ def prepare(cfg: TrackingTaskConfig, workers: int | None = None) -> dict:
     split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
     x = tracking.PREPROCESSING(d["raw"])
     info = {
-        "path": str(path),
+        "path": h5cache.portable(path),
         "fingerprint": d["fingerprint"],
         "n_generated": d["n_generated"],
         "candidates": {k: {"true": int(y[v].sum()), "fake": int(len(v) - y[v].sum())} for k, v in split.items()},
