@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fpga_nn.fixed import FixedType
-from fpga_nn.verify import emu_fast, record
+from fpga_nn.verify import emu_fast, emu_native, record
 from fpga_nn.verify.emulator import Emulator
 
 from .conftest import LONG
@@ -99,6 +99,13 @@ def test_the_fast_path_equals_the_general_path(tmp_path_factory, drawn):
         np.testing.assert_array_equal(emu.fast.predict(x), want)
         np.testing.assert_array_equal(emu.fast.predict(x[:1]), want[:1])  # one event, one block
         np.testing.assert_array_equal(emu.fast.predict(x.astype(np.float64)), want)  # float64 inputs too
+        # inside the input range the compiled kernel runs (outside it, the NumPy plan): both equal the general path
+        lo, hi = t_in.bounds
+        inside = np.clip(x, lo, hi)
+        want_inside = general.predict(inside)
+        for fast in (emu.fast, getattr(emu.fast, "plan", emu.fast)):
+            np.testing.assert_array_equal(fast.predict(inside), want_inside)
+            np.testing.assert_array_equal(fast.predict(inside[:70].astype(np.float64)), want_inside[:70])
 
 
 def test_the_plan_compiles_for_a_trigger_chain_and_refuses_what_could_wrap(tmp_path):
@@ -126,12 +133,16 @@ def test_the_plan_compiles_for_a_trigger_chain_and_refuses_what_could_wrap(tmp_p
     rec = {"project": "p", "io_type": "io_parallel", "layers": layers, "output_type": "ap_fixed<8,4,RND_CONV,SAT>"}
     _write(tmp_path / "ok", rec, arrays)
     plan = Emulator(tmp_path / "ok").fast
+    assert isinstance(plan, emu_native.NativePlan)  # gcc is there: the compiled kernel
     assert plan is not None and plan.dtype is np.float32 and len(plan.steps) == 2
     assert [c.rounding for s in plan.steps for c in s.casts] == ["RND_CONV", "RND_CONV"]
     x = _inputs(t_in, 3 * emu_fast.BLOCK + 5, 5, 1)  # several blocks on the thread pool, a short last one
     general = Emulator(tmp_path / "ok")
     general.fast = None
     np.testing.assert_array_equal(plan.predict(x), general.predict(x))
+    inside = np.clip(x, *t_in.bounds)  # every code in the input type: the kernel's own result, no fallback
+    np.testing.assert_array_equal(plan.predict(inside), general.predict(inside))
+    np.testing.assert_array_equal(plan.predict(inside), plan.plan.predict(inside))
 
     layers[1] = dense("h", 5, 6, "ap_fixed<12,3>", "ap_fixed<12,3>", "x")  # sums up to 2^17 codes in 12 bits
     _write(tmp_path / "narrow", rec, arrays)

@@ -21,6 +21,7 @@ from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import cast, from_float
 from ..layers import emulator_steps, multi_input
+from . import emu_native
 from . import record as rec
 from .emu_fast import compile_plan
 from .emu_linear import Codes, _t, _weights
@@ -198,7 +199,11 @@ class Emulator:
         self.input_name = first["name"]
         self.steps = self._plan(self.record["layers"])
         self.output_name = self.record["layers"][-1]["name"]
-        self.fast = None if os.environ.get("FPGA_NN_EMULATOR") == "general" else compile_plan(self.record, self.arrays)
+        # FPGA_NN_EMULATOR=general: the layer-by-layer path; =numpy: the dense chain's BLAS plan, not compiled
+        mode = os.environ.get("FPGA_NN_EMULATOR", "")
+        self.fast = None if mode == "general" else compile_plan(self.record, self.arrays)
+        if self.fast is not None and mode != "numpy":
+            self.fast = emu_native.build(self.fast) or self.fast
 
     @staticmethod
     def _plan(layers: list[dict]) -> list[tuple[dict, Callable | None, list[str]]]:

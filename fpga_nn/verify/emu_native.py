@@ -1,0 +1,222 @@
+"""The fast path compiled: a dense chain's :class:`~.emu_fast.FastPlan` written as one C function and built
+with the C compiler the C-simulation already needs (``-O3 -march=native``), cached per machine.
+
+The C code does exactly the plan's arithmetic, in the plan's float type: input codes ``floor(x 2^F)``,
+each product ``v @ w + b`` with the weights as constants, each cast (scale, rounding, clip or wrap). Every
+value is an integer code the plan has proved exact in that type (``emu_fast``'s bounds), so the order of
+the sums, vectorisation and fused multiply-adds cannot change a bit: the result equals the NumPy plan's on
+every event (tested), and both equal the C-simulation. What NumPy does in a dozen passes over memory runs
+here in one pass over blocks of 64 events held in cache, the event index innermost (SIMD lanes).
+
+An input code outside the input type (the general cast: saturation or wrap of inputs) makes the function
+return -1 and the NumPy plan runs instead; no compiler, or a failed build, the same (logged once).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..fixed.arith import _bounds
+from .emu_fast import _F32, FastPlan
+
+log = logging.getLogger(__name__)
+LANES = 64  # events per block, the innermost (vectorised) loop
+MAX_WEIGHTS = 1 << 18  # larger nets stay on BLAS (compile time grows with the constants)
+PARALLEL_EVENTS = 1 << 14  # fewer events run in one thread
+
+
+def _literal(v: float, ctype: str) -> str:
+    return repr(float(v)) + ("f" if ctype == "float" else "")
+
+
+def source(plan: FastPlan) -> str:
+    """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32`` (float inputs)."""
+    ct = "float" if plan.dtype == np.float32 else "double"
+    rounding = {"TRN": "floor", "RND_CONV": "nearbyint", "RND": None}
+    suffix = "f" if ct == "float" else ""
+    lo_in, hi_in = (_literal(b, "double") for b in _bounds(plan.input_type))
+    scale_in = _literal(2.0**plan.input_type.fractional, "double")
+    k0 = plan.steps[0].w.shape[0] - 1
+    lines = ["#include <math.h>", f"typedef {ct} T;", f"#define L {LANES}"]
+    for n, step in enumerate(plan.steps):
+        k, m = step.w.shape
+        rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
+        lines.append(f"static const T W{n}[{k}][{m}] = {{\n{rows}}};")
+    for kind, xt in (("64", "double"), ("32", "float")):
+        body = [
+            f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{",
+            f"  T v0[{k0}][L];",
+            *[f"  T v{n + 1}[{s.w.shape[1]}][L];" for n, s in enumerate(plan.steps)],
+            "  for (long e0 = 0; e0 < n; e0 += L) {",
+            "    for (int e = 0; e < L; ++e)",
+            f"      for (int i = 0; i < {k0}; ++i) {{",
+            f"        double c = floor((double)x[(e0 + e) * {k0} + i] * {scale_in});",
+            f"        if (!(c >= {lo_in} && c <= {hi_in})) return -1;",
+            "        v0[i][e] = (T)c;",
+            "      }",
+        ]
+        for n, step in enumerate(plan.steps):
+            k, m = step.w.shape[0] - 1, step.w.shape[1]
+            src, dst = f"v{n}", f"v{n + 1}"
+            body += [
+                f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {dst}[j][e] = W{n}[{k}][j];",
+                f"    for (int i = 0; i < {k}; ++i) for (int j = 0; j < {m}; ++j) {{",
+                f"      const T w = W{n}[i][j];",
+                f"      for (int e = 0; e < L; ++e) {dst}[j][e] += w * {src}[i][e];",
+                "    }",
+            ]
+            for c in step.casts:
+                ops = []
+                if c.scale != 1.0:
+                    ops.append(f"t *= {_literal(c.scale, ct)};")
+                if c.rounding == "RND":
+                    ops.append(f"t = floor{suffix}(t + {_literal(0.5, ct)});")
+                elif c.rounding is not None:
+                    ops.append(f"t = {rounding[c.rounding]}{suffix}(t);")
+                if c.wrap is not None:
+                    if c.lo is not None:
+                        ops.append("t = t < 0 ? 0 : t;")
+                    low, span = _bounds(c.wrap)[0], float(1 << c.wrap.width)
+                    inv, span, low = _literal(1.0 / span, ct), _literal(span, ct), _literal(low, ct)
+                    ops.append(f"t -= {span} * floor{suffix}((t - {low}) * {inv});")
+                else:
+                    if c.lo is not None:
+                        ops.append(f"t = t < {_literal(c.lo, ct)} ? {_literal(c.lo, ct)} : t;")
+                    if c.hi is not None:
+                        ops.append(f"t = t > {_literal(c.hi, ct)} ? {_literal(c.hi, ct)} : t;")
+                if ops:
+                    body.append(
+                        f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {{ T t = {dst}[j][e]; "
+                        + " ".join(ops)
+                        + f" {dst}[j][e] = t; }}"
+                    )
+        last, m_out = f"v{len(plan.steps)}", plan.steps[-1].w.shape[1]
+        scale_out = _literal(2.0**-plan.output_type.fractional, "double")
+        body += [
+            f"    for (int e = 0; e < L; ++e) for (int j = 0; j < {m_out}; ++j)",
+            f"      y[(e0 + e) * {m_out} + j] = (double){last}[j][e] * {scale_out};",
+            "  }",
+            "  return 0;",
+            "}",
+        ]
+        lines += body
+    return "\n".join(lines) + "\n"
+
+
+def _compiler() -> str | None:
+    from .. import tools
+
+    return tools.which("gcc") or tools.which("cc")
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / "kernels"
+
+
+def _cpu() -> str:
+    """This machine's instruction sets: a -march=native library is only valid where it was built."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        flags = ""
+    return platform.machine() + flags
+
+
+FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC", "-std=c99"]
+
+
+def build(plan: FastPlan) -> NativePlan | None:
+    """The compiled plan, or None (no compiler, too many weights, a failed build: the NumPy plan runs)."""
+    if sum(s.w.size for s in plan.steps) > MAX_WEIGHTS or plan.dtype not in (np.float32, np.float64):
+        return None
+    if plan.input_type.rounding != "TRN" or plan.input_type.width > _F32:
+        return None  # inputs the C code cannot cast as from_float does: the NumPy plan's general cast
+    cc = _compiler()
+    if cc is None:
+        return None
+    text = source(plan)
+    key = hashlib.sha256("\n".join([text, cc, *FLAGS, _cpu()]).encode()).hexdigest()[:16]
+    lib = _cache_dir() / f"emu-{key}.so"
+    if not lib.is_file():
+        lib.parent.mkdir(parents=True, exist_ok=True)
+        src = lib.with_suffix(f".{os.getpid()}.c")
+        tmp = lib.with_suffix(f".{os.getpid()}.tmp")
+        src.write_text(text)
+        try:
+            done = subprocess.run([cc, *FLAGS, "-o", str(tmp), str(src)], capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                log.warning("emulator kernel not compiled (%s): NumPy runs", done.stderr.strip().splitlines()[:1])
+                return None
+            os.replace(tmp, lib)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("emulator kernel not compiled (%s): NumPy runs", exc)
+            return None
+        finally:
+            src.unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
+    try:
+        return NativePlan(plan, ctypes.CDLL(str(lib)))
+    except OSError as exc:
+        log.warning("emulator kernel not loaded (%s): NumPy runs", exc)
+        return None
+
+
+class NativePlan:
+    """:meth:`predict` as :meth:`FastPlan.predict`, through the compiled function (the plan's own NumPy path
+    where an input lies outside the input type)."""
+
+    def __init__(self, plan: FastPlan, lib):
+        self.plan, self.n_in, self.n_out = plan, plan.steps[0].w.shape[0] - 1, plan.steps[-1].w.shape[1]
+        self.input_type, self.output_type, self.dtype, self.steps = (
+            plan.input_type, plan.output_type, plan.dtype, plan.steps,
+        )  # fmt: skip
+        self._fns = {}
+        for kind, ct in (("64", ctypes.c_double), ("32", ctypes.c_float)):
+            fn = getattr(lib, f"run{kind}")
+            fn.argtypes = [ctypes.POINTER(ct), ctypes.c_long, ctypes.POINTER(ctypes.c_double)]
+            fn.restype = ctypes.c_int
+            self._fns[np.dtype(np.float64 if kind == "64" else np.float32)] = (fn, ct)
+        self._lib = lib  # kept alive with the functions
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x).reshape(len(x), -1)
+        if x.dtype not in self._fns:
+            x = x.astype(np.float64)
+        x = np.ascontiguousarray(x)
+        n = len(x)
+        y = np.empty((n, self.n_out), np.float64)
+        full = n - n % LANES
+        threads = max(1, min(os.cpu_count() or 1, full // PARALLEL_EVENTS))
+        cuts = [full * t // threads // LANES * LANES for t in range(threads + 1)]
+        parts = [(cuts[t], cuts[t + 1]) for t in range(threads) if cuts[t + 1] > cuts[t]]
+        if full < n:
+            parts.append((full, n))
+        if len(parts) == 1:
+            ok = [self._run(x, y, *parts[0])]
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:  # ctypes lets go of the GIL during the call
+                ok = list(pool.map(lambda p: self._run(x, y, *p), parts))
+        return y if all(ok) else self.plan.predict(x)
+
+    def _run(self, x: np.ndarray, y: np.ndarray, start: int, stop: int) -> bool:
+        fn, ct = self._fns[x.dtype]
+        if (stop - start) % LANES:  # the tail: padded to one block with zeros (a code of the input type)
+            xs = np.zeros((LANES, self.n_in), x.dtype)
+            xs[: stop - start] = x[start:stop]
+            ys = np.empty((LANES, self.n_out), np.float64)
+            if fn(xs.ctypes.data_as(ctypes.POINTER(ct)), LANES, ys.ctypes.data_as(ctypes.POINTER(ctypes.c_double))):
+                return False
+            y[start:stop] = ys[: stop - start]
+            return True
+        xp = x[start:].ctypes.data_as(ctypes.POINTER(ct))
+        yp = y[start:].ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+        return fn(xp, stop - start, yp) == 0
