@@ -46,7 +46,15 @@ def source(plan: FastPlan) -> str:
     lo_in, hi_in = (_literal(b, "double") for b in _bounds(plan.input_type))
     scale_in = _literal(2.0**plan.input_type.fractional, "double")
     k0 = plan.steps[0].w.shape[0] - 1
-    lines = ["#include <math.h>", f"typedef {ct} T;", f"#define L {LANES}"]
+    nv = LANES * (4 if ct == "float" else 8) // 64  # 64-byte vectors per row of LANES events
+    jb = 4 if ct == "float" else 2  # outputs per block: jb x nv accumulators stay in registers
+    lines = [
+        "#include <math.h>",
+        f"typedef {ct} T;",
+        "typedef T V __attribute__((vector_size(64)));",  # GCC/Clang vectors: one AVX-512 register, or 2-4 narrower
+        f"#define L {LANES}",
+        f"#define NV {nv}",
+    ]
     for n, step in enumerate(plan.steps):
         k, m = step.w.shape
         rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
@@ -54,26 +62,38 @@ def source(plan: FastPlan) -> str:
     for kind, xt in (("64", "double"), ("32", "float")):
         body = [
             f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{",
-            f"  T v0[{k0}][L];",
-            *[f"  T v{n + 1}[{s.w.shape[1]}][L];" for n, s in enumerate(plan.steps)],
+            f"  V v0[{k0}][NV];",
+            *[f"  V v{n + 1}[{s.w.shape[1]}][NV];" for n, s in enumerate(plan.steps)],
             "  for (long e0 = 0; e0 < n; e0 += L) {",
-            "    for (int e = 0; e < L; ++e)",
-            f"      for (int i = 0; i < {k0}; ++i) {{",
+            "    int bad = 0;  /* a code outside the input type (or NaN): the caller's NumPy plan runs instead */",
+            f"    for (int i = 0; i < {k0}; ++i)",
+            "      for (int e = 0; e < L; ++e) {",
             f"        double c = floor((double)x[(e0 + e) * {k0} + i] * {scale_in});",
-            f"        if (!(c >= {lo_in} && c <= {hi_in})) return -1;",
-            "        v0[i][e] = (T)c;",
+            f"        bad |= !(c >= {lo_in} && c <= {hi_in});",
+            "        ((T*)v0[i])[e] = (T)c;",
             "      }",
+            "    if (bad) return -1;",
         ]
         for n, step in enumerate(plan.steps):
             k, m = step.w.shape[0] - 1, step.w.shape[1]
             src, dst = f"v{n}", f"v{n + 1}"
-            body += [
-                f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {dst}[j][e] = W{n}[{k}][j];",
-                f"    for (int i = 0; i < {k}; ++i) for (int j = 0; j < {m}; ++j) {{",
-                f"      const T w = W{n}[i][j];",
-                f"      for (int e = 0; e < L; ++e) {dst}[j][e] += w * {src}[i][e];",
-                "    }",
-            ]
+            full = m - m % jb
+            for j_lo, j_hi, block in ((0, full, jb), (full, m, m - full)):
+                if j_hi <= j_lo:
+                    continue
+                body += [
+                    f"    for (int j0 = {j_lo}; j0 < {j_hi}; j0 += {block}) {{",
+                    f"      V a[{block}][NV];",
+                    f"      for (int b = 0; b < {block}; ++b)",
+                    f"        for (int q = 0; q < NV; ++q) a[b][q] = (V){{}} + W{n}[{k}][j0 + b];  /* the bias */",
+                    f"      for (int i = 0; i < {k}; ++i)",
+                    f"        for (int b = 0; b < {block}; ++b) {{",
+                    f"          const T w = W{n}[i][j0 + b];",
+                    f"          for (int q = 0; q < NV; ++q) a[b][q] += w * {src}[i][q];",
+                    "        }",
+                    f"      for (int b = 0; b < {block}; ++b) for (int q = 0; q < NV; ++q) {dst}[j0 + b][q] = a[b][q];",
+                    "    }",
+                ]
             for c in step.casts:
                 ops = []
                 if c.scale != 1.0:
@@ -95,15 +115,15 @@ def source(plan: FastPlan) -> str:
                         ops.append(f"t = t > {_literal(c.hi, ct)} ? {_literal(c.hi, ct)} : t;")
                 if ops:
                     body.append(
-                        f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {{ T t = {dst}[j][e]; "
+                        f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {{ T t = ((T*){dst}[j])[e]; "
                         + " ".join(ops)
-                        + f" {dst}[j][e] = t; }}"
+                        + f" ((T*){dst}[j])[e] = t; }}"
                     )
         last, m_out = f"v{len(plan.steps)}", plan.steps[-1].w.shape[1]
         scale_out = _literal(2.0**-plan.output_type.fractional, "double")
         body += [
             f"    for (int e = 0; e < L; ++e) for (int j = 0; j < {m_out}; ++j)",
-            f"      y[(e0 + e) * {m_out} + j] = (double){last}[j][e] * {scale_out};",
+            f"      y[(e0 + e) * {m_out} + j] = (double)((T*){last}[j])[e] * {scale_out};",
             "  }",
             "  return 0;",
             "}",
@@ -131,7 +151,10 @@ def _cpu() -> str:
     return platform.machine() + flags
 
 
-FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC", "-std=c99"]
+# -ffp-contract=fast: multiply-adds fused (every product and partial sum is an exact integer code: fusing
+# cannot round); no -ffast-math (it would let the compiler reassociate the casts)
+FLAGS = ["-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC",
+         "-std=gnu99"]  # fmt: skip
 
 
 def build(plan: FastPlan) -> NativePlan | None:
