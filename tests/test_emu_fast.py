@@ -143,6 +143,7 @@ def test_the_plan_compiles_for_a_trigger_chain_and_refuses_what_could_wrap(tmp_p
     inside = np.clip(x, *t_in.bounds)  # every code in the input type: the kernel's own result, no fallback
     np.testing.assert_array_equal(plan.predict(inside), general.predict(inside))
     np.testing.assert_array_equal(plan.predict(inside), plan.plan.predict(inside))
+    assert plan.predict(inside[:0]).shape == (0, 1)  # no events: no call
 
     layers[1] = dense("h", 5, 6, "ap_fixed<12,3>", "ap_fixed<12,3>", "x")  # sums up to 2^17 codes in 12 bits
     _write(tmp_path / "narrow", rec, arrays)

@@ -211,6 +211,8 @@ class NativePlan:
         self._lib = lib  # kept alive with the functions
 
     def predict(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros((0, self.n_out))
         x = np.asarray(x).reshape(len(x), -1)
         if x.dtype not in self._fns:
             x = x.astype(np.float64)
