@@ -119,7 +119,8 @@ def build_model(model_spec: str, settings: dict):
 
 
 def evaluate(settings: dict, cfg) -> dict:
-    """Train the point's network and score it; returns {'result': {...}, 'files': {name: bytes}}."""
+    """Train the point's network (or tree ensemble: ``tree_point``) and score it; returns {'result': {...},
+    'files': {name: bytes}}."""
     from ..training.train import TrainConfig, set_seeds, train_classifier
     from .config import family
 

@@ -12,7 +12,13 @@ import numpy as np
 
 from ..scratch import scratch
 
-SOURCE_TYPE = "ap_ufixed<8,0>"  # the trigger's 8-bit input codes / 256 (point.INPUT_TYPE_TEXT)
+
+def _source_type():
+    """The scan's network inputs: the trigger's 8-bit codes / 256 (``point.INPUT_TYPE_TEXT``)."""
+    from ..fixed import FixedType
+    from .point import INPUT_TYPE_TEXT
+
+    return FixedType.parse(INPUT_TYPE_TEXT)
 
 
 def train(settings: dict, seed: int, x_train, y_train):
@@ -45,7 +51,6 @@ def evaluate(settings: dict, cfg, x, y, tr, va, te):
     """(firmware scores of the test set, checks, alkaid estimate, files, extra record keys, timing)."""
     from ..convert.tree_trace import trace_ensemble
     from ..convert.tree_types import to_grid
-    from ..fixed import FixedType
     from ..hardware.rtl import estimate
     from ..verify.trees import emulate
 
@@ -57,7 +62,7 @@ def evaluate(settings: dict, cfg, x, y, tr, va, te):
     firmware = emulate(q, to_grid(x[te], q.types.input))
     timing["emulation"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    comb = trace_ensemble(q, FixedType.parse(SOURCE_TYPE))
+    comb = trace_ensemble(q, _source_type())
     alkaid_out = comb.predict(np.asarray(x[te], np.float64)).ravel()
     est = estimate(comb, float(settings["latency_cutoff"]))
     timing["alkaid"] = time.perf_counter() - t0
@@ -86,9 +91,8 @@ def logic(model_bytes: bytes, settings: dict, x_train, x_test):
     """(alkaid logic, the emulator's scores of ``x_test``) of a saved tree point, rebuilt from its model."""
     from ..convert.tree_trace import trace_ensemble
     from ..convert.tree_types import to_grid
-    from ..fixed import FixedType
     from ..verify.trees import emulate
 
     q = quantized(settings, load(model_bytes), x_train)
     expected = emulate(q, to_grid(x_test, q.types.input)).reshape(-1, 1)
-    return trace_ensemble(q, FixedType.parse(SOURCE_TYPE)), expected
+    return trace_ensemble(q, _source_type()), expected
