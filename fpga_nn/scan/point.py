@@ -127,7 +127,10 @@ def evaluate(settings: dict, cfg) -> dict:
     t0 = time.perf_counter()
     (x, y, tr, va, te), _ = _data(cfg.data)
     if family(settings) == "trees":
-        return _finish(settings, cfg, y[te], t0, *tree_point.evaluate(settings, cfg, x, y, tr, va, te))
+        from ..fixed import FixedType
+
+        scored = tree_point.evaluate(settings, cfg, x, y, tr, va, te, FixedType.parse(INPUT_TYPE_TEXT))
+        return _finish(settings, cfg, y[te], t0, *scored)
     _single_threaded_tf()
     t = cfg.training
     train_config = TrainConfig(
@@ -271,7 +274,7 @@ def _synthesize(point_id: str, model_bytes: bytes, settings: dict, x_train, x_te
     with scratch("scan-rtl") as tmp:
         tmp = Path(tmp)
         if family(settings) == "trees":  # the RTL must equal the tree emulator (== the conifer C-simulation)
-            comb, expected = tree_point.logic(model_bytes, settings, x_train, x_test)
+            comb, expected = tree_point.logic(model_bytes, settings, x_train, x_test, FixedType.parse(INPUT_TYPE_TEXT))
         else:
             model_file = tmp / MODEL_FILES[family(settings)]
             model_file.write_bytes(model_bytes)

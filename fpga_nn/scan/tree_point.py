@@ -13,14 +13,6 @@ import numpy as np
 from ..scratch import scratch
 
 
-def _source_type():
-    """The scan's network inputs: the trigger's 8-bit codes / 256 (``point.INPUT_TYPE_TEXT``)."""
-    from ..fixed import FixedType
-    from .point import INPUT_TYPE_TEXT
-
-    return FixedType.parse(INPUT_TYPE_TEXT)
-
-
 def train(settings: dict, seed: int, x_train, y_train):
     import xgboost as xgb
 
@@ -47,8 +39,9 @@ def quantized(settings: dict, model, x_train):
     return tree_types.quantize(ens, types)
 
 
-def evaluate(settings: dict, cfg, x, y, tr, va, te):
-    """(firmware scores of the test set, checks, alkaid estimate, files, extra record keys, timing)."""
+def evaluate(settings: dict, cfg, x, y, tr, va, te, source_type):
+    """(firmware scores of the test set, checks, alkaid estimate, files, extra record keys, timing);
+    ``source_type``: the type of the scan's inputs (the trigger's 8-bit codes), rounded onto the point's grid."""
     from ..convert.tree_trace import trace_ensemble
     from ..convert.tree_types import to_grid
     from ..hardware.rtl import estimate
@@ -62,7 +55,7 @@ def evaluate(settings: dict, cfg, x, y, tr, va, te):
     firmware = emulate(q, to_grid(x[te], q.types.input))
     timing["emulation"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    comb = trace_ensemble(q, _source_type())
+    comb = trace_ensemble(q, source_type)
     alkaid_out = comb.predict(np.asarray(x[te], np.float64)).ravel()
     est = estimate(comb, float(settings["latency_cutoff"]))
     timing["alkaid"] = time.perf_counter() - t0
@@ -87,7 +80,7 @@ def load(model_bytes: bytes):
     return model
 
 
-def logic(model_bytes: bytes, settings: dict, x_train, x_test):
+def logic(model_bytes: bytes, settings: dict, x_train, x_test, source_type):
     """(alkaid logic, the emulator's scores of ``x_test``) of a saved tree point, rebuilt from its model."""
     from ..convert.tree_trace import trace_ensemble
     from ..convert.tree_types import to_grid
@@ -95,4 +88,4 @@ def logic(model_bytes: bytes, settings: dict, x_train, x_test):
 
     q = quantized(settings, load(model_bytes), x_train)
     expected = emulate(q, to_grid(x_test, q.types.input)).reshape(-1, 1)
-    return trace_ensemble(q, _source_type()), expected
+    return trace_ensemble(q, source_type), expected
