@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 LOG_TAIL_LINES = 30
 
 
+def jobs() -> int:
+    """Parallel jobs for external programs (Verilator's compile, C-simulation processes): FPGA_NN_JOBS when
+    set (tests running side by side set 1), else all cores."""
+    value = os.environ.get("FPGA_NN_JOBS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
+
+
 def which(name: str, path: str | None = None) -> str | None:
     """The program's full path on PATH (or on ``path``), or None: every lookup of a tool goes through here."""
     return shutil.which(name, path=path)

@@ -62,6 +62,13 @@ def test_each_library_margin_is_reproduced(fitted):
     assert [trees.from_model(m).convention for m in models] == ["<", "<=", "<=", "<=", "<=", "<"]
 
 
+def _threshold_probe(e, q, t: FixedType, n_features: int) -> np.ndarray:
+    """Events with every feature on, one step below and one above every threshold code on the grid of ``t``."""
+    edges = np.concatenate([thr[tr.left >= 0] for tr, thr in zip(e.trees, q.thresholds, strict=True)])
+    steps = np.unique(np.concatenate([edges - 1, edges, edges + 1])) * t.lsb
+    return np.repeat(steps[:, None], n_features, axis=1)
+
+
 @pytest.mark.parametrize("input_type", ["ap_fixed<16,3>", "ap_fixed<8,3>", "ap_fixed<6,2>"])
 def test_threshold_codes_take_the_float_models_branch_at_every_node(fitted, input_type):
     """On the input grid the integer comparison goes where the library's float comparison goes, at every node
@@ -72,11 +79,7 @@ def test_threshold_codes_take_the_float_models_branch_at_every_node(fitted, inpu
     for m in models:
         e = trees.from_model(m)
         q = tree_types.quantize(e, tree_types.choose_types(e, x, t))
-        # every threshold's neighbourhood on the grid, in every feature
-        edges = np.concatenate([thr[tr.left >= 0] for tr, thr in zip(e.trees, q.thresholds, strict=True)])
-        steps = np.unique(np.concatenate([edges - 1, edges, edges + 1])) * t.lsb
-        probe = np.repeat(steps[:, None], x.shape[1], axis=1)  # each feature at every threshold and beside it
-        xg = tree_types.to_grid(np.concatenate([x, probe]), q.types.input)
+        xg = tree_types.to_grid(np.concatenate([x, _threshold_probe(e, q, t, x.shape[1])]), q.types.input)
         want = np.full(len(xg), q.base, dtype=np.int64)
         for tree, val in zip(e.trees, q.values, strict=True):
             want += val[trees.leaf_index(tree, xg.astype(np.float32).astype(np.float64), e.convention)]
@@ -96,9 +99,7 @@ def test_alkaid_logic_of_the_trees_equals_the_emulator_at_every_threshold(fitted
     for m in models:
         e = trees.from_model(m)
         q = tree_types.quantize(e, tree_types.choose_types(e, x, t))
-        edges = np.concatenate([thr[tr.left >= 0] for tr, thr in zip(e.trees, q.thresholds, strict=True)])
-        steps = np.unique(np.concatenate([edges - 1, edges, edges + 1])) * t.lsb
-        probe = np.repeat(steps[:, None], x.shape[1], axis=1)
+        probe = _threshold_probe(e, q, t, x.shape[1])
         xs = tree_types.to_grid(np.concatenate([x, probe, 9 * x[:50]]), src)  # beyond the range: saturated
         want = emulator.emulate(q, tree_types.to_grid(xs, q.types.input))
         got = trace_ensemble(q, src if source else None).predict(xs).ravel()

@@ -136,6 +136,7 @@ def _record(options, q: tree_types.QuantizedEnsemble, t_convert: float, t_csim: 
     from importlib.metadata import version
 
     ens = q.ensemble
+    nodes = int(sum(len(t.feature) for t in ens.trees))
     return {
         "part": options.part,
         "backend": options.backend,
@@ -148,24 +149,19 @@ def _record(options, q: tree_types.QuantizedEnsemble, t_convert: float, t_csim: 
         "trees": len(ens.trees),
         "max_depth": ens.max_depth,
         "features": ens.n_features,
-        "nodes": int(sum(len(t.feature) for t in ens.trees)),
+        "nodes": nodes,
         "input_type": q.types.input.to_ap(),
         "output_type": q.types.score.to_ap(),
         "tree_types": q.types.as_dict(),
         "vhdl_type": conifer_project.vhdl_type(q).to_ap(),
         "conifer": version("conifer"),
         "csim_source": CSIM_SOURCE,
-        "rtl_source": rtl_source(q),
+        # which RTL the figures describe: conifer's VHDL up to VHDL_MAX_NODES nodes, else alkaid's Verilog
+        "rtl_source": RTL_SOURCE if nodes <= VHDL_MAX_NODES else ALKAID_SOURCE,
         "convert_seconds": round(t_convert, 3),
         "csim_seconds": round(t_csim, 3),
         "top_function": options.name,
     }
-
-
-def rtl_source(q: tree_types.QuantizedEnsemble) -> str:
-    """Which RTL the figures describe: conifer's VHDL up to VHDL_MAX_NODES nodes, else alkaid's Verilog."""
-    nodes = sum(len(t.feature) for t in q.ensemble.trees)
-    return RTL_SOURCE if nodes <= VHDL_MAX_NODES else ALKAID_SOURCE
 
 
 def rtl_figures(model, input_type, staging: Path, options, checked: firmware.CsimResult) -> figures.RtlFigures:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 from pathlib import Path
 
@@ -176,10 +175,8 @@ def run_csim(exe: Path, x_on_grid: np.ndarray) -> np.ndarray:
     sets run as one process per core on consecutive slices (a suite-size ensemble: 1.5 ms per event)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    value = os.environ.get("FPGA_NN_JOBS", "")  # as for Verilator's compile jobs (tests side by side set 1)
-    cores = int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
     x = np.ascontiguousarray(x_on_grid, dtype=np.float64)
-    parts = np.array_split(np.arange(len(x)), max(1, min(cores, len(x) // PARALLEL_EVENTS)))
+    parts = np.array_split(np.arange(len(x)), max(1, min(tools.jobs(), len(x) // PARALLEL_EVENTS)))
     with ThreadPoolExecutor(len(parts)) as pool:
         scores = list(pool.map(lambda ip: _run_slice(exe, x[ip[1]], ip[0]), enumerate(parts)))
     out = np.concatenate(scores) if scores else np.zeros(0)

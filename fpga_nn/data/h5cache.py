@@ -10,18 +10,22 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+def cache_root() -> Path:
+    """``$FPGA_NN_CACHE``, default ~/.cache/fpga-nn."""
+    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn"))
+
+
 def cache_dir(kind: str) -> Path:
-    """Where generated samples are cached: ``$FPGA_NN_CACHE/<kind>`` (default ~/.cache/fpga-nn/<kind>)."""
-    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / kind
+    """Where generated samples (and compiled emulator kernels) are cached: ``$FPGA_NN_CACHE/<kind>``."""
+    return cache_root() / kind
 
 
 def portable(path: str | os.PathLike) -> str:
     """``path`` as a results file may hold it (no machine's folders): ``$FPGA_NN_CACHE/<kind>/<file>`` for a
     cached sample, else the file's name alone."""
     path = Path(path)
-    root = Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn"))
     try:
-        return "$FPGA_NN_CACHE/" + path.resolve().relative_to(root.resolve()).as_posix()
+        return "$FPGA_NN_CACHE/" + path.resolve().relative_to(cache_root().resolve()).as_posix()
     except ValueError:
         return path.name
 

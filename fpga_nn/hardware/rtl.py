@@ -26,12 +26,6 @@ from ..project_files import RTL_CHECK, RTL_META
 log = logging.getLogger(__name__)
 
 
-def build_jobs() -> int:
-    """Parallel compile jobs for Verilator: FPGA_NN_JOBS when set (tests running side by side set 1), else all cores."""
-    value = os.environ.get("FPGA_NN_JOBS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
-
-
 DEFAULT_LATENCY_CUTOFF = 7.0  # alkaid delay units per pipeline stage (an estimate: no timing closure here)
 MAX_LATENCY_SEARCH = 64
 
@@ -152,7 +146,7 @@ def build_testbench(rtl_dir: Path, meta: dict) -> Path:
             "--exe",
             "--build",
             "-j",
-            str(build_jobs()),
+            str(tools.jobs()),
             "-O2",
             "-Wno-fatal",
             "-MAKEFLAGS",

@@ -129,7 +129,8 @@ def evaluate(settings: dict, cfg) -> dict:
     if family(settings) == "trees":
         from ..fixed import FixedType
 
-        scored = tree_point.evaluate(settings, cfg, x, y, tr, va, te, FixedType.parse(INPUT_TYPE_TEXT))
+        source = FixedType.parse(INPUT_TYPE_TEXT)
+        scored = tree_point.evaluate(settings, int(cfg.seed), x[tr], y[tr], x[te], source)
         return _finish(settings, cfg, y[te], t0, *scored)
     _single_threaded_tf()
     t = cfg.training

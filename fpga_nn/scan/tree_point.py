@@ -39,8 +39,8 @@ def quantized(settings: dict, model, x_train):
     return tree_types.quantize(ens, types)
 
 
-def evaluate(settings: dict, cfg, x, y, tr, va, te, source_type):
-    """(firmware scores of the test set, checks, alkaid estimate, files, extra record keys, timing);
+def evaluate(settings: dict, seed: int, x_train, y_train, x_test, source_type):
+    """(firmware scores of ``x_test``, checks, alkaid estimate, files, extra record keys, timing);
     ``source_type``: the type of the scan's inputs (the trigger's 8-bit codes), rounded onto the point's grid."""
     from ..convert.tree_trace import trace_ensemble
     from ..convert.tree_types import to_grid
@@ -48,15 +48,15 @@ def evaluate(settings: dict, cfg, x, y, tr, va, te, source_type):
     from ..verify.trees import emulate
 
     t0 = time.perf_counter()
-    model = train(settings, int(cfg.seed), x[tr], y[tr])
+    model = train(settings, seed, x_train, y_train)
     timing = {"training": time.perf_counter() - t0}
     t0 = time.perf_counter()
-    q = quantized(settings, model, x[tr])
-    firmware = emulate(q, to_grid(x[te], q.types.input))
+    q = quantized(settings, model, x_train)
+    firmware = emulate(q, to_grid(x_test, q.types.input))
     timing["emulation"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     comb = trace_ensemble(q, source_type)
-    alkaid_out = comb.predict(np.asarray(x[te], np.float64)).ravel()
+    alkaid_out = comb.predict(np.asarray(x_test, np.float64)).ravel()
     est = estimate(comb, float(settings["latency_cutoff"]))
     timing["alkaid"] = time.perf_counter() - t0
     checks = {"alkaid_vs_emulator_mismatches": int(np.sum(alkaid_out != firmware))}

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import h5cache
 from ..fixed.arith import _bounds
 from .emu_fast import _F32, FastPlan
 
@@ -138,10 +139,6 @@ def _compiler() -> str | None:
     return tools.which("gcc") or tools.which("cc")
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("FPGA_NN_CACHE", Path.home() / ".cache" / "fpga-nn")) / "kernels"
-
-
 def _cpu() -> str:
     """This machine's instruction sets: a -march=native library is only valid where it was built."""
     try:
@@ -159,7 +156,7 @@ FLAGS = ["-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-
 
 def build(plan: FastPlan) -> NativePlan | None:
     """The compiled plan, or None (no compiler, too many weights, a failed build: the NumPy plan runs)."""
-    if sum(s.w.size for s in plan.steps) > MAX_WEIGHTS or plan.dtype not in (np.float32, np.float64):
+    if sum(s.w.size for s in plan.steps) > MAX_WEIGHTS:
         return None
     if plan.input_type.rounding != "TRN" or plan.input_type.width > _F32:
         return None  # inputs the C code cannot cast as from_float does: the NumPy plan's general cast
@@ -168,7 +165,7 @@ def build(plan: FastPlan) -> NativePlan | None:
         return None
     text = source(plan)
     key = hashlib.sha256("\n".join([text, cc, *FLAGS, _cpu()]).encode()).hexdigest()[:16]
-    lib = _cache_dir() / f"emu-{key}.so"
+    lib = h5cache.cache_dir("kernels") / f"emu-{key}.so"
     if not lib.is_file():
         lib.parent.mkdir(parents=True, exist_ok=True)
         src = lib.with_suffix(f".{os.getpid()}.c")

@@ -98,7 +98,7 @@ class Xgboost(Bdt):
 @dataclass(frozen=True)
 class Firmware(Budget):
     input_type: str = checked(schema.STR)
-    trees_rtl: bool = checked(schema.BOOL)  # the tree rows' RTL figures (conifer VHDL, GHDL, Verilator, Yosys)
+    trees_rtl: bool = checked(schema.BOOL)  # the tree rows' RTL figures (Verilator, Yosys: docs/trees.md)
     trees_csim_events: int | None = checked(schema.Int(1, nullable=True))  # C-simulated; all are emulated
 
 

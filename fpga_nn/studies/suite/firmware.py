@@ -51,7 +51,8 @@ def qkeras_firmware(row: dict, model, x_test: np.ndarray, input_type: FixedType,
 
 def tree_firmware(cfg: SuiteConfig, row: dict, model, x_test: np.ndarray, out: Path, part: str):
     """The trained BDT / XGBoost -> conifer -> C-simulation (of ``firmware.trees_csim_events`` test events, all
-    when null) equal to fpga-nn's tree emulator, with the RTL figures of conifer's VHDL when ``firmware.trees_rtl``;
+    when null) equal to fpga-nn's tree emulator, with the RTL figures (conifer's VHDL, or alkaid's Verilog of the
+    same trees for a large ensemble) when ``firmware.trees_rtl``;
     the firmware's scores on every test event (the project's emulator) and the check."""
     from ...build.core import run_build
     from ...build.tree_model import FAMILY, TreeModel
