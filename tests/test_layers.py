@@ -34,7 +34,7 @@ def test_the_docs_table_is_the_registry():
 
 def test_the_flow_reads_views_of_the_registry():
     from fpga_nn.convert import hls_config, support
-    from fpga_nn.verify import emu_linear, emu_tables, emulator, record
+    from fpga_nn.verify import emu_linear, emu_tables, emu_window, record
 
     assert support.LAYERS == layers.keras_support() and len(support.LAYERS) == 60
     assert record.SUPPORTED == layers.hls4ml_classes() and len(record.SUPPORTED) == 26
@@ -42,7 +42,7 @@ def test_the_flow_reads_views_of_the_registry():
     assert hls_config._PARENTS_WITH_AUTO_RESULT == layers.auto_result_parents()
     steps = layers.emulator_steps()
     assert steps["Dense"] is emu_linear.dense and steps["Softmax"] is emu_tables.softmax
-    assert steps["Pooling2D"] is emulator.pooling and "Reshape" not in steps and "Input" not in steps
+    assert steps["Pooling2D"] is emu_window.pooling and "Reshape" not in steps and "Input" not in steps
     assert layers.multi_input() == {"Merge", "Concatenate"}
     # every hls4ml class the record accepts is run by a step, except those that only move values
     assert layers.hls4ml_classes() - set(steps) == {"Input", "Reshape"}

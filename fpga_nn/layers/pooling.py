@@ -16,10 +16,10 @@ FAMILY = Family(
         "GlobalAveragePooling2D": Support("exact", BOTH, "exact for power-of-two sizes"),
     },
     hls4ml={
-        "Pooling1D": "emulator:pooling",
-        "Pooling2D": "emulator:pooling",
-        "GlobalPooling1D": "emulator:global_pooling",
-        "GlobalPooling2D": "emulator:global_pooling",
+        "Pooling1D": "emu_window:pooling",
+        "Pooling2D": "emu_window:pooling",
+        "GlobalPooling1D": "emu_window:global_pooling",
+        "GlobalPooling2D": "emu_window:global_pooling",
     },
     attrs=("pool_width", "pool_height", "pool_op", "count_pad"),
 )

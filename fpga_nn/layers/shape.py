@@ -22,9 +22,9 @@ FAMILY = Family(
     hls4ml={
         "Input": None,
         "Reshape": None,
-        "ZeroPadding1D": "emulator:zeropad",
-        "ZeroPadding2D": "emulator:zeropad",
-        "Resize": "emulator:resize",
+        "ZeroPadding1D": "emu_window:zeropad",
+        "ZeroPadding2D": "emu_window:zeropad",
+        "Resize": "emu_window:resize",
     },
     attrs=("algorithm",),
 )

@@ -237,13 +237,15 @@ def compile_plan(record: dict, arrays: dict) -> FastPlan | None:
 
 
 def _product(layer, arrays, tx: FixedType, x_bound: float):
-    """A Dense as a matrix product and its result cast: (step, result type, bound), or None."""
+    """A Dense (or a convolution's window) as a matrix product and its result cast: (step, result type, bound),
+    or None."""
     if any("kind" in w for w in layer["weights"].values()):
         return None  # power-of-two or 1-bit weights: the general path
     w, tw = _weights(layer, arrays, "weight")
+    w = w.reshape(-1, w.shape[-1])  # a convolution's (kh, kw, C, M): its window's Dense, in the patches' order
     acc_t, res_t = _t(layer, "accum_t"), _t(layer, "result_t")
     fp = tx.fractional + tw.fractional
-    if acc_t.overflow != "WRAP" or acc_t.fractional < fp or w.ndim != 2:
+    if acc_t.overflow != "WRAP" or acc_t.fractional < fp:
         return None
     s = acc_t.fractional - fp
     bias = None

@@ -42,8 +42,6 @@ def _literal(v: float, ctype: str) -> str:
 def source(plan: FastPlan) -> str:
     """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32`` (float inputs)."""
     ct = "float" if plan.dtype == np.float32 else "double"
-    rounding = {"TRN": "floor", "RND_CONV": "nearbyint", "RND": None}
-    suffix = "f" if ct == "float" else ""
     lo_in, hi_in = (_literal(b, "double") for b in _bounds(plan.input_type))
     scale_in = _literal(2.0**plan.input_type.fractional, "double")
     k0 = plan.steps[0].w.shape[0] - 1
@@ -96,24 +94,7 @@ def source(plan: FastPlan) -> str:
                     "    }",
                 ]
             for c in step.casts:
-                ops = []
-                if c.scale != 1.0:
-                    ops.append(f"t *= {_literal(c.scale, ct)};")
-                if c.rounding == "RND":
-                    ops.append(f"t = floor{suffix}(t + {_literal(0.5, ct)});")
-                elif c.rounding is not None:
-                    ops.append(f"t = {rounding[c.rounding]}{suffix}(t);")
-                if c.wrap is not None:
-                    if c.lo is not None:
-                        ops.append("t = t < 0 ? 0 : t;")
-                    low, span = _bounds(c.wrap)[0], float(1 << c.wrap.width)
-                    inv, span, low = _literal(1.0 / span, ct), _literal(span, ct), _literal(low, ct)
-                    ops.append(f"t -= {span} * floor{suffix}((t - {low}) * {inv});")
-                else:
-                    if c.lo is not None:
-                        ops.append(f"t = t < {_literal(c.lo, ct)} ? {_literal(c.lo, ct)} : t;")
-                    if c.hi is not None:
-                        ops.append(f"t = t > {_literal(c.hi, ct)} ? {_literal(c.hi, ct)} : t;")
+                ops = cast_ops(c, ct)
                 if ops:
                     body.append(
                         f"    for (int j = 0; j < {m}; ++j) for (int e = 0; e < L; ++e) {{ T t = ((T*){dst}[j])[e]; "
@@ -131,6 +112,31 @@ def source(plan: FastPlan) -> str:
         ]
         lines += body
     return "\n".join(lines) + "\n"
+
+
+def cast_ops(c, ct: str) -> list[str]:
+    """C statements applying the cast ``c`` (a plan's :class:`~.emu_fast._Cast`) to ``T t`` in place."""
+    rounding = {"TRN": "floor", "RND_CONV": "nearbyint", "RND": None}
+    suffix = "f" if ct == "float" else ""
+    ops = []
+    if c.scale != 1.0:
+        ops.append(f"t *= {_literal(c.scale, ct)};")
+    if c.rounding == "RND":
+        ops.append(f"t = floor{suffix}(t + {_literal(0.5, ct)});")
+    elif c.rounding is not None:
+        ops.append(f"t = {rounding[c.rounding]}{suffix}(t);")
+    if c.wrap is not None:
+        if c.lo is not None:
+            ops.append("t = t < 0 ? 0 : t;")
+        low, span = _bounds(c.wrap)[0], float(1 << c.wrap.width)
+        inv, span, low = _literal(1.0 / span, ct), _literal(span, ct), _literal(low, ct)
+        ops.append(f"t -= {span} * floor{suffix}((t - {low}) * {inv});")
+    else:
+        if c.lo is not None:
+            ops.append(f"t = t < {_literal(c.lo, ct)} ? {_literal(c.lo, ct)} : t;")
+        if c.hi is not None:
+            ops.append(f"t = t > {_literal(c.hi, ct)} ? {_literal(c.hi, ct)} : t;")
+    return ops
 
 
 def _compiler() -> str | None:
@@ -160,10 +166,23 @@ def build(plan: FastPlan) -> NativePlan | None:
         return None
     if plan.input_type.rounding != "TRN" or plan.input_type.width > _F32:
         return None  # inputs the C code cannot cast as from_float does: the NumPy plan's general cast
+    lib = library(source(plan))
+    if lib is None:
+        return None
+    n_in, n_out = plan.steps[0].w.shape[0] - 1, plan.steps[-1].w.shape[1]
+    native = NativePlan(lib, n_in, n_out, LANES, plan.predict)
+    native.plan, native.input_type, native.output_type, native.dtype, native.steps = (
+        plan, plan.input_type, plan.output_type, plan.dtype, plan.steps,
+    )  # fmt: skip
+    return native
+
+
+def library(text: str):
+    """The C source ``text`` built into a shared library (cached per machine by its hash) and loaded, or None
+    (no compiler, a failed build: logged once, the caller's NumPy path runs)."""
     cc = _compiler()
     if cc is None:
         return None
-    text = source(plan)
     key = hashlib.sha256("\n".join([text, cc, *FLAGS, _cpu()]).encode()).hexdigest()[:16]
     lib = h5cache.cache_dir("kernels") / f"emu-{key}.so"
     if not lib.is_file():
@@ -184,21 +203,20 @@ def build(plan: FastPlan) -> NativePlan | None:
             src.unlink(missing_ok=True)
             tmp.unlink(missing_ok=True)
     try:
-        return NativePlan(plan, ctypes.CDLL(str(lib)))
+        return ctypes.CDLL(str(lib))
     except OSError as exc:
         log.warning("emulator kernel not loaded (%s): NumPy runs", exc)
         return None
 
 
 class NativePlan:
-    """:meth:`predict` as :meth:`FastPlan.predict`, through the compiled function (the plan's own NumPy path
-    where an input lies outside the input type)."""
+    """``predict(x)`` through a compiled ``run64``/``run32`` (events in blocks of ``lanes``, split over the
+    cores), or through ``fallback`` (the NumPy plan, the general path) where an input lies outside the input
+    type."""
 
-    def __init__(self, plan: FastPlan, lib):
-        self.plan, self.n_in, self.n_out = plan, plan.steps[0].w.shape[0] - 1, plan.steps[-1].w.shape[1]
-        self.input_type, self.output_type, self.dtype, self.steps = (
-            plan.input_type, plan.output_type, plan.dtype, plan.steps,
-        )  # fmt: skip
+    def __init__(self, lib, n_in: int, n_out: int, lanes: int, fallback, parallel_events: int = PARALLEL_EVENTS):
+        self.n_in, self.n_out, self.lanes, self.fallback = n_in, n_out, lanes, fallback
+        self.parallel_events = parallel_events  # fewer events per core run in one thread
         self._fns = {}
         for kind, ct in (("64", ctypes.c_double), ("32", ctypes.c_float)):
             fn = getattr(lib, f"run{kind}")
@@ -216,9 +234,10 @@ class NativePlan:
         x = np.ascontiguousarray(x)
         n = len(x)
         y = np.empty((n, self.n_out), np.float64)
-        full = n - n % LANES
-        threads = max(1, min(os.cpu_count() or 1, full // PARALLEL_EVENTS))
-        cuts = [full * t // threads // LANES * LANES for t in range(threads + 1)]
+        lanes = self.lanes
+        full = n - n % lanes
+        threads = max(1, min(os.cpu_count() or 1, full // self.parallel_events))
+        cuts = [full * t // threads // lanes * lanes for t in range(threads + 1)]
         parts = [(cuts[t], cuts[t + 1]) for t in range(threads) if cuts[t + 1] > cuts[t]]
         if full < n:
             parts.append((full, n))
@@ -227,15 +246,16 @@ class NativePlan:
         else:
             with ThreadPoolExecutor(len(parts)) as pool:  # ctypes lets go of the GIL during the call
                 ok = list(pool.map(lambda p: self._run(x, y, *p), parts))
-        return y if all(ok) else self.plan.predict(x)
+        return y if all(ok) else self.fallback(x)
 
     def _run(self, x: np.ndarray, y: np.ndarray, start: int, stop: int) -> bool:
         fn, ct = self._fns[x.dtype]
-        if (stop - start) % LANES:  # the tail: padded to one block with zeros (a code of the input type)
-            xs = np.zeros((LANES, self.n_in), x.dtype)
+        if (stop - start) % self.lanes:  # the tail: padded to one block with zeros (a code of the input type)
+            xs = np.zeros((self.lanes, self.n_in), x.dtype)
             xs[: stop - start] = x[start:stop]
-            ys = np.empty((LANES, self.n_out), np.float64)
-            if fn(xs.ctypes.data_as(ctypes.POINTER(ct)), LANES, ys.ctypes.data_as(ctypes.POINTER(ctypes.c_double))):
+            ys = np.empty((self.lanes, self.n_out), np.float64)
+            xp, yp = xs.ctypes.data_as(ctypes.POINTER(ct)), ys.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+            if fn(xp, self.lanes, yp):
                 return False
             y[start:stop] = ys[: stop - start]
             return True

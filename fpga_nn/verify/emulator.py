@@ -21,73 +21,12 @@ from ..errors import UnsupportedModelError, UserInputError
 from ..fixed import FixedType
 from ..fixed.arith import cast, from_float
 from ..layers import emulator_steps, multi_input
-from . import emu_native
+from . import emu_maps, emu_native
 from . import record as rec
 from .emu_fast import compile_plan
 from .emu_linear import Codes, _t, _weights
 from .emu_tables import activation
-
-
-def _window_reduce(layer, codes: np.ndarray) -> np.ndarray:
-    """The window maxima (or sums, for average pooling), before any cast."""
-    a = layer["attrs"]
-    average = a.get("pool_op", "Max") == "Average"
-    one_d = layer["class"] == "Pooling1D"
-    c4 = codes[:, None] if one_d else codes
-    ph, pw = (1, a["pool_width"]) if one_d else (a["pool_height"], a["pool_width"])
-    sh, sw = (1, a["stride_width"]) if one_d else (a["stride_height"], a["stride_width"])
-    pads = (
-        (0, 0, a.get("pad_left", 0), a.get("pad_right", 0))
-        if one_d
-        else (a.get("pad_top", 0), a.get("pad_bottom", 0), a.get("pad_left", 0), a.get("pad_right", 0))
-    )
-    if any(pads):
-        raise UnsupportedModelError(f"layer '{layer['name']}': padded pooling is not emulated")
-    oh, ow = (c4.shape[1] - ph) // sh + 1, (c4.shape[2] - pw) // sw + 1
-    out = None
-    for i in range(ph):  # elementwise maxima over the window taps (faster than a windowed reduce)
-        for j in range(pw):
-            tap = c4[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
-            if out is None:
-                out = tap.astype(np.int64) if average else tap.copy()
-            else:
-                out = out + tap if average else np.maximum(out, tap, out=out)
-    return out[:, 0] if one_d else out
-
-
-def _average(layer, total: np.ndarray, tx: FixedType, length: int) -> Codes:
-    """``accum_t y = 0; y += x[i]...; y /= length``, exact for power-of-two lengths (a shift)."""
-    acc_t = _t(layer, "accum_t")
-    if length & (length - 1):
-        raise UnsupportedModelError(
-            f"layer '{layer['name']}': average over {length} values (not a power of two) is not emulated"
-        )
-    # The sum of `length` values of tx cannot leave accum_t when hls4ml sized it; cast as the C++ does.
-    acc = cast(total, tx.fractional, acc_t)
-    shift = length.bit_length() - 1
-    return cast(acc, acc_t.fractional + shift, acc_t), acc_t
-
-
-def pooling(layer, arrays, x: Codes) -> Codes:
-    codes, tx = x
-    res_t = _t(layer, "result_t")
-    pooled = _window_reduce(layer, codes)
-    if layer["attrs"].get("pool_op", "Max") == "Average":
-        a = layer["attrs"]
-        n = a["pool_width"] * (1 if layer["class"] == "Pooling1D" else a["pool_height"])
-        acc, acc_t = _average(layer, pooled, tx, n)
-        return cast(acc, acc_t.fractional, res_t, acc_t), res_t
-    return cast(pooled, tx.fractional, res_t, tx), res_t
-
-
-def global_pooling(layer, arrays, x: Codes) -> Codes:
-    codes, tx = x
-    res_t = _t(layer, "result_t")
-    flat = codes.reshape(len(codes), -1, codes.shape[-1]).astype(np.int64)
-    if layer["attrs"].get("pool_op", "Max") == "Max":
-        return cast(flat.max(axis=1), tx.fractional, res_t, tx), res_t
-    acc, acc_t = _average(layer, flat.sum(axis=1), tx, flat.shape[1])
-    return cast(acc, acc_t.fractional, res_t, acc_t), res_t
+from .emu_window import _window_reduce
 
 
 def merge(layer, arrays, xs: list[Codes]) -> Codes:
@@ -118,22 +57,6 @@ def concatenate(layer, arrays, xs: list[Codes]) -> Codes:
     axis = int(layer["attrs"].get("axis", -1))
     parts = [cast(c.astype(np.int64, copy=False), t.fractional, res_t, t) for c, t in xs]
     return np.concatenate(parts, axis=axis), res_t
-
-
-def resize(layer, arrays, x: Codes) -> Codes:
-    """Nearest-neighbour upsampling with nnet_image.h's 16-bit fixed ratios; Keras's repeat for 1D."""
-    codes, tx = x
-    a = layer["attrs"]
-    if a.get("algorithm", "nearest") != "nearest":
-        raise UnsupportedModelError(f"layer '{layer['name']}': only nearest-neighbour resize is emulated")
-    out_shape = layer["output_shape"]
-    c4 = codes[:, None] if codes.ndim == 3 else codes
-    h, w = c4.shape[1], c4.shape[2]
-    nh, nw = (1, out_shape[0]) if codes.ndim == 3 else (out_shape[0], out_shape[1])
-    ys = (np.arange(nh) * (((h << 16) // nh) + 1)) >> 16
-    xs = (np.arange(nw) * (((w << 16) // nw) + 1)) >> 16
-    out = c4[:, ys][:, :, xs]
-    return (out[:, 0] if codes.ndim == 3 else out), tx
 
 
 def _monotone_activation(layer: dict) -> bool:
@@ -168,17 +91,6 @@ def batchnorm(layer, arrays, x: Codes) -> Codes:
     return cast(val, f, res_t), res_t
 
 
-def zeropad(layer, arrays, x: Codes) -> Codes:
-    codes, tx = x
-    a = layer["attrs"]
-    res_t = _t(layer, "result_t")
-    if layer["class"] == "ZeroPadding1D":
-        out = np.pad(codes, ((0, 0), (a["pad_left"], a["pad_right"]), (0, 0)))
-    else:
-        out = np.pad(codes, ((0, 0), (a["pad_top"], a["pad_bottom"]), (a["pad_left"], a["pad_right"]), (0, 0)))
-    return cast(out, tx.fractional, res_t, tx), res_t
-
-
 class Emulator:
     """Load a project's emulation record once; :meth:`predict` runs any number of events."""
 
@@ -200,10 +112,13 @@ class Emulator:
         self.steps = self._plan(self.record["layers"])
         self.output_name = self.record["layers"][-1]["name"]
         # FPGA_NN_EMULATOR=general: the layer-by-layer path; =numpy: the dense chain's BLAS plan, not compiled
+        # (and feature maps on the general path)
         mode = os.environ.get("FPGA_NN_EMULATOR", "")
         self.fast = None if mode == "general" else compile_plan(self.record, self.arrays)
         if self.fast is not None and mode != "numpy":
             self.fast = emu_native.build(self.fast) or self.fast
+        if self.fast is None and mode not in ("general", "numpy"):  # a CNN: its maps compiled, else the general path
+            self.fast = emu_maps.build(self.record, self.arrays, self._general)
 
     @staticmethod
     def _plan(layers: list[dict]) -> list[tuple[dict, Callable | None, list[str]]]:
@@ -239,10 +154,14 @@ class Emulator:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Firmware outputs, shape (N, n_outputs), in float64 (exactly the fixed-point values)."""
-        if self.fast is not None:  # a dense chain: BLAS on exact float codes (emu_fast)
+        if self.fast is not None:  # a dense chain or feature maps, compiled (emu_native, emu_maps), or BLAS (emu_fast)
             return self.fast.predict(x)
-        # Work in cache-sized passes; images expand into im2col patches, so bound the input values
-        # per pass (2^15 for vectors, 2^16 for images: measured fastest for the compact CNN).
+        return self._general(x)
+
+    def _general(self, x: np.ndarray) -> np.ndarray:
+        """The layer-by-layer path (the fallback of the compiled maps: inputs outside the input type)."""
+        # Work in cache-sized passes; images expand into im2col patches, so bound the input values per pass
+        # (2^15 for vectors, 2^16 for images: measured fastest for the compact CNN).
         size = int(np.prod(self.input_shape))
         step = max(1, (1 << (16 if len(self.input_shape) > 1 else 15)) // size)
         if len(x) <= step:
