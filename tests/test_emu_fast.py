@@ -157,3 +157,61 @@ def test_the_environment_switch_picks_the_path(tmp_path, monkeypatch, mode):
     if mode == "general":
         monkeypatch.setenv("FPGA_NN_EMULATOR", "general")
     assert (Emulator(tmp_path / "ok").fast is None) == (mode == "general")
+
+
+def _chain(tmp_path, sizes, t_in: FixedType, w_type: str, seed: int):
+    """input -> (Dense -> ReLU 6-bit)* -> Dense, weights of ``w_type`` drawn: a tagger-like chain's record."""
+    rng = np.random.default_rng(seed)
+    relu = "ap_ufixed<6,0,RND_CONV,SAT>"
+    layers = [{"name": "x", "class": "InputLayer", "attrs": {}, "types": {"result_t": t_in.to_ap()},
+               "output_shape": [sizes[0]], "inputs": [], "weights": {}}]  # fmt: skip
+    arrays = {}
+    wt = FixedType.parse(w_type)
+    for k, (n_in, m) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        src = FixedType.parse(layers[-1]["types"]["result_t"])
+        frac = src.fractional + wt.fractional
+        acc = FixedType(True, frac + src.integer + wt.integer + 8, src.integer + wt.integer + 8)
+        arrays[f"d{k}/weight"] = rng.integers(-(1 << (wt.width - 1)), 1 << (wt.width - 1), (n_in, m))
+        arrays[f"d{k}/bias"] = rng.integers(-(1 << (wt.width - 1)), 1 << (wt.width - 1), m)
+        layers.append({"name": f"d{k}", "class": "Dense", "attrs": {},
+                       "types": {"accum_t": acc.to_ap(), "result_t": acc.to_ap()}, "output_shape": [m],
+                       "inputs": [layers[-1]["name"]],
+                       "weights": {"weight": {"key": f"d{k}/weight", "type": w_type, "shape": [n_in, m]},
+                                   "bias": {"key": f"d{k}/bias", "type": w_type, "shape": [m]}}})  # fmt: skip
+        if k + 2 < len(sizes):
+            layers.append({"name": f"r{k}", "class": "Activation", "attrs": {"activation": "relu"}, "weights": {},
+                           "types": {"result_t": relu}, "output_shape": [m], "inputs": [f"d{k}"]})  # fmt: skip
+    rec = {"project": "p", "io_type": "io_parallel", "layers": layers, "output_type": layers[-1]["types"]["result_t"]}
+    _write(tmp_path, rec, arrays)
+    return Emulator(tmp_path)
+
+
+def test_the_integer_products_are_exact(tmp_path):
+    """A 16-64-32-5 chain with 10-bit signed inputs and 6-bit ReLUs: the first product's codes span 1,024
+    values (16-bit words, ``vpdpwssd``), the others 64 (bytes plus an offset, ``vpdpbusd``). The packed
+    weights, offsets and biases reproduce the float product exactly (checked here in NumPy, on any CPU); where
+    the CPU has AVX512-VNNI the kernel uses them, and equals the general path on every event."""
+    emu = _chain(tmp_path, [16, 64, 32, 5], FixedType(True, 10, 4), "ap_fixed<6,1>", 2)
+    specs = [emu_native._int8(step) for step in emu.fast.steps]
+    assert [s[4] for s in specs] == [2, 4, 4]  # words, then bytes
+    rng = np.random.default_rng(0)
+    for step, (off, packed, bias, g, per) in zip(emu.fast.steps, specs, strict=True):
+        lo, hi = step.x_range
+        x = rng.integers(lo, hi + 1, (200, step.w.shape[0] - 1))
+        bits = 32 // per
+        words = np.array(packed, np.int64) & 0xFFFFFFFF
+        parts = [(words >> (bits * r)) & ((1 << bits) - 1) for r in range(per)]
+        w = np.stack(parts, axis=1).reshape(-1, words.shape[1])  # inputs in order
+        w = np.where(w >= 1 << (bits - 1), w - (1 << bits), w)  # signed
+        xs = np.pad(x + off, ((0, 0), (0, len(w) - x.shape[1])))
+        got = (xs @ w + np.array(bias)) * 2.0**-g
+        np.testing.assert_array_equal(got, x @ step.w[:-1].astype(np.float64) + step.w[-1])
+    general = _chain(tmp_path, [16, 64, 32, 5], FixedType(True, 10, 4), "ap_fixed<6,1>", 2)
+    general.fast = None
+    x = rng.uniform(-32, 32, (5000, 16)).astype(np.float32)  # inside the input type: the kernel's own result
+    want = general.predict(x)
+    assert len(np.unique(want)) > 100
+    np.testing.assert_array_equal(emu.predict(x), want)
+    if emu_native._vnni():
+        assert "_mm512_dpwssd_epi32" in emu_native.source(emu.fast.plan)
+        assert "_mm512_dpbusd_epi32" in emu_native.source(emu.fast.plan)

@@ -51,6 +51,7 @@ class _Product:
     b: np.ndarray | None
     dtype: type
     casts: list[_Cast]
+    x_range: tuple[int, int] = (0, 0)  # the smallest and largest input code (the compiled kernel's int8 products)
 
 
 class FastPlan:
@@ -213,6 +214,7 @@ def compile_plan(record: dict, arrays: dict) -> FastPlan | None:
             made = _product(layer, arrays, t, bound)
             if made is None:
                 return None
+            made[0].x_range = _bounds(t_in) if not steps else code_range(steps[-1].casts, bound)
             step, t, bound = made
             steps.append(step)
         elif cls == "Activation" and layer["attrs"].get("activation") in ("relu", "linear") and steps:
@@ -234,6 +236,18 @@ def compile_plan(record: dict, arrays: dict) -> FastPlan | None:
             step.casts[0].scale = 1.0
     wide = t_in.width > _F32 or any(step.dtype is np.float64 for step in steps)
     return FastPlan(t_in, t, steps, np.float64 if wide else np.float32)
+
+
+def code_range(casts: list[_Cast], bound: float) -> tuple[int, int]:
+    """The codes a product's casts can leave, ``|code| <= bound``: the last cast's clip or wrap narrows it."""
+    lo, hi = -bound, bound
+    if casts and casts[-1].wrap is not None:
+        w_lo, w_hi = _bounds(casts[-1].wrap)
+        lo, hi = max(lo, w_lo), min(hi, w_hi)
+    elif casts:
+        lo = lo if casts[-1].lo is None else max(lo, casts[-1].lo)
+        hi = hi if casts[-1].hi is None else min(hi, casts[-1].hi)
+    return int(np.ceil(lo)), int(np.floor(hi))
 
 
 def _product(layer, arrays, tx: FixedType, x_bound: float):

@@ -32,6 +32,7 @@ from .emu_fast import _F32, FastPlan
 log = logging.getLogger(__name__)
 LANES = 64  # events per block, the innermost (vectorised) loop
 MAX_WEIGHTS = 1 << 18  # larger nets stay on BLAS (compile time grows with the constants)
+INT_MIN_INPUTS = 8  # fewer inputs: the float products
 PARALLEL_EVENTS = 1 << 14  # fewer events run in one thread
 
 
@@ -42,33 +43,45 @@ def _literal(v: float, ctype: str) -> str:
 def source(plan: FastPlan) -> str:
     """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32`` (float inputs)."""
     ct = "float" if plan.dtype == np.float32 else "double"
-    lo_in, hi_in = (_literal(b, "double") for b in _bounds(plan.input_type))
-    scale_in = _literal(2.0**plan.input_type.fractional, "double")
     k0 = plan.steps[0].w.shape[0] - 1
     nv = LANES * (4 if ct == "float" else 8) // 64  # 64-byte vectors per row of LANES events
     jb = 4 if ct == "float" else 2  # outputs per block: jb x nv accumulators stay in registers
     lines = [
         "#include <math.h>",
+        "#include <string.h>",
         f"typedef {ct} T;",
         "typedef T V __attribute__((vector_size(64)));",  # GCC/Clang vectors: one AVX-512 register, or 2-4 narrower
         f"#define L {LANES}",
         f"#define NV {nv}",
     ]
+    int8 = [_int8(step) if ct == "float" and _vnni() else None for step in plan.steps]
+    if any(int8):
+        lines += ["#include <immintrin.h>", "typedef int VI __attribute__((vector_size(64)));"]
     for n, step in enumerate(plan.steps):
         k, m = step.w.shape
         rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
         lines.append(f"static const T W{n}[{k}][{m}] = {{\n{rows}}};")
+        if int8[n] is not None:
+            packed, bias = int8[n][1], int8[n][2]
+            rows = ",\n".join("{" + ",".join(str(v) for v in row) + "}" for row in packed)
+            lines.append(f"static const int Q{n}[{len(packed)}][{m}] = {{\n{rows}}};")
+            lines.append(f"static const int B{n}[{m}] = {{{','.join(str(v) for v in bias)}}};")
     for kind, xt in (("64", "double"), ("32", "float")):
+        # x * 2^F and its floor are exact in float inputs' own type where 2^F >= 1 (no underflow)
+        ft = xt if plan.input_type.fractional >= 0 else "double"
+        fl, sc = ("floor" if ft == "double" else "floorf"), _literal(2.0**plan.input_type.fractional, ft)
+        lo_c, hi_c = (_literal(b, ft) for b in _bounds(plan.input_type))
         body = [
             f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{",
             f"  V v0[{k0}][NV];",
             *[f"  V v{n + 1}[{s.w.shape[1]}][NV];" for n, s in enumerate(plan.steps)],
+            *[f"  VI p{n}[{len(q[1])}][NV];" for n, q in enumerate(int8) if q is not None],
             "  for (long e0 = 0; e0 < n; e0 += L) {",
             "    int bad = 0;  /* a code outside the input type (or NaN): the caller's NumPy plan runs instead */",
             f"    for (int i = 0; i < {k0}; ++i)",
             "      for (int e = 0; e < L; ++e) {",
-            f"        double c = floor((double)x[(e0 + e) * {k0} + i] * {scale_in});",
-            f"        bad |= !(c >= {lo_in} && c <= {hi_in});",
+            f"        {ft} c = {fl}(x[(e0 + e) * {k0} + i] * {sc});",
+            f"        bad |= !(c >= {lo_c} && c <= {hi_c});",
             "        ((T*)v0[i])[e] = (T)c;",
             "      }",
             "    if (bad) return -1;",
@@ -77,8 +90,10 @@ def source(plan: FastPlan) -> str:
             k, m = step.w.shape[0] - 1, step.w.shape[1]
             src, dst = f"v{n}", f"v{n + 1}"
             full = m - m % jb
+            if int8[n] is not None:
+                body += _int8_product(n, int8[n], k, m, src, dst)
             for j_lo, j_hi, block in ((0, full, jb), (full, m, m - full)):
-                if j_hi <= j_lo:
+                if j_hi <= j_lo or int8[n] is not None:
                     continue
                 body += [
                     f"    for (int j0 = {j_lo}; j0 < {j_hi}; j0 += {block}) {{",
@@ -112,6 +127,91 @@ def source(plan: FastPlan) -> str:
         ]
         lines += body
     return "\n".join(lines) + "\n"
+
+
+def _vnni() -> bool:
+    """AVX512-VNNI here (``vpdpbusd``: 64 products of unsigned by signed bytes, summed in fours, per instruction)."""
+    return " avx512_vnni" in _cpu() and " avx512bw" in _cpu()
+
+
+def _int8(step) -> tuple[int, list[list[int]], list[int], int, int] | None:
+    """A product in integers: input codes (plus an offset) times integer weights, summed in int32 with the bias,
+    is the float product times ``2^g`` exactly. Bytes where the codes span 256 values and the weights fit
+    int8 (``vpdpbusd``: unsigned codes plus the offset, four to an int32 lane), else 16-bit words where both
+    fit int16 (``vpdpwssd``, two to a lane, no offset). (offset, packed weights, bias, g, values per lane), or
+    None where a code, a weight or a sum does not fit."""
+    lo, hi = step.x_range
+    w, b = step.w[:-1].astype(np.float64), step.w[-1].astype(np.float64)
+    if len(w) < INT_MIN_INPUTS:
+        return None
+    nonzero = np.abs(w[w != 0])
+    if nonzero.size == 0 or not np.all(np.isfinite(w)):
+        return None
+    g = -int(np.min(np.frexp(nonzero)[1] - 1 - np.array([_fraction_bits(v) for v in nonzero.ravel()])))
+    wi, bi = w * 2.0**g, b * 2.0**g
+    if not (np.all(wi == np.round(wi)) and np.all(bi == np.round(bi))):
+        return None
+    if hi - lo <= 255 and wi.min() >= -128 and wi.max() <= 127:
+        per, off, bits = 4, -lo, 8
+    elif lo >= -(1 << 15) and hi < 1 << 15 and wi.min() >= -(1 << 15) and wi.max() < 1 << 15:
+        per, off, bits = 2, 0, 16
+    else:
+        return None
+    wi, bi = wi.astype(np.int64), bi.astype(np.int64)
+    bias = bi - off * wi.sum(axis=0)  # sum (x + off) w + bias - off sum w: the true sum
+    x_max = max(abs(lo + off), abs(hi + off))
+    peak = x_max * np.abs(wi).sum(axis=0) + np.abs(bias)
+    exact = (max(abs(lo), abs(hi)) * np.abs(wi).sum(axis=0) + np.abs(bi)).max()
+    if peak.max() >= 2**31 or exact >= 2**_F32:
+        return None  # an int32 partial sum could wrap, or the sum is not exact in float32
+    k = len(wi) + (-len(wi)) % per
+    wi = np.vstack([wi, np.zeros((k - len(wi), wi.shape[1]), np.int64)]) & ((1 << bits) - 1)
+    packed = sum(wi[r::per] << (bits * r) for r in range(per)).astype(np.uint32).view(np.int32)
+    return off, packed.tolist(), bias.tolist(), g, per
+
+
+def _fraction_bits(v: float) -> int:
+    """The bits of ``v``'s significand after its leading one (0 for a power of two)."""
+    m = np.frexp(v)[0] * 2.0**53
+    return 52 - (int(m) & -int(m)).bit_length() + 1
+
+
+def _int8_product(n: int, spec, k: int, m: int, src: str, dst: str) -> list[str]:
+    """``dst = src @ W + b`` through ``vpdpbusd`` (bytes, four to an int32 lane) or ``vpdpwssd`` (words, two)."""
+    off, packed, _, g, per = spec
+    bits, mask = 32 // per, (1 << (32 // per)) - 1
+    inv = _literal(2.0**-g, "float")
+    dot = "_mm512_dpbusd_epi32" if per == 4 else "_mm512_dpwssd_epi32"
+
+    def pack(i: int | str, count: int) -> str:
+        return " | ".join(
+            f"(((unsigned)(int)(((T*){src}[{per} * {i} + {r}])[e] + {off}.0f) & {mask}u) << {bits * r})"
+            for r in range(count)
+        )
+
+    lines = [
+        f"    for (int i = 0; i < {k // per}; ++i) for (int e = 0; e < L; ++e) "
+        f"((unsigned*)p{n}[i])[e] = {pack('i', per)};"
+    ]
+    if k % per:  # the last int holds fewer inputs (their weights' missing parts are zero)
+        lines.append(f"    for (int e = 0; e < L; ++e) ((unsigned*)p{n}[{k // per}])[e] = {pack(k // per, k % per)};")
+    jb = 4
+    for j0 in range(0, m, jb):
+        b = min(jb, m - j0)
+        lines += [
+            "    {",
+            f"      VI a[{b}][NV];",
+            f"      for (int b = 0; b < {b}; ++b) for (int q = 0; q < NV; ++q) a[b][q] = (VI){{}} + B{n}[{j0} + b];",
+            f"      for (int i = 0; i < {len(packed)}; ++i) for (int b = 0; b < {b}; ++b) {{",
+            f"        const __m512i w = _mm512_set1_epi32(Q{n}[i][{j0} + b]);",
+            "        for (int q = 0; q < NV; ++q)",
+            f"          a[b][q] = (VI){dot}((__m512i)a[b][q], (__m512i)p{n}[i][q], w);",
+            "      }",
+            f"      for (int b = 0; b < {b}; ++b) for (int q = 0; q < NV; ++q)",
+            f"        {dst}[{j0} + b][q] = __builtin_convertvector(a[b][q], V) * {inv};",
+            "    }",
+        ]
+    return lines
 
 
 def cast_ops(c, ct: str) -> list[str]:
