@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from fpga_nn.build.firmware import BuildOptions, convert_and_verify  # noqa: E402
 from fpga_nn.fixed import FixedType  # noqa: E402
+from fpga_nn.verify import emu_native  # noqa: E402
 from fpga_nn.verify.csim import run_csim  # noqa: E402
 from fpga_nn.verify.emulator import Emulator  # noqa: E402
 
@@ -205,6 +206,8 @@ def run_case(name, model, x, input_type, io_type, workdir: Path) -> dict:
 def _path(emu_model) -> str:
     if emu_model.fast is None:
         return "general"
+    if hasattr(emu_model.fast, "map_plan"):
+        return "compiled (feature maps: the C kernel, emu_maps)"
     if hasattr(emu_model.fast, "plan"):
         return "compiled (dense chain: the C kernel, emu_native)"
     return "fast (dense chain: NumPy's BLAS, emu_fast)"
@@ -312,7 +315,11 @@ def main(argv=None) -> int:
     limit = machine_limit(rows)
     result = {
         "benchmark": "emulator",
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "avx512_vnni": emu_native._vnni(),  # the kernel's integer products (else its float ones)
+        },
         "quick": args.quick,
         "rows": rows,
         "machine_limit": limit,

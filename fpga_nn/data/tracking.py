@@ -9,11 +9,15 @@ A documented toy of the CMS line-segment-tracking T5 (five hits on five barrel l
   A particle leaves a hit where its helix crosses a layer (efficiency 99 %), smeared by 30 um in
   r-phi everywhere and in z by 0.04 cm (PS modules, layers 1-3) or 1.44 cm (2S strips, layers 4-6),
   after multiple scattering (Highland, 2 % X0 per layer) kinks the helix at every layer.
-- **Candidates**: on the layer sets 1-5 and 2-6. Signal: the five hits of one particle. Background
-  (fakes): a particle's five hits with the inner two, the outer two or the middle hit replaced by
-  another particle's, moved next to them (:func:`_neighbour_hits`: the pile-up hit density, not
-  generated). Every candidate, true or fake, passes the T5 builder's loose cuts (:func:`preselected`:
-  dphi, r-z line, inner/outer T3 curvature).
+- **Pile-up**: the charged particles of 200 minimum-bias collisions per event, a parametrised stand-in
+  (:mod:`tracking_pileup`), through the same tracker.
+- **Candidates**: on the layer sets 1-5 and 2-6, each with its event number (the study splits by
+  event). Signal: the five hits of one ttbar particle. Background (fakes), two families reported apart:
+  *swaps*, a particle's five hits with the inner two, the outer two or the middle hit replaced by
+  another particle's, moved next to them (:func:`_neighbour_hits`); and *combinatorial* T5s, a ttbar
+  particle's first three hits completed by any hits of the event, pile-up included, inside the builder's
+  windows (:func:`tracking_pileup.combinatorial`). Every candidate, true or fake, passes the T5
+  builder's loose cuts (:func:`preselected`: dphi, r-z line, inner/outer T3 curvature).
 - **Features** (23, physics units): per hit r (cm), z (cm) and eta; the four consecutive hit dphi
   (rad); the curvatures 1/R (1/cm) of the circles through hits (1,2,3), (2,3,4), (3,4,5) (the
   inner, bridge and outer T3) and the candidate pT (GeV) from the circle through hits 1, 3, 5.
@@ -46,7 +50,7 @@ MAX_DPHI = 0.25
 Z_SLACK_CM = 1.0
 CURV_TOLERANCE = 0.5
 CURV_SLACK = 5e-4  # 1/cm
-GEN_VERSION = 2
+GEN_VERSION = 3  # 3: pile-up hits, combinatorial fakes, event numbers
 
 HITS = tuple(range(1, 6))
 FEATURES = (
@@ -59,7 +63,8 @@ FEATURES = (
     "curv_outer",
     "pt",
 )
-FAKE_KINDS = ("inner", "outer", "middle")
+FAKE_KINDS = ("inner", "outer", "middle", "combinatorial")
+SWAP_KINDS = FAKE_KINDS[:3]
 
 
 BUS_BITS = 12  # 10 bits lose what the track fit needs: results/tracking/results.json, "chi2_baseline"
@@ -136,6 +141,10 @@ class TrackingConfig(ChunkedConfig):
             "neighbour_cm": [NEIGHBOUR_RPHI_CM, NEIGHBOUR_Z_CM],
             "cuts": [MAX_DPHI, Z_SLACK_CM, CURV_TOLERANCE, CURV_SLACK],
         }
+        from . import tracking_pileup as pu
+
+        pileup = [pu.PILEUP, pu.DNCH_DETA, pu.PU_ETA_MAX, pu.PU_PT_MIN, pu.TSALLIS_N, pu.TSALLIS_T, pu.BEAMSPOT_Z_CM]
+        detector["pileup"] = [*pileup, pu.KEEP]
         return {"generator": GEN_VERSION, "features": list(FEATURES), "detector": detector}
 
 
@@ -190,10 +199,11 @@ def _curvature(a, b, c) -> np.ndarray:
     return 2 * np.abs(cross) / (ab * bc * ca)
 
 
-def chi2(raw: np.ndarray) -> np.ndarray:
+def chi2(raw: np.ndarray, terms: bool = False) -> np.ndarray:
     """A track-fit chi^2 from the 23 raw features (the seed's cut-based baseline): the r-phi distances of
     hits 2 and 4 from the circle through hits 1, 3, 5, and the r-z residuals of all five hits from
-    their straight-line fit, each over its expected spread (resolution and multiple scattering)."""
+    their straight-line fit, each over its expected spread (resolution and multiple scattering).
+    ``terms``: the seven pulls themselves, (n, 7), whose squares sum to the chi^2."""
     col = {name: raw[:, i] for i, name in enumerate(FEATURES)}
     r = np.stack([col[f"r{i}"] for i in HITS], axis=1)
     z = np.stack([col[f"z{i}"] for i in HITS], axis=1)
@@ -217,6 +227,8 @@ def chi2(raw: np.ndarray) -> np.ndarray:
     rm, zm = (w * r).sum(1) / w.sum(1), (w * z).sum(1) / w.sum(1)
     slope = (w * (r - rm[:, None]) * (z - zm[:, None])).sum(1) / (w * (r - rm[:, None]) ** 2).sum(1)
     chi_rz = (z - zm[:, None] - slope[:, None] * (r - rm[:, None])) / sigma_z
+    if terms:
+        return np.concatenate([chi_rphi, chi_rz], axis=1)
     return (chi_rphi**2).sum(1) + (chi_rz**2).sum(1)
 
 
@@ -270,10 +282,17 @@ def _neighbour_hits(true_h: np.ndarray, slots: tuple[int, ...], rng) -> np.ndarr
     return h
 
 
-def candidates(xyz: np.ndarray, event: np.ndarray, pt: np.ndarray, rng) -> tuple[np.ndarray, ...]:
-    """(n, 5, 3) hits, label (1 true, 0 fake), fake kind index (-1 for true) and the pT of the particle
-    whose hits the candidate keeps (the true pT of a true candidate), over both layer sets."""
-    out_h, out_y, out_k, out_pt = [], [], [], []
+def candidates(xyz: np.ndarray, event: np.ndarray, pt: np.ndarray, rng, pileup=None) -> tuple[np.ndarray, ...]:
+    """(n, 5, 3) hits, label (1 true, 0 fake), fake kind index (-1 for true), the pT of the particle whose
+    hits the candidate keeps (the true pT of a true candidate; a combinatorial fake's seed's) and the event,
+    over both layer sets. ``pileup``: the (hits, event) of the pile-up particles, for combinatorial fakes."""
+    from . import tracking_pileup as pu
+
+    out_h, out_y, out_k, out_pt, out_e = [], [], [], [], []
+    every = xyz if pileup is None else np.concatenate([xyz, pileup[0]])
+    every_event = event if pileup is None else np.concatenate([event, pileup[1]])
+    is_seed = np.arange(len(every)) < len(xyz)
+    z_window = 3 * SIGMA_Z_CM + Z_SLACK_CM
     for layers in LAYER_SETS:
         lay = list(layers)
         full = np.flatnonzero(np.isfinite(xyz[:, lay, 0]).all(axis=1))
@@ -285,6 +304,7 @@ def candidates(xyz: np.ndarray, event: np.ndarray, pt: np.ndarray, rng) -> tuple
         out_y.append(np.ones(int(keep.sum()), np.int8))
         out_k.append(np.full(int(keep.sum()), -1, np.int8))
         out_pt.append(pt[full][keep])
+        out_e.append(event[full][keep])
         for k, slots in enumerate(((0, 1), (3, 4), (2,))):
             fake = true_h.copy()
             fake[:, list(slots)] = _neighbour_hits(true_h, slots, rng)
@@ -293,7 +313,14 @@ def candidates(xyz: np.ndarray, event: np.ndarray, pt: np.ndarray, rng) -> tuple
             out_y.append(np.zeros(int(keep.sum()), np.int8))
             out_k.append(np.full(int(keep.sum()), k, np.int8))
             out_pt.append(pt[full][keep])
-    return tuple(np.concatenate(a) for a in (out_h, out_y, out_k, out_pt))
+            out_e.append(event[full][keep])
+        h, seed = pu.combinatorial(every, every_event, is_seed, layers, (preselected, MAX_DPHI, z_window), rng)
+        out_h.append(h)
+        out_y.append(np.zeros(len(h), np.int8))
+        out_k.append(np.full(len(h), FAKE_KINDS.index("combinatorial"), np.int8))
+        out_pt.append(pt[seed])
+        out_e.append(event[seed])
+    return tuple(np.concatenate(a) for a in (out_h, out_y, out_k, out_pt, out_e))
 
 
 def generate_chunk(config: TrackingConfig, process: str, chunk: int) -> tuple[dict[str, np.ndarray], int]:
@@ -316,10 +343,13 @@ def generate_chunk(config: TrackingConfig, process: str, chunk: int) -> tuple[di
     xyz = hits(
         pt[sel], eta[sel], np.arctan2(py[sel], px[sel]), f["vprod"][sel, 2] / 10.0, charge[sel].astype(float), rng
     )
-    h, y, kind, base_pt = candidates(xyz, f["event"][sel], pt[sel], rng)
+    from .tracking_pileup import pileup
+
+    h, y, kind, base_pt, event = candidates(xyz, f["event"][sel], pt[sel], rng, pileup(n, rng, hits))
     feats = features(h)
     out = {name: feats[name].astype(np.float64) for name in FEATURES}
-    out |= {"label": y, "fake_kind": kind, "particle_pt": base_pt}
+    # the event number, unique in the sample: the study splits by it
+    out |= {"label": y, "fake_kind": kind, "particle_pt": base_pt, "event": chunk * config.chunk_size + event}
     return out, n
 
 
@@ -346,7 +376,7 @@ def load(path: Path) -> dict:
             "config": json.loads(f.attrs["config"]),
         }
     raw = np.stack([d[n] for n in FEATURES], axis=1)
-    return {"raw": raw, **{k: d[k] for k in ("label", "fake_kind", "particle_pt", "chunk")}, **meta}
+    return {"raw": raw, **{k: d[k] for k in ("label", "fake_kind", "particle_pt", "chunk", "event")}, **meta}
 
 
 def cached(config: TrackingConfig, path: Path, workers: int | None = None) -> Path:

@@ -40,24 +40,36 @@ class TrackingTaskConfig:
     patience: int = 15
     batch_size: int = 512
     learning_rate: float = 3e-3
-    seed: int = 7
+    seed: int = 7  # the split's; the first training seed is the firmware's
+    seeds: tuple[int, ...] = (7, 8, 9, 10, 11)  # training seeds of every network
+    bootstrap: int = 100  # test-set resamples of the paired network-minus-chi^2 difference
     background_efficiency: float = 0.44  # the seed's working point
     max_firmware_events: int | None = None  # test candidates C-simulated (None: all)
 
 
 QUICK = TrackingTaskConfig(
-    data=tracking.TrackingConfig(n_events=300, chunk_size=150), epochs=3, patience=100, max_firmware_events=4_000
+    data=tracking.TrackingConfig(n_events=300, chunk_size=150),
+    epochs=3,
+    patience=100,
+    max_firmware_events=4_000,
+    seeds=(7, 8),
+    bootstrap=5,
 )
 
 
 def prepare(cfg: TrackingTaskConfig, workers: int | None = None) -> dict:
-    """Raw features, network inputs through the declared preprocessing, labels, a seeded 60/15/25 split."""
+    """Raw features, network inputs through the declared preprocessing, labels, a seeded 60/15/25 split of
+    the events (every candidate of an event, true or fake, on one side: near-duplicates do not straddle)."""
+    from .seeds import chi2_inputs
+
     path = tracking.cached(cfg.data, dataset.cache_dir("tracking") / f"t5-{cfg.data.fingerprint()}.h5", workers)
     d = tracking.load(path)
     y = d["label"].astype(np.float32)
-    perm = np.random.default_rng(cfg.seed).permutation(len(y))
-    a, b = int(0.6 * len(y)), int(0.75 * len(y))
-    split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
+    events = np.unique(d["event"])
+    perm = np.random.default_rng(cfg.seed).permutation(events)
+    a, b = int(0.6 * len(events)), int(0.75 * len(events))
+    side = {"train": perm[:a], "val": perm[a:b], "test": perm[b:]}
+    split = {k: np.flatnonzero(np.isin(d["event"], v)) for k, v in side.items()}
     x = tracking.PREPROCESSING(d["raw"])
     info = {
         "path": h5cache.portable(path),
@@ -65,9 +77,11 @@ def prepare(cfg: TrackingTaskConfig, workers: int | None = None) -> dict:
         "n_generated": d["n_generated"],
         "candidates": {k: {"true": int(y[v].sum()), "fake": int(len(v) - y[v].sum())} for k, v in split.items()},
         "fake_kinds": {k: int(np.sum(d["fake_kind"] == i)) for i, k in enumerate(tracking.FAKE_KINDS)},
+        "split": "by event: " + ", ".join(f"{k} {len(v)}" for k, v in side.items()) + " events",
         "features": list(tracking.FEATURES),
     }
-    return {"raw": d["raw"], "x": x, "y": y, "pt": d["particle_pt"], "split": split, "info": info}
+    return {"raw": d["raw"], "x": x, "x_chi2": chi2_inputs(x, d["raw"]), "y": y, "pt": d["particle_pt"],
+            "kind": d["fake_kind"], "event": d["event"], "split": split, "info": info}  # fmt: skip
 
 
 def working_point(y: np.ndarray, score: np.ndarray, background_efficiency: float) -> dict:
@@ -87,18 +101,21 @@ def working_point(y: np.ndarray, score: np.ndarray, background_efficiency: float
     }
 
 
-def _train(model, data: dict, cfg: TrackingTaskConfig, label: str) -> dict:
+def _train(model, data: dict, cfg: TrackingTaskConfig, label: str, seed: int, inputs: str) -> dict:
     from ...training.train import TrainConfig, train_classifier
 
-    s, x, y = data["split"], data["x"], data["y"]
-    tc = TrainConfig(cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg.patience, cfg.seed)
+    s, x, y = data["split"], data[inputs], data["y"]
+    tc = TrainConfig(cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg.patience, seed)
     res = train_classifier(model, x[s["train"]], y[s["train"]], x[s["val"]], y[s["val"]], tc)
     log.info("%s: best epoch %d of %d, %.1f s", label, res.best_epoch, res.epochs_run, res.seconds)
     return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
 
 
-def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | None):
-    """'float' or 'qkeras' logit network (23-32-32-1), trained now or reused from ``models_dir``."""
+def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | None, seed: int | None = None):
+    """'float', 'qkeras' or 'float+chi2' (the float network given the chi^2 residuals too) logit network
+    (23-32-32-1; 30 inputs for 'float+chi2') trained with ``seed`` (the first of ``cfg.seeds``), or reused."""
+    seed = cfg.seeds[0] if seed is None else seed
+    inputs = "x_chi2" if name == "float+chi2" else "x"
     from ...training.model_cache import cached_model
 
     def make():
@@ -107,9 +124,9 @@ def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | N
         from ...models.trigger import trigger_mlp
         from ...training.train import set_seeds
 
-        set_seeds(cfg.seed)
-        n_in = data["x"].shape[1]
-        if name == "float":
+        set_seeds(seed)
+        n_in = data[inputs].shape[1]
+        if name != "qkeras":
             x_in = tf.keras.Input((n_in,), name="inputs")
             h = x_in
             for k, width in enumerate(cfg.hidden):
@@ -127,15 +144,16 @@ def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | N
                 output_integer=5,
                 name="t5",
             )
-        return model, _train(model, data, cfg, name)
+        return model, _train(model, data, cfg, name, seed, inputs)
 
     settings = {
-        "cfg": dataclasses.asdict(cfg),
+        "cfg": dataclasses.asdict(dataclasses.replace(cfg, seeds=(), bootstrap=0)),
+        "seed": seed,
         "model": name,
         "data": data["info"]["fingerprint"],
         "preprocessing": tracking.PREPROCESSING.to_dict(),  # the inputs it is trained on
     }
-    return cached_model(models_dir, name, settings, make)
+    return cached_model(models_dir, f"{name}-seed{seed}", settings, make)
 
 
 def with_sigmoid(logit_model):
@@ -165,20 +183,51 @@ def bus_values(raw: np.ndarray, drop_bits: int = 0) -> np.ndarray:
     return out
 
 
-def chi2_baseline(raw: np.ndarray, y: np.ndarray, background_efficiency: float) -> dict:
-    """The seed's cut-based reference, a track-fit chi^2 (:func:`tracking.chi2`), on the raw values, on
-    the values the firmware's buses carry, and on buses two bits narrower (why the buses are 12-bit)."""
-    from ...reports.metrics import auc
+def chi2_scores(raw: np.ndarray) -> dict[str, np.ndarray]:
+    """The seed's cut-based reference, a track-fit chi^2 (:func:`tracking.chi2`, lower passes), on the raw
+    values, on the values the firmware's buses carry, and on buses two bits narrower (why they are 12-bit)."""
+    return {
+        "raw values": -tracking.chi2(raw),
+        f"{tracking.BUS_BITS}-bit bus values": -tracking.chi2(bus_values(raw)),
+        f"{tracking.BUS_BITS - 2}-bit bus values": -tracking.chi2(bus_values(raw, 2)),
+    }
 
-    out = {}
-    for name, values in (
-        ("raw values", raw),
-        (f"{tracking.BUS_BITS}-bit bus values", bus_values(raw)),
-        (f"{tracking.BUS_BITS - 2}-bit bus values", bus_values(raw, 2)),
-    ):
-        score = -tracking.chi2(values)
-        out[name] = {"auc": auc(y, score), "working_point": working_point(y, score, background_efficiency)}
-    return out
+
+def chi2_baseline(raw: np.ndarray, y: np.ndarray, kind: np.ndarray, background_efficiency: float) -> dict:
+    """:func:`chi2_scores` at the working point, the tight points and per fake kind (:func:`seeds.row`)."""
+    from .seeds import row
+
+    return {n: row(y, kind, s, background_efficiency, working_point) for n, s in chi2_scores(raw).items()}
+
+
+def seed_study(cfg: TrackingTaskConfig, data: dict, models: Path | None, te: np.ndarray) -> dict:
+    """Every network over ``cfg.seeds`` on the test candidates: per-seed rows, seed summaries, and each
+    network's AUC minus the chi^2's (raw and 12-bit bus values), seed and test errors combined."""
+    from . import seeds
+
+    y, kind = data["y"][te], data["kind"][te]
+    nets: dict[str, list[np.ndarray]] = {"float": [], "QKeras": [], "float+chi2": []}
+    for seed in cfg.seeds:
+        for label, name in (("float", "float"), ("QKeras", "qkeras"), ("float+chi2", "float+chi2")):
+            model = trained(name, cfg, data, models, seed)[0]
+            x = data["x_chi2" if name == "float+chi2" else "x"][te]
+            nets[label].append(model.predict(x, batch_size=8192, verbose=0).ravel().astype(np.float64))
+    per_seed = {
+        k: [seeds.row(y, kind, s, cfg.background_efficiency, working_point) for s in v] for k, v in nets.items()
+    }
+    refs = chi2_scores(data["raw"][te])
+    paired = {}
+    for label, scores in nets.items():
+        paired[label] = {}
+        for ref in list(refs)[:2]:
+            d = seeds.paired_auc(y, scores, refs[ref], cfg.bootstrap, cfg.seed)
+            paired[label][ref] = d | {"words": seeds.words(d)}
+    return {
+        "seeds": list(cfg.seeds),
+        "per_seed": per_seed,
+        "summary": {k: seeds.summary(v) for k, v in per_seed.items()},
+        "auc_minus_chi2": paired,
+    }
 
 
 SLIP = ("curv_inner", "curv_bridge", "curv_outer")  # the inference side computes its radii in mm
@@ -266,7 +315,8 @@ def run_tracking(
             "working_point": wp,
             "by_pt": efficiency_by_pt(y, s, pt, wp["cut"]),
         }
-    chi2 = chi2_baseline(data["raw"][te], y, cfg.background_efficiency)
+    chi2 = chi2_baseline(data["raw"][te], y, data["kind"][te], cfg.background_efficiency)
+    seed_rows = seed_study(cfg, data, models, te)
     slip = slip_study(out / "firmware", data["raw"][te], y, rows["firmware (csim)"]["working_point"]["cut"])
     marks = {
         n: (r["working_point"]["background_efficiency"], r["working_point"]["signal_efficiency"])
@@ -286,6 +336,7 @@ def run_tracking(
         "training": {"float": _brief(finfo), "qkeras": _brief(qinfo)},
         "models": rows,
         "chi2_baseline": chi2,
+        "seed_study": seed_rows,
         "slip": slip,
         "firmware": {
             "project": str(out / "firmware"),

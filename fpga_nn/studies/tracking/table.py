@@ -12,7 +12,8 @@ def markdown(r: dict) -> str:
         "# T5 track-candidate DNN (seed 001): from raw features to firmware and C++",
         "",
         f"Regenerate: `{r['command']}` (docs/tracking.md). Test candidates: {ds['candidates']['test']['true']} true, "
-        f"{ds['candidates']['test']['fake']} fake (all splits: {ds['candidates']}; fakes by kind {ds['fake_kinds']}).",
+        f"{ds['candidates']['test']['fake']} fake (all splits: {ds['candidates']}; fakes by kind {ds['fake_kinds']}; "
+        f"split {ds['split']}).",
         "",
         f"Working point: the cut passing {bkg:.0f} % of the fake candidates (the seed's), on each model's own "
         "test scores. The chi^2 rows are the cut-based reference (a track fit of the hits).",
@@ -28,11 +29,11 @@ def markdown(r: dict) -> str:
             f"{tight[0.01]:.4f} / {tight[0.1]:.4f} |"
         )
     for name, row in r["chi2_baseline"].items():
-        wp = row["working_point"]
         lines.append(
-            f"| chi^2 on {name} | {row['auc']:.4f} | {wp['signal_efficiency']:.4f} | "
-            f"{wp['background_efficiency']:.4f} | |"
+            f"| chi^2 on {name} | {row['auc']:.4f} | {row['signal_efficiency']:.4f} | "
+            f"{row['background_efficiency']:.4f} | {row['tight']['0.01']:.4f} / {row['tight']['0.1']:.4f} |"
         )
+    lines += _seed_lines(r)
     by_pt = r["models"]["firmware (csim)"]["by_pt"]
     lines += [
         "",
@@ -76,3 +77,54 @@ def markdown(r: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _pm(st: dict, digits: int = 4) -> str:
+    return f"{st['mean']:.{digits}f} ± {st['sd']:.{digits}f}"
+
+
+def _seed_lines(r: dict) -> list[str]:
+    """The networks over their training seeds beside the chi^2, every fake family apart, and the paired
+    AUC differences with the words they support."""
+    st = r["seed_study"]
+    kinds = list(r["chi2_baseline"]["raw values"]["by_kind"])
+    lines = [
+        "",
+        f"Over {len(st['seeds'])} training seeds ({', '.join(map(str, st['seeds']))}; mean ± sample standard "
+        "deviation, each seed's own working point; the first seed's networks are the rows above and the firmware):",
+        "",
+        "| model | AUC | signal eff. at WP | signal eff. at 1 % / 10 % background |",
+        "|---|---|---|---|",
+    ]
+    for name, sm in st["summary"].items():
+        lines.append(
+            f"| {name} | {_pm(sm['auc'])} | {_pm(sm['signal_efficiency'])} | "
+            f"{_pm(sm['tight']['0.01'])} / {_pm(sm['tight']['0.1'])} |"
+        )
+    lines += [
+        "",
+        "Each fake family on its own: AUC of the true candidates against that family, and the family's "
+        "efficiency at the working point (networks: seed means):",
+        "",
+        "| model | " + " | ".join(f"{k} AUC | {k} eff. at WP" for k in kinds) + " |",
+        "|---|" + "---|---|" * len(kinds),
+    ]
+    for name, sm in st["summary"].items():
+        cells = [
+            f"{sm['by_kind'][k]['auc']['mean']:.4f} | {sm['by_kind'][k]['efficiency_at_wp']['mean']:.4f}" for k in kinds
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for name, row in r["chi2_baseline"].items():
+        cells = [f"{row['by_kind'][k]['auc']:.4f} | {row['by_kind'][k]['efficiency_at_wp']:.4f}" for k in kinds]
+        lines.append(f"| chi^2 on {name} | " + " | ".join(cells) + " |")
+    counts = ", ".join(f"{k} {r['chi2_baseline']['raw values']['by_kind'][k]['candidates']}" for k in kinds)
+    lines += ["", f"Test fakes by family: {counts}.", "", "AUC minus the chi^2's on the same test candidates "
+              "(seed mean; error: seed spread / sqrt(seeds) and a paired bootstrap of the test set, combined; a "
+              "direction is stated only beyond twice the error):", ""]  # fmt: skip
+    for name, refs in st["auc_minus_chi2"].items():
+        for ref, d in refs.items():
+            lines.append(
+                f"- {name} vs chi^2 on {ref}: {d['difference']:+.4f} ± {d['error']:.4f} (seed {d['seed_error']:.4f}, "
+                f"test {d['test_error']:.4f}): **{d['words']}**"
+            )
+    return lines
