@@ -40,6 +40,17 @@ def default_build(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory):
+    """One $FPGA_NN_CACHE for the tests that generate the same samples (the quick suite's): the first
+    generates, the others (any xdist worker) wait on the sample's lock and reuse it, as users sharing a
+    cache do. Tests that kill or corrupt a cache keep their own."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    return shared / "shared_cache"
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

@@ -31,18 +31,18 @@ def _float_rows(out) -> dict:
     return res, {r["key"]: r for r in res["rows"]}
 
 
-def test_quick_suite_float_rows_agree_on_tensorflow_and_jax(tmp_path, monkeypatch):
+def test_quick_suite_float_rows_agree_on_tensorflow_and_jax(tmp_path, monkeypatch, shared_cache):
     """The same rows on two backends: each learns (AUC well above a random score's 0.5 on every seed), and the
     seed means differ by less than four standard errors of the difference (seed spreads, 4 seeds each: a
     Student t of 6 degrees of freedom passes 4 with 0.7 % probability, so another CPU's rounding does not
     fail it by chance). Seeds draw different initial weights on each backend: only the statistics agree."""
     cfg = CONFIG
-    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FPGA_NN_CACHE", str(shared_cache))
     outs = {b: tmp_path / b for b in ("tensorflow", "jax")}
     args = ["suite", "--quick", "--config", str(cfg)]
     # this process may hold Keras 3 on TensorFlow already (a process keeps its first backend): JAX runs apart
     assert main([*args, "--backend", "tensorflow", "--out", str(outs["tensorflow"])]) == 0
-    env = {**os.environ, "FPGA_NN_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "FPGA_NN_CACHE": str(shared_cache)}
     done = subprocess.run(
         [sys.executable, "-m", "fpga_nn", *args, "--backend", "jax", "--out", str(outs["jax"])],
         env=env,

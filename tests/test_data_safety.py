@@ -388,3 +388,33 @@ def test_results_name_cached_samples_without_the_machines_folders(tmp_path, monk
     sample = h5cache.cache_dir("jets") / "jets-0123.h5"
     assert h5cache.portable(sample) == "$FPGA_NN_CACHE/jets/jets-0123.h5"
     assert h5cache.portable(tmp_path / "mine" / "events.h5") == "events.h5"  # a user's file: its name alone
+
+
+def test_two_processes_asking_for_one_sample_generate_it_once(tmp_path):
+    """Two runs sharing a cache (two xdist workers, two users' jobs) ask for the same missing sample: one
+    generates it under the sample's lock, the other waits and reuses it."""
+    import threading
+
+    import h5py
+
+    from fpga_nn.data import h5cache
+
+    made = []
+
+    def make(path):
+        made.append(path.name)
+        time.sleep(0.5)
+        with h5py.File(path, "w") as f:
+            f.attrs["fingerprint"] = "fp-1"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(h5cache.cached(tmp_path / "s.h5", "fp-1", make, "sample")))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert made == ["s.h5"] and sorted(r[1] for r in results) == [False, True]
+    assert all(r[0] == tmp_path / "s.h5" for r in results)

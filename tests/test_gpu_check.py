@@ -12,8 +12,8 @@ import numpy as np
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.py"
 
 
-def test_prepared_inputs_train_the_float_rows_without_tensorflow(tmp_path, monkeypatch):
-    env = {**__import__("os").environ, "FPGA_NN_CACHE": str(tmp_path / "cache")}
+def test_prepared_inputs_train_the_float_rows_without_tensorflow(tmp_path, monkeypatch, shared_cache):
+    env = {**__import__("os").environ, "FPGA_NN_CACHE": str(shared_cache)}
     inputs = tmp_path / "gpu_inputs"
     prep = subprocess.run(
         [sys.executable, str(SCRIPT), "prepare", "--quick", "--no-wheels", "--out", str(inputs)],

@@ -152,9 +152,9 @@ def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
 
 
 @pytest.mark.csim
-def test_quick_suite_end_to_end(tmp_path, monkeypatch):
+def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     """Every method, both losses, DisCo, the shower variation, seeds and the firmware rows; then a resumed rerun."""
-    monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FPGA_NN_CACHE", str(shared_cache))
     out = tmp_path / "suite"
     assert main(["suite", "--quick", "--out", str(out)]) == 0
     res = json.loads((out / "results.json").read_text())
@@ -233,7 +233,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch):
 
     # the same command on JAX (its own process: a process keeps its first Keras backend): the float rows are
     # retrained there (their settings hash holds the backend), the QKeras and tree rows are reused as they are
-    env = {**os.environ, "FPGA_NN_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "FPGA_NN_CACHE": str(shared_cache)}
     done = subprocess.run(
         [sys.executable, "-m", "fpga_nn", "suite", "--quick", "--backend", "jax", "--out", str(out)],
         env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -61,6 +62,26 @@ def cached(path: str | os.PathLike, fingerprint: str, make: Callable[[Path], Non
         )
     outdir.check_writable(path.parent, "--out")
     outdir.check_space(path.parent, flag="--out")
-    log.info("generating %s into %s (settings changed or no cache)", what, path)
-    make(path)
+    with _generating(path):  # one process generates, another asking for the same file waits and reuses it
+        if path.is_file() and stored_fingerprint(path) == fingerprint:
+            log.info("using %s %s, generated meanwhile by another process", what, path)
+            return path, False
+        log.info("generating %s into %s (settings changed or no cache)", what, path)
+        make(path)
     return path, True
+
+
+@contextlib.contextmanager
+def _generating(path: Path):
+    """An exclusive lock on ``.<name>.lock`` beside ``path`` (released when the process ends, however)."""
+    try:
+        import fcntl
+    except ImportError:  # no POSIX locks: each process generates its own (atomically replaced) copy
+        yield
+        return
+    with open(path.parent / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,2 @@
+#include "firmware/t5.cpp"
+#include "t5_bridge.cpp"
