@@ -76,6 +76,15 @@ def _write(folder, rec, arrays):
     np.savez(folder / record.WEIGHTS, **arrays)
 
 
+def _emulators(tmp_path_factory, rec, arrays) -> tuple[Emulator, Emulator]:
+    """The record written to a fresh folder: its emulator as built, and one held to the general path."""
+    folder = tmp_path_factory.mktemp("rec")
+    _write(folder, rec, arrays)
+    general = Emulator(folder)
+    general.fast = None
+    return Emulator(folder), general
+
+
 def _inputs(t: FixedType, n: int, n_in: int, seed: int) -> np.ndarray:
     lo, hi = t.bounds
     span = max(hi - lo, t.lsb)
@@ -88,12 +97,8 @@ def _inputs(t: FixedType, n: int, n_in: int, seed: int) -> np.ndarray:
 @given(dense_records())
 def test_the_fast_path_equals_the_general_path(tmp_path_factory, drawn):
     rec, arrays, t_in = drawn
-    folder = tmp_path_factory.mktemp("rec")
-    _write(folder, rec, arrays)
-    emu = Emulator(folder)
+    emu, general = _emulators(tmp_path_factory, rec, arrays)
     x = _inputs(t_in, 3000, rec["layers"][0]["output_shape"][0], 7)
-    general = Emulator(folder)
-    general.fast = None
     want = general.predict(x)
     if emu.fast is not None:
         np.testing.assert_array_equal(emu.fast.predict(x), want)

@@ -14,7 +14,7 @@ from fpga_nn.verify import emu_native
 from fpga_nn.verify.emulator import Emulator
 
 from .conftest import LONG
-from .test_emu_fast import _type, _write
+from .test_emu_fast import _emulators, _type, _write
 
 
 def _acc(draw, t_src: FixedType, tw: FixedType, k: int) -> FixedType:
@@ -106,11 +106,7 @@ def map_records(draw):
 @given(map_records())
 def test_the_compiled_maps_equal_the_general_path(tmp_path_factory, drawn):
     rec, arrays, t_in = drawn
-    folder = tmp_path_factory.mktemp("rec")
-    _write(folder, rec, arrays)
-    emu = Emulator(folder)
-    general = Emulator(folder)
-    general.fast = None
+    emu, general = _emulators(tmp_path_factory, rec, arrays)
     shape = rec["layers"][0]["output_shape"]
     lo, hi = t_in.bounds
     span = max(hi - lo, t_in.lsb)

@@ -162,23 +162,13 @@ def source(plan: MapPlan) -> str:
             rows = ",\n".join("{" + ",".join(lit(v, ct) for v in row) + "}" for row in op.w)
             lines.append(f"static const T W{n}[{op.w.shape[0]}][{op.w.shape[1]}] = {{\n{rows}}};")
     for kind, xt in (("64", "double"), ("32", "float")):
-        # x * 2^F and its floor are exact in float inputs' own type where 2^F >= 1 (no underflow)
-        ft = xt if plan.input_type.fractional >= 0 else "double"
-        fl, sc = ("floor" if ft == "double" else "floorf"), lit(2.0**plan.input_type.fractional, ft)
-        lo_c, hi_c = (lit(b, ft) for b in _bounds(plan.input_type))
         body = [f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{", "  int rc = 0;"]
         body += [f"  V* m{k} = (V*)aligned_alloc(64, sizeof(V) * {s});" for k, s in enumerate(sizes)]
         body += [f"  memset(m{k + 1}, 0, sizeof(V) * {sizes[k + 1]});" for k, op in enumerate(plan.ops)
                  if op.kind == "pad"]  # fmt: skip
         body += [
             "  for (long e0 = 0; e0 < n; e0 += L) {",
-            "    int bad = 0;  /* a code outside the input type (or NaN): the caller's general path runs instead */",
-            f"    for (int e = 0; e < L; ++e) for (int i = 0; i < {sizes[0]}; ++i) {{",
-            f"      {ft} c = {fl}(x[(e0 + e) * {sizes[0]} + i] * {sc});",
-            f"      bad |= !(c >= {lo_c} && c <= {hi_c});",
-            "      m0[i][e] = (T)c;",
-            "    }",
-            "    if (bad) { rc = -1; break; }",
+            *emu_native.input_lines(plan.input_type, xt, sizes[0], "m0[i][e]", "{ rc = -1; break; }"),
         ]
         for n, op in enumerate(plan.ops):
             body += ["    {", *("      " + line for line in _op_lines(n, op, f"m{n}", f"m{n + 1}", ct)), "    }"]

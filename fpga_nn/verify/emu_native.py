@@ -67,24 +67,13 @@ def source(plan: FastPlan) -> str:
             lines.append(f"static const int Q{n}[{len(packed)}][{m}] = {{\n{rows}}};")
             lines.append(f"static const int B{n}[{m}] = {{{','.join(str(v) for v in bias)}}};")
     for kind, xt in (("64", "double"), ("32", "float")):
-        # x * 2^F and its floor are exact in float inputs' own type where 2^F >= 1 (no underflow)
-        ft = xt if plan.input_type.fractional >= 0 else "double"
-        fl, sc = ("floor" if ft == "double" else "floorf"), _literal(2.0**plan.input_type.fractional, ft)
-        lo_c, hi_c = (_literal(b, ft) for b in _bounds(plan.input_type))
         body = [
             f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{",
             f"  V v0[{k0}][NV];",
             *[f"  V v{n + 1}[{s.w.shape[1]}][NV];" for n, s in enumerate(plan.steps)],
             *[f"  VI p{n}[{len(q[1])}][NV];" for n, q in enumerate(int8) if q is not None],
             "  for (long e0 = 0; e0 < n; e0 += L) {",
-            "    int bad = 0;  /* a code outside the input type (or NaN): the caller's NumPy plan runs instead */",
-            f"    for (int i = 0; i < {k0}; ++i)",
-            "      for (int e = 0; e < L; ++e) {",
-            f"        {ft} c = {fl}(x[(e0 + e) * {k0} + i] * {sc});",
-            f"        bad |= !(c >= {lo_c} && c <= {hi_c});",
-            "        ((T*)v0[i])[e] = (T)c;",
-            "      }",
-            "    if (bad) return -1;",
+            *input_lines(plan.input_type, xt, k0, "((T*)v0[i])[e]", "return -1;"),
         ]
         for n, step in enumerate(plan.steps):
             k, m = step.w.shape[0] - 1, step.w.shape[1]
@@ -212,6 +201,25 @@ def _int8_product(n: int, spec, k: int, m: int, src: str, dst: str) -> list[str]
             "    }",
         ]
     return lines
+
+
+def input_lines(t, xt: str, n_in: int, target: str, bail: str) -> list[str]:
+    """C lines casting a block's ``x`` (``xt`` values, ``n_in`` per event) into input codes of ``t`` at
+    ``target`` (an lvalue of ``i`` and ``e``), running ``bail`` where a code lies outside ``t`` (or is NaN): the
+    caller's own path runs those events. ``x * 2^F`` and its floor are exact in float inputs' own type where
+    2^F >= 1 (no underflow; else in double)."""
+    ft = xt if t.fractional >= 0 else "double"
+    fl, sc = ("floor" if ft == "double" else "floorf"), _literal(2.0**t.fractional, ft)
+    lo_c, hi_c = (_literal(b, ft) for b in _bounds(t))
+    return [
+        "    int bad = 0;",
+        f"    for (int i = 0; i < {n_in}; ++i) for (int e = 0; e < L; ++e) {{",
+        f"      {ft} c = {fl}(x[(e0 + e) * {n_in} + i] * {sc});",
+        f"      bad |= !(c >= {lo_c} && c <= {hi_c});",
+        f"      {target} = (T)c;",
+        "    }",
+        f"    if (bad) {bail}",
+    ]
 
 
 def cast_ops(c, ct: str) -> list[str]:

@@ -1,2 +1,0 @@
-#include "firmware/t5.cpp"
-#include "t5_bridge.cpp"
