@@ -86,6 +86,7 @@ def test_tracking_quick_builds_bit_exact_firmware_and_cpp_from_raw_values(tmp_pa
     assert main(["tracking", "--quick", "--out", str(out), "--part", "xc7z020clg400-1"]) == 0
     r = json.loads((out / "results.json").read_text())
     assert r["dataset"]["path"].startswith("$FPGA_NN_CACHE/tracking/t5-")  # no machine's folders in results
+    assert str(tmp_path) not in (out / "results.json").read_text() + (out / "results.md").read_text()
     fw = r["firmware"]
     assert fw["logit_mismatches"] == 0 and fw["sigmoid_table_vs_emulator"] == 0 and fw["events"] == 4000
     assert fw["input_stage"]["mismatches"] == 0 and fw["input_stage"]["events"] == 4000

@@ -339,7 +339,7 @@ def run_tracking(
         "seed_study": seed_rows,
         "slip": slip,
         "firmware": {
-            "project": str(out / "firmware"),
+            "project": "firmware",  # beside results.json (no machine's folders in results)
             "events": s["events"],
             "logit_mismatches": s["mismatches"],
             "sigmoid_table_vs_emulator": s["softmax"]["emulator_mismatches"],
@@ -350,7 +350,7 @@ def run_tracking(
             "logits_build": None
             if logits_report is None
             else {
-                "project": str(out / "firmware_logits"),
+                "project": "firmware_logits",
                 "latency": logits_report.get("latency"),
                 "resources": logits_report.get("resources", []),
                 "notes": logits_report.get("notes", []),

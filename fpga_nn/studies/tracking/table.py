@@ -46,7 +46,8 @@ def markdown(r: dict) -> str:
         + " | ".join("-" if b["efficiency"] is None else f"{b['efficiency']:.4f}" for b in by_pt)
         + " |",
         "",
-        f"Firmware (`{fw['project']}`, top function `t5_codes`: input stage + 23-32-32-1 + sigmoid): C-simulated "
+        f"Firmware (`{fw['project']}/` beside this table, top function `t5_codes`: input stage + 23-32-32-1 + "
+        "sigmoid): C-simulated "
         f"from the bus codes of {fw['events']} test candidates; logits {fw['logit_mismatches']} mismatches, sigmoid "
         f"table == emulator on all but {fw['sigmoid_table_vs_emulator']} (max |diff| to the float sigmoid "
         f"{fw['sigmoid_max_abs_diff_vs_float']:.4f}); input stage ({kinds.count('wire')} wires, "
@@ -59,7 +60,7 @@ def markdown(r: dict) -> str:
 
     lb = fw.get("logits_build")
     if lb:
-        lines.append(f"The logits build (`{lb['project']}`, the same network and input stage without the sigmoid):")
+        lines.append(f"The logits build (`{lb['project']}/`, the same network and input stage without the sigmoid):")
         lines += [f"- {line}" for line in summary_lines(lb)]
     else:
         lines.append("No RTL figures in this run (`fpga-nn tracking --rtl` adds them, for the logits build).")
