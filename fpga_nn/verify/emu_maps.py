@@ -172,10 +172,8 @@ def source(plan: MapPlan) -> str:
         ]
         for n, op in enumerate(plan.ops):
             body += ["    {", *("      " + line for line in _op_lines(n, op, f"m{n}", f"m{n + 1}", ct)), "    }"]
-        scale_out = lit(2.0**-plan.output_type.fractional, "double")
         body += [
-            f"    for (int e = 0; e < L; ++e) for (int j = 0; j < {sizes[-1]}; ++j)",
-            f"      y[(e0 + e) * {sizes[-1]} + j] = (double)m{len(plan.ops)}[j][e] * {scale_out};",
+            *emu_native.output_lines(plan.output_type, sizes[-1], f"m{len(plan.ops)}[j][e]"),
             "  }",
             *[f"  free(m{k});" for k in range(len(sizes))],
             "  return rc;",

@@ -106,10 +106,8 @@ def source(plan: FastPlan) -> str:
                         + f" ((T*){dst}[j])[e] = t; }}"
                     )
         last, m_out = f"v{len(plan.steps)}", plan.steps[-1].w.shape[1]
-        scale_out = _literal(2.0**-plan.output_type.fractional, "double")
         body += [
-            f"    for (int e = 0; e < L; ++e) for (int j = 0; j < {m_out}; ++j)",
-            f"      y[(e0 + e) * {m_out} + j] = (double)((T*){last}[j])[e] * {scale_out};",
+            *output_lines(plan.output_type, m_out, f"((T*){last}[j])[e]"),
             "  }",
             "  return 0;",
             "}",
@@ -219,6 +217,15 @@ def input_lines(t, xt: str, n_in: int, target: str, bail: str) -> list[str]:
         f"      {target} = (T)c;",
         "    }",
         f"    if (bad) {bail}",
+    ]
+
+
+def output_lines(t, n_out: int, value: str) -> list[str]:
+    """C lines writing a block's output codes (``value``, an expression of ``j`` and ``e``) as ``t``'s values."""
+    scale = _literal(2.0**-t.fractional, "double")
+    return [
+        f"    for (int e = 0; e < L; ++e) for (int j = 0; j < {n_out}; ++j)",
+        f"      y[(e0 + e) * {n_out} + j] = (double){value} * {scale};",
     ]
 
 
