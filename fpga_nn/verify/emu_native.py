@@ -59,9 +59,10 @@ def source(plan: FastPlan) -> str:
         lines += ["#include <immintrin.h>", "typedef int VI __attribute__((vector_size(64)));"]
     for n, step in enumerate(plan.steps):
         k, m = step.w.shape
-        rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
-        lines.append(f"static const T W{n}[{k}][{m}] = {{\n{rows}}};")
-        if int8[n] is not None:
+        if int8[n] is None:  # the float products' weights (an integer product has its own, below)
+            rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
+            lines.append(f"static const T W{n}[{k}][{m}] = {{\n{rows}}};")
+        else:
             packed, bias = int8[n][1], int8[n][2]
             rows = ",\n".join("{" + ",".join(str(v) for v in row) + "}" for row in packed)
             lines.append(f"static const int Q{n}[{len(packed)}][{m}] = {{\n{rows}}};")
@@ -272,7 +273,7 @@ def _cpu() -> str:
 # -ffp-contract=fast: multiply-adds fused (every product and partial sum is an exact integer code: fusing
 # cannot round); no -ffast-math (it would let the compiler reassociate the casts)
 FLAGS = ["-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC",
-         "-std=gnu99"]  # fmt: skip
+         "-std=gnu11", "-Werror=implicit-function-declaration"]  # fmt: skip
 
 
 def build(plan: FastPlan) -> NativePlan | None:
