@@ -79,6 +79,16 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     res = json.loads((out / "results.json").read_text())
     test = res["dataset"]["jets_per_split"]["test"]
     assert res["dataset"]["path"].startswith("$FPGA_NN_CACHE/llp/llp-")  # no machine's folders in results
+    # split by event; the firmware's signal efficiency by decay radius adds up to its signal jets
+    assert res["dataset"]["split"].startswith("by event: train ")
+    by_depth = res["signal_efficiency_by_depth"]
+    assert sum(row["jets"] for row in by_depth) == res["dataset"]["jets_per_split"]["test"]["signal"]
+    assert "decay radius (mm)" in (out / "results.md").read_text()
+    from fpga_nn.studies.llp.run import QUICK, prepare
+
+    data = prepare(QUICK)  # the cached sample: no event has jets on two sides
+    sides = [set(data["event"][data["split"][k]]) for k in ("train", "val", "test")]
+    assert all(sides) and not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
     n_test = sum(test.values())
     assert list(test) == ["signal", "multijet", "bib"] and min(test.values()) > 0
     sm, lg = res["firmware"]["softmax"], res["firmware"]["logits"]

@@ -276,6 +276,7 @@ def load(path: Path) -> dict:
         "s_depth": d["s_depth"],
         "towers": towers,
         "chunk": d["chunk"],
+        "event": d["event"],
         **meta,
     }
 

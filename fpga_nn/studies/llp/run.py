@@ -57,14 +57,18 @@ QUICK = LlpTaskConfig(
 
 
 def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
-    """Jets, standardised features on the input grid, labels and the seeded 60/15/25 split."""
+    """Jets, standardised features on the input grid, labels and a seeded 60/15/25 split of the events (the
+    jets of one event, e.g. a multijet event's two, on one side)."""
     path = llp.cached(cfg.data, dataset.cache_dir("llp") / f"llp-{cfg.data.fingerprint()}.h5", workers)
     d = llp.load(path)
     raw = np.stack([d["features"][f] for f in INPUTS], axis=1)
     y = d["label"].astype(int)
-    perm = np.random.default_rng(cfg.seed).permutation(len(y))
-    a, b = int(0.6 * len(y)), int(0.75 * len(y))
-    split = {"train": np.sort(perm[:a]), "val": np.sort(perm[a:b]), "test": np.sort(perm[b:])}
+    event = (d["label"].astype(np.int64) * 100_000 + d["chunk"]) * 1_000_000 + d["event"]  # process, chunk, event
+    events = np.unique(event)
+    perm = np.random.default_rng(cfg.seed).permutation(events)
+    a, b = int(0.6 * len(events)), int(0.75 * len(events))
+    side = {"train": perm[:a], "val": perm[a:b], "test": perm[b:]}
+    split = {k: np.flatnonzero(np.isin(event, v)) for k, v in side.items()}
     if min(np.bincount(y[split["train"]], minlength=len(CLASSES))) == 0:
         from ...errors import UserInputError
 
@@ -76,6 +80,8 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
     return {
         "x": x,
         "y": y,
+        "s_depth": d["s_depth"],
+        "event": event,
         "split": split,
         "input_type": input_type,
         "mean": mean,
@@ -86,6 +92,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
             "fingerprint": d["fingerprint"],
             "n_generated": d["n_generated"],
             "jets_per_split": {k: dict(zip(CLASSES, v, strict=True)) for k, v in counts.items()},
+            "split": "by event: " + ", ".join(f"{k} {len(v)}" for k, v in side.items()) + " events",
             "features": list(INPUTS),
             "single_feature_auc": _single_feature_auc(d["features"], y),
             "standardisation": {"mean": mean.tolist(), "std": std.tolist()},

@@ -65,6 +65,9 @@ def run_llp(
         "firmware, softmax table": mc.summarize(y, p_sm, **s),
         "firmware, logits (margins)": mc.summarize(y, margins(fw_logits), **s),
     }
+    by_depth = efficiency_by_depth(
+        data["s_depth"][te], y, p_sm[:, 0], summaries["firmware, softmax table"]["classes"]["signal"]["threshold"]
+    )
     params = {"float FNN": finfo["parameters"], "QKeras": qinfo["parameters"]}
     params["firmware, softmax table"] = params["firmware, logits (margins)"] = qinfo["parameters"]
     checks = {
@@ -92,6 +95,7 @@ def run_llp(
         "training": {"float FNN": _meta(finfo), "QKeras": _meta(qinfo)},
         "parameters": params,
         "models": summaries,
+        "signal_efficiency_by_depth": by_depth,
         "firmware": checks,
     }
     write_json(out / "results.json", results, indent=1)
@@ -108,6 +112,25 @@ def run_llp(
         out / "roc.png",
     )
     return results
+
+
+DEPTH_EDGES_MM = (1100.0, 1290.0, 1800.0, 2300.0, 2950.0)  # tracker end, ECAL front, HCAL front, mid, back
+
+
+def efficiency_by_depth(depth: np.ndarray, y: np.ndarray, score: np.ndarray, threshold: float) -> list[dict]:
+    """The firmware's signal efficiency at its cut (``score >= threshold``) in bins of the s decay depth,
+    quoted as a barrel radius (depth x R_ECAL, mm), with binomial errors."""
+    from ...data import calo
+
+    radius = depth * calo.R_ECAL
+    threshold = np.inf if threshold is None else threshold  # no cut reaches the rate: nothing passes
+    rows = []
+    for lo, hi in zip(DEPTH_EDGES_MM, DEPTH_EDGES_MM[1:], strict=False):
+        m = (y == 0) & (radius >= lo) & (radius < hi)
+        eff = float(np.mean(score[m] >= threshold)) if m.any() else None
+        err = float(np.sqrt(eff * (1 - eff) / m.sum())) if m.any() else None
+        rows.append({"radius_mm": [lo, hi], "jets": int(m.sum()), "efficiency": eff, "error": err})
+    return rows
 
 
 def _plain(cfg) -> dict:
@@ -151,6 +174,21 @@ def markdown(r: dict) -> str:
         )
     sm, lg = r["firmware"]["softmax"], r["firmware"]["logits"]
     t = sm["table"]
+    rows = r["signal_efficiency_by_depth"]
+    lines += [
+        "",
+        f"Jets split {d['split']}. Firmware (softmax table) signal efficiency at its cut, by where "
+        "the s decayed (the decay depth as a barrel radius, depth x 1,290 mm; binomial errors):",
+        "",
+        "| decay radius (mm) | " + " | ".join(f"{a:.0f}-{b:.0f}" for a, b in (row["radius_mm"] for row in rows)) + " |",
+        "|---|" + "---|" * len(rows),
+        "| signal jets | " + " | ".join(str(row["jets"]) for row in rows) + " |",
+        "| efficiency | "
+        + " | ".join(
+            "-" if row["efficiency"] is None else f"{row['efficiency']:.3f} ± {row['error']:.3f}" for row in rows
+        )
+        + " |",
+    ]
     lines += [
         "",
         "## Firmware (hls4ml C-simulation on every test jet)",
