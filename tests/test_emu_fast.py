@@ -220,3 +220,23 @@ def test_the_integer_products_are_exact(tmp_path):
     if emu_native._vnni():
         assert "_mm512_dpwssd_epi32" in emu_native.source(emu.fast.plan)
         assert "_mm512_dpbusd_epi32" in emu_native.source(emu.fast.plan)
+
+
+def test_a_compiler_without_the_dot_products_gets_the_float_kernel(tmp_path, monkeypatch):
+    """Where the CPU has AVX512-VNNI but the compiler cannot build its intrinsics, the kernel is built again
+    with float products (still compiled, still exact), not left to the NumPy plan."""
+    monkeypatch.setattr(emu_native, "_vnni", lambda: True)
+    real = emu_native.library
+    tried = []
+
+    def picky(text):
+        tried.append("_mm512_dp" in text)
+        return None if "_mm512_dp" in text else real(text)
+
+    monkeypatch.setattr(emu_native, "library", picky)
+    emu = _chain(tmp_path, [16, 64, 32, 5], FixedType(True, 10, 4), "ap_fixed<6,1>", 2)
+    assert tried == [True, False] and isinstance(emu.fast, emu_native.NativePlan)
+    general = _chain(tmp_path / "g", [16, 64, 32, 5], FixedType(True, 10, 4), "ap_fixed<6,1>", 2)
+    general.fast = None
+    x = np.random.default_rng(3).uniform(-32, 32, (500, 16)).astype(np.float32)
+    np.testing.assert_array_equal(emu.predict(x), general.predict(x))

@@ -40,8 +40,9 @@ def _literal(v: float, ctype: str) -> str:
     return repr(float(v)) + ("f" if ctype == "float" else "")
 
 
-def source(plan: FastPlan) -> str:
-    """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32`` (float inputs)."""
+def source(plan: FastPlan, integer: bool = True) -> str:
+    """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32`` (float inputs);
+    ``integer``: the integer products where this CPU has them (else float multiply-adds throughout)."""
     ct = "float" if plan.dtype == np.float32 else "double"
     k0 = plan.steps[0].w.shape[0] - 1
     nv = LANES * (4 if ct == "float" else 8) // 64  # 64-byte vectors per row of LANES events
@@ -54,7 +55,7 @@ def source(plan: FastPlan) -> str:
         f"#define L {LANES}",
         f"#define NV {nv}",
     ]
-    int8 = [_int8(step) if ct == "float" and _vnni() else None for step in plan.steps]
+    int8 = [_int8(step) if integer and ct == "float" and _vnni() else None for step in plan.steps]
     if any(int8):
         lines += ["#include <immintrin.h>", "typedef int VI __attribute__((vector_size(64)));"]
     for n, step in enumerate(plan.steps):
@@ -282,7 +283,10 @@ def build(plan: FastPlan) -> NativePlan | None:
         return None
     if plan.input_type.rounding != "TRN" or plan.input_type.width > _F32:
         return None  # inputs the C code cannot cast as from_float does: the NumPy plan's general cast
-    lib = library(source(plan))
+    text = source(plan)
+    lib = library(text)
+    if lib is None and "_mm512_dp" in text:  # a compiler that does not know this CPU's dot products: float ones
+        lib = library(source(plan, integer=False))
     if lib is None:
         return None
     n_in, n_out = plan.steps[0].w.shape[0] - 1, plan.steps[-1].w.shape[1]
