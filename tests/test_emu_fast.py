@@ -197,7 +197,7 @@ def test_the_integer_products_are_exact(tmp_path):
     weights, offsets and biases reproduce the float product exactly (checked here in NumPy, on any CPU); where
     the CPU has AVX512-VNNI the kernel uses them, and equals the general path on every event."""
     emu = _chain(tmp_path, [16, 64, 32, 5], FixedType(True, 10, 4), "ap_fixed<6,1>", 2)
-    specs = [emu_native._int8(step) for step in emu.fast.steps]
+    specs = [emu_native._int_spec(step) for step in emu.fast.steps]
     assert [s[4] for s in specs] == [2, 4, 4]  # words, then bytes
     rng = np.random.default_rng(0)
     for step, (off, packed, bias, g, per) in zip(emu.fast.steps, specs, strict=True):

@@ -64,8 +64,7 @@ class FastPlan:
     def __init__(self, input_type: FixedType, output_type: FixedType, steps: list[_Product], dtype):
         self.input_type, self.output_type, self.steps, self.dtype = input_type, output_type, steps, dtype
         for step in steps:  # the bias as the last row, read against the ones column
-            b = step.b if step.b is not None else np.zeros(step.w.shape[1])
-            step.w = np.ascontiguousarray(np.vstack([step.w, b[None, :]]), dtype=dtype)
+            step.w = np.ascontiguousarray(with_bias_row(step), dtype=dtype)
             step.b = None
         self._workspaces: list = []
         widest = max(step.w.shape[1] for step in steps)
@@ -228,14 +227,25 @@ def compile_plan(record: dict, arrays: dict) -> FastPlan | None:
             return None
     if not steps:
         return None
-    for step in steps:  # the first cast's scale goes into the weights and the bias (powers of two: exact)
-        if step.casts and step.casts[0].scale != 1.0 and step.casts[0].wrap is None:
-            s = step.casts[0].scale
-            step.w = step.w * s
-            step.b = None if step.b is None else step.b * s
-            step.casts[0].scale = 1.0
+    for step in steps:
+        fold_scale(step)
     wide = t_in.width > _F32 or any(step.dtype is np.float64 for step in steps)
     return FastPlan(t_in, t, steps, np.float64 if wide else np.float32)
+
+
+def fold_scale(step: _Product) -> None:
+    """The scale of the cast after a product goes into its weights and bias (a power of two: exact)."""
+    if step.casts and step.casts[0].scale != 1.0 and step.casts[0].wrap is None:
+        s = step.casts[0].scale
+        step.w = step.w * s
+        step.b = None if step.b is None else step.b * s
+        step.casts[0].scale = 1.0
+
+
+def with_bias_row(step: _Product) -> np.ndarray:
+    """The product's weights with its bias (or zeros) as one more row: (K + 1, M)."""
+    b = step.b if step.b is not None else np.zeros(step.w.shape[1])
+    return np.vstack([step.w, b[None, :]])
 
 
 def code_range(casts: list[_Cast], bound: float) -> tuple[int, int]:

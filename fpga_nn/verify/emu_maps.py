@@ -24,7 +24,7 @@ from ..fixed import FixedType
 from ..fixed.arith import _bounds
 from ..layers import emulator_steps
 from . import emu_linear, emu_native, emu_window
-from .emu_fast import _F32, _Cast, _cast, _product
+from .emu_fast import _F32, _Cast, _cast, _product, fold_scale, with_bias_row
 from .emu_linear import _t
 
 MAX_WEIGHTS = emu_native.MAX_WEIGHTS
@@ -54,6 +54,11 @@ class MapPlan:
     ops: list[_Op]
     dtype: type
 
+    @property
+    def lanes(self) -> int:
+        """Events per 64-byte vector: 16 in float32, 8 in float64."""
+        return 16 if self.dtype == np.float32 else 8
+
 
 def _shape(shape: list[int]) -> tuple[int, int, int]:
     return (1, 1, shape[0]) if len(shape) == 1 else (1, *shape) if len(shape) == 2 else tuple(shape)
@@ -68,7 +73,7 @@ def compile_maps(record: dict, arrays: dict) -> MapPlan | None:
     steps = emulator_steps()
     t_in = _t(layers[0], "result_t")
     t, bound = t_in, float(max(abs(b) for b in _bounds(t_in)))
-    shape = _shape(layers[0]["output_shape"])
+    shape = shape_in = _shape(layers[0]["output_shape"])
     ops: list[_Op] = []
     convs = 0
     for layer in layers[1:]:
@@ -92,12 +97,8 @@ def compile_maps(record: dict, arrays: dict) -> MapPlan | None:
             if made is None or made[0].w.shape[0] != kernel[0] * kernel[1] * shape[2]:
                 return None
             step, t, bound = made
-            if step.casts and step.casts[0].scale != 1.0 and step.casts[0].wrap is None:
-                s = step.casts[0].scale  # a power of two: exact in the weights and the bias
-                step.w, step.b = step.w * s, None if step.b is None else step.b * s
-                step.casts[0].scale = 1.0
-            b = step.b if step.b is not None else np.zeros(step.w.shape[1])
-            w = np.vstack([step.w, b[None, :]])
+            fold_scale(step)
+            w = with_bias_row(step)
             ops.append(_Op("conv", shape, out, kernel, stride, w=w, dtype=step.dtype, casts=list(step.casts)))
             convs += 1
         elif fn is emu_window.pooling and attrs.get("pool_op", "Max") == "Max":
@@ -135,7 +136,7 @@ def compile_maps(record: dict, arrays: dict) -> MapPlan | None:
     if t_in.rounding != "TRN" or t_in.width > _F32:
         return None  # the input cast as from_float does it: the general path's
     wide = any(op.dtype is np.float64 for op in ops)
-    return MapPlan(t_in, t, _shape(layers[0]["output_shape"]), ops, np.float64 if wide else np.float32)
+    return MapPlan(t_in, t, shape_in, ops, np.float64 if wide else np.float32)
 
 
 def _append_cast(op: _Op, t: FixedType, bound: float, res_t: FixedType, relu: bool):
@@ -153,10 +154,9 @@ def source(plan: MapPlan) -> str:
     """The C source of ``plan``: ``int run64(const double* x, long n, double* y)`` and ``run32``."""
     ct = "float" if plan.dtype == np.float32 else "double"
     lit = emu_native._literal
-    lanes = 16 if ct == "float" else 8
     sizes = [int(np.prod(plan.shape_in))] + [int(np.prod(op.shape_out)) for op in plan.ops]
     lines = ["#include <math.h>", "#include <stdlib.h>", "#include <string.h>", f"typedef {ct} T;",
-             "typedef T V __attribute__((vector_size(64)));", f"#define L {lanes}"]  # fmt: skip
+             "typedef T V __attribute__((vector_size(64)));", f"#define L {plan.lanes}"]  # fmt: skip
     for n, op in enumerate(plan.ops):
         if op.w is not None:
             rows = ",\n".join("{" + ",".join(lit(v, ct) for v in row) + "}" for row in op.w)
@@ -241,14 +241,10 @@ def build(record: dict, arrays: dict, fallback) -> emu_native.NativePlan | None:
     plan = compile_maps(record, arrays)
     if plan is None:
         return None
-    if plan.dtype == np.float64:
-        for op in plan.ops:
-            op.dtype = np.float64
     lib = emu_native.library(source(plan))
     if lib is None:
         return None
     n_in, n_out = int(np.prod(plan.shape_in)), int(np.prod(plan.ops[-1].shape_out))
-    lanes = 16 if plan.dtype == np.float32 else 8
-    native = emu_native.NativePlan(lib, n_in, n_out, lanes, fallback, PARALLEL_EVENTS)
+    native = emu_native.NativePlan(lib, n_in, n_out, plan.lanes, fallback, PARALLEL_EVENTS)
     native.input_type, native.output_type, native.map_plan = plan.input_type, plan.output_type, plan
     return native

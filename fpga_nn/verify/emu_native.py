@@ -15,6 +15,7 @@ return -1 and the NumPy plan runs instead; no compiler, or a failed build, the s
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import logging
 import os
@@ -55,16 +56,16 @@ def source(plan: FastPlan, integer: bool = True) -> str:
         f"#define L {LANES}",
         f"#define NV {nv}",
     ]
-    int8 = [_int8(step) if integer and ct == "float" and _vnni() else None for step in plan.steps]
-    if any(int8):
+    ints = [_int_spec(step) if integer and ct == "float" and _vnni() else None for step in plan.steps]
+    if any(ints):
         lines += ["#include <immintrin.h>", "typedef int VI __attribute__((vector_size(64)));"]
     for n, step in enumerate(plan.steps):
         k, m = step.w.shape
-        if int8[n] is None:  # the float products' weights (an integer product has its own, below)
+        if ints[n] is None:  # the float products' weights (an integer product has its own, below)
             rows = ",\n".join("{" + ",".join(_literal(v, ct) for v in row) + "}" for row in step.w)
             lines.append(f"static const T W{n}[{k}][{m}] = {{\n{rows}}};")
         else:
-            packed, bias = int8[n][1], int8[n][2]
+            packed, bias = ints[n][1], ints[n][2]
             rows = ",\n".join("{" + ",".join(str(v) for v in row) + "}" for row in packed)
             lines.append(f"static const int Q{n}[{len(packed)}][{m}] = {{\n{rows}}};")
             lines.append(f"static const int B{n}[{m}] = {{{','.join(str(v) for v in bias)}}};")
@@ -73,7 +74,7 @@ def source(plan: FastPlan, integer: bool = True) -> str:
             f"int run{kind}(const {xt}* restrict x, long n, double* restrict y) {{",
             f"  V v0[{k0}][NV];",
             *[f"  V v{n + 1}[{s.w.shape[1]}][NV];" for n, s in enumerate(plan.steps)],
-            *[f"  VI p{n}[{len(q[1])}][NV];" for n, q in enumerate(int8) if q is not None],
+            *[f"  VI p{n}[{len(q[1])}][NV];" for n, q in enumerate(ints) if q is not None],
             "  for (long e0 = 0; e0 < n; e0 += L) {",
             *input_lines(plan.input_type, xt, k0, "((T*)v0[i])[e]", "return -1;"),
         ]
@@ -81,10 +82,10 @@ def source(plan: FastPlan, integer: bool = True) -> str:
             k, m = step.w.shape[0] - 1, step.w.shape[1]
             src, dst = f"v{n}", f"v{n + 1}"
             full = m - m % jb
-            if int8[n] is not None:
-                body += _int8_product(n, int8[n], k, m, src, dst)
-            for j_lo, j_hi, block in ((0, full, jb), (full, m, m - full)):
-                if j_hi <= j_lo or int8[n] is not None:
+            if ints[n] is not None:
+                body += _int_product(n, ints[n], k, m, src, dst)
+            for j_lo, j_hi, block in () if ints[n] is not None else ((0, full, jb), (full, m, m - full)):
+                if j_hi <= j_lo:
                     continue
                 body += [
                     f"    for (int j0 = {j_lo}; j0 < {j_hi}; j0 += {block}) {{",
@@ -123,7 +124,7 @@ def _vnni() -> bool:
     return " avx512_vnni" in _cpu() and " avx512bw" in _cpu()
 
 
-def _int8(step) -> tuple[int, list[list[int]], list[int], int, int] | None:
+def _int_spec(step) -> tuple[int, list[list[int]], list[int], int, int] | None:
     """A product in integers: input codes (plus an offset) times integer weights, summed in int32 with the bias,
     is the float product times ``2^g`` exactly. Bytes where the codes span 256 values and the weights fit
     int8 (``vpdpbusd``: unsigned codes plus the offset, four to an int32 lane), else 16-bit words where both
@@ -136,7 +137,7 @@ def _int8(step) -> tuple[int, list[list[int]], list[int], int, int] | None:
     nonzero = np.abs(w[w != 0])
     if nonzero.size == 0 or not np.all(np.isfinite(w)):
         return None
-    g = -int(np.min(np.frexp(nonzero)[1] - 1 - np.array([_fraction_bits(v) for v in nonzero.ravel()])))
+    g = -int(np.min(np.frexp(nonzero)[1] - 1 - _fraction_bits(nonzero)))
     wi, bi = w * 2.0**g, b * 2.0**g
     if not (np.all(wi == np.round(wi)) and np.all(bi == np.round(bi))):
         return None
@@ -159,13 +160,13 @@ def _int8(step) -> tuple[int, list[list[int]], list[int], int, int] | None:
     return off, packed.tolist(), bias.tolist(), g, per
 
 
-def _fraction_bits(v: float) -> int:
-    """The bits of ``v``'s significand after its leading one (0 for a power of two)."""
-    m = np.frexp(v)[0] * 2.0**53
-    return 52 - (int(m) & -int(m)).bit_length() + 1
+def _fraction_bits(v: np.ndarray) -> np.ndarray:
+    """The bits of each (nonzero) value's significand after its leading one (0 for a power of two)."""
+    m = (np.frexp(v)[0] * 2.0**53).astype(np.int64)  # the 53-bit significand, exactly
+    return 52 - np.log2(m & -m).astype(np.int64)  # its lowest set bit: an exact power of two
 
 
-def _int8_product(n: int, spec, k: int, m: int, src: str, dst: str) -> list[str]:
+def _int_product(n: int, spec, k: int, m: int, src: str, dst: str) -> list[str]:
     """``dst = src @ W + b`` through ``vpdpbusd`` (bytes, four to an int32 lane) or ``vpdpwssd`` (words, two)."""
     off, packed, _, g, per = spec
     bits, mask = 32 // per, (1 << (32 // per)) - 1
@@ -262,6 +263,7 @@ def _compiler() -> str | None:
     return tools.which("gcc") or tools.which("cc")
 
 
+@functools.cache
 def _cpu() -> str:
     """This machine's instruction sets: a -march=native library is only valid where it was built."""
     try:

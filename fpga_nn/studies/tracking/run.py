@@ -111,11 +111,16 @@ def _train(model, data: dict, cfg: TrackingTaskConfig, label: str, seed: int, in
     return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
 
 
+def inputs_of(name: str) -> str:
+    """The key in ``prepare``'s data of the inputs network ``name`` reads."""
+    return "x_chi2" if name == "float+chi2" else "x"
+
+
 def trained(name: str, cfg: TrackingTaskConfig, data: dict, models_dir: Path | None, seed: int | None = None):
     """'float', 'qkeras' or 'float+chi2' (the float network given the chi^2 residuals too) logit network
     (23-32-32-1; 30 inputs for 'float+chi2') trained with ``seed`` (the first of ``cfg.seeds``), or reused."""
     seed = cfg.seeds[0] if seed is None else seed
-    inputs = "x_chi2" if name == "float+chi2" else "x"
+    inputs = inputs_of(name)
     from ...training.model_cache import cached_model
 
     def make():
@@ -210,7 +215,7 @@ def seed_study(cfg: TrackingTaskConfig, data: dict, models: Path | None, te: np.
     for seed in cfg.seeds:
         for label, name in (("float", "float"), ("QKeras", "qkeras"), ("float+chi2", "float+chi2")):
             model = trained(name, cfg, data, models, seed)[0]
-            x = data["x_chi2" if name == "float+chi2" else "x"][te]
+            x = data[inputs_of(name)][te]
             nets[label].append(model.predict(x, batch_size=8192, verbose=0).ravel().astype(np.float64))
     per_seed = {
         k: [seeds.row(y, kind, s, cfg.background_efficiency, working_point) for s in v] for k, v in nets.items()
