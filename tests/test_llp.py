@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fpga_nn.cli import main
-from fpga_nn.data import calo, llp
+from fpga_nn.data import calo, calo_readout, llp
 
 
 def test_depth_surfaces_and_prompt_deposits_are_exact():
@@ -94,9 +94,21 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     sm, lg = res["firmware"]["softmax"], res["firmware"]["logits"]
     # with the softmax: the logits bit for bit on every test jet, the table equal to the emulator
     assert (sm["logit_mismatches"], sm["events"], sm["table"]["emulator_mismatches"]) == (0, n_test, 0)
-    # without it: bit-exact end to end, and the same decisions as QKeras on every jet
-    assert (lg["mismatches"], lg["events"], lg["equal_to_qkeras_logits"]) == (0, n_test, True)
+    # without it: bit-exact end to end on the test jets and every jet of the rate sample
+    trig = res["trigger"]
+    n_rate = trig["background"]["jets"]
+    assert n_rate > 1000 and lg["rate_sample_jets"] == n_rate and lg["test_jets"] == n_test
+    assert (lg["mismatches"], lg["events"], lg["equal_to_qkeras_logits"]) == (0, n_test + n_rate, True)
     assert lg["decisions_differing_from_qkeras"] == 0
+    # the trigger's working points: at most the target fraction of rate-sample jets pass each cut
+    assert trig["background"]["path"].startswith("$FPGA_NN_CACHE/llp/llp-rate-")
+    assert len(trig["rows"]) == 4 and trig["multijet_rate_hz"] > 1e5
+    for name, points in trig["rows"].items():
+        assert [p["target_mistag"] for p in points] == [1e-2, 1e-3], name
+        for p in points:
+            assert p["background_jets_passing"] <= int(p["target_mistag"] * n_rate), name
+            assert p["signal_jets"] == test["signal"] == sum(r["jets"] for r in p["by_depth"]), name
+    assert "## At a level-1 trigger's working point" in (out / "results.md").read_text()
     assert set(res["models"]) == {"float FNN", "QKeras", "firmware, softmax table", "firmware, logits (margins)"}
     for name, s in res["models"].items():
         counts = np.asarray(s["confusion"])
@@ -113,6 +125,65 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     assert len(stamps) == 2
     assert main(["llp", "--quick", "--out", str(out)]) == 0
     assert {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")} == stamps
+
+
+def test_readout_towers_are_zero_suppressed_and_timed_on_the_tdc_grid():
+    rng = np.random.default_rng(1)
+    none = tuple(np.zeros(0, t) for t in (int, float, float, float, bool, float))
+    em, had, time = calo_readout.towers(50, none, rng)
+    et = em.astype(np.float64) + had
+    assert np.all((et == 0) | (et >= calo_readout.ZERO_SUPPRESS)) and np.all(em >= 0) and np.all(had >= 0)
+    assert np.all(np.abs(time) <= calo.READOUT_NS)
+    assert np.array_equal(time / calo_readout.TDC_LSB_NS, np.round(time / calo_readout.TDC_LSB_NS))
+    # pile-up jets: ET above 10 GeV, split into EM and hadronic parts that add up to it
+    ev, eta, phi, e, is_had = calo_readout.pileup_jets(2000, np.random.default_rng(2))
+    jets = e.reshape(2, -1, calo_readout.PU_JET_PARTS).sum(axis=(0, 2))
+    assert np.all(jets >= calo_readout.PU_JET_ET_MIN * (1 - 1e-12))
+    assert len(jets) / 2000 == pytest.approx(calo_readout.PU_JETS, rel=0.05)
+    # one hard in-time deposit: read out at its ET, its time within a few resolutions of zero
+    hard = (np.array([0]), np.array([0.04]), np.array([0.04]), np.array([200.0]), np.array([True]), np.array([3.0]))
+    em, had, time = calo_readout.towers(1, hard, np.random.default_rng(3))
+    k = np.unravel_index(np.argmax(em + had), em.shape)
+    assert 150 < had[k] < 250 and abs(time[k] - 3.0) <= 4 * calo_readout.TIME_RES_NS
+
+
+def test_working_point_cuts_count_exactly():
+    from fpga_nn.studies.llp import rate
+
+    bkg = np.arange(1000.0)
+    assert rate.cut_for(bkg, 1e-2) == np.nextafter(989.0, np.inf)  # 990..999: ten jets, 1 %
+    wp = rate.working_point(np.array([985.0, 990.0, 995.0, 1000.0]), bkg, np.arange(1000) // 2, 500, 1e-2, 1e6, 50, 0)
+    assert (wp["background_jets_passing"], wp["mistag"], wp["signal_efficiency"]) == (10, 0.01, 0.75)
+    assert wp["events_fired"] == 5 and wp["rate_khz"] == pytest.approx(1e6 * 5 / 500 / 1e3)
+    assert 0 < wp["signal_efficiency_err"] < 0.5
+    ties = np.r_[np.full(20, 7.0), np.zeros(980)]  # 20 jets tied at the top: none may pass at 1 %
+    assert (
+        rate.working_point(np.array([7.0, 8.0]), ties, np.arange(1000), 1000, 1e-2, 1.0, 10, 0)[
+            "background_jets_passing"
+        ]
+        == 0
+    )
+
+
+def test_a_stopped_generation_resumes_from_its_chunks(tmp_path):
+    from fpga_nn.data import samples
+
+    cfg = llp.LlpRateConfig(n_multijet=600, chunk_size=300)
+    calls = []
+
+    def chunk(config, process, k):
+        calls.append(k)
+        return llp.generate_chunk(config, process, k)
+
+    first = samples.generate(chunk, cfg, "test", workers=1, progress=False, store=tmp_path)
+    assert sorted(calls) == [0, 1] and len(list(tmp_path.glob("multijet-*.npz"))) == 2
+    (tmp_path / "multijet-00001.npz").unlink()  # as if stopped before the second chunk was written
+    second = samples.generate(chunk, cfg, "test", workers=1, progress=False, store=tmp_path)
+    assert sorted(calls) == [0, 1, 1]  # only the missing chunk generated again
+    assert first["n_generated"] == second["n_generated"] == {"multijet": 600}
+    for k, v in first["arrays"].items():
+        np.testing.assert_array_equal(v, second["arrays"][k], err_msg=k)
+    assert "tower_counts" not in first["arrays"] and np.all(first["arrays"]["sigma_mb"] > 0)
 
 
 def test_build_task_llp_refuses_data(tmp_path, capsys):

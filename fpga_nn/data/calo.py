@@ -19,11 +19,10 @@ where the particle's line crosses the ECAL (EM part) or HCAL (hadronic part) fro
 its vertex, when it starts beyond), as seen from the origin, displaced by a Gaussian lateral shower
 size of 30 mm (EM) or 120 mm (hadronic). Its arrival time relative to a prompt particle,
 ``(t_V + |P - V| - |P|) / c``, is zero for prompt particles, positive for the slow long-lived
-particle's products. Tower energies are smeared (ECAL 3 %/sqrt(E) + 1 %, HCAL 100 %/sqrt(E) +
-5 %), tower times by 0.5 ns; a deposit more than 12.5 ns off (half the bunch spacing) belongs to
-another crossing and is not read out. Pile-up (after the level-1 subtraction): an exponential ET of mean
-0.1 GeV in 40 % of the towers, and 30 pile-up tracks per event (pT 2 GeV + exponential(1.5 GeV),
-uniform in |eta| < 2.4) that the vertex association keeps by mistake.
+particle's products. What a tower then reports -- energy and time resolution, in-time and
+out-of-time pile-up, noise and spikes -- is :mod:`fpga_nn.data.calo_readout`. Pile-up tracks: 30 per
+event (pT 2 GeV + exponential(1.5 GeV), uniform in |eta| < 2.4) that the vertex association keeps by
+mistake.
 
 Jets are level-1 style: seeds are local maxima (3x3) of tower ET above 3 GeV; a jet is the 9x9 tower
 window around its seed, at most four per event, windows not overlapping the seed of a harder jet.
@@ -35,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-VERSION = 3  # bump when the detector model changes: it is part of every sample's fingerprint
+VERSION = 4  # bump when the detector model changes: it is part of every sample's fingerprint
 C_MM_PER_NS = 299.792458
 R_ECAL, Z_ECAL = 1290.0, 3000.0
 LAM_HCAL = 1800.0 / R_ECAL
@@ -46,9 +45,7 @@ D_ETA, D_PHI = 2 * ETA_MAX / N_ETA, 2 * np.pi / N_PHI
 WINDOW = 9
 SEED_ET, TOWER_MIN_ET, MAX_JETS = 3.0, 0.5, 4
 SPREAD_EM, SPREAD_HAD = 30.0, 120.0  # mm: lateral shower sizes (Moliere radius, hadronic shower)
-# pile-up after the level-1 subtraction: in-time ET in 40 % of the towers, exponential, mean 0.1 GeV;
 # pile-up tracks the vertex association keeps: Poisson(30) per event, pT = 2 GeV + exponential(1.5 GeV)
-PU_TOWER_OCCUPANCY, PU_TOWER_ET = 0.4, 0.1
 PU_TRACKS, PU_TRACK_PT = 30, 1.5
 READOUT_NS = 12.5  # half the 25 ns bunch spacing
 
@@ -135,30 +132,6 @@ def particle_deposits(event, vertex, t_vertex, mom, kind, rng):
         et = mom[keep, 3] * frac[keep] / np.cosh(eta)
         rows.append((event[keep], eta, phi, et, np.full(keep.sum(), had), dt))
     return tuple(np.concatenate(c) for c in zip(*rows, strict=True))
-
-
-def towers(n_events: int, deposits, rng):
-    """(em, had, time) tower arrays (n_events, 58, 72): smeared ET sums and ET-weighted times."""
-    event, eta, phi, et, had, dt = deposits
-    # a deposit more than half a bunch crossing (12.5 ns) off is read out in another crossing
-    ok = (np.abs(eta) < ETA_MAX) & (et > 0) & (np.abs(dt) < READOUT_NS)
-    ie = ((eta[ok] + ETA_MAX) / D_ETA).astype(int).clip(0, N_ETA - 1)
-    ip = (((phi[ok] + np.pi) / D_PHI).astype(int)) % N_PHI
-    em = np.zeros((n_events, N_ETA, N_PHI))
-    hd = np.zeros_like(em)
-    tsum = np.zeros_like(em)
-    ev, e_ok, h_ok = event[ok], et[ok], had[ok]
-    np.add.at(em, (ev[~h_ok], ie[~h_ok], ip[~h_ok]), e_ok[~h_ok])
-    np.add.at(hd, (ev[h_ok], ie[h_ok], ip[h_ok]), e_ok[h_ok])
-    np.add.at(tsum, (ev, ie, ip), e_ok * dt[ok])
-    total = em + hd
-    time = np.divide(tsum, total, out=np.zeros_like(tsum), where=total > 0)
-    em = np.maximum(em + rng.normal(0, 1, em.shape) * np.sqrt(0.03**2 * em + (0.01 * em) ** 2), 0)
-    hd = np.maximum(hd + rng.normal(0, 1, hd.shape) * np.sqrt(1.0**2 * hd + (0.05 * hd) ** 2), 0)
-    noise = rng.exponential(PU_TOWER_ET, em.shape) * (rng.uniform(size=em.shape) < PU_TOWER_OCCUPANCY)
-    em, hd = em + noise / 2, hd + noise / 2
-    time = np.where(total > 0, time, 0.0) + rng.normal(0, 0.5, em.shape)
-    return em.astype(np.float32), hd.astype(np.float32), time.astype(np.float32)
 
 
 def _windows(arr: np.ndarray, ev: np.ndarray, ie: np.ndarray, ip: np.ndarray) -> np.ndarray:

@@ -4,9 +4,10 @@ Processes (13 TeV, Pythia 8 via pythia8mc, multi-parton interactions on), each s
 level-1 calorimeter and track-trigger toy of :mod:`fpga_nn.data.calo`:
 
 * **signal**: gg -> Phi (m = 400 GeV) -> s s, s -> b bbar, m_s = 50 GeV, c tau_s = 500 mm (the ATLAS
-  CalRatio benchmark family). Pythia decays s in place; its proper decay time (``tau``, stored by
-  Pythia) places the decay vertex at ``tau * p / m`` and every descendant of s is moved there (the
-  vertex displacement that Belle II and ATLAS apply the same way), arriving ``tau * E / m`` late.
+  CalRatio benchmark family). s is an ordinary particle to Pythia (``35:isResonance = false``: as a
+  resonance it is never decayed and reached the calorimeter whole, model version 1's error), so
+  Pythia decays it at ``tau * p / m`` and hadronises the b bbar there: every descendant's production
+  vertex and time (``tau * E / m`` late) are Pythia's own.
   A jet is signal when it lies within dR < 0.4 of an s that decayed between the end of the level-1
   tracker and the back of the HCAL (depth 0.853 <= lam < 2.287, see calo).
 * **multijet**: ``HardQCD:all`` with pTHat > 40 GeV; the two hardest level-1 jets.
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import calo
+from . import calo, calo_readout
 from .samples import ChunkedConfig
 
 CLASSES = ("signal", "multijet", "bib")
@@ -47,6 +48,7 @@ _SETTINGS = {
         "35:m0 = 50",
         "35:mWidth = 0",
         "35:tau0 = 500",
+        "35:isResonance = false",  # decayed by Pythia at its displaced vertex (a resonance would not decay)
         "35:onMode = off",
         "35:onIfAny = 5",
         "ParticleDecays:limitTau0 = off",
@@ -55,7 +57,7 @@ _SETTINGS = {
     "bib": ("SoftQCD:nonDiffractive = on",),
 }
 LLP_ID = 35
-MODEL_VERSION = 1  # bump when the signal, BIB or jet definitions change (part of the fingerprint)
+MODEL_VERSION = 2  # bump when the signal, BIB or jet definitions change (part of the fingerprint)
 CHARGED = frozenset({11, 13, 211, 321, 2212, 3112, 3222, 3312, 3334, 411, 431, 521, 4122})
 
 
@@ -71,6 +73,8 @@ class LlpConfig(ChunkedConfig):
     chunk_size: int = 1_000
     et_min: float = 40.0
     eta_max: float = 2.4
+    multijet_jets: int = 2  # the hardest level-1 jets kept per multijet event
+    towers: bool = True  # store each jet's towers (the rate sample does not)
 
     def __post_init__(self):
         self.check((self.n_signal, self.n_multijet, self.n_bib))
@@ -80,10 +84,29 @@ class LlpConfig(ChunkedConfig):
 
     def fingerprint_extra(self) -> dict:
         return {
-            "settings": {p: _COMMON + _SETTINGS[p] for p in PROCESSES},
+            "settings": {p: _COMMON + _SETTINGS[p] for p in self.processes},
             "calo": calo.VERSION,
+            "readout": calo_readout.VERSION,
             "model": MODEL_VERSION,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class LlpRateConfig(LlpConfig):
+    """The multijet + pile-up sample a trigger's mistag rate is measured on: multijet events only, every
+    level-1 jet above threshold (up to four per event, as a trigger sees them), features without
+    towers, chunk by chunk in a resumable store. Its own seed: none of its events is a training event."""
+
+    processes = ("multijet",)
+    chunk_stride = 100_000
+
+    n_signal: int = 0
+    n_multijet: int = 800_000
+    n_bib: int = 0
+    seed: int = 3031
+    chunk_size: int = 4_000
+    multijet_jets: int = 4
+    towers: bool = False
 
 
 def _flat(batch):
@@ -112,43 +135,19 @@ def _flat(batch):
     return f, len(counts)
 
 
-def _llp_ancestor(f) -> np.ndarray:
-    """Global index of the long-lived s each particle descends from, -1 for none."""
-    anc = np.full(len(f["id"]), -1)
-    cur = f["mother1"].copy()
-    first = f["offset"][f["event"]]
-    live = cur > first
-    for _ in range(200):
-        if not live.any():
-            break
-        hit = live & (f["id"][cur] == LLP_ID)
-        anc[hit] = cur[hit]
-        live &= ~hit
-        cur = np.where(live, f["mother1"][cur], cur)
-        live &= cur > first
-    return anc
-
-
 def _collision(f, rng):
-    """Deposits and tracks of a Pythia batch, with the long-lived s displacement applied.
+    """Deposits and tracks of a Pythia batch (every particle from its own production vertex: Pythia's).
 
     Returns deposits, tracks, and the s records (event, eta, phi, decay depth)."""
     final = f["status"] > 0
     absid = np.abs(f["id"])
-    anc = _llp_ancestor(f)
-    is_s = (f["id"] == LLP_ID) & (f["tau"] > 0)
-    # decay vertex and lab time of every s: tau (mm/c) x p / m and x E / m
-    shift = np.zeros((len(f["id"]), 3))
-    t0 = np.zeros(len(f["id"]))
-    s_idx = np.flatnonzero(is_s)
-    gamma_beta = f["mom"][s_idx, :3] / f["m"][s_idx, None]
-    shift[s_idx] = f["tau"][s_idx, None] * gamma_beta
-    t0[s_idx] = f["tau"][s_idx] * f["mom"][s_idx, 3] / f["m"][s_idx]
-    has = anc >= 0
-    vertex = f["vprod"][:, :3].copy()
-    tv = f["vprod"][:, 3].copy()
-    vertex[has] += shift[anc[has]]
-    tv[has] += t0[anc[has]]
+    # Pythia decays s itself (an ordinary particle here, not a resonance): every descendant's production
+    # vertex and time already hold the decay point, tau p / m, and the delay, tau E / m
+    is_s = f["id"] == LLP_ID
+    s_idx = np.flatnonzero(is_s & ~np.isin(np.arange(len(is_s)), f["mother1"][is_s]))  # the last copy of each
+    decay = f["vprod"][s_idx, :3] + f["tau"][s_idx, None] * f["mom"][s_idx, :3] / f["m"][s_idx, None]
+    vertex = f["vprod"][:, :3]
+    tv = f["vprod"][:, 3]
     kind = np.where((absid == 22) | (absid == 11), 0, np.where(np.isin(absid, (12, 13, 14, 16)), 2, 1))
     sel = final
     deposits = calo.particle_deposits(f["event"][sel], vertex[sel], tv[sel], f["mom"][sel], kind[sel], rng)
@@ -161,8 +160,7 @@ def _collision(f, rng):
     tracks = tuple(
         np.concatenate([a, b]) for a, b in zip((f["event"][trk], eta[trk], phi[trk], pt[trk]), pu, strict=True)
     )
-    v = shift[s_idx]
-    llps = (f["event"][s_idx], eta[s_idx], phi[s_idx], calo.depth(v[:, 0], v[:, 1], v[:, 2]))
+    llps = (f["event"][s_idx], eta[s_idx], phi[s_idx], calo.depth(decay[:, 0], decay[:, 1], decay[:, 2]))
     return deposits, tracks, llps
 
 
@@ -203,11 +201,12 @@ def generate_chunk(config: LlpConfig, process: str, chunk: int) -> tuple[dict[st
     n = min(config.chunk_size, config.events_of(process) - chunk * config.chunk_size)
     pythia = new_pythia(_COMMON + _SETTINGS[process], seed, process)
     f, n = _flat(pythia.nextBatch(n))
+    sigma_mb = float(pythia.infoPython().sigmaGen())  # the generated process's cross-section, mb
     deposits, tracks, llps = _collision(f, rng)
     if process == "bib":
         halo = _halo(n, rng)
         deposits = tuple(np.concatenate([a, b.astype(a.dtype)]) for a, b in zip(deposits, halo, strict=True))
-    em, had, time = calo.towers(n, deposits, rng)
+    em, had, time = calo_readout.towers(n, deposits, rng)
     ev, ie, ip = calo.find_jets(em, had)
     feats, tw = calo.jet_features(em, had, time, ev, ie, ip, tracks)
     keep = (feats["et"] > config.et_min) & (np.abs(feats["eta"]) < config.eta_max)
@@ -225,7 +224,7 @@ def generate_chunk(config: LlpConfig, process: str, chunk: int) -> tuple[dict[st
         keep &= matched
     else:
         rank = _rank_in_event(ev)  # jets come hardest first within an event
-        keep &= rank < (2 if process == "multijet" else 1)
+        keep &= rank < (config.multijet_jets if process == "multijet" else 1)
     counts = tw.pop("counts")
     jet_of_tower = np.repeat(np.arange(len(ev)), counts)
     tower_keep = keep[jet_of_tower]
@@ -233,9 +232,11 @@ def generate_chunk(config: LlpConfig, process: str, chunk: int) -> tuple[dict[st
     out["label"] = np.full(int(keep.sum()), PROCESSES.index(process), np.int8)
     out["s_depth"] = depth_s[keep]
     out["event"] = ev[keep].astype(np.int32)
-    out["tower_counts"] = counts[keep].astype(np.int32)
-    for name, arr in tw.items():
-        out[f"tower_{name}"] = arr[tower_keep].astype(np.float32)
+    out["sigma_mb"] = np.full(int(keep.sum()), sigma_mb)
+    if config.towers:
+        out["tower_counts"] = counts[keep].astype(np.int32)
+        for name, arr in tw.items():
+            out[f"tower_{name}"] = arr[tower_keep].astype(np.float32)
     return out, n
 
 
@@ -246,10 +247,10 @@ def _rank_in_event(ev: np.ndarray) -> np.ndarray:
     return rank
 
 
-def generate(config, workers: int | None = None, progress: bool = True) -> dict:
+def generate(config, workers: int | None = None, progress: bool = True, store: Path | None = None) -> dict:
     from . import samples
 
-    return samples.generate(generate_chunk, config, "pythia8 + L1 calo", workers, progress)
+    return samples.generate(generate_chunk, config, "pythia8 + L1 calo", workers, progress, store)
 
 
 def save(result: dict, path: Path) -> Path:
@@ -282,6 +283,27 @@ def load(path: Path) -> dict:
 
 
 def cached(config: LlpConfig, path: Path, workers: int | None = None) -> Path:
+    """The sample of ``config`` at ``path``, generated when missing; the chunks of a generation are kept
+    beside it (``<path>.chunks/``) until the file is written, so a stopped generation resumes."""
+    import shutil
+
     from .h5cache import cached as cached_file
 
-    return cached_file(path, config.fingerprint(), lambda p: save(generate(config, workers), p), "LLP jets")[0]
+    store = path.with_name(path.name + ".chunks")
+
+    def make(p: Path) -> None:
+        save(generate(config, workers, store=store), p)
+
+    path = cached_file(path, config.fingerprint(), make, "LLP jets")[0]
+    shutil.rmtree(store, ignore_errors=True)
+    return path
+
+
+def load_features(path: Path) -> dict:
+    """A sample's per-jet arrays without its towers (the rate sample has none)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        d = {k: f[k][...] for k in f if not k.startswith("tower_")}
+        d["n_generated"] = json.loads(f.attrs["n_generated"])
+    return d

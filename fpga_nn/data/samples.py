@@ -71,17 +71,31 @@ def run(
     workers: int | None = None,
     progress: bool = True,
     postfix: Callable[[dict], dict] | None = None,
+    store: Path | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, int], dict]:
     """Every chunk of every process; returns the joined arrays, events generated per process, and
-    the chunks' own arrays keyed by (process index, chunk)."""
+    the chunks' own arrays keyed by (process index, chunk).
+
+    With ``store`` (a folder named by the sample's fingerprint), each finished chunk is written there
+    at once and a chunk found there is read, not generated: a long generation that is stopped resumes
+    where it was."""
     from tqdm import tqdm
 
     from .pythia import run_chunks
 
     jobs = [(generate_chunk, config, p, k) for p in processes for k in range(n_chunks(p))]
     parts, n_gen = {}, dict.fromkeys(processes, 0)
+    stored = {job[2:]: _stored_chunk(store, *job[2:]) for job in jobs} if store else {}
+    jobs = [job for job in jobs if stored.get(job[2:]) is None]
     with tqdm(total=total, unit="ev", desc=desc, disable=not progress) as bar:
+        for (process, chunk), found in stored.items():
+            if found is not None:
+                parts[(processes.index(process), chunk)], n = found
+                n_gen[process] += n
+                bar.update(n)
         for process, chunk, arrays, n in run_chunks(_work, jobs, workers):
+            if store:
+                _store_chunk(store, process, chunk, arrays, n)
             parts[(processes.index(process), chunk)] = arrays
             n_gen[process] += n
             bar.update(n)
@@ -92,11 +106,50 @@ def run(
     return data, n_gen, {k: parts[k] for k in keys}
 
 
-def generate(generate_chunk: Callable, config, desc: str, workers: int | None = None, progress: bool = True) -> dict:
+def _chunk_file(store: Path, process: str, chunk: int) -> Path:
+    return Path(store) / f"{process}-{chunk:05d}.npz"
+
+
+def _stored_chunk(store: Path, process: str, chunk: int):
+    path = _chunk_file(store, process, chunk)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files if k != "_events"}
+            return arrays, int(f["_events"])
+    except (OSError, ValueError, KeyError):  # unreadable: generated again
+        return None
+
+
+def _store_chunk(store: Path, process: str, chunk: int, arrays: dict, n: int) -> None:
+    from ..atomic import replacing
+
+    Path(store).mkdir(parents=True, exist_ok=True)
+    with replacing(_chunk_file(store, process, chunk), suffix=".npz") as tmp, open(tmp, "wb") as f:
+        np.savez(f, _events=n, **arrays)
+
+
+def generate(
+    generate_chunk: Callable,
+    config,
+    desc: str,
+    workers: int | None = None,
+    progress: bool = True,
+    store: Path | None = None,
+) -> dict:
     """Every chunk of every process of ``config`` joined, with each row's chunk index in ``chunk``
-    (rows counted by the chunk's ``label`` array)."""
+    (rows counted by the chunk's ``label`` array); ``store``: see :func:`run`."""
     data, n_gen, parts = run(
-        generate_chunk, config, config.processes, config.n_chunks, config.total_events(), desc, workers, progress
+        generate_chunk,
+        config,
+        config.processes,
+        config.n_chunks,
+        config.total_events(),
+        desc,
+        workers,
+        progress,
+        store=store,
     )
     data["chunk"] = np.concatenate([np.full(len(v["label"]), k[1], np.int32) for k, v in parts.items()])
     return {"arrays": data, "n_generated": n_gen, "config": config}

@@ -46,10 +46,16 @@ class LlpTaskConfig:
     rate: float = 0.01  # efficiencies are quoted where this fraction of the other classes' jets pass
     bootstrap: int = 200
     input_type: str = "ap_fixed<12,4>"  # standardised features on the firmware's input bus
+    # the trigger's working points: mistags per multijet jet, measured on a sample of their own (rate.py)
+    rate_data: llp.LlpRateConfig = llp.LlpRateConfig()
+    mistags: tuple[float, ...] = (1e-4, 1e-5)
+    luminosity: float = 2e34  # cm^-2 s^-1
 
 
 QUICK = LlpTaskConfig(
     data=llp.LlpConfig(n_signal=600, n_multijet=600, n_bib=1200, chunk_size=300),
+    rate_data=llp.LlpRateConfig(n_multijet=1200, chunk_size=600),
+    mistags=(1e-2, 1e-3),
     epochs=3,
     patience=100,
     bootstrap=20,
@@ -79,6 +85,7 @@ def prepare(cfg: LlpTaskConfig, workers: int | None = None) -> dict:
     counts = {k: np.bincount(y[v], minlength=len(CLASSES)).tolist() for k, v in split.items()}
     return {
         "x": x,
+        "raw": {f: d["features"][f] for f in INPUTS},
         "y": y,
         "s_depth": d["s_depth"],
         "event": event,
@@ -174,27 +181,29 @@ def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
     return cached_model(models_dir, name, settings, make)
 
 
-def build_variant(qmodel, data: dict, options: firmware.BuildOptions, cfg: LlpTaskConfig | None = None):
+def build_variant(qmodel, data: dict, options: firmware.BuildOptions, cfg: LlpTaskConfig | None = None, also=None):
     """Firmware of the QKeras network (its logits with ``options.no_softmax``), C-simulated on every
-    test jet, through :func:`run_build`; with ``cfg``, metrics.json holds the firmware's per-class figures.
+    test jet, through :func:`run_build`; with ``cfg``, metrics.json holds the firmware's per-class figures;
+    ``also``: more jets (multijet, the rate sample's) C-simulated after the test jets.
     Returns the BuildResult (it raises on a mismatch once the project is in place)."""
     from ...build.user_model import without_head
 
     model = without_head(qmodel) if options.no_softmax else qmodel
     te = data["split"]["test"]
+    x, labels = data["x"][te], data["y"][te]
+    if also is not None:
+        x, labels = np.concatenate([x, also]), np.concatenate([labels, np.ones(len(also), labels.dtype)])
 
     def llp_metrics(staging, checked) -> dict:
         if cfg is None:
-            return {"classes": list(CLASSES), "events": int(len(te))}
+            return {"classes": list(CLASSES), "events": int(len(x))}
         prob = class_probabilities(checked, options.no_softmax)
         return {
             "classes": list(CLASSES),
-            **mc.summarize(data["y"][te], prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed),
+            **mc.summarize(labels, prob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed),
         }
 
-    return run_build(
-        "llp", model, data["x"][te], data["input_type"], options, labels=data["y"][te], metrics=llp_metrics
-    )
+    return run_build("llp", model, x, data["input_type"], options, labels=labels, metrics=llp_metrics)
 
 
 def class_probabilities(checked: firmware.CsimResult, no_softmax: bool) -> np.ndarray:

@@ -15,6 +15,8 @@ from ...jsonio import write_json
 from ...reports import multiclass as mc
 from ...training import model_cache
 from ..suite.devices import device_info
+from . import rate as trigger
+from .rate import efficiency_by_depth
 from .run import CLASSES, LlpTaskConfig, build_variant, class_probabilities, prepare, trained
 
 
@@ -40,6 +42,7 @@ def run_llp(
     models = model_cache.models_dir(out, fresh)
     t0 = time.perf_counter()
     data = prepare(cfg, workers)
+    rate = trigger.rate_sample(cfg, data, workers)
     t_data = time.perf_counter() - t0
     te = data["split"]["test"]
     x, y = data["x"][te], data["y"][te]
@@ -51,13 +54,17 @@ def run_llp(
     softmax = build_variant(
         qmodel, data, base.replace(name="llp_softmax", output_dir=out / "firmware" / "softmax")
     ).checked
-    logits = build_variant(
-        qmodel, data, base.replace(name="llp_logits", output_dir=out / "firmware" / "logits", no_softmax=True)
+    logits = build_variant(  # the test jets, then every jet of the rate sample
+        qmodel,
+        data,
+        base.replace(name="llp_logits", output_dir=out / "firmware" / "logits", no_softmax=True),
+        also=rate["x"],
     ).checked
     sm_check, lg_check = softmax.summary, logits.summary
     p_sm = class_probabilities(softmax, no_softmax=False)
-    fw_logits = logits.csim.reshape(len(y), -1).astype(np.float64)
-    q_logits = logits.expected.reshape(len(y), -1).astype(np.float64)  # QKeras up to the softmax
+    all_fw = logits.csim.reshape(len(logits.csim), -1).astype(np.float64)
+    all_q = logits.expected.reshape(len(logits.csim), -1).astype(np.float64)  # QKeras up to the softmax
+    fw_logits, fw_rate = all_fw[: len(y)], all_fw[len(y) :]
     s = dict(n_boot=cfg.bootstrap, seed=cfg.seed, classes=CLASSES, rate=cfg.rate)
     summaries = {
         "float FNN": mc.summarize(y, p_float, **s),
@@ -82,7 +89,9 @@ def run_llp(
             "mismatches": lg_check["mismatches"],
             "events": lg_check["events"],
             "output_type": lg_check["output_type"],
-            "equal_to_qkeras_logits": bool(np.array_equal(fw_logits, q_logits)),
+            "test_jets": int(len(y)),
+            "rate_sample_jets": int(len(rate["x"])),
+            "equal_to_qkeras_logits": bool(np.array_equal(all_fw, all_q)),
             "decisions_differing_from_qkeras": int(np.sum(fw_logits.argmax(1) != p_q.argmax(1))),
         },
     }
@@ -97,6 +106,9 @@ def run_llp(
         "models": summaries,
         "signal_efficiency_by_depth": by_depth,
         "firmware": checks,
+        "trigger": trigger.trigger_table(
+            _trigger_scores(fmodel, data, rate, fw_logits, fw_rate), data["s_depth"][te][y == 0], rate, cfg
+        ),
     }
     write_json(out / "results.json", results, indent=1)
     write_text(out / "results.md", markdown(results))
@@ -114,23 +126,32 @@ def run_llp(
     return results
 
 
-DEPTH_EDGES_MM = (1100.0, 1290.0, 1800.0, 2300.0, 2950.0)  # tracker end, ECAL front, HCAL front, mid, back
+def _trigger_scores(fmodel, data: dict, rate: dict, fw_logits, fw_rate) -> dict:
+    """name -> (test signal jets' scores, rate-sample jets' scores) of every discriminant at the trigger."""
+    from ...build.user_model import without_head
 
-
-def efficiency_by_depth(depth: np.ndarray, y: np.ndarray, score: np.ndarray, threshold: float) -> list[dict]:
-    """The firmware's signal efficiency at its cut (``score >= threshold``) in bins of the s decay depth,
-    quoted as a barrel radius (depth x R_ECAL, mm), with binomial errors."""
-    from ...data import calo
-
-    radius = depth * calo.R_ECAL
-    threshold = np.inf if threshold is None else threshold  # no cut reaches the rate: nothing passes
-    rows = []
-    for lo, hi in zip(DEPTH_EDGES_MM, DEPTH_EDGES_MM[1:], strict=False):
-        m = (y == 0) & (radius >= lo) & (radius < hi)
-        eff = float(np.mean(score[m] >= threshold)) if m.any() else None
-        err = float(np.sqrt(eff * (1 - eff) / m.sum())) if m.any() else None
-        rows.append({"radius_mm": [lo, hi], "jets": int(m.sum()), "efficiency": eff, "error": err})
-    return rows
+    te = data["split"]["test"]
+    sig = te[data["y"][te] == 0]
+    logits = without_head(fmodel)
+    f_sig, f_bkg = (
+        logits.predict(a, batch_size=65536, verbose=0).astype(np.float64) for a in (data["x"][sig], rate["x"])
+    )
+    is_sig = data["y"][te] == 0
+    raw_sig = {k: v[sig] for k, v in data["raw"].items()}
+    va = data["split"]["val"]
+    name, sign = trigger.best_single_input({k: v[va] for k, v in data["raw"].items()}, data["y"][va])
+    return {
+        "firmware (QKeras logits), signal margin": (margins(fw_logits)[is_sig, 0], margins(fw_rate)[:, 0]),
+        "float FNN logits, signal margin": (margins(f_sig)[:, 0], margins(f_bkg)[:, 0]),
+        "CalRatio: no prompt track, log10(E_had/E_EM) cut": (
+            trigger.calratio(raw_sig),
+            trigger.calratio(rate["features"]),
+        ),
+        f"best single input on validation ({name} {'>' if sign > 0 else '<'} cut)": (
+            sign * raw_sig[name],
+            sign * rate["features"][name],
+        ),
+    }
 
 
 def _plain(cfg) -> dict:
@@ -191,6 +212,8 @@ def markdown(r: dict) -> str:
     ]
     lines += [
         "",
+        *trigger.markdown(r["trigger"]),
+        "",
         "## Firmware (hls4ml C-simulation on every test jet)",
         "",
         f"- With the softmax: {sm['logit_mismatches']} mismatches / {sm['events']} jets at {sm['checked']}; "
@@ -199,7 +222,8 @@ def markdown(r: dict) -> str:
         f"{t['mean_abs_diff_vs_float']:.3g}; argmax differs from QKeras on {sm['decisions_differing_from_qkeras']} "
         "jets (where the table's rounding reorders near-equal probabilities).",
         f"- Without it (`--no-softmax`, logits {lg['output_type']}): {lg['mismatches']} mismatches / "
-        f"{lg['events']} jets, end to end; argmax differs from QKeras on "
+        f"{lg['events']:,} jets ({lg['test_jets']:,} test jets and {lg['rate_sample_jets']:,} of the rate sample), "
+        "end to end; argmax differs from QKeras on "
         f"{lg['decisions_differing_from_qkeras']} jets. Per-class cuts use the margins z_c - max(z_k, k != c), "
         "exact in fixed point.",
         "",

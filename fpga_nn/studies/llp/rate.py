@@ -1,0 +1,206 @@
+"""The LLP tagger at a level-1 trigger's working point: signal efficiency where 1e-4 and 1e-5 of the
+multijet + pile-up jets pass, and the level-1 rate that means at 2e34.
+
+The background is a sample of its own (:class:`fpga_nn.data.llp.LlpRateConfig`: multijet events of
+another seed, every level-1 jet above 40 GeV in |eta| < 2.4, up to four per event, the same detector
+with pile-up, out-of-time pile-up and noise): none of its events was seen in training, validation or
+any choice of the study. The signal jets are the test events' of the main sample.
+
+A working point is a cut ``score >= cut`` with at most the target fraction of background jets at or
+above it (ties move the cut up). Errors: a Poisson bootstrap of both samples with the cut found again
+in every replica, so the cut's own uncertainty (100 or 10 background jets above it at 1e-4 / 1e-5 of
+1e6) is inside the signal efficiency's error. The rate: events with at least one jet above the cut /
+events generated x the generated cross-section (Pythia's sigma for pTHat > 40 GeV) x the
+luminosity, with the Poisson error of the events counted; a lower bound of the multijet rate (events
+below pTHat 40 GeV that still make a 40 GeV level-1 jet are not generated).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...data import calo, dataset, llp
+from ...data.calo import INPUTS
+from ...fixed.arith import on_grid
+
+MB_TO_CM2 = 1e-27
+
+
+def rate_sample(cfg, data: dict, workers: int | None = None) -> dict:
+    """The rate sample's jets as the networks see them (the training standardisation, the input grid)."""
+    from ...data import h5cache
+
+    rc = cfg.rate_data
+    path = llp.cached(rc, dataset.cache_dir("llp") / f"llp-rate-{rc.fingerprint()}.h5", workers)
+    d = llp.load_features(path)
+    raw = np.stack([d[f] for f in INPUTS], axis=1)
+    x = on_grid(((raw - data["mean"]) / data["std"]).astype(np.float32), data["input_type"])
+    n_events = int(d["n_generated"]["multijet"])
+    chunks = np.unique(d["chunk"])
+    sigma = float(np.mean([d["sigma_mb"][d["chunk"] == c][0] for c in chunks])) if len(chunks) else 0.0
+    return {
+        "x": x,
+        "features": {f: d[f] for f in INPUTS},
+        "event": d["chunk"].astype(np.int64) * 1_000_000 + d["event"],
+        "n_events": n_events,
+        "sigma_mb": sigma,
+        "info": {
+            "path": h5cache.portable(path),
+            "fingerprint": rc.fingerprint(),
+            "events": n_events,
+            "jets": int(len(x)),
+            "jets_per_event": round(len(x) / max(n_events, 1), 4),
+            "sigma_mb": sigma,
+            "seed": rc.seed,
+        },
+    }
+
+
+def cut_for(background: np.ndarray, target: float) -> float:
+    """The lowest cut (``score >= cut``) with at most ``target`` of ``background`` at or above it."""
+    order = np.sort(np.asarray(background, np.float64))[::-1]
+    k = int(np.floor(target * len(order)))
+    return float(np.nextafter(order[k], np.inf)) if k < len(order) else -np.inf
+
+
+def working_point(
+    signal: np.ndarray,
+    background: np.ndarray,
+    bkg_event: np.ndarray,
+    n_events: int,
+    target: float,
+    rate_per_event_hz: float,
+    n_boot: int,
+    seed: int,
+) -> dict:
+    """Signal efficiency, achieved mistag and the event rate at the cut for ``target`` (see the module)."""
+    signal, background = np.asarray(signal, np.float64), np.asarray(background, np.float64)
+    cut = cut_for(background, target)
+    passed = background >= cut
+    fired = len(np.unique(bkg_event[passed]))
+    eff = float(np.mean(signal >= cut))
+    order = np.sort(background)[::-1]
+    top = order[: min(len(order), 20 * int(target * len(order)) + 1000)]
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        cum = np.cumsum(rng.poisson(1.0, len(top)))
+        k = int(np.floor(target * rng.poisson(len(order))))
+        i = int(np.searchsorted(cum, k, side="right"))
+        cut_b = np.nextafter(top[i], np.inf) if i < len(top) else -np.inf
+        w = rng.poisson(1.0, len(signal))
+        boots.append(float(np.sum(w * (signal >= cut_b)) / max(w.sum(), 1)))
+    rate = rate_per_event_hz * fired / max(n_events, 1)
+    return {
+        "target_mistag": target,
+        "cut": cut,
+        "background_jets_passing": int(passed.sum()),
+        "mistag": float(passed.mean()),
+        "signal_efficiency": eff,
+        "signal_efficiency_err": float(np.std(boots)),
+        "signal_jets": int(len(signal)),
+        "events_fired": fired,
+        "rate_khz": rate / 1e3,
+        "rate_khz_err": rate / 1e3 / np.sqrt(fired) if fired else None,
+    }
+
+
+def calratio(features: dict) -> np.ndarray:
+    """The CalRatio cut a physicist tries first (ATLAS's displaced-jet trigger): no prompt track in the
+    jet, then log10(E_had / E_EM) above a cut; jets with a track never pass."""
+    return np.where(features["n_tracks"] == 0, features["log_had_em"], -np.inf)
+
+
+def best_single_input(features_val: dict, y_val: np.ndarray, target: float = 0.01) -> tuple[str, float]:
+    """The input, and its orientation (+1: signal high), whose one-sided cut keeps the most validation signal
+    jets where ``target`` of the validation multijet jets pass (ties at the top count against it)."""
+
+    def efficiency(name: str, sign: float) -> float:
+        v = sign * np.asarray(features_val[name], np.float64)
+        return float(np.mean(v[y_val == 0] >= cut_for(v[y_val == 1], target)))
+
+    return max(((n, s) for n in INPUTS for s in (1.0, -1.0)), key=lambda t: efficiency(*t))
+
+
+DEPTH_EDGES_MM = (1100.0, 1290.0, 1800.0, 2300.0, 2950.0)  # tracker end, ECAL front, HCAL front, mid, back
+
+
+def efficiency_by_depth(depth: np.ndarray, y: np.ndarray, score: np.ndarray, threshold: float) -> list[dict]:
+    """The firmware's signal efficiency at its cut (``score >= threshold``) in bins of the s decay depth,
+    quoted as a barrel radius (depth x R_ECAL, mm), with binomial errors."""
+    radius = depth * calo.R_ECAL
+    threshold = np.inf if threshold is None else threshold  # no cut reaches the rate: nothing passes
+    rows = []
+    for lo, hi in zip(DEPTH_EDGES_MM, DEPTH_EDGES_MM[1:], strict=False):
+        m = (y == 0) & (radius >= lo) & (radius < hi)
+        eff = float(np.mean(score[m] >= threshold)) if m.any() else None
+        err = float(np.sqrt(eff * (1 - eff) / m.sum())) if m.any() else None
+        rows.append({"radius_mm": [lo, hi], "jets": int(m.sum()), "efficiency": eff, "error": err})
+    return rows
+
+
+def trigger_table(scores: dict, sig_depth: np.ndarray, rate: dict, cfg) -> dict:
+    """Every discriminant's working points; ``scores``: name -> (signal scores, background scores)."""
+    hz = rate["sigma_mb"] * MB_TO_CM2 * cfg.luminosity
+    rows = {}
+    for name, (sig, bkg) in scores.items():
+        points = []
+        for target in cfg.mistags:
+            wp = working_point(sig, bkg, rate["event"], rate["n_events"], target, hz, cfg.bootstrap, cfg.seed)
+            wp["by_depth"] = efficiency_by_depth(sig_depth, np.zeros(len(sig), int), np.asarray(sig), wp["cut"])
+            points.append(wp)
+        rows[name] = points
+    return {
+        "luminosity_cm2s": cfg.luminosity,
+        "multijet_rate_hz": hz,
+        "background": rate["info"],
+        "rows": rows,
+    }
+
+
+def markdown(t: dict) -> list[str]:
+    b = t["background"]
+    targets = [p["target_mistag"] for p in next(iter(t["rows"].values()))]
+    lines = [
+        "## At a level-1 trigger's working point",
+        "",
+        f"Background: {b['jets']:,} level-1 jets (ET > 40 GeV, |eta| < 2.4, up to four per event) of "
+        f"{b['events']:,} multijet events with pile-up, out-of-time pile-up and noise, a sample of its own "
+        f"(seed {b['seed']}, never trained on; {b['jets_per_event']} jets per event). Signal: the test "
+        f"events' signal jets. Pythia's sigma(pTHat > 40 GeV) = {b['sigma_mb'] * 1e3:.2f} ub: "
+        f"{t['multijet_rate_hz'] / 1e6:.3f} MHz of such events at {t['luminosity_cm2s']:.0e} cm^-2 s^-1. "
+        "The cut passes at most the target fraction of background jets; efficiency errors from a Poisson "
+        "bootstrap of both samples with the cut found again each time; rate: events with a jet above the cut, "
+        "Poisson error (a lower bound: events below pTHat 40 GeV are not generated).",
+        "",
+        "| discriminant | "
+        + " | ".join(f"mistag {x:.0e}: jets passing / signal efficiency / L1 rate (kHz)" for x in targets)
+        + " |",
+        "|---|" + "---|" * len(targets),
+    ]
+    for name, points in t["rows"].items():
+        cells = []
+        for p in points:
+            rate = "-" if p["rate_khz_err"] is None else f"{p['rate_khz']:.3f} ± {p['rate_khz_err']:.3f}"
+            eff = f"{p['signal_efficiency']:.3f} ± {p['signal_efficiency_err']:.3f}"
+            cells.append(f"{p['background_jets_passing']} / {eff} / {rate}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    fw = next(iter(t["rows"].values()))
+    radii = [row["radius_mm"] for row in fw[0]["by_depth"]]
+    lines += [
+        "",
+        f"{next(iter(t['rows']))}: signal efficiency by where the s decayed (barrel radius, mm; binomial errors):",
+        "",
+        "| mistag | " + " | ".join(f"{a:.0f}-{b:.0f}" for a, b in radii) + " |",
+        "|---|" + "---|" * len(radii),
+    ]
+    for p in fw:
+        lines.append(
+            f"| {p['target_mistag']:.0e} | "
+            + " | ".join(
+                "-" if r["efficiency"] is None else f"{r['efficiency']:.3f} ± {r['error']:.3f} ({r['jets']})"
+                for r in p["by_depth"]
+            )
+            + " |"
+        )
+    return lines
