@@ -42,6 +42,40 @@ def test_distance_correlation_exact():
     assert sig.distance_correlation_sq(xt, y) == pytest.approx(_brute_dcor(xt, y, np.ones(300)), rel=1e-10)
 
 
+def _u_centred_dcor(x, y):
+    """Szekely and Rizzo's U-centred dCor^2, from the matrices (Ann. Statist. 42 (2014) 2382, eq. 2.3)."""
+    n = len(x)
+
+    def u(m):
+        r = m.sum(axis=1)
+        out = m - r[:, None] / (n - 2) - r[None, :] / (n - 2) + m.sum() / ((n - 1) * (n - 2))
+        np.fill_diagonal(out, 0.0)
+        return out
+
+    A, B = u(np.abs(x[:, None] - x[None])), u(np.abs(y[:, None] - y[None]))
+    return np.sum(A * B) / np.sqrt(np.sum(A * A) * np.sum(B * B))
+
+
+def test_the_u_centred_distance_correlation_is_exact_and_unbiased():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    y = np.abs(x) + 0.5 * rng.normal(size=200)
+    got = sig.distance_correlation_sq(x, y, block=48, unbiased=True)
+    assert got == pytest.approx(_u_centred_dcor(x, y), rel=1e-10)
+    # integer weights count events: the same as the sample with each event repeated
+    k = rng.integers(1, 4, 200)
+    assert sig.distance_correlation_sq(x, y, k, unbiased=True) == pytest.approx(
+        _u_centred_dcor(np.repeat(x, k), np.repeat(y, k)), rel=1e-10
+    )
+    # independent variables: the V-statistic sits at its bias, the U-centred estimate around zero
+    v, u = [], []
+    for _ in range(40):
+        a, b = rng.normal(size=(2, 400))
+        v.append(sig.distance_correlation_sq(a, b))
+        u.append(sig.distance_correlation_sq(a, b, unbiased=True))
+    assert np.mean(v) > 5 * np.std(v) / np.sqrt(40) and abs(np.mean(u)) < 3 * np.std(u) / np.sqrt(40)
+
+
 @pytest.mark.parametrize("keras_name", ["keras", "tf_keras"])
 def test_disco_loss_equals_numpy(keras_name):
     """The DisCo term in Keras 3's ops (float rows, any backend) and in TensorFlow's (QKeras rows)."""
@@ -164,6 +198,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
         "BDT",
         "XGBoost",
         "FNN-bce",
+        "FNN-extreme-15in",
         "FNN-extreme+disco",
         "DFNN-bce",
         "ETN-bce+disco",
@@ -176,7 +211,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     assert n["train"] - n_sig["train"] == 400 and n["test"] - n_sig["test"] > 400
     for r in res["rows"]:
         t = r["test"]
-        assert 0 < t["significance"] and 0 <= t["auc"] <= 1 and t["bkg_corr"] >= 0
+        assert 0 < t["significance"] and 0 <= t["auc"] <= 1 and -0.05 < t["bkg_corr"] < 1  # U-centred: may be < 0
         assert "test_variation" in r
         if r["firmware"]:
             c = r["firmware_check"]
@@ -201,6 +236,13 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     # seed 004's protocol: 11 inputs without DisCo, 15 with; every neural row trained per seed
     assert len(nn["FNN-bce"]["features"]) == 11 and len(nn["BDT"]["features"]) == 11
     assert len(etn["features"]) == 15 and "lep1_pt" in etn["features"] and "lep1_pt" not in nn["DFNN-bce"]["features"]
+    # DisCo's effect alone: the DisCo row against its twin on the same 15 inputs
+    assert nn["FNN-extreme-15in"]["features"] == nn["FNN-extreme+disco"]["features"]
+    disco = [c for c in res["comparisons"] if c["a"] == "FNN-extreme+disco"]
+    assert {c["b"] for c in disco} == {"FNN-extreme-15in"} and {c["metric"] for c in disco} >= {"bkg_corr"}
+    md = (out / "results.md").read_text()
+    assert "the background correlation of FNN Ext (15 inputs):" in md
+    assert "(first seed)" in md and "signif. (variation)" not in md
     for key in ("FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco", "FNN-bce-firmware"):
         seeds = nn[key]["seeds"]
         assert [s["seed"] for s in seeds] == [1, 2]
@@ -241,7 +283,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
         text=True,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    floats = ("FNN-bce", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco")
+    floats = ("FNN-bce", "FNN-extreme-15in", "FNN-extreme+disco", "DFNN-bce", "ETN-bce+disco")
     after = {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")}
     assert sorted(k for k in after if after[k] != stamps[k]) == sorted(f"{k}.json" for k in floats)
     jax_res = json.loads((out / "results.json").read_text())
@@ -326,7 +368,11 @@ def test_seed_ordering_verdicts_from_paired_differences():
             "comparisons": [{"a": a, "b": b, "metric": "significance", "difference": d, "error": err} for a, b, d in c]
         }
 
-    assert "in significance: reproduced.**" in ordering(res(0.05, 0.03, 0.0))[0]  # <= holds at equality
+    # strict steps beyond 2 errors show a direction, not the seed's gap; <= at equality is only not contradicted
+    line = ordering(res(0.05, 0.03, 0.0))[0]
+    assert "in significance: direction only, every strict step beyond 2 errors.**" in line
+    assert "XGBoost - BDT = +0.0500 ± 0.0100 (direction only)" in line and "(not contradicted)" in line
+    assert "reproduced" not in line
     assert "in significance: not resolved.**" in ordering(res(0.05, 0.01, 0.0))[0]
     line = ordering(res(0.05, 0.03, -0.03))[0]
     assert "in significance: refuted.**" in line and "ETN-bce - DFNN-bce = -0.0300 ± 0.0100 (refuted)" in line

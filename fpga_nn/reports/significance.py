@@ -84,11 +84,24 @@ def _row_means(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def distance_correlation_sq(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None, block: int = 2048) -> float:
-    """Weighted squared distance correlation dCor^2(x, y), exact, in blocks of rows (memory O(n * block))."""
+def distance_correlation_sq(
+    x: np.ndarray,
+    y: np.ndarray,
+    weight: np.ndarray | None = None,
+    block: int = 2048,
+    unbiased: bool = False,
+) -> float:
+    """Squared distance correlation dCor^2(x, y), exact, in blocks of rows (memory O(n * block)).
+
+    Default: the weighted V-statistic (the DisCo loss's estimator; for independent variables it is
+    biased upward by O(1/n)). ``unbiased``: the bias-corrected, U-centred estimator of Szekely and
+    Rizzo (Ann. Statist. 42 (2014) 2382), zero in expectation for independent variables and so
+    possibly negative; ``weight`` then counts events (frequency weights: an event of weight 2 is
+    two events; scale yields to a mean of one)."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     w = np.ones(len(x)) if weight is None else np.asarray(weight, np.float64)
-    w = w / w.sum()
+    n = float(w.sum())
+    w = w / n
     ax, ay = _row_means(x, w), _row_means(y, w)
     gx, gy = float(np.sum(w * ax)), float(np.sum(w * ay))
     sxy = sxx = syy = 0.0
@@ -99,6 +112,18 @@ def distance_correlation_sq(x: np.ndarray, y: np.ndarray, weight: np.ndarray | N
         sxy += float(np.sum(wi * dx * dy))
         sxx += float(np.sum(wi * dx * dx))
         syy += float(np.sum(wi * dy * dy))
+    if unbiased:
+        # Omega(A, B) = [S1 - 2 S2 / (n - 2) + a.. b.. / ((n - 1)(n - 2))] / (n (n - 3)) with S1 = sum_ij a_ij b_ij,
+        # S2 = sum_i a_i. b_i., a.. = sum_ij a_ij; here in units of n^2 (sxy), n^3 and n^4 (the row means)
+        def omega(s11: float, a: np.ndarray, b: np.ndarray, ga: float, gb: float) -> float:
+            return (s11 - 2 * n / (n - 2) * float(np.sum(w * a * b)) + n * n * ga * gb / ((n - 1) * (n - 2))) / (
+                1 - 3 / n
+            )
+
+        if n <= 3:
+            return 0.0
+        dcov, vx, vy = omega(sxy, ax, ay, gx, gy), omega(sxx, ax, ax, gx, gx), omega(syy, ay, ay, gy, gy)
+        return 0.0 if vx <= 0 or vy <= 0 else float(dcov / np.sqrt(vx * vy))
     # dCov^2 = E|dx dy| + E|dx| E|dy| - 2 E_i[a_i b_i] (weighted V-statistic)
     dcov = sxy + gx * gy - 2.0 * float(np.sum(w * ax * ay))
     vx = sxx + gx * gx - 2.0 * float(np.sum(w * ax * ax))

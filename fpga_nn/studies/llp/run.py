@@ -54,7 +54,7 @@ class LlpTaskConfig:
 
 QUICK = LlpTaskConfig(
     data=llp.LlpConfig(n_signal=600, n_multijet=600, n_bib=1200, chunk_size=300),
-    rate_data=llp.LlpRateConfig(n_multijet=1200, chunk_size=600),
+    rate_data=llp.LlpRateConfig(n_multijet=600, chunk_size=300),
     mistags=(1e-2, 1e-3),
     epochs=3,
     patience=100,

@@ -132,7 +132,7 @@ class SuiteConfig:
 # The keys a suite YAML may hold and the check of every value: derived from the declarations above
 SCHEMA: dict[str, frozenset | None] = yamlconfig.schema_of(SuiteConfig)
 VALUES = yamlconfig.values_of(SuiteConfig)
-ROW_KEYS = frozenset({"method", "loss", "disco", "firmware"})
+ROW_KEYS = frozenset({"method", "loss", "disco", "firmware", "all_inputs"})
 
 
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> SuiteConfig:

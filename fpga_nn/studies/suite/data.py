@@ -18,7 +18,9 @@ MASS = "m_llg"
 def row_key(row: dict) -> str:
     if row["method"] not in NN_METHODS:
         return row["method"]
-    key = f"{row['method']}-{row.get('loss', 'bce')}"
+    key = f"{row['method']}-{row.get('loss', 'bce')}" + (
+        "-15in" if row.get("all_inputs") and not row.get("disco") else ""
+    )
     return key + ("+disco" if row.get("disco") else "") + ("-firmware" if row.get("firmware") else "")
 
 
@@ -26,7 +28,17 @@ def row_label(row: dict) -> str:
     if row["method"] not in NN_METHODS:
         return row["method"]
     loss = {"bce": "BCE", "extreme": "Ext"}[row.get("loss", "bce")] + ("+DisCo" if row.get("disco") else "")
-    return f"{row['method']} {loss}" + (" (8-bit firmware)" if row.get("firmware") else "")
+    inputs = " (15 inputs)" if row.get("all_inputs") and not row.get("disco") else ""
+    return f"{row['method']} {loss}{inputs}" + (" (8-bit firmware)" if row.get("firmware") else "")
+
+
+def disco_base(key: str, by: dict) -> str | None:
+    """The row a DisCo row is compared with: its twin on the same 15 inputs without DisCo (DisCo's effect
+    alone) when the table has it, else the 11-input row (inputs and DisCo change together)."""
+    for base in (key.replace("+disco", "-15in"), key.replace("+disco", "")):
+        if base in by:
+            return base
+    return None
 
 
 def _hash(obj) -> str:
@@ -61,8 +73,9 @@ def generation_configs(cfg: SuiteConfig) -> tuple[GenerationConfig, GenerationCo
 
 
 def row_features(cfg: SuiteConfig, row: dict) -> list[str]:
-    """The inputs of a row: all 15 with DisCo, the 11 of ``features_no_disco`` without (seed 004)."""
-    if row.get("disco"):
+    """The inputs of a row: all 15 with DisCo or ``all_inputs`` (DisCo's effect alone: the same inputs without
+    it), the 11 of ``features_no_disco`` otherwise (seed 004)."""
+    if row.get("disco") or row.get("all_inputs"):
         return list(cfg.features)
     return list(cfg.features_no_disco)
 
@@ -228,7 +241,9 @@ def evaluate(
     """Significance and AUC in the window (with replicas), dCor^2 on all background of the split.
 
     An empty bin's background is floored at one average background MC event of the window (times each
-    of ``floor_factors`` for the floor systematic); dCor^2 weighs events by their expected yields."""
+    of ``floor_factors`` for the floor systematic); dCor^2 is the bias-corrected (U-centred) estimator on
+    4,000 background events of the split, its error from Poisson replicas of them (the V-statistic
+    used before sat at its own bias for independent variables at this size, issue 31)."""
     y, w, m = prep.y[split_name], prep.weight[split_name], prep.mass[split_name]
     win = window_mask(cfg, m)
     n_bins = cfg.significance.n_bins
@@ -245,7 +260,8 @@ def evaluate(
     }
     bkg = np.flatnonzero(y == 0)
     pick = np.random.default_rng(11).choice(bkg, min(corr_events, len(bkg)), replace=False)
-    out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick], w[pick])
+    count = w[pick] / w[pick].mean()  # yields as event counts (uniform within one background sample)
+    out["bkg_corr"] = sig.distance_correlation_sq(score[pick], m[pick], count, unbiased=True)
     if boot is not None:
         if boot.w.shape[1] == win.sum():  # replicas are drawn for the test window (firmware rows reuse them)
             reps_z = [sig.binned_significance(score[win], y[win], w[win] * r, n_bins, floor) for r in boot.w]
@@ -254,7 +270,7 @@ def evaluate(
             out["significance_err"] = float(np.std(reps_z))
             out["auc_err"] = float(np.std(reps_a))
         reps = np.random.default_rng(12).poisson(1.0, (min(len(boot.w), 50), len(pick))) + 1e-12
-        rc = [sig.distance_correlation_sq(score[pick], m[pick], w[pick] * r) for r in reps]
+        rc = [sig.distance_correlation_sq(score[pick], m[pick], count * r, unbiased=True) for r in reps]
         out["bkg_corr_err"] = float(np.std(rc))
     return out
 

@@ -41,6 +41,7 @@ from .data import (
     Bootstrap,
     Prepared,
     _hash,
+    disco_base,
     evaluate,
     generation_configs,
     load_events,
@@ -331,8 +332,8 @@ def comparisons(rows: list[dict]) -> list[dict]:
                     out.append({"a": a, "b": b, "metric": metric, "difference": d[0], "error": d[1]})
     for r in rows:
         if r.get("disco") and not r.get("firmware"):
-            base = r["key"].replace("+disco", "")
-            if base in by:
+            base = disco_base(r["key"], by)
+            if base:
                 out.append(
                     {
                         "a": r["key"],
