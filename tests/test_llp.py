@@ -117,7 +117,7 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
         assert set(s["classes"]) == {"signal", "multijet", "bib"}
     # the logits firmware decides exactly as QKeras does
     assert res["models"]["firmware, logits (margins)"]["confusion"] == res["models"]["QKeras"]["confusion"]
-    for name in ("results.md", "scores.png", "loss.png", "confusion.png", "roc.png"):
+    for name in ("results.md", "scores.png", "loss.png", "confusion.png", "roc.png", "trigger.png"):
         assert (out / name).stat().st_size > 1000, name
     assert "| QKeras |" in (out / "results.md").read_text()
     # resumed: the trained networks are reused (files untouched)

@@ -158,6 +158,32 @@ def trigger_table(scores: dict, sig_depth: np.ndarray, rate: dict, cfg) -> dict:
     }
 
 
+def efficiency_curve(signal: np.ndarray, background: np.ndarray, mistags: np.ndarray) -> np.ndarray:
+    """Signal efficiency at the cut of each mistag (``cut_for``), from sorted arrays."""
+    sig = np.sort(np.asarray(signal, np.float64))
+    cuts = np.array([cut_for(background, m) for m in mistags])
+    return 1.0 - np.searchsorted(sig, cuts, side="left") / max(len(sig), 1)
+
+
+def plot(scores: dict, n_background: int, path) -> None:
+    """Signal efficiency against the multijet mistag per jet, every discriminant, down to one background jet."""
+    from ...reports.plots import _plt, save_figure
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    mistags = np.logspace(np.log10(1.0 / max(n_background, 1)), -1, 60)
+    for (name, (sig, bkg)), style in zip(scores.items(), ["-", "--", ":", "-."] * 2, strict=False):
+        ax.plot(mistags, efficiency_curve(sig, bkg, mistags), style, label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"multijet + pile-up jets passing (of {n_background:,})")
+    ax.set_ylabel("LLP signal jet efficiency")
+    ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    save_figure(fig, path, 120)
+    plt.close(fig)
+
+
 def markdown(t: dict) -> list[str]:
     b = t["background"]
     targets = [p["target_mistag"] for p in next(iter(t["rows"].values()))]
