@@ -102,7 +102,11 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     assert lg["decisions_differing_from_qkeras"] == 0
     # the trigger's working points: at most the target fraction of rate-sample jets pass each cut
     assert trig["background"]["path"].startswith("$FPGA_NN_CACHE/llp/llp-rate-")
-    assert len(trig["rows"]) == 4 and trig["multijet_rate_hz"] > 1e5
+    assert len(trig["rows"]) == 4 and trig["multijet_rate_hz"] > 1e5 and trig["training_seeds"] == 2
+    firmware = trig["rows"]["firmware (QKeras logits), signal margin"][0]
+    assert firmware["seeds"]["efficiency"][0] == firmware["signal_efficiency"]  # seed 1 is the firmware
+    comp = {(c["a"], c["b"], c["target_mistag"]): c for c in trig["comparisons"]}
+    assert len(comp) == 2 * 5 and all(c["verdict"] in ("higher", "lower", "not resolved") for c in comp.values())
     for name, points in trig["rows"].items():
         assert [p["target_mistag"] for p in points] == [1e-2, 1e-3], name
         for p in points:
@@ -122,7 +126,7 @@ def test_quick_llp_table_firmware_bit_exact_and_resumed(tmp_path, monkeypatch):
     assert "| QKeras |" in (out / "results.md").read_text()
     # resumed: the trained networks are reused (files untouched)
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")}
-    assert len(stamps) == 2
+    assert len(stamps) == 4  # float and QKeras, two training seeds each
     assert main(["llp", "--quick", "--out", str(out)]) == 0
     assert {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.h5")} == stamps
 
@@ -152,17 +156,19 @@ def test_working_point_cuts_count_exactly():
 
     bkg = np.arange(1000.0)
     assert rate.cut_for(bkg, 1e-2) == np.nextafter(989.0, np.inf)  # 990..999: ten jets, 1 %
-    wp = rate.working_point(np.array([985.0, 990.0, 995.0, 1000.0]), bkg, np.arange(1000) // 2, 500, 1e-2, 1e6, 50, 0)
+    wp = rate.working_point(np.array([985.0, 990.0, 995.0, 1000.0]), bkg, np.arange(1000) // 2, 500, 1e-2, 1e6)
     assert (wp["background_jets_passing"], wp["mistag"], wp["signal_efficiency"]) == (10, 0.01, 0.75)
     assert wp["events_fired"] == 5 and wp["rate_khz"] == pytest.approx(1e6 * 5 / 500 / 1e3)
-    assert 0 < wp["signal_efficiency_err"] < 0.5
     ties = np.r_[np.full(20, 7.0), np.zeros(980)]  # 20 jets tied at the top: none may pass at 1 %
     assert (
-        rate.working_point(np.array([7.0, 8.0]), ties, np.arange(1000), 1000, 1e-2, 1.0, 10, 0)[
-            "background_jets_passing"
-        ]
-        == 0
+        rate.working_point(np.array([7.0, 8.0]), ties, np.arange(1000), 1000, 1e-2, 1.0)["background_jets_passing"] == 0
     )
+    # replicas: one discriminant twice is the same on every replica, so its paired difference has no spread
+    rng = np.random.default_rng(4)
+    sig, bkg = rng.normal(2, 1, 300), rng.normal(0, 1, 5000)
+    reps = rate.replicas({"a": (sig, bkg), "b": (sig, bkg), "c": (sig + 0.5, bkg)}, (1e-2,), 30, 0)
+    assert reps.shape == (30, 3, 1) and np.array_equal(reps[:, 0], reps[:, 1]) and 0 < np.std(reps[:, 0]) < 0.1
+    assert np.all(reps[:, 2] >= reps[:, 0])  # a higher signal score never loses efficiency on the same replica
 
 
 def test_a_stopped_generation_resumes_from_its_chunks(tmp_path):

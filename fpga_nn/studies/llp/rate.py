@@ -56,11 +56,16 @@ def rate_sample(cfg, data: dict, workers: int | None = None) -> dict:
     }
 
 
+def _cut(top: np.ndarray, weights: np.ndarray, k: float) -> float:
+    """The lowest cut with a weight of at most ``k`` of the jets ``top`` (sorted descending) at or above it."""
+    i = int(np.searchsorted(np.cumsum(weights), k, side="right"))
+    return float(np.nextafter(top[i], np.inf)) if i < len(top) else -np.inf
+
+
 def cut_for(background: np.ndarray, target: float) -> float:
     """The lowest cut (``score >= cut``) with at most ``target`` of ``background`` at or above it."""
     order = np.sort(np.asarray(background, np.float64))[::-1]
-    k = int(np.floor(target * len(order)))
-    return float(np.nextafter(order[k], np.inf)) if k < len(order) else -np.inf
+    return _cut(order, np.ones(len(order)), np.floor(target * len(order)))
 
 
 def working_point(
@@ -70,39 +75,52 @@ def working_point(
     n_events: int,
     target: float,
     rate_per_event_hz: float,
-    n_boot: int,
-    seed: int,
 ) -> dict:
     """Signal efficiency, achieved mistag and the event rate at the cut for ``target`` (see the module)."""
     signal, background = np.asarray(signal, np.float64), np.asarray(background, np.float64)
     cut = cut_for(background, target)
     passed = background >= cut
     fired = len(np.unique(bkg_event[passed]))
-    eff = float(np.mean(signal >= cut))
-    order = np.sort(background)[::-1]
-    top = order[: min(len(order), 20 * int(target * len(order)) + 1000)]
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        cum = np.cumsum(rng.poisson(1.0, len(top)))
-        k = int(np.floor(target * rng.poisson(len(order))))
-        i = int(np.searchsorted(cum, k, side="right"))
-        cut_b = np.nextafter(top[i], np.inf) if i < len(top) else -np.inf
-        w = rng.poisson(1.0, len(signal))
-        boots.append(float(np.sum(w * (signal >= cut_b)) / max(w.sum(), 1)))
     rate = rate_per_event_hz * fired / max(n_events, 1)
     return {
         "target_mistag": target,
         "cut": cut,
         "background_jets_passing": int(passed.sum()),
         "mistag": float(passed.mean()),
-        "signal_efficiency": eff,
-        "signal_efficiency_err": float(np.std(boots)),
+        "signal_efficiency": float(np.mean(signal >= cut)),
         "signal_jets": int(len(signal)),
         "events_fired": fired,
         "rate_khz": rate / 1e3,
         "rate_khz_err": rate / 1e3 / np.sqrt(fired) if fired else None,
     }
+
+
+def replicas(scores: dict, targets, n_boot: int, seed: int) -> np.ndarray:
+    """Signal efficiencies (replica, discriminant, target) on Poisson(1) replicas of both samples, the cut
+    found again in each. Every discriminant sees the same replica of the same jets: differences are paired."""
+    names = list(scores)
+    sig0, bkg0 = scores[names[0]]
+    n_bkg, n_sig = len(bkg0), len(sig0)
+    depth = min(n_bkg, 20 * int(max(targets) * n_bkg) + 1000)  # the jets that can decide a cut
+    tops = {}
+    for n in names:
+        bkg = np.asarray(scores[n][1], np.float64)
+        idx = np.argsort(-bkg, kind="stable")[:depth]
+        tops[n] = (idx, bkg[idx], np.asarray(scores[n][0], np.float64))
+    rng = np.random.default_rng(seed)
+    out = np.zeros((n_boot, len(names), len(targets)))
+    for b in range(n_boot):
+        wb, ws = rng.poisson(1.0, n_bkg), rng.poisson(1.0, n_sig)
+        total, norm = wb.sum(), max(ws.sum(), 1)
+        for j, n in enumerate(names):
+            idx, top, sig = tops[n]
+            for t, target in enumerate(targets):
+                out[b, j, t] = np.sum(ws * (sig >= _cut(top, wb[idx], np.floor(target * total)))) / norm
+    return out
+
+
+def _word(d: float, err: float) -> str:
+    return "higher" if d > 2 * err else "lower" if d < -2 * err else "not resolved"
 
 
 def calratio(features: dict) -> np.ndarray:
@@ -139,22 +157,70 @@ def efficiency_by_depth(depth: np.ndarray, y: np.ndarray, score: np.ndarray, thr
     return rows
 
 
-def trigger_table(scores: dict, sig_depth: np.ndarray, rate: dict, cfg) -> dict:
-    """Every discriminant's working points; ``scores``: name -> (signal scores, background scores)."""
+def trigger_table(scores: dict, seeds: dict, sig_depth: np.ndarray, rate: dict, cfg) -> dict:
+    """Every discriminant's working points and the paired comparisons between them.
+
+    ``scores``: name -> (signal scores, background scores), the first training seed's networks and the
+    baselines; ``seeds``: network name -> [(signal, background) per training seed], the first seed's
+    first. A network's efficiency is quoted for the first seed (the firmware) with its replica error, and
+    as the mean and spread over seeds. A comparison a - b: the seed mean of the per-seed differences,
+    error = seed spread / sqrt(seeds) (+) the replicas' spread of the first seed's paired difference;
+    "higher" / "lower" only beyond twice that error."""
     hz = rate["sigma_mb"] * MB_TO_CM2 * cfg.luminosity
+    targets = tuple(cfg.mistags)
+    names = list(scores)
+    boot = replicas(scores, targets, cfg.bootstrap, cfg.seed)
+    per_seed = {
+        n: np.array([[np.mean(np.asarray(sig) >= cut_for(bkg, t)) for t in targets] for sig, bkg in seeds.get(n, [])])
+        for n in names
+    }
     rows = {}
-    for name, (sig, bkg) in scores.items():
+    for j, name in enumerate(names):
+        sig, bkg = scores[name]
         points = []
-        for target in cfg.mistags:
-            wp = working_point(sig, bkg, rate["event"], rate["n_events"], target, hz, cfg.bootstrap, cfg.seed)
+        for t, target in enumerate(targets):
+            wp = working_point(sig, bkg, rate["event"], rate["n_events"], target, hz)
+            wp["signal_efficiency_err"] = float(np.std(boot[:, j, t]))
+            if len(per_seed[name]):
+                e = per_seed[name][:, t]
+                wp["seeds"] = {"efficiency": e.tolist(), "mean": float(e.mean()), "sd": float(e.std(ddof=1))}
             wp["by_depth"] = efficiency_by_depth(sig_depth, np.zeros(len(sig), int), np.asarray(sig), wp["cut"])
             points.append(wp)
         rows[name] = points
+    comparisons = []
+    nets = [n for n in names if len(per_seed[n])]
+    pairs = [(a, b) for a in nets for b in names if b not in nets] + [
+        (nets[i + 1], nets[i]) for i in range(len(nets) - 1)
+    ]
+    for a, b in pairs:
+        ja, jb = names.index(a), names.index(b)
+        for t, target in enumerate(targets):
+            ea = per_seed[a][:, t]
+            eb = per_seed[b][:, t] if len(per_seed[b]) else np.full(len(ea), rows[b][t]["signal_efficiency"])
+            d = ea - eb
+            seed_err = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+            test_err = float(np.std(boot[:, ja, t] - boot[:, jb, t]))
+            err = float(np.hypot(seed_err, test_err))
+            comparisons.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "target_mistag": target,
+                    "difference": float(d.mean()),
+                    "error": err,
+                    "seed_error": seed_err,
+                    "test_error": test_err,
+                    "seeds": len(d),
+                    "verdict": _word(float(d.mean()), err),
+                }
+            )
     return {
         "luminosity_cm2s": cfg.luminosity,
         "multijet_rate_hz": hz,
         "background": rate["info"],
+        "training_seeds": len(next(iter(seeds.values()), [])),
         "rows": rows,
+        "comparisons": comparisons,
     }
 
 
@@ -195,22 +261,36 @@ def markdown(t: dict) -> list[str]:
         f"(seed {b['seed']}, never trained on; {b['jets_per_event']} jets per event). Signal: the test "
         f"events' signal jets. Pythia's sigma(pTHat > 40 GeV) = {b['sigma_mb'] * 1e3:.2f} ub: "
         f"{t['multijet_rate_hz'] / 1e6:.3f} MHz of such events at {t['luminosity_cm2s']:.0e} cm^-2 s^-1. "
-        "The cut passes at most the target fraction of background jets; efficiency errors from a Poisson "
-        "bootstrap of both samples with the cut found again each time; rate: events with a jet above the cut, "
-        "Poisson error (a lower bound: events below pTHat 40 GeV are not generated).",
+        "The cut passes at most the target fraction of background jets. Signal efficiency: the first training "
+        "seed's network (the firmware's) ± the spread of Poisson replicas of both samples (the cut found again "
+        f"in each), and the mean ± sd over {t['training_seeds']} training seeds; rate: events with a jet above "
+        "the cut, Poisson error (a lower bound: events below pTHat 40 GeV are not generated).",
         "",
         "| discriminant | "
-        + " | ".join(f"mistag {x:.0e}: jets passing / signal efficiency / L1 rate (kHz)" for x in targets)
+        + " | ".join(f"{x:.0e}: jets passing | signal eff. | over seeds | L1 rate (kHz)" for x in targets)
         + " |",
-        "|---|" + "---|" * len(targets),
+        "|---|" + "---|---|---|---|" * len(targets),
     ]
     for name, points in t["rows"].items():
         cells = []
         for p in points:
             rate = "-" if p["rate_khz_err"] is None else f"{p['rate_khz']:.3f} ± {p['rate_khz_err']:.3f}"
             eff = f"{p['signal_efficiency']:.3f} ± {p['signal_efficiency_err']:.3f}"
-            cells.append(f"{p['background_jets_passing']} / {eff} / {rate}")
+            seeds = f"{p['seeds']['mean']:.3f} ± {p['seeds']['sd']:.3f}" if "seeds" in p else "-"
+            cells.append(f"{p['background_jets_passing']} | {eff} | {seeds} | {rate}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Paired differences of signal efficiency (a - b: seed mean of the per-seed differences; error: seed "
+        "spread / sqrt(seeds) (+) the replicas' spread of the first seed's difference; a direction only beyond "
+        "twice it):",
+        "",
+    ]
+    for c in t["comparisons"]:
+        lines.append(
+            f"- {c['a']} - {c['b']} at {c['target_mistag']:.0e}: {c['difference']:+.3f} ± {c['error']:.3f} "
+            f"(seeds {c['seed_error']:.3f}, test {c['test_error']:.3f}; {c['seeds']} seeds): **{c['verdict']}**"
+        )
     fw = next(iter(t["rows"].values()))
     radii = [row["radius_mm"] for row in fw[0]["by_depth"]]
     lines += [

@@ -49,6 +49,7 @@ class LlpTaskConfig:
     # the trigger's working points: mistags per multijet jet, measured on a sample of their own (rate.py)
     rate_data: llp.LlpRateConfig = llp.LlpRateConfig()
     mistags: tuple[float, ...] = (1e-4, 1e-5)
+    trigger_seeds: tuple[int, ...] = (5, 6, 7, 8, 9)  # training seeds of the networks at the trigger (seed first)
     luminosity: float = 2e34  # cm^-2 s^-1
 
 
@@ -56,6 +57,7 @@ QUICK = LlpTaskConfig(
     data=llp.LlpConfig(n_signal=600, n_multijet=600, n_bib=1200, chunk_size=300),
     rate_data=llp.LlpRateConfig(n_multijet=600, chunk_size=300),
     mistags=(1e-2, 1e-3),
+    trigger_seeds=(5, 6),
     epochs=3,
     patience=100,
     bootstrap=20,
@@ -161,8 +163,10 @@ def train(model, data: dict, cfg: LlpTaskConfig, label: str) -> dict:
     return {"history": res.history, "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1)}
 
 
-def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
-    """The network ``name`` ('float' or 'qkeras'), trained now or loaded from ``models_dir``."""
+def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None, seed: int | None = None):
+    """The network ``name`` ('float' or 'qkeras') trained with ``seed`` (default ``cfg.seed``; the split
+    stays ``cfg.seed``'s), trained now or loaded from ``models_dir``."""
+    seed = cfg.seed if seed is None else seed
     from ...training.model_cache import cached_model
 
     def make():
@@ -170,15 +174,15 @@ def trained(name: str, cfg: LlpTaskConfig, data: dict, models_dir: Path | None):
         from ...training.train import set_seeds
 
         n_in = data["x"].shape[1]
-        set_seeds(cfg.seed)
+        set_seeds(seed)
         if name == "float":
             model = multiclass.feed_forward(n_in, cfg.float_hidden, len(CLASSES), name="llp_float")
         else:
             model = multiclass.quantized_feed_forward(n_in, cfg.quant_hidden, len(CLASSES), cfg.bits, name="llp_qkeras")
         return model, train(model, data, cfg, f"LLP {name}")
 
-    settings = {"cfg": dataclasses.asdict(cfg), "model": name, "data": data["info"]["fingerprint"]}
-    return cached_model(models_dir, name, settings, make)
+    settings = {"cfg": dataclasses.asdict(cfg), "model": name, "data": data["info"]["fingerprint"], "seed": seed}
+    return cached_model(models_dir, name if seed == cfg.seed else f"{name}-seed{seed}", settings, make)
 
 
 def build_variant(qmodel, data: dict, options: firmware.BuildOptions, cfg: LlpTaskConfig | None = None, also=None):

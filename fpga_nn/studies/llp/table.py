@@ -101,6 +101,7 @@ def run_llp(
         },
     }
     scores = _trigger_scores(fmodel, data, rate, fw_logits, fw_rate)
+    seeds = _seed_scores(cfg, data, rate, models, scores)
     trigger.plot(scores, len(rate["x"]), out / "trigger.png")
     results = {
         "task": "3-class level-1 jet tagger: LLP signal / multijet / beam-induced background (seed 000)",
@@ -113,7 +114,7 @@ def run_llp(
         "models": summaries,
         "signal_efficiency_by_depth": by_depth,
         "firmware": checks,
-        "trigger": trigger.trigger_table(scores, data["s_depth"][te][y == 0], rate, cfg),
+        "trigger": trigger.trigger_table(scores, seeds, data["s_depth"][te][y == 0], rate, cfg),
     }
     write_json(out / "results.json", results, indent=1)
     write_text(out / "results.md", markdown(results))
@@ -131,6 +132,28 @@ def run_llp(
     return results
 
 
+FIRMWARE, FLOAT = "firmware (QKeras logits), signal margin", "float FNN logits, signal margin"
+
+
+def _seed_scores(cfg: LlpTaskConfig, data: dict, rate: dict, models, scores: dict) -> dict:
+    """The networks' (signal, background) margins for every training seed, the first seed's (the firmware's
+    and the float network's of the table) first; the other seeds' QKeras networks are scored by QKeras."""
+    from ...build.user_model import without_head
+
+    te = data["split"]["test"]
+    sig = te[data["y"][te] == 0]
+    out = {FIRMWARE: [scores[FIRMWARE]], FLOAT: [scores[FLOAT]]}
+    for seed in cfg.trigger_seeds[1:]:
+        for name, key in (("qkeras", FIRMWARE), ("float", FLOAT)):
+            model = without_head(trained(name, cfg, data, models, seed)[0])
+            s_sig, s_bkg = (
+                margins(model.predict(a, batch_size=65536, verbose=0).astype(np.float64))[:, 0]
+                for a in (data["x"][sig], rate["x"])
+            )
+            out[key].append((s_sig, s_bkg))
+    return out
+
+
 def _trigger_scores(fmodel, data: dict, rate: dict, fw_logits, fw_rate) -> dict:
     """name -> (test signal jets' scores, rate-sample jets' scores) of every discriminant at the trigger."""
     from ...build.user_model import without_head
@@ -146,8 +169,8 @@ def _trigger_scores(fmodel, data: dict, rate: dict, fw_logits, fw_rate) -> dict:
     va = data["split"]["val"]
     name, sign = trigger.best_single_input({k: v[va] for k, v in data["raw"].items()}, data["y"][va])
     return {
-        "firmware (QKeras logits), signal margin": (margins(fw_logits)[is_sig, 0], margins(fw_rate)[:, 0]),
-        "float FNN logits, signal margin": (margins(f_sig)[:, 0], margins(f_bkg)[:, 0]),
+        FIRMWARE: (margins(fw_logits)[is_sig, 0], margins(fw_rate)[:, 0]),
+        FLOAT: (margins(f_sig)[:, 0], margins(f_bkg)[:, 0]),
         "CalRatio: no prompt track, log10(E_had/E_EM) cut": (
             trigger.calratio(raw_sig),
             trigger.calratio(rate["features"]),
