@@ -169,6 +169,9 @@ def test_working_point_cuts_count_exactly():
     reps = rate.replicas({"a": (sig, bkg), "b": (sig, bkg), "c": (sig + 0.5, bkg)}, (1e-2,), 30, 0)
     assert reps.shape == (30, 3, 1) and np.array_equal(reps[:, 0], reps[:, 1]) and 0 < np.std(reps[:, 0]) < 0.1
     assert np.all(reps[:, 2] >= reps[:, 0])  # a higher signal score never loses efficiency on the same replica
+    grid = np.array([1e-3, 1e-2, 0.1, 0.5])  # the plotted curve: the table's cuts, each sample sorted once
+    expect = [np.mean(sig >= rate.cut_for(bkg, m)) for m in grid]
+    np.testing.assert_array_equal(rate.efficiency_curve(sig, bkg, grid), expect)
 
 
 def test_a_stopped_generation_resumes_from_its_chunks(tmp_path):
