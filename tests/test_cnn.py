@@ -130,3 +130,18 @@ def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, 
     assert main(["build", "--task", "cnn", "--part", "xcvu13p-flga2577-2-e"]) == 0
     assert calls[0].io_type == "io_stream" and calls[0].name == "cnn"
     assert "emulator == QKeras on 9 of 9 test images" in capsys.readouterr().out
+
+
+def test_the_seed_claim_is_worded_from_a_paired_auc_difference():
+    from fpga_nn.studies.cnn.run import paired_auc
+
+    rng = np.random.default_rng(0)
+    y = (rng.uniform(size=2000) < 0.5).astype(int)
+    good, weak = y + rng.normal(0, 0.6, 2000), y + rng.normal(0, 1.5, 2000)
+    same = paired_auc(y, good, good, seed=1, n_boot=50)
+    assert (same["auc_difference"], same["auc_difference_err"], same["verdict"]) == (0.0, 0.0, "not resolved")
+    higher, lower = paired_auc(y, good, weak, seed=1, n_boot=50), paired_auc(y, weak, good, seed=1, n_boot=50)
+    assert higher["verdict"] == "compact higher" and lower["verdict"] == "compact lower"
+    assert higher["auc_difference"] == pytest.approx(-lower["auc_difference"], abs=1e-12)
+    assert higher["auc_difference"] > 2 * higher["auc_difference_err"] > 0
+    assert "reproduced" not in str(higher) and higher["training_seeds"] == 1
