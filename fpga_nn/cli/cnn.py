@@ -45,7 +45,8 @@ def cnn(part, out, output_dir, force, workers):
     if res.get("compact_vs_resnet"):
         c = res["compact_vs_resnet"]
         click.echo(
-            f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}, "
+            f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}"
+            f" ± {c.get('auc_difference_err', float('nan')):.4f}, one training seed, "
             f"{c['parameter_ratio']:.0f}x parameters)"
         )
     click.echo(f"project: {target}\ntable: {out / 'results.md'}")
