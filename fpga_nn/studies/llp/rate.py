@@ -36,8 +36,8 @@ def rate_sample(cfg, data: dict, workers: int | None = None) -> dict:
     raw = np.stack([d[f] for f in INPUTS], axis=1)
     x = on_grid(((raw - data["mean"]) / data["std"]).astype(np.float32), data["input_type"])
     n_events = int(d["n_generated"]["multijet"])
-    chunks = np.unique(d["chunk"])
-    sigma = float(np.mean([d["sigma_mb"][d["chunk"] == c][0] for c in chunks])) if len(chunks) else 0.0
+    _, first = np.unique(d["chunk"], return_index=True)  # each chunk's Pythia sigma, once
+    sigma = float(np.mean(d["sigma_mb"][first])) if len(first) else 0.0
     return {
         "x": x,
         "features": {f: d[f] for f in INPUTS},
@@ -56,16 +56,25 @@ def rate_sample(cfg, data: dict, workers: int | None = None) -> dict:
     }
 
 
+def _cut_at(order: np.ndarray, k):
+    """The cut just above the jet of rank ``k`` of ``order`` (sorted descending): the ``k`` jets above it pass,
+    ties with it do not; -inf when ``k`` is past the last jet. ``k`` a number or an array of them."""
+    k = np.asarray(k, int)
+    if not len(order):
+        return np.full(k.shape, -np.inf) if k.ndim else -np.inf
+    cut = np.where(k < len(order), np.nextafter(order[np.minimum(k, len(order) - 1)], np.inf), -np.inf)
+    return float(cut) if cut.ndim == 0 else cut
+
+
 def _cut(top: np.ndarray, weights: np.ndarray, k: float) -> float:
     """The lowest cut with a weight of at most ``k`` of the jets ``top`` (sorted descending) at or above it."""
-    i = int(np.searchsorted(np.cumsum(weights), k, side="right"))
-    return float(np.nextafter(top[i], np.inf)) if i < len(top) else -np.inf
+    return _cut_at(top, int(np.searchsorted(np.cumsum(weights), k, side="right")))
 
 
 def cut_for(background: np.ndarray, target: float) -> float:
     """The lowest cut (``score >= cut``) with at most ``target`` of ``background`` at or above it."""
     order = np.sort(np.asarray(background, np.float64))[::-1]
-    return _cut(order, np.ones(len(order)), np.floor(target * len(order)))
+    return _cut_at(order, int(np.floor(target * len(order))))
 
 
 def working_point(
@@ -228,8 +237,7 @@ def efficiency_curve(signal: np.ndarray, background: np.ndarray, mistags: np.nda
     """Signal efficiency at the cut of each mistag (the cuts of ``cut_for``), sorting each sample once."""
     sig = np.sort(np.asarray(signal, np.float64))
     order = np.sort(np.asarray(background, np.float64))[::-1]
-    k = np.floor(np.asarray(mistags) * len(order)).astype(int)
-    cuts = np.where(k < len(order), np.nextafter(order[np.minimum(k, len(order) - 1)], np.inf), -np.inf)
+    cuts = _cut_at(order, np.floor(np.asarray(mistags) * len(order)))
     return (len(sig) - np.searchsorted(sig, cuts, side="left")) / max(len(sig), 1)
 
 
