@@ -269,24 +269,18 @@ def _fmt(v) -> str:
 
 
 def paired_auc(y, a: np.ndarray, b: np.ndarray, seed: int, n_boot: int = 200) -> dict:
-    """AUC(a) - AUC(b) on the same test jets with a paired bootstrap error (resampled jets, both scores each
-    time); one training seed per network, so the seed-to-seed spread is not in it. The word says a
-    direction only beyond twice the error."""
-    from ...reports.metrics import auc
+    """AUC(a) - AUC(b) on the same test jets with a paired bootstrap error (:mod:`fpga_nn.reports.paired`);
+    one training seed per network, so the seed-to-seed spread is not in it. The word says a direction only
+    beyond twice the error."""
+    from ...reports.paired import paired_auc as paired
+    from ...reports.paired import words
 
-    y = np.asarray(y)
-    d = auc(y, a) - auc(y, b)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        i = rng.integers(0, len(y), len(y))
-        boots.append(auc(y[i], a[i]) - auc(y[i], b[i]))
-    err = float(np.std(boots, ddof=1))
-    verdict = "compact higher" if d > 2 * err else "compact lower" if d < -2 * err else "not resolved"
+    d = paired(np.asarray(y), [a], b, n_boot, seed)
+    word = words(d)
     return {
-        "auc_difference": float(d),
-        "auc_difference_err": err,
-        "verdict": verdict,
+        "auc_difference": d["difference"],
+        "auc_difference_err": d["error"],  # one network each: the test error alone
+        "verdict": word if word == "not resolved" else f"compact {word}",
         "training_seeds": 1,
         "rule": "paired bootstrap of the test jets; a direction only beyond twice its error; one training seed",
     }

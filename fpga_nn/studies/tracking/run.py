@@ -23,6 +23,7 @@ from ...build import firmware
 from ...build.core import run_build
 from ...data import dataset, h5cache, tracking
 from ...jsonio import write_json
+from ...reports.paired import paired_auc, words
 from ...training import model_cache
 from . import table
 
@@ -225,8 +226,8 @@ def seed_study(cfg: TrackingTaskConfig, data: dict, models: Path | None, te: np.
     for label, scores in nets.items():
         paired[label] = {}
         for ref in list(refs)[:2]:
-            d = seeds.paired_auc(y, scores, refs[ref], cfg.bootstrap, cfg.seed)
-            paired[label][ref] = d | {"words": seeds.words(d)}
+            d = paired_auc(y, scores, refs[ref], cfg.bootstrap, cfg.seed)
+            paired[label][ref] = d | {"words": words(d)}
     return {
         "seeds": list(cfg.seeds),
         "per_seed": per_seed,
