@@ -135,42 +135,43 @@ def run_llp(
 FIRMWARE, FLOAT = "firmware (QKeras logits), signal margin", "float FNN logits, signal margin"
 
 
+def _signal_jets(data: dict) -> np.ndarray:
+    te = data["split"]["test"]
+    return te[data["y"][te] == 0]
+
+
+def _signal_margins(model, data: dict, rate: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A network's signal margin on the test signal jets and on the rate sample (its softmax left off)."""
+    from ...build.user_model import without_head
+
+    logits = without_head(model)
+    return tuple(
+        margins(logits.predict(a, batch_size=65536, verbose=0).astype(np.float64))[:, 0]
+        for a in (data["x"][_signal_jets(data)], rate["x"])
+    )
+
+
 def _seed_scores(cfg: LlpTaskConfig, data: dict, rate: dict, models, scores: dict) -> dict:
     """The networks' (signal, background) margins for every training seed, the first seed's (the firmware's
     and the float network's of the table) first; the other seeds' QKeras networks are scored by QKeras."""
-    from ...build.user_model import without_head
-
-    te = data["split"]["test"]
-    sig = te[data["y"][te] == 0]
     out = {FIRMWARE: [scores[FIRMWARE]], FLOAT: [scores[FLOAT]]}
     for seed in cfg.trigger_seeds[1:]:
         for name, key in (("qkeras", FIRMWARE), ("float", FLOAT)):
-            model = without_head(trained(name, cfg, data, models, seed)[0])
-            s_sig, s_bkg = (
-                margins(model.predict(a, batch_size=65536, verbose=0).astype(np.float64))[:, 0]
-                for a in (data["x"][sig], rate["x"])
-            )
-            out[key].append((s_sig, s_bkg))
+            out[key].append(_signal_margins(trained(name, cfg, data, models, seed)[0], data, rate))
     return out
 
 
 def _trigger_scores(fmodel, data: dict, rate: dict, fw_logits, fw_rate) -> dict:
     """name -> (test signal jets' scores, rate-sample jets' scores) of every discriminant at the trigger."""
-    from ...build.user_model import without_head
-
     te = data["split"]["test"]
-    sig = te[data["y"][te] == 0]
-    logits = without_head(fmodel)
-    f_sig, f_bkg = (
-        logits.predict(a, batch_size=65536, verbose=0).astype(np.float64) for a in (data["x"][sig], rate["x"])
-    )
+    sig = _signal_jets(data)
     is_sig = data["y"][te] == 0
     raw_sig = {k: v[sig] for k, v in data["raw"].items()}
     va = data["split"]["val"]
     name, sign = trigger.best_single_input({k: v[va] for k, v in data["raw"].items()}, data["y"][va])
     return {
         FIRMWARE: (margins(fw_logits)[is_sig, 0], margins(fw_rate)[:, 0]),
-        FLOAT: (margins(f_sig)[:, 0], margins(f_bkg)[:, 0]),
+        FLOAT: _signal_margins(fmodel, data, rate),
         "CalRatio: no prompt track, log10(E_had/E_EM) cut": (
             trigger.calratio(raw_sig),
             trigger.calratio(rate["features"]),
