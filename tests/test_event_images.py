@@ -65,50 +65,123 @@ def test_quick_events_table_and_io_stream_firmware(tmp_path, monkeypatch):
     assert fw["images"] == min(100, n_test) and fw["logit_mismatches"] == 0
     assert fw["softmax"]["emulator_mismatches"] == 0 and fw["softmax"]["function"] == "softmax"
     models = res["models"]
-    assert set(models) == {
-        "compact_cnn",
-        "resnet_style",
-        "densenet_style",
-        "compact_cnn_qkeras",
-        "compact_cnn_qkeras_firmware",
-    }
+    assert set(models) == {"compact_cnn", "resnet_style", "compact_cnn_qkeras", "compact_cnn_qkeras_firmware"}
     for name, m in models.items():
         counts = np.asarray(m["confusion"])
         expected = list(test.values()) if name != "compact_cnn_qkeras_firmware" else None
         if expected:
             assert counts.sum(axis=1).tolist() == expected, name
         assert m["accuracy"] == pytest.approx(np.trace(counts) / counts.sum(), abs=1e-12)
-    # equal budgets: every float network ran the same number of epochs
-    assert {models[k]["epochs_run"] for k in ("compact_cnn", "resnet_style", "densenet_style")} == {2}
-    assert res["resnet_best_of_four"] is None  # the quick run trains two of the four large styles
-    for name in ("results.md", "confusion.png", "roc.png", "loss.png", "scores.png"):
+    # equal tuning: both learning rates searched for every float network, the lower validation loss chosen,
+    # two seeds at it, early stopping (patience 1 of at most 2 epochs)
+    for name in ("compact_cnn", "resnet_style"):
+        m = models[name]
+        losses = m["val_loss_by_learning_rate"]
+        assert set(losses) == {"0.001", "0.003"} and f"{m['learning_rate']:g}" == min(losses, key=losses.get)
+        assert m["seeds"] == 2 and len(m["accuracy_seeds"]) == 2 and set(m["epochs_run"]) <= {1, 2}
+        assert m["accuracy_seeds"][0] == pytest.approx(m["accuracy"], abs=1e-5)  # the first seed's summary
+    # the training-size curve: half and all of the training images, nested
+    sizes = res["sizes"]
+    assert [t["fraction"] for t in sizes] == [0.5, 1.0]
+    assert sizes[0]["train_images"] == round(0.5 * sizes[1]["train_images"])
+    assert [c["train_images"] for c in res["compact_vs_resnet"]] == [t["train_images"] for t in sizes]
+    for c in res["compact_vs_resnet"]:
+        assert c["verdict"].endswith(f"at {c['train_images']:,} training images")
+    assert res["resnet_best_of_four"] is None  # the quick run trains one of the four large styles
+    md = (out / "results.md").read_text()
+    assert "reproduced" not in md and "refuted" not in md
+    for name in ("results.md", "confusion.png", "roc.png", "loss.png", "scores.png", "sizes.png"):
         assert (out / name).stat().st_size > 1000, name
-    # the float networks are stored as Keras 3 files, the QKeras twin as HDF5
-    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.*") if p.suffix in (".h5", ".keras")}
-    assert sorted(stamps) == [
-        "compact_cnn.keras",
-        "compact_cnn_qkeras.h5",
-        "densenet_style.keras",
-        "resnet_style.keras",
-    ]
+    assert str(tmp_path) not in (out / "results.json").read_text() + md
+    runs = sorted(p.name for p in (out / "models" / "runs").glob("*.npz"))
+    assert len(runs) == 2 * 2 + 2 * 1 + 2 * 1  # the search, the second seed, the half-size runs
+    assert sorted(p.name for p in (out / "models").glob("*.h5")) == ["compact_cnn_qkeras.h5"]
     assert res["device"]["keras_backend"] == "tensorflow"
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "models").rglob("*.*") if p.suffix in (".h5", ".npz")}
     assert main(["events", "--quick", "--out", str(out)]) == 0  # resumed: nothing retrained
     assert {
-        p.name: p.stat().st_mtime_ns for p in (out / "models").glob("*.*") if p.suffix in (".h5", ".keras")
+        p.name: p.stat().st_mtime_ns for p in (out / "models").rglob("*.*") if p.suffix in (".h5", ".npz")
     } == stamps
+    assert (
+        json.loads((out / "results.json").read_text())["models"]["resnet_style"]["accuracy_seeds"]
+        == (models["resnet_style"]["accuracy_seeds"])
+    )
 
 
-def test_resnet_claim_verdicts():
-    from fpga_nn.studies.events.run import LARGE, claim
+def _runs(probs: list[np.ndarray], n: int = 600) -> list[dict]:
+    return [{"test": p, "train_images": n} for p in probs]
+
+
+def test_resnet_claim_verdicts_follow_paired_differences_over_seeds():
+    from fpga_nn.studies.events.compare import LARGE, compact_vs_resnet, resnet_claim
 
     y = np.array([0, 1, 2] * 200)
-    right = y.copy()
-    wrong = (y + 1) % 3
-    half = np.where(np.arange(len(y)) % 2 == 0, y, wrong)
-    assert claim(y, {"resnet_style": right, **{k: half for k in LARGE[1:]}}, 50, 1)["verdict"] == "reproduced"
+    eye = np.eye(3)
+    right, wrong = eye[y], eye[(y + 1) % 3]
+    half = np.where((np.arange(len(y)) % 2 == 0)[:, None], right, wrong)
+    good, weak = _runs([right, right, right]), _runs([half, half, half])
+
+    def claim(seeds):
+        return resnet_claim(y, {"seeds": seeds}, 50, 1)
+
+    c = claim({"resnet_style": good, **{k: weak for k in LARGE[1:]}})
+    assert c["verdict"] == "reproduced at 600 training images" and c["seeds"] == 3
+    assert c["resnet_minus"]["densenet_style"]["difference"] == pytest.approx(0.5)
+    c = claim({"resnet_style": weak, "densenet_style": good, **{k: weak for k in LARGE[2:]}})
+    assert c["verdict"] == "not reproduced at 600 training images: densenet_style higher"
+    assert claim({k: weak for k in LARGE})["verdict"] == "not resolved at 600 training images"
+    assert claim({"resnet_style": good}) is None
+    # a difference that flips sign between seeds is not resolved, however large each seed's is
+    flip = _runs([right, half, right, half])
+    c = claim({"resnet_style": flip, "densenet_style": _runs([half, right, half, right])})
     assert (
-        claim(y, {"resnet_style": half, "densenet_style": right, **{k: half for k in LARGE[2:]}}, 50, 1)["verdict"]
-        == "refuted"
+        c["verdict"] == "not resolved at 600 training images"
+        and c["resnet_minus"]["densenet_style"]["seed_error"] > 0.2
     )
-    assert claim(y, {k: half for k in LARGE}, 50, 1)["verdict"] == "not resolved"
-    assert claim(y, {"resnet_style": right}, 50, 1) is None
+    grid = {"sizes": {0.5: {"compact_cnn": _runs([right] * 2, 300), "resnet_style": _runs([half] * 2, 300)}}}
+    (c,) = compact_vs_resnet(y, grid, 50, 1)
+    assert c["verdict"] == "compact higher at 300 training images" and c["difference"] == pytest.approx(0.5)
+
+
+def test_tuning_chooses_by_validation_loss_and_resumes_run_by_run(tmp_path):
+    from fpga_nn.errors import UserInputError
+    from fpga_nn.training import tuning
+
+    calls = []
+
+    def fit(name, lr, seed, fraction):
+        calls.append((name, lr, seed, fraction))
+        loss = {("a", 1e-3): 0.5, ("a", 3e-4): 0.7, ("b", 1e-3): 0.9, ("b", 3e-4): 0.4}[name, lr]
+        return {"val_loss": loss + seed / 100, "test": np.full(4, seed + fraction), "train_images": int(100 * fraction)}
+
+    t = tuning.Tuning(learning_rates=(1e-3, 3e-4), seeds=3, fractions=(0.25,), size_seeds=2)
+    grid = tuning.run_grid(("a", "b"), t, fit)
+    assert grid["chosen"] == {"a": 1e-3, "b": 3e-4}
+    # the search for every network first, then the seeds, then the smaller sets: a stopped study is level
+    assert calls[:4] == [("a", 1e-3, 0, 1.0), ("b", 1e-3, 0, 1.0), ("a", 3e-4, 0, 1.0), ("b", 3e-4, 0, 1.0)]
+    assert calls[4:8] == [("a", 1e-3, 1, 1.0), ("b", 3e-4, 1, 1.0), ("a", 1e-3, 2, 1.0), ("b", 3e-4, 2, 1.0)]
+    assert calls[8:] == [("a", 1e-3, 0, 0.25), ("b", 3e-4, 0, 0.25), ("a", 1e-3, 1, 0.25), ("b", 3e-4, 1, 0.25)]
+    assert [r["val_loss"] for r in grid["seeds"]["b"]] == pytest.approx([0.4, 0.41, 0.42], abs=1e-12)
+    assert grid["sizes"][1.0]["a"] == grid["seeds"]["a"][:2]
+    # nested subsets: the quarter lies inside the half, a seed does not change them
+    train = np.arange(10, 90)
+    q, h = tuning.subset(train, 0.25, 3), tuning.subset(train, 0.5, 3)
+    assert len(q) == 20 and len(h) == 40 and set(q) <= set(h) <= set(train)
+    np.testing.assert_array_equal(tuning.subset(train, 1.0, 3), train)
+    # the store: a second ask with the same settings reads the run back; other settings train again
+    store = tuning.RunStore(tmp_path)
+    made = []
+
+    def make():
+        made.append(1)
+        return {"test": np.arange(6, dtype=np.float32).reshape(2, 3), "val_loss": 0.25, "history": {"loss": [1.0]}}
+
+    key = {"network": "a", "learning_rate": 1e-3, "seed": 0}
+    first = store.get(key, make)
+    again = store.get(key, make)
+    assert len(made) == 1 and again["val_loss"] == 0.25 and again["history"] == {"loss": [1.0]}
+    np.testing.assert_array_equal(again["test"], first["test"])
+    store.get({**key, "seed": 1}, make)
+    assert len(made) == 2 and len(list(tmp_path.glob("a-*.npz"))) == 2
+    with pytest.raises(UserInputError, match="fractions"):
+        tuning.Tuning(fractions=(1.5,))

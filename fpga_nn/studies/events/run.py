@@ -1,10 +1,12 @@
-"""``fpga-nn events``: multi-class event images (seed 003) -> four large CNN styles, the compact CNN,
-and the QKeras compact CNN in io_stream firmware (bit-exact up to its softmax).
+"""``fpga-nn events``: multi-class event images (seed 003) -> four large CNN styles and the compact CNN,
+tuned alike, and the QKeras compact CNN in io_stream firmware (bit-exact up to its softmax).
 
-Every float network gets the same epoch budget (``epochs``) and keeps its epoch of lowest
-validation loss; the comparison of the four large styles (seed 003: "ResNet50 is the best") uses
-test accuracy with paired Poisson-bootstrap errors. Trained networks are kept in ``OUT/models/``
-with a hash of their settings, so a rerun reuses them.
+Every float network gets the same tuning (:mod:`fpga_nn.training.tuning`): the same learning-rate grid,
+chosen on validation loss; early stopping; five training seeds at the chosen rate; three training-set
+sizes. The comparisons (seed 003: "ResNet50 is the best"; compact against ResNet at each size) are paired
+accuracy differences with the seed spread and the test bootstrap combined (:mod:`.compare`). Every run's
+test outputs are kept in ``OUT/models/runs/`` under a hash of its settings, so a rerun (or a stopped run)
+resumes run by run.
 """
 
 from __future__ import annotations
@@ -27,22 +29,21 @@ from ...fixed import FixedType
 from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
 from ...reports import multiclass as mc
-from ...training import model_cache
+from ...training import model_cache, tuning
 from ..suite.devices import device_info
+from .compare import LARGE
 
 log = logging.getLogger(__name__)
 CLASSES = ei.CLASSES
 INPUT_TYPE = FixedType(signed=False, width=8, integer=1)  # binary pixels: 0 and 1 exactly
-LARGE = ("resnet_style", "densenet_style", "inception_style", "mobilenetv2_style")
 
 
 @dataclasses.dataclass(frozen=True)
 class EventsConfig:
     data: ei.EventImageConfig = ei.EventImageConfig()
-    epochs: int = 10  # the same budget for every network
+    tuning: tuning.Tuning = tuning.Tuning()  # the same for every network
     batch_size: int = 128
-    learning_rate: float = 1e-3
-    seed: int = 3
+    seed: int = 3  # the split; training seed k uses seed + k
     csim_images: int = 1000
     networks: tuple[str, ...] = ("compact_cnn", *LARGE)
     rate: float = 0.01
@@ -51,9 +52,11 @@ class EventsConfig:
 
 QUICK = EventsConfig(
     data=ei.EventImageConfig(n_events=(150, 450, 180), chunk_size=150),
-    epochs=2,
+    tuning=tuning.Tuning(
+        learning_rates=(1e-3, 3e-3), seeds=2, fractions=(0.5,), size_seeds=1, max_epochs=2, patience=1
+    ),
     csim_images=100,
-    networks=("compact_cnn", "resnet_style", "densenet_style"),
+    networks=("compact_cnn", "resnet_style"),
     bootstrap=20,
 )
 
@@ -92,10 +95,75 @@ def _network(name: str, cfg: EventsConfig):
     return build(input_shape=shape, name=name, n_classes=len(CLASSES))
 
 
-def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
-    """``name`` trained for ``cfg.epochs`` (class-balanced cross-entropy, best validation loss kept),
-    or loaded from ``models_dir`` when its settings match."""
+def grid_fit(cfg: EventsConfig, data: dict, store: tuning.RunStore):
+    """``fit(network, learning_rate, seed, fraction)`` for :func:`tuning.run_grid`: class-balanced
+    cross-entropy, early stopping on the (whole) validation set's loss, the best epoch's outputs on the
+    test images kept in ``store``."""
+    from ...training.model_cache import balanced_weights
+    from ...training.train import fit_keep_best, set_seeds
+
+    x, y, s, t = data["x"], data["y"], data["split"], cfg.tuning
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
+    val = (x[s["val"]], onehot[s["val"]], balanced_weights(y[s["val"]], len(CLASSES), counts_from=y[s["train"]]))
+
+    def fit(name: str, lr: float, seed: int, fraction: float) -> dict:
+        key = {
+            "study": "events",
+            "network": name,
+            "learning_rate": lr,
+            "seed": seed,
+            "fraction": fraction,
+            "batch_size": cfg.batch_size,
+            "max_epochs": t.max_epochs,
+            "patience": t.patience,
+            "split_seed": cfg.seed,
+            "data": data["info"]["fingerprint"],
+        }
+
+        def make() -> dict:
+            import keras
+
+            tr = tuning.subset(s["train"], fraction, cfg.seed)
+            log.info("events: training %s, learning rate %g, seed %d, %d images", name, lr, seed, len(tr))
+            set_seeds(cfg.seed + seed, keras3=True)
+            model = _network(name, cfg)
+            model.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy")
+            res = fit_keep_best(
+                model,
+                x[tr],
+                onehot[tr],
+                val,
+                sample_weight=balanced_weights(y[tr], len(CLASSES)),
+                epochs=t.max_epochs,
+                batch_size=cfg.batch_size,
+                patience=t.patience,
+                label=f"{name} lr {lr:g} seed {seed} ({len(tr)} images)",
+            )
+            test = model.predict(x[s["test"]], batch_size=512, verbose=0).astype(np.float32)
+            run = {
+                "test": test,
+                "val_loss": float(min(res.history["val_loss"])),
+                "best_epoch": res.best_epoch,
+                "epochs_run": res.epochs_run,
+                "seconds_per_epoch": round(res.seconds_per_epoch, 2),
+                "train_images": int(len(tr)),
+                "parameters": int(model.count_params()),
+                "history": res.history,
+            }
+            keras.backend.clear_session()  # a clean graph (memory)
+            return run
+
+        return store.get(key, make)
+
+    return fit
+
+
+def trained_qkeras(cfg: EventsConfig, data: dict, lr: float, models_dir: Path):
+    """The QKeras compact CNN for the firmware: the float compact CNN's chosen learning rate, its early
+    stopping, training seed 0 (loaded from ``models_dir`` when its settings match)."""
     from ...training.model_cache import balanced_weights, cached_model
+
+    name = "compact_cnn_qkeras"
 
     def make():
         from ...training.train import fit_keep_best, keras_module, set_seeds
@@ -103,18 +171,19 @@ def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
         x, y, s = data["x"], data["y"], data["split"]
         onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
         train_y = y[s["train"]]
-        set_seeds(cfg.seed, keras3=name != "compact_cnn_qkeras")  # the float networks are Keras 3
+        set_seeds(cfg.seed)
         model = _network(name, cfg)
         keras = keras_module(model)
-        model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="categorical_crossentropy")
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy")
         res = fit_keep_best(
             model,
             x[s["train"]],
             onehot[s["train"]],
             (x[s["val"]], onehot[s["val"]], balanced_weights(y[s["val"]], len(CLASSES), counts_from=train_y)),
             sample_weight=balanced_weights(train_y, len(CLASSES)),
-            epochs=cfg.epochs,
+            epochs=cfg.tuning.max_epochs,
             batch_size=cfg.batch_size,
+            patience=cfg.tuning.patience,
             label=name,
         )
         info = {
@@ -122,46 +191,24 @@ def trained(name: str, cfg: EventsConfig, data: dict, models_dir: Path):
             "epochs_run": res.epochs_run,
             "seconds_per_epoch": round(res.seconds_per_epoch, 2),
             "history": res.history,
+            "learning_rate": lr,
         }
         return model, info
 
-    settings = {"cfg": dataclasses.asdict(cfg), "name": name, "data": data["info"]["fingerprint"]}
-    return cached_model(models_dir, name, settings, make)
-
-
-def paired_accuracy(y, pred_a, pred_b, n_boot: int, seed: int) -> tuple[float, float]:
-    """Accuracy difference a - b on the same test images and its Poisson-bootstrap error."""
-    da = (pred_a == y).astype(np.float64) - (pred_b == y).astype(np.float64)
-    w = np.random.default_rng(seed).poisson(1.0, (n_boot, len(y)))
-    reps = (w * da).sum(axis=1) / np.maximum(w.sum(axis=1), 1)
-    return float(da.mean()), float(np.std(reps))
-
-
-def claim(y, preds: dict[str, np.ndarray], n_boot: int, seed: int) -> dict | None:
-    """Seed 003: "ResNet50 is the best of the four" -- reproduced when the ResNet style's accuracy is
-    higher than every other large style's by more than twice the paired error, refuted when one is
-    higher than it by that much, otherwise not resolved."""
-    if not all(k in preds for k in LARGE):
-        return None
-    diffs = {k: paired_accuracy(y, preds["resnet_style"], preds[k], n_boot, seed) for k in LARGE[1:]}
-    if all(d > 2 * e for d, e in diffs.values()):
-        verdict = "reproduced"
-    elif any(d < -2 * e for d, e in diffs.values()):
-        verdict = "refuted"
-    else:
-        verdict = "not resolved"
-    return {
-        "statement": "the ResNet style has the best test accuracy of the four large styles",
-        "verdict": verdict,
-        "resnet_minus": {k: {"difference": d, "error": e} for k, (d, e) in diffs.items()},
-        "rule": "reproduced: ResNet ahead of each by > 2 paired errors; refuted: one ahead of ResNet by > 2",
+    settings = {
+        "cfg": json.loads(json.dumps(dataclasses.asdict(cfg), default=list)),
+        "name": name,
+        "learning_rate": lr,
+        "data": data["info"]["fingerprint"],
     }
+    return cached_model(models_dir, name, settings, make)
 
 
 @outdir.writes_results("events")
 def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bool = False, workers=None):
-    import keras
     import tf_keras
+
+    from . import compare
 
     out = Path(out)
     models = model_cache.models_dir(out, fresh)
@@ -170,16 +217,11 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
     t_data = time.perf_counter() - t0
     te = data["split"]["test"]
     x, y = data["x"][te], data["y"][te]
-    rows, probs, histories = {}, {}, {}
-    for name in (*cfg.networks, "compact_cnn_qkeras"):
-        model, info = trained(name, cfg, data, models)
-        probs[name] = model.predict(x, batch_size=512, verbose=0).astype(np.float64)
-        rows[name] = {**mc.summarize(y, probs[name], CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)}
-        rows[name].update({k: v for k, v in info.items() if k != "history"})
-        histories[name] = info["history"]
-        (tf_keras if name == "compact_cnn_qkeras" else keras).backend.clear_session()  # a clean graph (memory)
-        if name == "compact_cnn_qkeras":
-            qmodel = model
+    grid = tuning.run_grid(cfg.networks, cfg.tuning, grid_fit(cfg, data, tuning.RunStore(models / "runs")))
+    qmodel, qinfo = trained_qkeras(cfg, data, grid["chosen"]["compact_cnn"], models)
+    qprob = qmodel.predict(x, batch_size=512, verbose=0).astype(np.float64)
+    q_row = mc.summarize(y, qprob, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
+    q_row.update({k: v for k, v in qinfo.items() if k not in ("history", "settings_hash")}, seeds=1)
     pick = np.sort(np.random.default_rng(cfg.seed + 1).permutation(len(te))[: cfg.csim_images])
     opts = firmware.BuildOptions(
         part=part,
@@ -192,11 +234,12 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         min_argmax_agreement=0.0,  # the study tabulates the firmware's own accuracy (its table ties included)
     )
     checked = run_build("events", qmodel, x[pick], INPUT_TYPE, opts, labels=y[pick]).checked
+    tf_keras.backend.clear_session()
     fw = checked.csim.reshape(len(pick), -1).astype(np.float64)
     s = checked.summary
     fw_row = mc.summarize(y[pick], fw, CLASSES, cfg.rate, cfg.bootstrap, cfg.seed)
-    fw_row["parameters"] = rows["compact_cnn_qkeras"]["parameters"]
-    fw_row["source"] = f"C-simulation of {len(pick)} test images"
+    fw_row.update(parameters=q_row["parameters"], source=f"C-simulation of {len(pick)} test images")
+    rows = compare.rows(y, grid, cfg.rate, cfg.bootstrap, cfg.seed)
     results = {
         "task": f"event images ({cfg.data.size}x{cfg.data.size}, muons / jets / MET) into "
         + ", ".join(CLASSES)
@@ -205,25 +248,28 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         "dataset": data["info"],
         "data_seconds": round(t_data, 1),
         "device": device_info(),
-        "models": {**rows, "compact_cnn_qkeras_firmware": fw_row},
+        "models": {**rows, "compact_cnn_qkeras": q_row, "compact_cnn_qkeras_firmware": fw_row},
+        "sizes": compare.sizes(y, grid),
         "firmware": {
             "images": s["events"],
             "logit_mismatches": s["mismatches"],
             "checked": s.get("checked"),
             "softmax": s.get("softmax"),
-            "qkeras_accuracy_same_images": float(np.mean(probs["compact_cnn_qkeras"][pick].argmax(1) == y[pick])),
+            "qkeras_accuracy_same_images": float(np.mean(qprob[pick].argmax(1) == y[pick])),
         },
-        "resnet_best_of_four": claim(y, {k: p.argmax(1) for k, p in probs.items()}, cfg.bootstrap, cfg.seed),
+        "resnet_best_of_four": compare.resnet_claim(y, grid, cfg.bootstrap, cfg.seed),
+        "compact_vs_resnet": compare.compact_vs_resnet(y, grid, cfg.bootstrap, cfg.seed),
     }
     write_json(out / "results.json", results, indent=1)
     from ...reports.events_report import markdown
 
     write_text(out / "results.md", markdown(results))
-    best = max(cfg.networks, key=lambda k: rows[k]["accuracy"])
-    mc.confusion_plot(
-        {k: results["models"][k] for k in (*cfg.networks, "compact_cnn_qkeras")}, CLASSES, out / "confusion.png"
-    )
-    mc.roc_one_vs_rest(y, {k: probs[k] for k in (*cfg.networks, "compact_cnn_qkeras")}, CLASSES, out / "roc.png")
+    first = {k: grid["seeds"][k][0]["test"].astype(np.float64) for k in cfg.networks} | {"compact_cnn_qkeras": qprob}
+    best = max(cfg.networks, key=lambda k: rows[k]["accuracy_mean"])
+    mc.confusion_plot({k: results["models"][k] for k in first}, CLASSES, out / "confusion.png")
+    mc.roc_one_vs_rest(y, first, CLASSES, out / "roc.png")
+    histories = {k: grid["seeds"][k][0]["history"] for k in cfg.networks} | {"compact_cnn_qkeras": qinfo["history"]}
     mc.loss_curves(histories, out / "loss.png")
-    mc.score_histograms(y, probs[best], CLASSES, out / "scores.png", f"{best} (best accuracy), test images")
+    mc.score_histograms(y, first[best], CLASSES, out / "scores.png", f"{best} (best mean accuracy), first seed")
+    compare.size_plot(results["sizes"], out / "sizes.png")
     return results
