@@ -29,14 +29,34 @@ def test_jet_chunk_is_reproducible_and_physical():
 
 
 @pytest.mark.csim
-def test_small_cnn_build_bit_exact(tmp_path, monkeypatch):
+def test_small_cnn_build_bit_exact_and_its_tuned_table(tmp_path, monkeypatch):
+    from fpga_nn.training.tuning import Tuning
+
     monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
-    cfg = CnnConfig(data=SMALL, size=16, epochs=1, csim_images=10_000)
+    tune = Tuning(learning_rates=(1e-3, 3e-3), seeds=2, fractions=(0.5,), size_seeds=1, max_epochs=1)
+    cfg = CnnConfig(data=SMALL, size=16, epochs=1, csim_images=10_000, references=("compact_cnn",), tuning=tune)
+    table = tmp_path / "table"
     target = build_cnn(
         BuildOptions(part="xcvu13p-flga2577-2-e", name="cnn", output_dir=tmp_path / "cnn", io_type="io_stream"),
         cfg,
+        table_dir=table,
         workers=2,
     ).project
+    res = json.loads((table / "results.json").read_text())
+    rows = {r["model"]: r for r in res["rows"]}
+    assert list(rows) == ["compact_cnn", "compact_cnn_qkeras_8bit", "compact_cnn_firmware"]
+    ref = rows["compact_cnn"]
+    assert set(ref["val_loss_by_learning_rate"]) == {"0.001", "0.003"} and ref["auc"]["seeds"] == 2
+    assert f"{ref['learning_rate']:g}" == min(
+        ref["val_loss_by_learning_rate"], key=ref["val_loss_by_learning_rate"].get
+    )
+    assert rows["compact_cnn_firmware"]["auc"]["mean"] == rows["compact_cnn_qkeras_8bit"]["auc"]["mean"]
+    assert [f["fpr"] for f in ref["tpr_at_fpr"]] == [0.01]  # no FPR the test set cannot measure
+    assert [t["fraction"] for t in res["sizes"]] == [0.5, 1.0] and res["compact_vs_resnet"] is None
+    assert len(list((table / "models" / "runs").glob("compact_cnn-*.npz"))) == 2 + 1 + 1
+    md = (table / "results.md").read_text()
+    assert "1e-03" not in md and "3e-04" not in md and str(tmp_path) not in md + json.dumps(res)
+    assert (table / "sizes.png").stat().st_size > 1000
     check = json.loads((target / "csim_check.json").read_text())
     m = json.loads((target / "metrics.json").read_text())
     n_test = m["dataset"]["test"]
@@ -132,16 +152,32 @@ def test_build_task_cnn_dispatches_and_model_cnn_says_so(tmp_path, monkeypatch, 
     assert "emulator == QKeras on 9 of 9 test images" in capsys.readouterr().out
 
 
-def test_the_seed_claim_is_worded_from_a_paired_auc_difference():
-    from fpga_nn.studies.cnn.run import paired_auc
+def test_the_seed_claim_is_worded_from_paired_auc_differences_over_seeds():
+    from fpga_nn.studies.cnn.table import claim
 
     rng = np.random.default_rng(0)
     y = (rng.uniform(size=2000) < 0.5).astype(int)
-    good, weak = y + rng.normal(0, 0.6, 2000), y + rng.normal(0, 1.5, 2000)
-    same = paired_auc(y, good, good, seed=1, n_boot=50)
-    assert (same["auc_difference"], same["auc_difference_err"], same["verdict"]) == (0.0, 0.0, "not resolved")
-    higher, lower = paired_auc(y, good, weak, seed=1, n_boot=50), paired_auc(y, weak, good, seed=1, n_boot=50)
-    assert higher["verdict"] == "compact higher" and lower["verdict"] == "compact lower"
-    assert higher["auc_difference"] == pytest.approx(-lower["auc_difference"], abs=1e-12)
-    assert higher["auc_difference"] > 2 * higher["auc_difference_err"] > 0
-    assert "reproduced" not in str(higher) and higher["training_seeds"] == 1
+
+    def runs(noise, n=3, images=500):
+        return [{"test": y + rng.normal(0, noise, len(y)), "train_images": images} for _ in range(n)]
+
+    rows = [{"model": "compact_cnn", "parameters": 100}, {"model": "resnet_style", "parameters": 6500}]
+    cfg = CnnConfig(bootstrap=50)
+    grid = {
+        "sizes": {
+            0.5: {"compact_cnn": runs(0.6, images=250), "resnet_style": runs(1.5, images=250)},
+            1.0: {"compact_cnn": runs(1.5), "resnet_style": runs(0.6)},
+        }
+    }
+    c = claim(y, grid, rows, cfg)
+    assert [d["verdict"] for d in c["by_size"]] == [
+        "compact higher at 250 training images",
+        "compact lower at 500 training images",
+    ]
+    assert c["verdict"] == "compact lower at 500 training images" and c["parameter_ratio"] == 65
+    for d in c["by_size"]:
+        assert abs(d["difference"]) > 2 * d["error"] > 0 and len(d["per_seed"]) == 3 and d["seed_error"] > 0
+    same = claim(y, {"sizes": {1.0: {"compact_cnn": (r := runs(1.0)), "resnet_style": r}}}, rows, cfg)
+    assert same["verdict"] == "not resolved at 500 training images" and same["by_size"][0]["error"] == 0
+    assert "reproduced" not in json.dumps(c)
+    assert claim(y, grid, rows[:1], cfg) is None

@@ -41,12 +41,12 @@ def cnn(part, out, output_dir, force, workers):
     target = build_cnn(options, table_dir=out, workers=workers).project
     res = json.loads((out / "results.json").read_text())
     for r in res["rows"]:
-        click.echo(f"{r['model']:<26} {r['parameters']:>10,} parameters  AUC {r['auc']:.4f}")
-    if res.get("compact_vs_resnet"):
-        c = res["compact_vs_resnet"]
+        a = r["auc"]
+        spread = f" ± {a['sd']:.4f} over {a['seeds']} seeds" if a["seeds"] > 1 else " (one network)"
+        click.echo(f"{r['model']:<26} {r['parameters']:>10,} parameters  AUC {a['mean']:.4f}{spread}")
+    for c in (res.get("compact_vs_resnet") or {}).get("by_size", []):
         click.echo(
-            f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['auc_difference']:+.4f}"
-            f" ± {c.get('auc_difference_err', float('nan')):.4f}, one training seed, "
-            f"{c['parameter_ratio']:.0f}x parameters)"
+            f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['difference']:+.4f} ± {c['error']:.4f}, "
+            f"{len(c['per_seed'])} seeds)"
         )
     click.echo(f"project: {target}\ntable: {out / 'results.md'}")

@@ -69,8 +69,7 @@ def markdown(r: dict) -> str:
     ]
     for row in sizes:
         cells = [
-            _spread(row["networks"][n]["accuracy_mean"], row["networks"][n]["accuracy_sd"], row["networks"][n]["seeds"])
-            for n in nets
+            _spread(row["networks"][n]["mean"], row["networks"][n]["sd"], row["networks"][n]["seeds"]) for n in nets
         ]
         lines.append(f"| {row['train_images']:,} | " + " | ".join(cells) + " |")
     lines += ["", "Seed mean ± seed spread (seeds); plot: `sizes.png`.", "", "## Comparisons", ""]

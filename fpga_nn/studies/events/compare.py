@@ -1,21 +1,19 @@
 """The comparisons of ``fpga-nn events``, from the tuned runs of :func:`fpga_nn.training.tuning.run_grid`:
-one row per network (seed means beside the first seed's test summary), the accuracy against training-set
-size, seed 003's claim, and the compact CNN against the ResNet style at every size. Each comparison is a
-paired accuracy difference on the same test images, seed k beside seed k, with the seed spread and the
-test bootstrap combined (:func:`fpga_nn.reports.paired.paired`); a direction is said only beyond twice
-that error, and every verdict names the training-set size it was measured at.
+one row per network (seed means beside the first seed's test summary), seed 003's claim, and the compact
+CNN against the ResNet style at every training-set size. Each comparison is a paired accuracy difference on
+the same test images, seed k beside seed k, with the seed spread and the test bootstrap combined
+(:mod:`fpga_nn.reports.tuned`); a direction is said only beyond twice that error, and every verdict names
+the training-set size it was measured at.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ...data import event_images as ei
-from ...reports import metrics
+from ...reports import metrics, tuned
 from ...reports import multiclass as mc
-from ...reports.paired import accuracy, paired, words
+from ...reports.paired import accuracy
 
 CLASSES = ei.CLASSES
 LARGE = ("resnet_style", "densenet_style", "inception_style", "mobilenetv2_style")
@@ -47,36 +45,6 @@ def rows(y: np.ndarray, grid: dict, rate: float, n_boot: int, seed: int) -> dict
     return out
 
 
-def sizes(y: np.ndarray, grid: dict) -> list[dict]:
-    """Accuracy (seed mean and spread) of every network at every training-set size, smallest first."""
-    table = []
-    for fraction in sorted(grid["sizes"]):
-        nets = grid["sizes"][fraction]
-        first = next(iter(nets.values()))[0]
-        table.append(
-            {
-                "fraction": fraction,
-                "train_images": first["train_images"],
-                "networks": {
-                    n: {
-                        "accuracy_mean": float(np.mean(a := [accuracy(y, r["test"]) for r in runs])),
-                        "accuracy_sd": float(np.std(a, ddof=1)) if len(a) > 1 else 0.0,
-                        "seeds": len(runs),
-                        "best_epochs": [r["best_epoch"] for r in runs],
-                    }
-                    for n, runs in nets.items()
-                },
-            }
-        )
-    return table
-
-
-def _diff(y, a: list[dict], b: list[dict], n_boot: int, seed: int) -> dict:
-    n = min(len(a), len(b))
-    d = paired(y, [r["test"] for r in a[:n]], [r["test"] for r in b[:n]], accuracy, n_boot, seed)
-    return {**d, "word": words(d)}
-
-
 def resnet_claim(y: np.ndarray, grid: dict, n_boot: int, seed: int) -> dict | None:
     """Seed 003: "ResNet50 is the best of the four". At the whole training set: reproduced when the ResNet
     style's accuracy is above every other large style's by more than twice the combined error, not
@@ -85,7 +53,11 @@ def resnet_claim(y: np.ndarray, grid: dict, n_boot: int, seed: int) -> dict | No
     large = [k for k in LARGE if k in runs]
     if "resnet_style" not in large or len(large) < 2:
         return None
-    diffs = {k: _diff(y, runs["resnet_style"], runs[k], n_boot, seed) for k in large if k != "resnet_style"}
+    diffs = {
+        k: tuned.difference(y, runs["resnet_style"], runs[k], accuracy, n_boot, seed)
+        for k in large
+        if k != "resnet_style"
+    }
     n = runs["resnet_style"][0]["train_images"]
     ahead = [k for k, d in diffs.items() if d["word"] == "lower"]
     if all(d["word"] == "higher" for d in diffs.values()):
@@ -106,34 +78,4 @@ def resnet_claim(y: np.ndarray, grid: dict, n_boot: int, seed: int) -> dict | No
 
 def compact_vs_resnet(y: np.ndarray, grid: dict, n_boot: int, seed: int) -> list[dict]:
     """The compact CNN's accuracy minus the ResNet style's at every training-set size, with its word."""
-    out = []
-    for fraction in sorted(grid["sizes"]):
-        nets = grid["sizes"][fraction]
-        if "compact_cnn" not in nets or "resnet_style" not in nets:
-            continue
-        d = _diff(y, nets["compact_cnn"], nets["resnet_style"], n_boot, seed)
-        n = nets["compact_cnn"][0]["train_images"]
-        word = d["word"] if d["word"] == "not resolved" else f"compact {d['word']}"
-        out.append({"fraction": fraction, "train_images": n, **d, "verdict": f"{word} at {n:,} training images"})
-    return out
-
-
-def size_plot(table: list[dict], path: Path) -> None:
-    """Test accuracy against training images, one line per network (seed mean, seed spread as bars)."""
-    from ...reports.plots import _plt, save_figure
-
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    n = [t["train_images"] for t in table]
-    for name in table[-1]["networks"]:
-        m = [t["networks"][name]["accuracy_mean"] for t in table]
-        e = [t["networks"][name]["accuracy_sd"] for t in table]
-        ax.errorbar(n, m, yerr=e, marker="o", capsize=3, label=name)
-    ax.set_xscale("log")
-    ax.set_xlabel("training images")
-    ax.set_ylabel("test accuracy (seed mean, bars: seed spread)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, path, 120)
-    plt.close(fig)
+    return tuned.versus(y, grid, "compact_cnn", "resnet_style", accuracy, n_boot, seed, "compact")

@@ -208,6 +208,8 @@ def trained_qkeras(cfg: EventsConfig, data: dict, lr: float, models_dir: Path):
 def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bool = False, workers=None):
     import tf_keras
 
+    from ...reports import tuned
+    from ...reports.paired import accuracy
     from . import compare
 
     out = Path(out)
@@ -249,7 +251,7 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
         "data_seconds": round(t_data, 1),
         "device": device_info(),
         "models": {**rows, "compact_cnn_qkeras": q_row, "compact_cnn_qkeras_firmware": fw_row},
-        "sizes": compare.sizes(y, grid),
+        "sizes": tuned.sizes(y, grid, accuracy),
         "firmware": {
             "images": s["events"],
             "logit_mismatches": s["mismatches"],
@@ -271,5 +273,5 @@ def run_events(cfg: EventsConfig, out: Path, part: str = DEFAULT_PART, fresh: bo
     histories = {k: grid["seeds"][k][0]["history"] for k in cfg.networks} | {"compact_cnn_qkeras": qinfo["history"]}
     mc.loss_curves(histories, out / "loss.png")
     mc.score_histograms(y, first[best], CLASSES, out / "scores.png", f"{best} (best mean accuracy), first seed")
-    compare.size_plot(results["sizes"], out / "sizes.png")
+    tuned.size_plot(results["sizes"], out / "sizes.png", "test accuracy")
     return results
