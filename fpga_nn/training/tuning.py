@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Tuning:
-    learning_rates: tuple[float, ...] = (1e-3, 3e-4)  # the search budget, the same for every network
+    learning_rates: tuple[float, ...] = (3e-3, 1e-3, 3e-4)  # the search budget, the same for every network
     seeds: int = 5  # training seeds at the whole training set
     fractions: tuple[float, ...] = (0.125, 0.25)  # smaller training sets (nested; 1.0 is the seeds' own)
     size_seeds: int = 3  # training seeds at each smaller set

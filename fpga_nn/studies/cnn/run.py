@@ -24,6 +24,7 @@ from ...build.core import run_build
 from ...data import dataset, h5cache, jets
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
+from ...models import cnn as cnn_models
 from ...reports import plots, tuned
 from ...training import tuning
 from .table import auc_of, reference_row, summarize, tpr_of, write_table
@@ -240,6 +241,7 @@ def reference_fit(cfg: CnnConfig, x, y, split, models: Path):
         key = {
             "study": "cnn",
             "network": name,
+            "architecture": cnn_models.architecture(name),
             "learning_rate": lr,
             "seed": seed,
             "fraction": fraction,

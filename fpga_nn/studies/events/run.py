@@ -28,6 +28,7 @@ from ...data import event_images as ei
 from ...fixed import FixedType
 from ...hardware.parts import DEFAULT_PART
 from ...jsonio import write_json
+from ...models import cnn as cnn_models
 from ...reports import multiclass as mc
 from ...training import model_cache, tuning
 from ..suite.devices import device_info
@@ -110,6 +111,7 @@ def grid_fit(cfg: EventsConfig, data: dict, store: tuning.RunStore):
         key = {
             "study": "events",
             "network": name,
+            "architecture": cnn_models.architecture(name),
             "learning_rate": lr,
             "seed": seed,
             "fraction": fraction,
