@@ -78,6 +78,65 @@ class RunStore:
         return run
 
 
+def keras_run(
+    store: RunStore,
+    key: dict,
+    *,
+    build: Callable[[], object],
+    loss,
+    train: tuple,
+    validation: tuple,
+    x_test: np.ndarray,
+    learning_rate: float,
+    seed: int,
+    tuning: Tuning,
+    batch_size: int,
+) -> dict:
+    """One run of a Keras 3 network, from ``store`` when ``key`` (+ the rate, the seed index and the training
+    settings) was run before: ``build()`` trained with Adam on ``train`` = (x, y[, sample weights]), the epoch
+    of lowest validation loss kept, stopped after ``tuning.patience`` epochs without one; its test outputs,
+    validation loss, epochs and size. ``seed`` is the training seed itself; ``key["seed"]`` its index."""
+    full = {**key, "learning_rate": learning_rate, "batch_size": batch_size}
+    full |= {"max_epochs": tuning.max_epochs, "patience": tuning.patience}
+
+    def make() -> dict:
+        import keras
+
+        from .train import fit_keep_best, set_seeds
+
+        x, y, *w = train
+        label = f"{key['network']} lr {learning_rate:g} seed {key['seed']} ({len(x)} images)"
+        log.info("training %s", label)
+        set_seeds(seed, keras3=True)
+        model = build()
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
+        res = fit_keep_best(
+            model,
+            x,
+            y,
+            validation,
+            sample_weight=w[0] if w else None,
+            epochs=tuning.max_epochs,
+            batch_size=batch_size,
+            patience=tuning.patience,
+            label=label,
+        )
+        run = {
+            "test": model.predict(x_test, batch_size=512, verbose=0).astype(np.float32),
+            "val_loss": float(min(res.history["val_loss"])),
+            "best_epoch": res.best_epoch,
+            "epochs_run": res.epochs_run,
+            "seconds_per_epoch": round(res.seconds_per_epoch, 2),
+            "train_images": int(len(x)),
+            "parameters": int(model.count_params()),
+            "history": res.history,
+        }
+        keras.backend.clear_session()  # a clean graph (memory)
+        return run
+
+    return store.get(full, make)
+
+
 def run_grid(networks: tuple[str, ...], tuning: Tuning, fit: Callable[[str, float, int, float], dict]) -> dict:
     """Every run the comparison needs, in the order of the module's docstring.
 

@@ -230,59 +230,29 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
 
 def reference_fit(cfg: CnnConfig, x, y, split, models: Path):
     """``fit(network, learning_rate, seed, fraction)`` for :func:`tuning.run_grid`: BCE on logits, early
-    stopping on the (whole) validation set's loss, the best epoch's test scores kept in ``models/runs``."""
-    from ...training.train import fit_keep_best, set_seeds
+    stopping on the (whole) validation set's loss (:func:`tuning.keras_run`), runs kept in ``models/runs``."""
+    import keras
 
     tr, va, te = split
     store = tuning.RunStore(models / "runs")
-    t = cfg.tuning
 
     def fit(name: str, lr: float, seed: int, fraction: float) -> dict:
-        key = {
-            "study": "cnn",
-            "network": name,
-            "architecture": cnn_models.architecture(name),
-            "learning_rate": lr,
-            "seed": seed,
-            "fraction": fraction,
-            "batch_size": cfg.batch_size,
-            "max_epochs": t.max_epochs,
-            "patience": t.patience,
-            "split_seed": cfg.seed,
-            "size": cfg.size,
-            "data": cfg.data.fingerprint(),
-        }
-
-        def make() -> dict:
-            import keras
-
-            sub = tuning.subset(tr, fraction, cfg.seed)
-            set_seeds(cfg.seed + seed, keras3=True)
-            model = _model(name, cfg.size)
-            model.compile(optimizer=keras.optimizers.Adam(lr), loss=keras.losses.BinaryCrossentropy(from_logits=True))
-            res = fit_keep_best(
-                model,
-                x[sub],
-                y[sub],
-                (x[va], y[va]),
-                epochs=t.max_epochs,
-                batch_size=cfg.batch_size,
-                patience=t.patience,
-                label=f"{name} lr {lr:g} seed {seed} ({len(sub)} jets)",
-            )
-            run = {
-                "test": model.predict(x[te], batch_size=512, verbose=0).ravel().astype(np.float32),
-                "val_loss": float(min(res.history["val_loss"])),
-                "best_epoch": res.best_epoch,
-                "epochs_run": res.epochs_run,
-                "seconds_per_epoch": round(res.seconds_per_epoch, 2),
-                "train_images": int(len(sub)),
-                "parameters": int(model.count_params()),
-                "history": res.history,
-            }
-            keras.backend.clear_session()
-            return run
-
-        return store.get(key, make)
+        sub = tuning.subset(tr, fraction, cfg.seed)
+        key = {"study": "cnn", "network": name, "architecture": cnn_models.architecture(name), "seed": seed}
+        key |= {"fraction": fraction, "split_seed": cfg.seed, "size": cfg.size, "data": cfg.data.fingerprint()}
+        run = tuning.keras_run(
+            store,
+            key,
+            build=lambda: _model(name, cfg.size),
+            loss=keras.losses.BinaryCrossentropy(from_logits=True),
+            train=(x[sub], y[sub]),
+            validation=(x[va], y[va]),
+            x_test=x[te],
+            learning_rate=lr,
+            seed=cfg.seed + seed,
+            tuning=cfg.tuning,
+            batch_size=cfg.batch_size,
+        )
+        return {**run, "test": run["test"].ravel()}
 
     return fit

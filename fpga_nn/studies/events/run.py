@@ -98,64 +98,30 @@ def _network(name: str, cfg: EventsConfig):
 
 def grid_fit(cfg: EventsConfig, data: dict, store: tuning.RunStore):
     """``fit(network, learning_rate, seed, fraction)`` for :func:`tuning.run_grid`: class-balanced
-    cross-entropy, early stopping on the (whole) validation set's loss, the best epoch's outputs on the
-    test images kept in ``store``."""
+    cross-entropy, early stopping on the (whole) validation set's loss (:func:`tuning.keras_run`)."""
     from ...training.model_cache import balanced_weights
-    from ...training.train import fit_keep_best, set_seeds
 
-    x, y, s, t = data["x"], data["y"], data["split"], cfg.tuning
+    x, y, s = data["x"], data["y"], data["split"]
     onehot = np.eye(len(CLASSES), dtype=np.float32)[y]
     val = (x[s["val"]], onehot[s["val"]], balanced_weights(y[s["val"]], len(CLASSES), counts_from=y[s["train"]]))
 
     def fit(name: str, lr: float, seed: int, fraction: float) -> dict:
-        key = {
-            "study": "events",
-            "network": name,
-            "architecture": cnn_models.architecture(name),
-            "learning_rate": lr,
-            "seed": seed,
-            "fraction": fraction,
-            "batch_size": cfg.batch_size,
-            "max_epochs": t.max_epochs,
-            "patience": t.patience,
-            "split_seed": cfg.seed,
-            "data": data["info"]["fingerprint"],
-        }
-
-        def make() -> dict:
-            import keras
-
-            tr = tuning.subset(s["train"], fraction, cfg.seed)
-            log.info("events: training %s, learning rate %g, seed %d, %d images", name, lr, seed, len(tr))
-            set_seeds(cfg.seed + seed, keras3=True)
-            model = _network(name, cfg)
-            model.compile(optimizer=keras.optimizers.Adam(lr), loss="categorical_crossentropy")
-            res = fit_keep_best(
-                model,
-                x[tr],
-                onehot[tr],
-                val,
-                sample_weight=balanced_weights(y[tr], len(CLASSES)),
-                epochs=t.max_epochs,
-                batch_size=cfg.batch_size,
-                patience=t.patience,
-                label=f"{name} lr {lr:g} seed {seed} ({len(tr)} images)",
-            )
-            test = model.predict(x[s["test"]], batch_size=512, verbose=0).astype(np.float32)
-            run = {
-                "test": test,
-                "val_loss": float(min(res.history["val_loss"])),
-                "best_epoch": res.best_epoch,
-                "epochs_run": res.epochs_run,
-                "seconds_per_epoch": round(res.seconds_per_epoch, 2),
-                "train_images": int(len(tr)),
-                "parameters": int(model.count_params()),
-                "history": res.history,
-            }
-            keras.backend.clear_session()  # a clean graph (memory)
-            return run
-
-        return store.get(key, make)
+        tr = tuning.subset(s["train"], fraction, cfg.seed)
+        key = {"study": "events", "network": name, "architecture": cnn_models.architecture(name), "seed": seed}
+        key |= {"fraction": fraction, "split_seed": cfg.seed, "data": data["info"]["fingerprint"]}
+        return tuning.keras_run(
+            store,
+            key,
+            build=lambda: _network(name, cfg),
+            loss="categorical_crossentropy",
+            train=(x[tr], onehot[tr], balanced_weights(y[tr], len(CLASSES))),
+            validation=val,
+            x_test=x[s["test"]],
+            learning_rate=lr,
+            seed=cfg.seed + seed,
+            tuning=cfg.tuning,
+            batch_size=cfg.batch_size,
+        )
 
     return fit
 
