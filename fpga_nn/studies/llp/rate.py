@@ -22,6 +22,7 @@ import numpy as np
 from ...data import calo, dataset, llp
 from ...data.calo import INPUTS
 from ...fixed.arith import on_grid
+from ...reports.paired import words
 
 MB_TO_CM2 = 1e-27
 
@@ -128,10 +129,6 @@ def replicas(scores: dict, targets, n_boot: int, seed: int) -> np.ndarray:
     return out
 
 
-def _word(d: float, err: float) -> str:
-    return "higher" if d > 2 * err else "lower" if d < -2 * err else "not resolved"
-
-
 def calratio(features: dict) -> np.ndarray:
     """The CalRatio cut a physicist tries first (ATLAS's displaced-jet trigger): no prompt track in the
     jet, then log10(E_had / E_EM) above a cut; jets with a track never pass."""
@@ -220,7 +217,7 @@ def trigger_table(scores: dict, seeds: dict, sig_depth: np.ndarray, rate: dict, 
                     "seed_error": seed_err,
                     "test_error": test_err,
                     "seeds": len(d),
-                    "verdict": _word(float(d.mean()), err),
+                    "verdict": words({"difference": float(d.mean()), "error": err}),
                 }
             )
     return {
