@@ -121,6 +121,7 @@ def grid_fit(cfg: EventsConfig, data: dict, store: tuning.RunStore):
             seed=cfg.seed + seed,
             tuning=cfg.tuning,
             batch_size=cfg.batch_size,
+            fraction=fraction,
         )
 
     return fit
