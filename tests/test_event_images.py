@@ -162,7 +162,7 @@ def test_tuning_chooses_by_validation_loss_and_resumes_run_by_run(tmp_path):
     assert calls[4:8] == [("a", 1e-3, 1, 1.0), ("b", 3e-4, 1, 1.0), ("a", 1e-3, 2, 1.0), ("b", 3e-4, 2, 1.0)]
     assert calls[8:] == [("a", 1e-3, 0, 0.25), ("b", 3e-4, 0, 0.25), ("a", 1e-3, 1, 0.25), ("b", 3e-4, 1, 0.25)]
     assert [r["val_loss"] for r in grid["seeds"]["b"]] == pytest.approx([0.4, 0.41, 0.42], abs=1e-12)
-    assert grid["sizes"][1.0]["a"] == grid["seeds"]["a"][:2]
+    assert grid["sizes"][1.0]["a"] == grid["seeds"]["a"]  # the whole set: every seed
     # nested subsets: the quarter lies inside the half, a seed does not change them
     train = np.arange(10, 90)
     q, h = tuning.subset(train, 0.25, 3), tuning.subset(train, 0.5, 3)

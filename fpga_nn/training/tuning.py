@@ -158,7 +158,7 @@ def run_grid(networks: tuple[str, ...], tuning: Tuning, fit: Callable[[str, floa
     """Every run the comparison needs, in the order of the module's docstring.
 
     Returns ``{"search": {net: {lr: run}}, "chosen": {net: lr}, "seeds": {net: [run per seed]},
-    "sizes": {fraction: {net: [run per seed]}}}`` (``sizes`` includes 1.0: the first ``size_seeds`` seeds)."""
+    "sizes": {fraction: {net: [run per seed]}}}`` (``sizes`` includes 1.0: every seed of the whole set)."""
     search = {n: {} for n in networks}
     for lr in tuning.learning_rates:
         for n in networks:
@@ -173,5 +173,5 @@ def run_grid(networks: tuple[str, ...], tuning: Tuning, fit: Callable[[str, floa
         for f in tuning.fractions:
             for n in networks:
                 sizes[f][n].append(fit(n, chosen[n], k, f))
-    sizes[1.0] = {n: seeds[n][: tuning.size_seeds] for n in networks}
+    sizes[1.0] = seeds
     return {"search": search, "chosen": chosen, "seeds": seeds, "sizes": sizes}
