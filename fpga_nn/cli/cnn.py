@@ -1,4 +1,4 @@
-"""fpga-nn cnn: the image-task table (compact CNN vs ResNet-style vs MobileNetV2-style vs its firmware)."""
+"""fpga-nn cnn: the image-task table (the compact CNN vs the ResNet style, tuned alike, and its firmware)."""
 
 from __future__ import annotations
 
