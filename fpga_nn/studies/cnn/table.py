@@ -130,7 +130,9 @@ def write_table(out: Path, rows, build_result, device, y, grid, scores, cfg) -> 
         + ", ".join(f"{lr:g}" for lr in t.learning_rates)
         + f" (training seed 0, the whole training set), the rate of lowest validation loss kept; early stopping "
         f"after {t.patience} epochs without a lower validation loss (at most {t.max_epochs}); {t.seeds} training "
-        f"seeds at the chosen rate; {t.size_seeds} at each smaller training set. The QKeras network (the "
+        f"seeds at the chosen rate"
+        + (f"; {t.size_seeds} at each smaller training set" if t.fractions else "; no smaller training sets")
+        + ". The QKeras network (the "
         f"firmware's): learning rate {cfg.learning_rate:g}, at most {cfg.epochs} epochs, the same early stopping "
         "on validation AUC, one training seed.",
         "",
