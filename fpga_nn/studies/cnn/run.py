@@ -49,9 +49,7 @@ class CnnConfig:
     # time) is left out of the default table; it stays a reference (``references=``) and is tuned in the
     # event-image study
     references: tuple[str, ...] = ("compact_cnn", "resnet_style")
-    # the references', the same for each; no smaller training sets yet (their runs did not fit the session
-    # that tuned the references, see docs/cnn.md)
-    tuning: tuning.Tuning = tuning.Tuning(fractions=())
+    tuning: tuning.Tuning = tuning.Tuning()  # the references', the same for each
     bootstrap: int = 200
 
 
