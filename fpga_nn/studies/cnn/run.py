@@ -25,9 +25,9 @@ from ...data import dataset, h5cache, jets
 from ...fixed import FixedType
 from ...fixed.arith import on_grid
 from ...models import cnn as cnn_models
-from ...reports import plots, tuned
+from ...reports import metrics, plots, tuned
 from ...training import tuning
-from .table import auc_of, reference_row, summarize, tpr_of, write_table
+from .table import reference_row, summarize, tpr_of, write_table
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
                     "model": name,
                     "parameters": int(qmodel.count_params()),
                     "seeds": 1,
-                    "auc": tuned.seed_values(y[te], [one], auc_of),
+                    "auc": tuned.seed_values(y[te], [one], metrics.auc),
                     "tpr": tuned.seed_values(y[te], [one], tpr_of),
                     "learning_rate": cfg.learning_rate,
                 }

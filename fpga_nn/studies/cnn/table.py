@@ -12,7 +12,7 @@ import numpy as np
 
 from ...atomic import write_text
 from ...jsonio import write_json
-from ...reports import plots, tuned
+from ...reports import metrics, plots, tuned
 
 FPR = 1e-2  # the working point of the TPR column
 
@@ -48,12 +48,6 @@ def summarize(y, s) -> dict:
     }
 
 
-def auc_of(y, s) -> float:
-    from ...reports.metrics import auc
-
-    return auc(y, s)
-
-
 def tpr_of(y, s) -> float:
     from ...reports.metrics import signal_efficiency_at
 
@@ -73,7 +67,7 @@ def reference_row(name: str, grid: dict, y) -> dict:
         "seeds": len(runs),
         "learning_rate": grid["chosen"][name],
         "val_loss_by_learning_rate": {f"{lr:g}": r["val_loss"] for lr, r in grid["search"][name].items()},
-        "auc": tuned.seed_values(y, runs, auc_of),
+        "auc": tuned.seed_values(y, runs, metrics.auc),
         "tpr": tuned.seed_values(y, runs, tpr_of),
         **{k: v for k, v in summarize(y, runs[0]["test"]).items() if k != "auc"},
         "epochs_run": [r["epochs_run"] for r in runs],
@@ -87,7 +81,7 @@ def claim(y, grid: dict, rows: list[dict], cfg) -> dict | None:
     by = {r["model"]: r for r in rows}
     if "compact_cnn" not in by or "resnet_style" not in by:
         return None
-    sizes = tuned.versus(y, grid, "compact_cnn", "resnet_style", auc_of, cfg.bootstrap, cfg.seed, "compact")
+    sizes = tuned.versus(y, grid, "compact_cnn", "resnet_style", metrics.auc, cfg.bootstrap, cfg.seed, "compact")
     return {
         "statement": "compact CNN matches or beats the ResNet-style network at far fewer parameters",
         "parameter_ratio": by["resnet_style"]["parameters"] / by["compact_cnn"]["parameters"],
@@ -106,7 +100,7 @@ def write_table(out: Path, rows, build_result, device, y, grid, scores, cfg) -> 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     c = claim(y, grid, rows, cfg)
-    size_table = tuned.sizes(y, grid, auc_of)
+    size_table = tuned.sizes(y, grid, metrics.auc)
     t = cfg.tuning
     results = {
         "task": "W -> qq vs QCD jet images (Pythia8 + FastJet anti-kt R=0.8), "
