@@ -264,6 +264,17 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     for name in ("results.md", "roc.png", "mass_by_score.png", "training.png", "pt_llg.png"):
         assert (out / name).stat().st_size > 1000
     assert "| XGBoost |" in (out / "results.md").read_text()
+    # the background against the ATLAS measurement, reweighted to it; the table again with Z + jets added
+    val = res["background_validation"]["models"]
+    assert set(val) == {"power_shower", "default_shower"} and res["reweighted_to_measurement"]
+    assert all(m["pt_llg_over_m"]["chi2"] > 0 and m["pt_llg_over_m"]["n_bins"] == 11 for m in val.values())
+    zj = res["dataset"]["zjets"]
+    assert zj["n_generated"] == 3000 and zj["mc_events"] > 0 and res["zjets_fake_rate"]["jet_candidates"] > 0
+    for r in res["rows"]:
+        assert 0 <= r["test_zjets"]["auc"] <= 1
+        assert len(r["test_zjets"]["seeds"]) == (2 if r["key"] in nn and "seeds" in nn[r["key"]] else 0)
+    assert "## The background against the measurement" in md and "## With Z + jets (fake photon)" in md
+    assert (out / "background_validation.png").stat().st_size > 1000
 
     # resumable: a second run retrains nothing (same row files, untouched)
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / "rows").glob("*.json")}
@@ -391,3 +402,86 @@ def test_seed_ordering_verdicts_from_paired_differences():
         "- Empty-bin floor halved or doubled: the largest change of any row's significance is 0.0100 "
         "(A, bootstrap error 0.0200)."
     ]
+
+
+def _p4(pt, eta, phi):
+    """Massless four-momenta (px, py, pz, E) from pT, eta, phi."""
+    pt, eta, phi = (np.atleast_1d(np.asarray(v, np.float64)) for v in (pt, eta, phi))
+    return np.stack([pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta), pt * np.cosh(eta)], axis=1)
+
+
+def test_the_atlas_fiducial_region_by_hand():
+    """Two muons and a photon inside the measurement's region give their pT(llg) and m(llg); a photon of a
+    hadron decay, a photon with hadrons in its cone or one near a lepton is not the region's photon."""
+    from fpga_nn.data import fiducial
+    from fpga_nn.data.kinematics import mass, pt
+
+    ids = np.array([13, -13, 22])
+    p4 = np.concatenate([_p4(45.0, 0.3, 0.0), _p4(40.0, -0.5, 2.8), _p4(35.0, 1.0, -1.7)])
+    system = p4.sum(axis=0)
+    got = fiducial._event(ids, p4, np.ones(3, bool))
+    assert got == (pytest.approx(float(pt(system[None])[0]), rel=1e-12), pytest.approx(float(mass(system[None])[0])))
+    assert fiducial._event(ids, p4, np.array([True, True, False])) is None  # the photon of a pi0: not prompt
+    pion = _p4(3.0, 1.05, -1.72)  # 3 GeV of hadrons within dR 0.2: above 7 % of 35 GeV
+    assert fiducial._event(np.append(ids, 211), np.concatenate([p4, pion]), np.ones(4, bool)) is None
+    near = np.concatenate([_p4(45.0, 0.3, 0.0), _p4(40.0, -0.5, 2.8), _p4(35.0, 0.5, 0.1)])  # dR(l, g) < 0.4
+    assert fiducial._event(ids, near, np.ones(3, bool)) is None
+    ref = fiducial.reference()
+    widths = np.diff(ref["pt_llg"]["edges_gev"])
+    assert np.sum(np.multiply(ref["pt_llg"]["value"], widths)) == pytest.approx(534.1, abs=0.05)  # table 5
+    assert ref["sigma_fiducial_fb"] == {"value": 533.73, "error": 15.55628}  # table 1
+
+
+def test_the_background_is_weighted_by_measured_over_pythia():
+    from fpga_nn.data import fiducial
+    from fpga_nn.studies.suite import background
+
+    rng = np.random.default_rng(3)
+    x = rng.exponential(0.15, 50_000)
+    spectrum = {"pt_llg": x * 125.0, "m_llg": np.full(len(x), 125.0), "fb_per_event": 0.01}
+    c = background.compare(spectrum, "pt_llg_over_m")
+    ref = fiducial.reference()["pt_llg_over_m"]
+    assert c["measured"] == ref["value"] and c["n_bins"] == 11
+    counts = np.histogram(np.minimum(x, 4.999), ref["edges"])[0]
+    assert c["pythia_events"] == counts.tolist() and counts[-1] < 10 <= counts[-2]  # the last bin: too few
+    np.testing.assert_allclose(np.multiply(c["ratio"], c["pythia"])[:-1], ref["value"][:-1], rtol=1e-12)
+    assert c["ratio"][-1] == c["ratio"][-2]  # takes its neighbour's ratio
+    np.testing.assert_allclose(c["pythia"], counts * 0.01 / np.diff(ref["edges"]), rtol=1e-12)
+    w = background.weights(np.array([0.0, 0.07, 0.3, 4.9, 7.0]), c)
+    np.testing.assert_array_equal(w, np.asarray(c["ratio"])[[0, 1, 4, 10, 10]])  # overflow: the last bin's
+    rate = background.fake_rate({"natural_hadron_decay": 3, "natural_prompt": 1, "jet_candidates": 738})
+    assert rate["rate"] == 3 / 738 and rate["error"] == np.sqrt(3) / 738
+
+
+def test_photon_clusters_and_the_zjets_sample():
+    """A pi0's two photons 0.01 apart become one candidate with cluster_dr; a Z + jets chunk records how
+    often its own events pass with a photon of a hadron decay beside the jet-as-photon rows."""
+    from fpga_nn.data import selection
+    from fpga_nn.data.generator import GenerationConfig, generate_chunk_stats
+
+    ids = np.array([22, 22, 22, 211])
+    p4 = np.concatenate([_p4(20.0, 0.5, 1.0), _p4(6.0, 0.51, 1.0), _p4(6.0, -1.0, 1.0), _p4(1.0, 0.52, 1.0)])
+    cid, cp4, cprompt = selection._cluster_photons(ids, p4, np.array([False, True, True, True]), 0.05)
+    assert cid.tolist() == [22, 22, 211] and cprompt.tolist() == [False, True, True]
+    np.testing.assert_allclose(cp4[0], p4[0] + p4[1], rtol=1e-12)
+    same = selection._cluster_photons(ids, p4, np.ones(4, bool), 0.0)
+    assert same[1] is p4
+    cfg = GenerationConfig(
+        n_signal=0,
+        n_background=1500,
+        chunk_size=1500,
+        seed=5,
+        mhat_min=110,
+        mhat_max=200,
+        cluster_dr=0.05,
+        background_process="zjets",
+    )
+    assert "WeakBosonAndParton:qg2gmZq = on" in cfg.pythia_settings("background")
+    rows, stats = generate_chunk_stats(cfg, "background", 0)
+    assert stats["jet_candidates"] == len(rows) > 100
+    assert {"natural_hadron_decay", "natural_prompt"} <= set(stats)
+    assert GenerationConfig().fingerprint() == GenerationConfig(cluster_dr=0.0).fingerprint()
+    from fpga_nn.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="background process"):
+        GenerationConfig(background_process="ttbar")

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import UserInputError
 from ..jsonio import content_hash
 from . import pythia
-from .selection import COLUMNS, select_batch
+from .selection import COLUMNS, natural_fake_counts, select_batch
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,24 @@ _PROCESS_SETTINGS = {
         "WeakZ0:gmZmode = 2",
         "PhaseSpace:pTHatMin = 10.",
     ),
+    # Z + jet (q qbar -> Z g, q g -> Z q) for Z + jets with a fake photon (selection.select_batch(fakes=True))
+    "zjets": (
+        "WeakBosonAndParton:qqbar2gmZg = on",
+        "WeakBosonAndParton:qg2gmZq = on",
+        "WeakZ0:gmZmode = 2",
+        "PhaseSpace:pTHatMin = 10.",
+    ),
 }
+BACKGROUNDS = ("zgamma", "zjets")
 # Settings added after samples were first stored: left out of the fingerprint while at these values,
 # so every existing sample keeps its fingerprint.
-_LATER_DEFAULTS = {"mhat_min": 100.0, "mhat_max": 180.0, "bias_pow": 0.0}
+_LATER_DEFAULTS = {
+    "mhat_min": 100.0,
+    "mhat_max": 180.0,
+    "bias_pow": 0.0,
+    "cluster_dr": 0.0,
+    "background_process": "zgamma",
+}
 
 
 def _num(value: float) -> str:
@@ -64,20 +78,25 @@ class GenerationConfig:
     mhat_min: float = 100.0  # background generated in mHat_min < m(Z gamma) < mHat_max (GeV)
     mhat_max: float = 180.0
     bias_pow: float = 0.0  # > 0: background pTHat bias (PhaseSpace:bias2Selection), events carry weights
+    cluster_dr: float = 0.0  # > 0: photons merged into calorimeter clusters first (selection docstring)
+    background_process: str = "zgamma"  # "zjets": Z + jets, the leading jet as the (fake) photon candidate
 
     def __post_init__(self):
         if self.n_signal < 0 or self.n_background < 0 or self.chunk_size <= 0:
             raise UserInputError("event counts must be >= 0 and the chunk size > 0")
         if not 0 <= self.seed < 8_000:
             raise UserInputError(f"seed {self.seed} out of range: use 0 <= seed < 8000 (Pythia seeds are bounded)")
+        if self.background_process not in BACKGROUNDS:
+            raise UserInputError(f"background process {self.background_process!r} unknown: use one of {BACKGROUNDS}")
 
     def pythia_settings(self, process: str) -> tuple[str, ...]:
         mpi = "PartonLevel:MPI = on" if self.mpi else "PartonLevel:MPI = off"
         if process != "background":
             return _COMMON + _PROCESS_SETTINGS[process] + (mpi,)
         window = (f"PhaseSpace:mHatMin = {_num(self.mhat_min)}", f"PhaseSpace:mHatMax = {_num(self.mhat_max)}")
-        process_settings = _PROCESS_SETTINGS["background"]
-        settings = _COMMON + process_settings[:2] + window + process_settings[2:] + (mpi,)
+        process_settings = _PROCESS_SETTINGS["background" if self.background_process == "zgamma" else "zjets"]
+        n = len(process_settings) - 1  # the window goes before pTHatMin (the stored order of zgamma)
+        settings = _COMMON + process_settings[:n] + window + process_settings[n:] + (mpi,)
         if self.power_shower:
             settings += ("SpaceShower:pTmaxMatch = 2",)
         if self.bias_pow > 0:
@@ -136,7 +155,14 @@ def generate_chunk_stats(config: GenerationConfig, process: str, chunk: int) -> 
         "sigma_pb": float(info.sigmaGen()) * 1e9,  # Pythia gives mb
         "sigma_err_pb": float(info.sigmaErr()) * 1e9,
     }
-    return select_batch(batch, rng, weights), stats
+    fakes = process == "background" and config.background_process == "zjets"
+    if fakes:  # the same events' ordinary selection: how often a photon of a hadron decay passes
+        natural = natural_fake_counts(batch, np.random.default_rng(seed + 1), config.cluster_dr)
+        stats.update({f"natural_{k}": v for k, v in natural.items()})
+    rows = select_batch(batch, rng, weights, config.cluster_dr, fakes)
+    if fakes:
+        stats["jet_candidates"] = len(rows)
+    return rows, stats
 
 
 def generate_chunk(config: GenerationConfig, process: str, chunk: int) -> tuple[np.ndarray, int]:
@@ -157,11 +183,13 @@ def combine_stats(stats: list[dict]) -> dict:
     n = np.array([s["n"] for s in stats], np.float64)
     sigma = np.array([s["sigma_pb"] for s in stats])
     err = np.array([s["sigma_err_pb"] for s in stats])
+    counts = {k for s in stats for k in s if k.startswith(("natural_", "jet_candidates"))}
     return {
         "n": int(n.sum()),
         "weight_sum": float(sum(s["weight_sum"] for s in stats)),
         "sigma_pb": float(np.sum(n * sigma) / n.sum()),
         "sigma_err_pb": float(np.sqrt(np.sum((n * err) ** 2)) / n.sum()),
+        **{k: int(sum(s.get(k, 0) for s in stats)) for k in sorted(counts)},
     }
 
 

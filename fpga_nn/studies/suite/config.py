@@ -33,12 +33,32 @@ class Dataset:
     power_shower: bool = checked(schema.BOOL)
     mhat: tuple = checked(schema.Check("numbers", 0, length=2))
     bias_pow: float = checked(schema.Num(0, 10))
+    cluster_dr: float = checked(schema.Num(0, 0.4), default=0.0)  # photon clusters (data/selection.py)
+    reweight: bool = checked(schema.BOOL, default=False)  # background to the measured pT(llg)/m (reference)
 
 
 @dataclass(frozen=True)
 class Systematic:
     power_shower: bool = checked(schema.BOOL)
     n_background: int = checked(schema.Int(0))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Pythia in the ATLAS measurement's region (data/fiducial.py), per shower model."""
+
+    n_events: int = checked(schema.Int(1))
+    seed: int = checked(schema.Int(0))
+    chunk_size: int = checked(schema.Int(1))
+
+
+@dataclass(frozen=True)
+class Zjets:
+    """Z + jets with a fake photon: a test sample the trained rows are scored on."""
+
+    n_events: int = checked(schema.Int(1))
+    seed: int = checked(schema.Int(0))
+    mhat: tuple = checked(schema.Check("numbers", 0, length=2))
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,8 @@ class SuiteConfig:
     disco: Budget = checked()
     fnn: Epochs | None = checked(default=None)  # a method's section overrides the training budget
     dfnn: Epochs | None = checked(default=None)
+    reference: Reference | None = checked(default=None)  # the measured spectrum's check (background.py)
+    zjets: Zjets | None = checked(default=None)
 
     def section(self, name: str):
         """The section of a method (``bdt``, ``etn``, ...), None for a method without one (Random)."""

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...data import dataset
 from ...data.generator import GenerationConfig
+from ...errors import UserInputError
 from ...jsonio import content_hash
 from ...reports import significance as sig
 from .config import METHODS, NN_METHODS, SuiteConfig  # noqa: F401 - METHODS re-exported for suite.py
@@ -49,7 +50,12 @@ def generation_configs(cfg: SuiteConfig) -> tuple[GenerationConfig, GenerationCo
     """The nominal sample and the background variation (the other shower matching)."""
     d = cfg.dataset
     lo, hi = d.mhat
-    common = {"chunk_size": d.chunk_size, "mhat_min": float(lo), "mhat_max": float(hi)}
+    common = {
+        "chunk_size": d.chunk_size,
+        "mhat_min": float(lo),
+        "mhat_max": float(hi),
+        "cluster_dr": float(d.cluster_dr),
+    }
     nominal = GenerationConfig(
         n_signal=d.n_signal,
         n_background=d.n_background,
@@ -70,6 +76,37 @@ def generation_configs(cfg: SuiteConfig) -> tuple[GenerationConfig, GenerationCo
             **common,
         )
     return nominal, syst
+
+
+def zjets_config(cfg: SuiteConfig) -> GenerationConfig | None:
+    """Z + jets with a fake photon (the leading jet as the photon candidate), or None."""
+    z = cfg.zjets
+    if z is None:
+        return None
+    lo, hi = z.mhat
+    return GenerationConfig(
+        n_signal=0,
+        n_background=z.n_events,
+        seed=z.seed,
+        chunk_size=cfg.dataset.chunk_size,
+        mhat_min=float(lo),
+        mhat_max=float(hi),
+        cluster_dr=float(cfg.dataset.cluster_dr),
+        background_process="zjets",
+    )
+
+
+def reweighted(data: dataset.EventData, comparison: dict | None) -> dataset.EventData:
+    """``data`` with every background event's weight times measurement / Pythia at its pT(llg) / m(llg)
+    (``background.weights``); unchanged when ``comparison`` is None."""
+    if comparison is None:
+        return data
+    from .background import weights
+
+    w = data.features["event_weight"].astype(np.float64).copy()
+    bkg = data.label == 0
+    w[bkg] *= weights(data.features["pt_llg_over_m"][bkg], comparison)
+    return dataclasses.replace(data, features={**data.features, "event_weight": w})
 
 
 def row_features(cfg: SuiteConfig, row: dict) -> list[str]:
@@ -103,6 +140,38 @@ def _per_event_yield(data: dataset.EventData, label: np.ndarray, cfg: SuiteConfi
     return per_event * s_cfg.lumi_fb, {"sigma_fb": sigma, "sigma_source": source}
 
 
+def load_samples(cfg: SuiteConfig, workers: int | None = None, progress: bool = True) -> dict:
+    """Every sample of ``cfg``: the nominal and variation events (reweighted to the measured spectrum when
+    ``dataset.reweight``), the check against the measurement (``reference``), Z + jets and its fake rate."""
+    from ...data.fiducial import FiducialConfig
+    from . import background
+
+    gen_nominal, gen_syst = generation_configs(cfg)
+    nominal = load_events(gen_nominal, workers)
+    syst = load_events(gen_syst, workers) if gen_syst else None
+    out = {"gen_nominal": gen_nominal, "gen_syst": gen_syst, "validation": None, "zjets": None, "fake": None}
+    if cfg.reference is not None:
+        r = cfg.reference
+        fid = FiducialConfig(n_events=r.n_events, seed=r.seed, chunk_size=r.chunk_size)
+        out["validation"] = background.validate(fid, workers, progress)
+    if cfg.dataset.reweight:
+        if out["validation"] is None:
+            raise UserInputError("suite config: 'dataset.reweight' needs the 'reference' section: add it or set false")
+        models = out["validation"]["models"]
+
+        def ratio(gen):
+            return models["power_shower" if gen.power_shower else "default_shower"]["pt_llg_over_m"]
+
+        nominal = reweighted(nominal, ratio(gen_nominal))
+        syst = reweighted(syst, ratio(gen_syst)) if syst is not None else None
+    gen_zjets = zjets_config(cfg)
+    if gen_zjets is not None:
+        out["zjets"] = load_events(gen_zjets, workers)
+        out["fake"] = background.fake_rate(out["zjets"].generator.get("background") or {})
+    out["nominal"], out["syst"] = nominal, syst
+    return out
+
+
 def load_events(gen: GenerationConfig, workers: int | None = None) -> dataset.EventData:
     path = dataset.cache_dir("events") / f"hzg-{gen.fingerprint()}.h5"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,8 +194,14 @@ class Prepared:
     sample_weight: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
-def prepare(cfg: SuiteConfig, nominal: dataset.EventData, syst: dataset.EventData | None) -> Prepared:
-    """Standardised inputs (all 15 features: rows take their columns), labels, masses, expected-event weights."""
+def prepare(
+    cfg: SuiteConfig,
+    nominal: dataset.EventData,
+    syst: dataset.EventData | None,
+    zjets: tuple[dataset.EventData, float] | None = None,
+) -> Prepared:
+    """Standardised inputs (all 15 features: rows take their columns), labels, masses, expected-event weights.
+    ``zjets``: Z + jets events and their fake rate: ``test_zjets`` is the test split with them added."""
     features = list(cfg.features)
     idx = dict(zip(("train", "val", "test"), dataset.split(len(nominal), cfg.dataset.split_seed), strict=True))
     raw = nominal.matrix(features)
@@ -158,6 +233,7 @@ def prepare(cfg: SuiteConfig, nominal: dataset.EventData, syst: dataset.EventDat
         prep.y["test_var"] = np.concatenate([prep.y["test"][prep.y["test"] == 1], np.zeros(len(xs), np.int8)])
         prep.mass["test_var"] = np.concatenate([prep.mass["test"][prep.y["test"] == 1], syst.features[MASS]])
         prep.weight["test_var"] = np.concatenate([prep.weight["test"][prep.y["test"] == 1], w_syst])
+    zj_info = _add_zjets(cfg, prep, zjets, features, mean, std) if zjets is not None else None
     lo, hi = cfg.window
     win = window_mask(cfg, prep.mass["test"])
     bkg_in_window = win & (prep.y["test"] == 0)
@@ -194,8 +270,32 @@ def prepare(cfg: SuiteConfig, nominal: dataset.EventData, syst: dataset.EventDat
         "s_over_sqrt_b_at_lumi": float(s / np.sqrt(b)),
         "n_generated": nominal.n_generated,
         "n_generated_variation": syst.n_generated if syst is not None else None,
+        "zjets": zj_info,
     }
     return prep
+
+
+def _add_zjets(cfg, prep: Prepared, zjets, features, mean, std) -> dict:
+    """``test_zjets``: the test split plus every Z + jets event, weighted sigma x L / N x the fake rate."""
+    data, rate = zjets
+    stats = data.generator.get("background") or {}
+    sigma_fb = 1e3 * stats.get("sigma_pb", 0.0)
+    n = stats.get("weight_sum") or data.n_generated["background"]
+    w = sigma_fb * cfg.significance.lumi_fb * rate * data.features["event_weight"] / max(n, 1e-300)
+    x = ((data.matrix(features) - mean) / std).astype(np.float32)
+    prep.x["test_zjets"] = np.concatenate([prep.x["test"], x])
+    prep.y["test_zjets"] = np.concatenate([prep.y["test"], np.zeros(len(x), np.int8)])
+    prep.mass["test_zjets"] = np.concatenate([prep.mass["test"], data.features[MASS]])
+    prep.weight["test_zjets"] = np.concatenate([prep.weight["test"], w])
+    win = window_mask(cfg, data.features[MASS])
+    return {
+        "sigma_fb": sigma_fb,
+        "n_generated": int(data.n_generated["background"]),
+        "fake_rate": rate,
+        "mc_events": int(len(x)),
+        "mc_events_in_window": int(win.sum()),
+        "expected_in_window": float(w[win].sum()),
+    }
 
 
 def _cap_training_background(prep: Prepared, cap: int, seed: int) -> None:

@@ -102,3 +102,30 @@ def pt_plot(samples: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> di
     save_figure(fig, path, 110)
     plt.close(fig)
     return above
+
+
+def validation_plot(validation: dict, path: Path) -> None:
+    """Each shower model's d sigma / d (pT(llg) / m(llg)) in the ATLAS region beside the measurement, and
+    their ratio measurement / Pythia (the background's weights)."""
+    plt = _plt()
+    fig, (top, low) = plt.subplots(2, 1, figsize=(6.4, 6.4), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    models = validation["models"]
+    first = next(iter(models.values()))["pt_llg_over_m"]
+    edges = np.asarray(first["edges"])
+    centre = 0.5 * (edges[1:] + edges[:-1])
+    top.errorbar(centre, first["measured"], yerr=first["measured_err"], fmt="ko", ms=4, label="ATLAS 13 TeV (unfolded)")
+    for name, m in models.items():
+        c = m["pt_llg_over_m"]
+        label = f"Pythia, {name.replace('_', ' ')} (chi2 {c['chi2']:.0f} / {c['n_bins']})"
+        top.stairs(c["pythia"], edges, label=label)
+        low.errorbar(centre, c["ratio"], yerr=c["ratio_err"], fmt="o", ms=3, label=name.replace("_", " "))
+    top.set_yscale("log")
+    top.set_ylabel("d sigma / d (pT(llg)/m(llg)) [fb]")
+    top.legend(fontsize=8)
+    low.axhline(1.0, color="grey", lw=0.8)
+    low.set_xscale("log")
+    low.set_xlabel("pT(llg) / m(llg)")
+    low.set_ylabel("measured / Pythia")
+    top.set_title(validation["reference"]["citation"], fontsize=9)
+    save_figure(fig, path)
+    plt.close(fig)

@@ -10,6 +10,7 @@ import numpy as np
 from ...atomic import write_text
 from ...jsonio import write_json
 from . import plots as suite_plots
+from .background import report_lines as background_report
 from .data import disco_base
 
 
@@ -136,6 +137,7 @@ def markdown(results: dict) -> str:
                 f"|  ↳ csim vs QKeras | {c['mismatches']} mismatches / {c['events']:,} events "
                 f"| input {c['input_type']} | output {c['output_type']} | | | | | | | | | | |"
             )
+    lines += background_report(results)
     lines += ["", "## Findings", ""] + findings(results) + mc_statistics(results)
     lines += ["", "## Comparisons (paired bootstrap)", ""]
     for c in results.get("comparisons", []):

@@ -45,6 +45,7 @@ from .data import (
     evaluate,
     generation_configs,
     load_events,
+    load_samples,
     prepare,
     row_features,
     row_key,
@@ -100,6 +101,7 @@ def run_row(
         fw_type = FixedType.parse(cfg.firmware.input_type)
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
     seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
+    zjets_seeds = []  # every seed's scores on the test split with Z + jets
     framework = None if method in ("Random", "BDT", "XGBoost") else "tf_keras" if row.get("firmware") else "keras"
     with PeakMemory(framework) as mem:
         if method == "Random":
@@ -120,6 +122,8 @@ def run_row(
                     if name.startswith("test")
                 }
                 seed_runs.append((seed, seed_meta["best_epoch"], seed_scores["test"]))
+                if "test_zjets" in seed_scores:
+                    zjets_seeds.append(seed_scores["test_zjets"])
                 if k == 0:
                     model, meta, scores = trained, seed_meta, seed_scores
                 else:
@@ -165,6 +169,12 @@ def run_row(
         }
     if "test_var" in scores:
         result["test_variation"] = evaluate(cfg, prep, "test_var", scores["test_var"], None)
+    if "test_zjets" in scores:  # the table on Zgamma + Z+jets: every seed (no bootstrap)
+        result["test_zjets"] = evaluate(cfg, prep, "test_zjets", scores["test_zjets"], None)
+        result["test_zjets"]["seeds"] = [
+            {m: ev[m] for m in ("significance", "auc")}
+            for ev in (evaluate(cfg, prep, "test_zjets", s, None) for s in zjets_seeds)
+        ]
     if row.get("firmware"):
         if method in NN_METHODS:
             result["firmware_check"], fw_scores = fw.qkeras_firmware(row, model, x["test"], fw_type, out, part)
@@ -200,12 +210,12 @@ def run_suite(
 
     out = Path(out)
     (out / "rows").mkdir(parents=True, exist_ok=True)
-    gen_nominal, gen_syst = generation_configs(cfg)
     t0 = time.perf_counter()
-    nominal = load_events(gen_nominal, workers)
-    syst = load_events(gen_syst, workers) if gen_syst else None
+    loaded = load_samples(cfg, workers, progress)
+    nominal, syst, gen_nominal, gen_syst = (loaded[k] for k in ("nominal", "syst", "gen_nominal", "gen_syst"))
     t_data = time.perf_counter() - t0
-    prep = prepare(cfg, nominal, syst)
+    zjets = (loaded["zjets"], loaded["fake"]["rate"]) if loaded["zjets"] is not None else None
+    prep = prepare(cfg, nominal, syst, zjets)
     variation = ("power shower" if gen_syst.power_shower else "default shower matching") if gen_syst else None
     samples = {
         "generation": {
@@ -213,12 +223,17 @@ def run_suite(
             "variation": dataclasses.asdict(gen_syst) if gen_syst else None,
         },
         "variation": variation,
+        "background_validation": loaded["validation"],
+        "reweighted_to_measurement": bool(cfg.dataset.reweight),
+        "zjets_fake_rate": loaded["fake"],
         "dataset": prep.info,
         "data_seconds": round(t_data, 1),
         "pt_llg_above_40_gev": suite_plots.pt_plot(
             _pt_samples(nominal, syst, gen_nominal, variation), out / "pt_llg.png"
         ),
     }
+    if loaded["validation"]:
+        suite_plots.validation_plot(loaded["validation"], out / "background_validation.png")
     write_json(out / "samples.json", samples, indent=1)
     if samples_only:
         return samples
@@ -236,6 +251,8 @@ def run_suite(
             "features_no_disco",
             "systematic",
             "bootstrap",
+            "reference",
+            "zjets",
         )
     }
     rows = []
