@@ -130,9 +130,10 @@ def fiducial_batch(batch) -> np.ndarray:
     """(pT(llg), m(llg)) of every event of a Pythia batch inside the measurement's fiducial region."""
     import awkward as ak
 
+    from .selection import prompt_mask
+
     prt = batch["prt"]
-    mother_id = abs(prt["id"][ak.where(prt["mother1"] > 0, prt["mother1"], 0)])
-    prompt = ~((mother_id > 100) & (mother_id != 2212))
+    prompt = prompt_mask(prt)
     final = prt["status"] > 0
     ids = ak.to_list(prt["id"][final])
     flat_prompt = ak.to_numpy(ak.flatten(prompt[final]))

@@ -188,6 +188,14 @@ def natural_fake_counts(batch, rng: np.random.Generator, cluster_dr: float = 0.0
     return {"prompt": int(prompt.sum()), "hadron_decay": int((~prompt).sum())}
 
 
+def prompt_mask(prt):
+    """Per particle of a Pythia batch: its mother is not a hadron (a hadron decay's photon is not prompt)."""
+    import awkward as ak
+
+    mother_id = abs(prt["id"][ak.where(prt["mother1"] > 0, prt["mother1"], 0)])
+    return ~((mother_id > 100) & (mother_id != 2212))  # 2212: the beam proton (index 0 holds the system)
+
+
 def _jets(prt):
     """Anti-kt R = 0.4 jets (pT > 12 GeV) of every event's visible particles but electrons and muons."""
     import awkward as ak
@@ -207,10 +215,8 @@ def _select(batch, rng, weights, cluster_dr, fakes):
     import awkward as ak  # only where events are generated (the GPU machine has none)
 
     prt = batch["prt"]
-    mother_id = abs(prt["id"][ak.where(prt["mother1"] > 0, prt["mother1"], 0)])
-    hadron = (mother_id > 100) & (mother_id != 2212)  # 2212: the beam proton (index 0 holds the system)
+    flat_prompt = ak.to_numpy(ak.flatten(prompt_mask(prt)[prt["status"] > 0]))
     prt = prt[prt["status"] > 0]
-    flat_prompt = ~ak.to_numpy(ak.flatten(hadron[batch["prt"]["status"] > 0]))
     jets = _jets(prt) if fakes else None
     ids_all = ak.to_list(ak.num(prt["id"]))
     flat_ids = ak.to_numpy(ak.flatten(prt["id"]))
