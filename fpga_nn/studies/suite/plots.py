@@ -124,6 +124,7 @@ def validation_plot(validation: dict, path: Path) -> None:
     top.legend(fontsize=8)
     low.axhline(1.0, color="grey", lw=0.8)
     low.set_xscale("log")
+    low.set_yscale("log")
     low.set_xlabel("pT(llg) / m(llg)")
     low.set_ylabel("measured / Pythia")
     top.set_title(validation["reference"]["citation"], fontsize=9)
