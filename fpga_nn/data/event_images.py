@@ -181,13 +181,9 @@ def save(result: dict, path: Path) -> Path:
 
 
 def load(path: Path) -> dict:
-    import h5py
+    from . import samples
 
-    with h5py.File(path, "r") as f:
-        out = {k: f[k][...] for k in f}
-        out["n_generated"] = json.loads(f.attrs["n_generated"])
-        out["fingerprint"] = str(f.attrs["fingerprint"])
-    return out
+    return samples.load(path)
 
 
 def cached(config: EventImageConfig, path: Path, workers: int | None = None) -> Path:

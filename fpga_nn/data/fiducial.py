@@ -92,21 +92,13 @@ def spectra(config: FiducialConfig, workers: int | None = None, progress: bool =
     from .h5cache import cache_dir, cached
 
     path = cache_dir("fiducial") / f"zgamma-atlas-{config.fingerprint()}.h5"
-    made = {}
 
     def make(p: Path) -> None:
-        made["r"] = samples.generate(generate_chunk, config, "ATLAS region", workers, progress)
-        samples.save_result(made["r"], p, lambda name: name in ("pt_llg", "m_llg"))
+        result = samples.generate(generate_chunk, config, "ATLAS region", workers, progress)
+        samples.save_result(result, p, lambda name: name in ("pt_llg", "m_llg"))
 
-    cached(path, config.fingerprint(), make, "fiducial Z gamma")
-    if "r" in made:
-        arrays, n_generated = made["r"]["arrays"], made["r"]["n_generated"]
-    else:
-        import h5py
-
-        with h5py.File(path, "r") as f:
-            arrays = {k: f[k][:] for k in f}
-            n_generated = json.loads(f.attrs["n_generated"])
+    arrays = samples.load(cached(path, config.fingerprint(), make, "fiducial Z gamma")[0])
+    n_generated = arrays["n_generated"]
     out = {}
     offset = 0  # the chunks' cross sections are joined in (process, chunk) order
     for i, process in enumerate(config.processes):

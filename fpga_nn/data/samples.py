@@ -160,6 +160,17 @@ def save_result(result: dict, path: Path, compressed: Callable[[str], bool], **a
     return save(path, result["arrays"], result["config"], result["n_generated"], compressed, **attrs)
 
 
+def load(path: Path) -> dict:
+    """What :func:`save` wrote: every array by name, ``n_generated`` and ``fingerprint``."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        out = {k: f[k][...] for k in f}
+        out["n_generated"] = json.loads(f.attrs["n_generated"])
+        out["fingerprint"] = str(f.attrs["fingerprint"])
+    return out
+
+
 def save(path: Path, arrays: dict, config, n_generated: dict, compressed: Callable[[str], bool], **attrs: str) -> Path:
     import h5py
 

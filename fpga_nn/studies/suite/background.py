@@ -27,29 +27,26 @@ from ...data import fiducial
 MIN_EVENTS = 10  # Pythia events a bin needs for its own ratio (else the nearest such bin's)
 
 
-def _hist(values: np.ndarray, edges, fb_per_event: float) -> tuple[np.ndarray, np.ndarray]:
-    """d sigma / dx in each bin (fb per unit of x) and its statistical error; overflow joins the last bin."""
-    edges = np.asarray(edges, np.float64)
-    x = np.clip(values, edges[0], np.nextafter(edges[-1], -np.inf))
-    counts = np.histogram(x, edges)[0].astype(np.float64)
-    width = np.diff(edges)
-    return counts * fb_per_event / width, np.sqrt(counts) * fb_per_event / width
+def _hist(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Events in each bin; overflow joins the last bin."""
+    return np.histogram(np.clip(values, edges[0], np.nextafter(edges[-1], -np.inf)), edges)[0]
 
 
 def compare(spectrum: dict, variable: str) -> dict:
     """One shower model's spectrum beside the measurement in ``variable`` (``pt_llg`` or ``pt_llg_over_m``)."""
     ref = fiducial.reference()[variable]
-    edges = ref.get("edges_gev", ref.get("edges"))
+    edges = np.asarray(ref.get("edges_gev", ref.get("edges")), np.float64)
     x = spectrum["pt_llg"] if variable == "pt_llg" else spectrum["pt_llg"] / spectrum["m_llg"]
-    mc, mc_err = _hist(x, edges, spectrum["fb_per_event"])
+    counts = _hist(x, edges)
+    width = np.diff(edges)
+    # d sigma / dx (fb per unit of x) and its statistical error
+    mc, mc_err = counts * spectrum["fb_per_event"] / width, np.sqrt(counts) * spectrum["fb_per_event"] / width
     data, data_err = np.asarray(ref["value"]), np.asarray(ref["error"])
-    width = np.diff(np.asarray(edges, np.float64))
     chi2 = float(np.sum((mc - data) ** 2 / (data_err**2 + mc_err**2)))
     tot_mc, tot_data = float(np.sum(mc * width)), float(np.sum(data * width))
     shape_mc, shape_data = mc / tot_mc, data / tot_data
     shape_err = np.hypot(data_err / tot_data, mc_err / tot_mc)
     chi2_shape = float(np.sum((shape_mc - shape_data) ** 2 / shape_err**2))
-    counts = np.round(mc * width / spectrum["fb_per_event"]).astype(int)
     ratio = data / np.maximum(mc, 1e-300)
     ratio_err = ratio * np.hypot(data_err / data, mc_err / np.maximum(mc, 1e-300))
     # a bin with fewer than MIN_EVENTS Pythia events takes the ratio of the nearest bin that has them

@@ -11,6 +11,7 @@ from ...data.generator import GenerationConfig
 from ...errors import UserInputError
 from ...jsonio import content_hash
 from ...reports import significance as sig
+from . import background
 from .config import METHODS, NN_METHODS, SuiteConfig  # noqa: F401 - METHODS re-exported for suite.py
 
 MASS = "m_llg"
@@ -101,11 +102,9 @@ def reweighted(data: dataset.EventData, comparison: dict | None) -> dataset.Even
     (``background.weights``); unchanged when ``comparison`` is None."""
     if comparison is None:
         return data
-    from .background import weights
-
     w = data.features["event_weight"].astype(np.float64).copy()
     bkg = data.label == 0
-    w[bkg] *= weights(data.features["pt_llg_over_m"][bkg], comparison)
+    w[bkg] *= background.weights(data.features["pt_llg_over_m"][bkg], comparison)
     return dataclasses.replace(data, features={**data.features, "event_weight": w})
 
 
@@ -144,7 +143,6 @@ def load_samples(cfg: SuiteConfig, workers: int | None = None, progress: bool = 
     """Every sample of ``cfg``: the nominal and variation events (reweighted to the measured spectrum when
     ``dataset.reweight``), the check against the measurement (``reference``), Z + jets and its fake rate."""
     from ...data.fiducial import FiducialConfig
-    from . import background
 
     gen_nominal, gen_syst = generation_configs(cfg)
     nominal = load_events(gen_nominal, workers)
@@ -278,10 +276,8 @@ def prepare(
 def _add_zjets(cfg, prep: Prepared, zjets, features, mean, std) -> dict:
     """``test_zjets``: the test split plus every Z + jets event, weighted sigma x L / N x the fake rate."""
     data, rate = zjets
-    stats = data.generator.get("background") or {}
-    sigma_fb = 1e3 * stats.get("sigma_pb", 0.0)
-    n = stats.get("weight_sum") or data.n_generated["background"]
-    w = sigma_fb * cfg.significance.lumi_fb * rate * data.features["event_weight"] / max(n, 1e-300)
+    yields, xs = _per_event_yield(data, data.label, cfg)  # every event a background one
+    w = yields * rate
     x = ((data.matrix(features) - mean) / std).astype(np.float32)
     prep.x["test_zjets"] = np.concatenate([prep.x["test"], x])
     prep.y["test_zjets"] = np.concatenate([prep.y["test"], np.zeros(len(x), np.int8)])
@@ -289,7 +285,8 @@ def _add_zjets(cfg, prep: Prepared, zjets, features, mean, std) -> dict:
     prep.weight["test_zjets"] = np.concatenate([prep.weight["test"], w])
     win = window_mask(cfg, data.features[MASS])
     return {
-        "sigma_fb": sigma_fb,
+        "sigma_fb": xs["sigma_fb"]["background"],
+        "sigma_source": xs["sigma_source"]["background"],
         "n_generated": int(data.n_generated["background"]),
         "fake_rate": rate,
         "mc_events": int(len(x)),
