@@ -195,6 +195,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     keys = [r["key"] for r in res["rows"]]
     assert keys == [
         "Random",
+        "Cut-pt_llg_over_m",
         "BDT",
         "XGBoost",
         "FNN-bce",
@@ -250,6 +251,16 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
         assert mean == pytest.approx(np.mean([s["significance"] for s in seeds]), rel=1e-12)
         assert seeds[0]["significance"] == nn[key]["test"]["significance"]  # the first seed's model is tabulated
     assert "seeds" not in nn["BDT"]
+    # the simplest baseline: the significance's bins in pT(llg)/m alone, larger signal-like (on training)
+    cut = nn["Cut-pt_llg_over_m"]
+    assert cut["features"] == ["pt_llg_over_m"] and (cut["parameters"], cut["parameters_kind"]) == (7, "cuts")
+    assert cut["extra"]["direction"] == "larger is signal-like" and cut["extra"]["train_auc"] > 0.55
+    cut_scores = np.load(out / "rows" / "Cut-pt_llg_over_m.npz")["test"]
+    # the standardised ratio itself (both signs), not a probability; categories in it separate the classes
+    assert len(cut_scores) == n_test and cut_scores.min() < 0 < cut_scores.max() and cut["test"]["auc"] > 0.55
+    against = {(c["a"], c["metric"]) for c in res["comparisons"] if c["b"] == "Cut-pt_llg_over_m"}
+    assert against == {(k, m) for k in ("BDT", "XGBoost", "FNN-bce", "DFNN-bce") for m in ("significance", "auc")}
+    assert "**Against the simplest baseline, Cuts on pt_llg_over_m alone** (larger is signal-like;" in md
     # yields: Pythia's cross sections of the generated samples at 138 fb^-1, unscaled
     xs = res["dataset"]["cross_sections"]
     assert xs["sigma_source"] == {
@@ -368,6 +379,78 @@ def test_the_parsed_suite_config_is_frozen_typed_and_carries_its_schema():
     assert SCHEMA["etn"] == {"d_model", "n_blocks", "n_heads", "epochs", "patience"} and SCHEMA["window"] is None
     assert len(VALUES) == 58 and VALUES["training.select"].choices == ("val_auc", "val_significance")
     assert VALUES["significance.sigma_fb.signal"].lo_open
+
+
+def test_differences_combine_seed_and_test_errors_and_the_baseline_is_worded_from_them():
+    from fpga_nn.studies.suite.compare import baseline, comparisons, correlation_difference, paired_difference
+
+    def row(key, method, z, reps, seeds=None, corr=(1e-3, 2e-4)):
+        r = {"key": key, "label": key, "method": method, "disco": False, "firmware": False, "extra": {}}
+        r["test"] = {"significance": z, "auc": 0.7, "significance_err": 0.01, "bkg_corr": corr[0]}
+        r["test"] |= {"bkg_corr_err": corr[1], "replicas": {"significance": reps, "auc": [0.7, 0.7]}}
+        if seeds:
+            r["seeds"] = [{"significance": v, "auc": 0.7, "bkg_corr": corr[0]} for v in seeds]
+        return r
+
+    cut = row("Cut-pt_llg_over_m", "Cut", 1.0, [1.0, 1.02])
+    cut["extra"]["direction"] = "larger is signal-like"
+    fnn = row("FNN-bce", "FNN", 1.1, [1.1, 1.1], seeds=[1.1, 1.2])
+    # seed mean 1.15 - 1.0; bootstrap std of (0.1, 0.08) = 0.01; the seeds' variance of the mean 0.005 / 2
+    d, e = paired_difference(fnn, cut, "significance")
+    assert d == pytest.approx(0.15, abs=1e-12) and e == pytest.approx(np.sqrt(0.01**2 + 0.005 / 2), rel=1e-9)
+    disco = row("FNN-bce+disco", "FNN", 1.1, [1.1, 1.1], seeds=[1.1, 1.1], corr=(4e-4, 1e-4))
+    d, e = correlation_difference(disco, fnn)
+    assert d == pytest.approx(-6e-4, rel=1e-9) and e == pytest.approx(np.hypot(1e-4, 2e-4), rel=1e-9)
+    res = {"rows": [cut, fnn], "comparisons": comparisons([cut, fnn])}
+    assert [(c["a"], c["b"], c["metric"]) for c in res["comparisons"]] == [
+        ("FNN-bce", "Cut-pt_llg_over_m", "significance"),
+        ("FNN-bce", "Cut-pt_llg_over_m", "auc"),
+    ]
+    line = baseline(res)[0]
+    assert "**Against the simplest baseline, Cut-pt_llg_over_m alone** (larger is signal-like;" in line
+    assert "FNN-bce +0.1500 ± 0.0510 (higher), AUC +0.00 ± 0.00 pts (not resolved)" in line
+    # a wider seed spread: a larger mean shift and still not resolved
+    fnn["seeds"][0]["significance"], fnn["seeds"][1]["significance"] = 1.0, 1.4
+    res["comparisons"] = comparisons([cut, fnn])
+    assert "FNN-bce +0.2000 ± 0.2002 (not resolved)" in baseline(res)[0]
+    assert baseline({"rows": [fnn], "comparisons": []}) == []
+
+
+def test_epoch_budgets_and_rows_stopped_by_them():
+    from fpga_nn.studies.suite.config import epoch_budget
+    from fpga_nn.studies.suite.report import budget_limited
+    from fpga_nn.studies.suite.run import load_config
+    from fpga_nn.yamlconfig import plain
+
+    config = plain(load_config())
+    budgets = {
+        (m, k): tuple(epoch_budget(config, {"method": m, k: True} if k else {"method": m}).values())
+        for m, k in [
+            ("FNN", None),
+            ("DFNN", None),
+            ("ETN", None),
+            ("FNN", "disco"),
+            ("ETN", "disco"),
+            ("FNN", "firmware"),
+        ]
+    }
+    assert budgets == {
+        ("FNN", None): (100, 10),  # the fnn: section over training's 40
+        ("DFNN", None): (40, 10),
+        ("ETN", None): (16, 4),
+        ("FNN", "disco"): (15, 5),  # capped by disco:
+        ("ETN", "disco"): (15, 4),
+        ("FNN", "firmware"): (60, 8),  # capped by firmware:
+    }
+    rows = [
+        {"label": "ETN BCE", "method": "ETN", "seeds": [{"best_epoch": e} for e in (16, 9, 16)]},
+        {"label": "DFNN BCE", "method": "DFNN", "seeds": [{"best_epoch": 40}]},
+        {"label": "FNN BCE", "method": "FNN", "seeds": [{"best_epoch": 40}]},  # below its 100
+        {"label": "BDT", "method": "BDT"},
+    ]
+    line = budget_limited({"config": config, "rows": rows})[0]
+    assert line.endswith("best): ETN BCE 2 of 3 (at 16 epochs); DFNN BCE 1 of 1 (at 40 epochs).")
+    assert budget_limited({"config": config, "rows": rows[2:]})[0].startswith("- Every neural row's every seed")
 
 
 def test_seed_ordering_verdicts_from_paired_differences():

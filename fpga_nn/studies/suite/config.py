@@ -16,7 +16,7 @@ from ...errors import UserInputError
 from ...training.section import TrainingSection
 from ...yamlconfig import checked, typed
 
-METHODS = ("Random", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
+METHODS = ("Random", "Cut", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
 NN_METHODS = ("FNN", "DFNN", "ETN")
 
 SCHEMA_VERSION = 1
@@ -154,7 +154,22 @@ class SuiteConfig:
 # The keys a suite YAML may hold and the check of every value: derived from the declarations above
 SCHEMA: dict[str, frozenset | None] = yamlconfig.schema_of(SuiteConfig)
 VALUES = yamlconfig.values_of(SuiteConfig)
-ROW_KEYS = frozenset({"method", "loss", "disco", "firmware", "all_inputs"})
+ROW_KEYS = frozenset({"method", "loss", "disco", "firmware", "all_inputs", "variable"})
+CUT_VARIABLE = "pt_llg_over_m"  # a Cut row's one input when it names none
+
+
+def epoch_budget(config: Mapping, row: Mapping) -> dict:
+    """A neural row's ``epochs`` and ``patience``: ``training``'s, overridden by the method's section, capped
+    by ``disco`` for a DisCo row (dCor^2 costs O(batch^2) per batch) and by ``firmware`` for a QKeras row
+    (slower per epoch). ``config`` is the plain mapping (also the one results.json keeps)."""
+    section = config.get(row["method"].lower()) or {}
+    budget = {k: section.get(k, config["training"][k]) for k in ("epochs", "patience")}
+    caps = [config.get(name) for name in ("disco", "firmware") if row.get(name)]
+    for cap in caps:
+        for k in ("epochs", "patience"):
+            if cap and k in cap:
+                budget[k] = min(budget[k], cap[k])
+    return budget
 
 
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> SuiteConfig:
@@ -195,6 +210,11 @@ def _validate(cfg: dict, where: str = "suite config") -> None:
             raise UserInputError(f"suite config: method '{row.get('method')}' unknown: choose from {METHODS}")
         if row["method"] in NN_METHODS and row.get("loss", "bce") not in ("bce", "extreme"):
             raise UserInputError(f"suite config: loss '{row.get('loss')}' unknown: choose bce or extreme")
+        if "variable" in row and (row["method"] != "Cut" or row["variable"] not in cfg.get("features", FEATURES)):
+            raise UserInputError(
+                f"suite config: row {row}: 'variable' belongs to a Cut row and must be one of the features "
+                f"({', '.join(cfg.get('features', FEATURES))})"
+            )
     lo, hi = cfg["window"]
     if not 100 <= lo < hi <= 180:
         raise UserInputError(f"suite config: mass window {lo}-{hi} GeV must lie inside the generated 100-180 GeV")

@@ -9,8 +9,11 @@ import numpy as np
 
 from ...atomic import write_text
 from ...jsonio import write_json
+from ...reports.paired import words
 from . import plots as suite_plots
 from .background import report_lines as background_report
+from .compare import baseline, ordering, paired_difference
+from .config import epoch_budget
 from .data import disco_base
 
 
@@ -113,7 +116,7 @@ def markdown(results: dict) -> str:
             else {"bce": "BCE", "extreme": "Ext"}[r["loss"]] + ("+DisCo" if r["disco"] else "")
         )
         mem = r["memory"].get("gpu_peak_mb", r["memory"]["host_peak_mb"])
-        params = f"{r['parameters']:,}" + (" trees" if r["parameters_kind"] == "trees" else "")
+        params = f"{r['parameters']:,}" + {"trees": " trees", "cuts": " cuts"}.get(r["parameters_kind"], "")
         name = r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
         var_cols = f"{100 * var['auc']:.1f}" if var else "-"  # its significances: MC-limited, not quoted
         by_floor = t.get("significance_by_floor", {})
@@ -177,39 +180,43 @@ def findings(results: dict) -> list[str]:
         "- Ranking by test significance (seed means for neural rows): "
         + " > ".join(f"{r['label']} {_headline(r, 'significance')[0]:.3f}" for r in ranked)
     )
+    out += baseline(results)
     out += ordering(results)
     out += floor_dependence(results)
+    out += budget_limited(results)
     seed_rank = sorted((k for k in SEED_004 if k in by), key=lambda k: -SEED_004[k])
     out.append("- Seed 004's ranking of the same rows: " + " > ".join(f"{k} {SEED_004[k]:.2f}" for k in seed_rank))
     best = ranked[0]
     close = [r["label"] for r in ranked[1:] if r["key"] != "Random" and _within(best, r)]
     if close:
         out.append(
-            f"- Within 2 sigma (paired) of the best ({best['label']}): {', '.join(close)}: the ordering "
-            "among these is not resolved by this test set."
+            f"- Within 2 errors (paired test bootstrap and seed spreads combined) of the best ({best['label']}): "
+            f"{', '.join(close)}: the ordering among these is not resolved by this test set and these seeds."
         )
+    comp = {(c["a"], c["b"], c["metric"]): c for c in results.get("comparisons", [])}
     for r in rows:
         if r["disco"]:
             base = by.get(disco_base(r["key"], by) or "")
-            if base:
-                a, b = r["test"], base["test"]
-                err = float(np.hypot(a.get("bkg_corr_err", 0), b.get("bkg_corr_err", 0)))
-                change = a["bkg_corr"] - b["bkg_corr"]
+            c = comp.get((r["key"], base["key"], "bkg_corr")) if base else None
+            if c:
+                change, err = c["difference"], c["error"]
                 verdict = (
                     "lowers"
                     if change < -2 * err
                     else "raises"
                     if change > 2 * err
-                    else "does not change (within 2 sigma)"
+                    else "does not change (within 2 errors)"
                 )
                 also = (
                     "" if base["key"].endswith("-15in") else " (11 inputs against 15: inputs and DisCo change together)"
                 )
+                z = comp.get((r["key"], base["key"], "significance"))
                 out.append(
                     f"- DisCo {verdict} the background correlation of {base['label']}{also}: "
-                    f"{1e3 * b['bkg_corr']:.1f}±{1e3 * b.get('bkg_corr_err', 0):.1f} -> "
-                    f"{1e3 * a['bkg_corr']:.1f}±{1e3 * a.get('bkg_corr_err', 0):.1f} (1e-3), significance "
-                    f"{b['significance']:.2f} -> {a['significance']:.2f}"
+                    f"{1e3 * _headline(base, 'bkg_corr')[0]:.2f} -> {1e3 * _headline(r, 'bkg_corr')[0]:.2f} (1e-3, "
+                    f"seed means; {1e3 * change:+.2f} ± {1e3 * err:.2f}), significance "
+                    f"{_headline(base, 'significance')[0]:.3f} -> {_headline(r, 'significance')[0]:.3f}"
+                    + (f" ({z['difference']:+.4f} ± {z['error']:.4f}, {words(z)})" if z else "")
                 )
     shifts = [
         (r["label"], r["test"]["auc"], r["test_variation"]["auc"])
@@ -255,41 +262,22 @@ def findings(results: dict) -> list[str]:
     return out
 
 
-SEED_ORDER = (("XGBoost", "BDT", ">"), ("DFNN-bce", "XGBoost", ">"), ("ETN-bce", "DFNN-bce", ">="))
-
-
-def ordering(results: dict) -> list[str]:
-    """Seed 004's BDT < XGBoost < DFNN <= ETN in significance, pair by pair, from the paired differences
-    (seed means; paired bootstrap in quadrature with the seeds' errors of the means). A strict step whose
-    difference exceeds twice its error is reproduced in direction only (the seed's gaps were far larger;
-    their size is not what is tested), one below minus twice its error is refuted; the last step (<=) is
-    "not contradicted" unless refuted. Words for nothing more than what the difference shows."""
-    comp = {(c["a"], c["b"]): c for c in results.get("comparisons", []) if c["metric"] == "significance"}
-    steps, verdicts = [], []
-    for a, b, rel in SEED_ORDER:
-        c = comp.get((a, b))
-        if c is None:
-            return []
-        d, e = c["difference"], c["error"]
-        if d < -2 * e:
-            v = "refuted"
-        elif d > 2 * e:
-            v = "direction only"
-        else:
-            v = "not contradicted" if rel == ">=" else "not resolved"
-        verdicts.append(v)
-        steps.append(f"{a} - {b} = {d:+.4f} ± {e:.4f} ({v})")
-    if "refuted" in verdicts:
-        overall = "refuted"
-    elif set(verdicts) <= {"direction only", "not contradicted"}:
-        overall = "direction only, every strict step beyond 2 errors"
-    else:
-        overall = "not resolved"
+def budget_limited(results: dict) -> list[str]:
+    """Neural rows whose kept epoch is the last their budget allowed (training ended by the budget while
+    the validation AUC still rose, not by early stopping), seed by seed."""
+    limited = []
+    for r in results["rows"]:
+        if not r.get("seeds"):
+            continue
+        cap = epoch_budget(results["config"], r)["epochs"]
+        n = sum(1 for s in r["seeds"] if s["best_epoch"] == cap)
+        if n:
+            limited.append(f"{r['label']} {n} of {len(r['seeds'])} (at {cap} epochs)")
+    if not limited:
+        return ["- Every neural row's every seed stopped early (its kept epoch before its budget's last)."]
     return [
-        f"- **Seed 004's ordering BDT < XGBoost < DFNN <= ETN in significance: {overall}.** "
-        + "; ".join(steps)
-        + ". Rule: a strict step shows its direction when the paired difference exceeds 2 errors (its size is"
-        " not compared with the seed's), fails when it is below -2 errors."
+        "- **Stopped by the epoch budget** (the kept epoch the last allowed: the validation AUC still rose, so "
+        "these rows' figures are what that budget reaches, not the architecture's best): " + "; ".join(limited) + "."
     ]
 
 
@@ -338,11 +326,9 @@ def mc_statistics(results: dict) -> list[str]:
 
 
 def _within(a: dict, b: dict) -> bool:
-    ra, rb = a["test"].get("replicas", {}).get("significance"), b["test"].get("replicas", {}).get("significance")
-    if not ra or not rb:
-        return False
-    d = a["test"]["significance"] - b["test"]["significance"]
-    return d < 2 * float(np.std(np.asarray(ra) - np.asarray(rb)))
+    """B's significance within twice the combined error of A's (seed means, paired test bootstrap)."""
+    d = paired_difference(a, b, "significance")
+    return d is not None and d[0] < 2 * d[1]
 
 
 def _bin_details(results: dict, out: Path, test: dict[str, np.ndarray]) -> None:

@@ -33,6 +33,7 @@ from ...jsonio import write_json
 from ...training import backend
 from ...yamlconfig import plain
 from . import firmware as fw
+from .compare import comparisons
 from .config import SuiteConfig, load_config
 from .data import (
     MASS,
@@ -41,7 +42,6 @@ from .data import (
     Bootstrap,
     Prepared,
     _hash,
-    disco_base,
     evaluate,
     generation_configs,
     load_events,
@@ -53,7 +53,7 @@ from .data import (
     window_mask,
 )
 from .devices import PeakMemory, device_info
-from .train import _tree_score, _trees, build_network, train_network
+from .train import _tree_score, _trees, build_network, cut_direction, train_network
 
 __all__ = [
     "MASS",
@@ -102,12 +102,16 @@ def run_row(
         x = {k: on_grid(v, fw_type) for k, v in x.items()}
     seed_runs = []  # (seed, best epoch, test scores) of every seed of a neural row
     zjets_seeds = []  # every seed's scores on the test split with Z + jets
-    framework = None if method in ("Random", "BDT", "XGBoost") else "tf_keras" if row.get("firmware") else "keras"
+    framework = None if method not in NN_METHODS else "tf_keras" if row.get("firmware") else "keras"
     with PeakMemory(framework) as mem:
         if method == "Random":
             rng = np.random.default_rng(cfg.training.seed)
             scores = {k: rng.uniform(size=len(v)) for k, v in x.items() if k.startswith("test")}
             params = 0
+        elif method == "Cut":  # the simplest baseline: categories in one input, its direction from training
+            sign, meta = cut_direction(prep, x["train"][:, 0])
+            scores = {k: sign * v[:, 0].astype(np.float64) for k, v in x.items() if k.startswith("test")}
+            params = int(cfg.significance.n_bins) - 1  # the bin edges: thresholds on the variable
         elif method in ("BDT", "XGBoost"):
             model, meta = _trees(cfg, row, prep, x)
             scores = {k: _tree_score(model, v) for k, v in x.items() if k.startswith("test")}
@@ -140,7 +144,7 @@ def run_row(
         "tree_firmware": bool(row.get("firmware")) and method in ("BDT", "XGBoost"),
         "features": features,
         "parameters": params,
-        "parameters_kind": "trees" if method in ("BDT", "XGBoost") else "weights",
+        "parameters_kind": {"BDT": "trees", "XGBoost": "trees", "Cut": "cuts"}.get(method, "weights"),
         "train_seconds": round(seconds, 2),
         "memory": mem.result,
         "made_on": meta.get("backend") or {"keras_backend": None, "device": _tree_device(method, meta)},
@@ -308,61 +312,3 @@ def _pt_samples(nominal, syst, gen_nominal, variation) -> dict:
     if syst is not None:
         samples[f"background, {variation} (variation)"] = pt_llg(syst, 0)
     return samples
-
-
-def _paired(a: dict, b: dict, metric: str) -> tuple[float, float] | None:
-    """Difference of the rows' headline values (seed means for neural rows) and its error: the paired
-    bootstrap of the first seeds in quadrature with the seed spreads' errors of the means."""
-    ra, rb = a["test"].get("replicas", {}).get(metric), b["test"].get("replicas", {}).get(metric)
-    if not ra or not rb:
-        return None
-    boot = float(np.std(np.asarray(ra) - np.asarray(rb)))
-
-    def mean_var(r):
-        if r.get("seeds"):
-            v = [p[metric] for p in r["seeds"]]
-            return float(np.mean(v)), float(np.var(v)) / len(v)
-        return float(r["test"][metric]), 0.0
-
-    (ma, va), (mb, vb) = mean_var(a), mean_var(b)
-    return ma - mb, float(np.sqrt(boot**2 + va + vb))
-
-
-def comparisons(rows: list[dict]) -> list[dict]:
-    """Paired differences between rows: the ordering of methods and DisCo's effect."""
-    by = {r["key"]: r for r in rows}
-    out = []
-    pairs = [
-        ("XGBoost", "BDT"),
-        ("DFNN-bce", "XGBoost"),
-        ("ETN-bce", "XGBoost"),
-        ("ETN-bce", "DFNN-bce"),
-        ("DFNN-bce", "FNN-bce"),
-        ("ETN-bce", "BDT"),
-        ("FNN-bce", "Random"),
-    ]
-    for a, b in pairs:
-        if a in by and b in by:
-            for metric in ("significance", "auc"):
-                d = _paired(by[a], by[b], metric)
-                if d:
-                    out.append({"a": a, "b": b, "metric": metric, "difference": d[0], "error": d[1]})
-    for r in rows:
-        if r.get("disco") and not r.get("firmware"):
-            base = disco_base(r["key"], by)
-            if base:
-                out.append(
-                    {
-                        "a": r["key"],
-                        "b": base,
-                        "metric": "bkg_corr",
-                        "difference": r["test"]["bkg_corr"] - by[base]["test"]["bkg_corr"],
-                        "error": float(
-                            np.hypot(r["test"].get("bkg_corr_err", 0), by[base]["test"].get("bkg_corr_err", 0))
-                        ),
-                    }
-                )
-                d = _paired(r, by[base], "significance")
-                if d:
-                    out.append({"a": r["key"], "b": base, "metric": "significance", "difference": d[0], "error": d[1]})
-    return out

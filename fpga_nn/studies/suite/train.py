@@ -7,7 +7,8 @@ import os
 import numpy as np
 
 from ...reports import significance as sig
-from .config import SuiteConfig
+from ...yamlconfig import plain
+from .config import SuiteConfig, epoch_budget
 from .data import Prepared, background_floor, row_key, row_label, window_mask
 from .devices import tensorflow_device
 
@@ -54,6 +55,14 @@ def _trees(cfg: SuiteConfig, row: dict, prep: Prepared, x: dict[str, np.ndarray]
         verbose=False,
     )
     return model, {"best_iteration": int(model.best_iteration) + 1, "device": "cuda" if gpu else "cpu"}
+
+
+def cut_direction(prep: Prepared, values: np.ndarray) -> tuple[float, dict]:
+    """+1 when larger values of a Cut row's variable are more signal-like on the training split, else -1."""
+    auc = sig.weighted_auc(values.astype(np.float64), prep.y["train"], prep.sample_weight["train"])
+    sign = 1.0 if auc >= 0.5 else -1.0
+    direction = "larger is signal-like" if sign > 0 else "smaller is signal-like"
+    return sign, {"direction": direction, "train_auc": float(auc)}
 
 
 def _tree_score(model, x):
@@ -138,14 +147,7 @@ def train_network(
             )
         return sig.weighted_auc(score[win], prep.y["val"][win], prep.weight["val"][win])
 
-    # budget: training, overridden by the method's section, capped by the disco / firmware sections
-    # (DisCo costs O(batch^2) per batch; the QKeras rows are slower per epoch)
-    section = cfg.section(row["method"].lower())
-    budget = {k: getattr(section, k, getattr(t, k)) for k in ("epochs", "patience")}
-    for cap in (cfg.disco if row.get("disco") else None, cfg.firmware if row.get("firmware") else None):
-        for k in ("epochs", "patience"):
-            if cap is not None:
-                budget[k] = min(budget[k], getattr(cap, k))
+    budget = epoch_budget(plain(cfg), row)
     patience = budget["patience"]
     res = fit_keep_best(
         model,
