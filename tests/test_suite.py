@@ -416,6 +416,29 @@ def test_differences_combine_seed_and_test_errors_and_the_baseline_is_worded_fro
     assert baseline({"rows": [fnn], "comparisons": []}) == []
 
 
+def test_every_packaged_firmware_row_has_a_project_name_its_toolchain_takes(tmp_path):
+    """The packaged full table builds BDT firmware: conifer's C++ reserves the name 'BDT' itself."""
+    from fpga_nn.convert.conifer_project import check_name
+    from fpga_nn.studies.suite.firmware import _options
+    from fpga_nn.studies.suite.run import load_config
+
+    rows = [r for r in load_config().rows if r.get("firmware")]
+    names = {r["method"]: _options(r, tmp_path, "xcvu9p-flga2104-2L-e", rtl=False).name for r in rows}
+    assert names == {
+        "BDT": "BDT_trees",
+        "XGBoost": "XGBoost_trees",
+        "FNN": "FNN_bce_firmware",
+        "DFNN": "DFNN_bce_firmware",
+    }
+    from fpga_nn.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="project name 'BDT' is a name conifer's C\\+\\+ uses itself"):
+        check_name("BDT")  # the row key, the name the suite gave the project before
+    for method in ("BDT", "XGBoost"):
+        check_name(names[method])
+    assert _options(rows[0], tmp_path, "xcvu9p-flga2104-2L-e", rtl=False).output_dir == tmp_path / "firmware" / "BDT"
+
+
 def test_epoch_budgets_and_rows_stopped_by_them():
     from fpga_nn.studies.suite.config import epoch_budget
     from fpga_nn.studies.suite.report import budget_limited

@@ -18,9 +18,12 @@ from .data import row_key
 def _options(row: dict, out: Path, part: str, rtl: bool):
     from ...build import firmware
 
+    name = row_key(row).replace("-", "_").replace("+", "_")
+    if row["method"] in ("BDT", "XGBoost"):  # "BDT" is a name of conifer's own C++ (check_name refuses it)
+        name += "_trees"
     return firmware.BuildOptions(
         part=part,
-        name=row_key(row).replace("-", "_").replace("+", "_"),
+        name=name,
         output_dir=out / "firmware" / row_key(row),
         force=True,
         rtl=rtl,
