@@ -261,6 +261,7 @@ def test_quick_suite_end_to_end(tmp_path, monkeypatch, shared_cache):
     against = {(c["a"], c["metric"]) for c in res["comparisons"] if c["b"] == "Cut-pt_llg_over_m"}
     assert against == {(k, m) for k in ("BDT", "XGBoost", "FNN-bce", "DFNN-bce") for m in ("significance", "auc")}
     assert "**Against the simplest baseline, Cuts on pt_llg_over_m alone** (larger is signal-like;" in md
+    assert "| Cuts on pt_llg_over_m | N.A. | 1 |" in md and "| 7 cuts |" in md
     # yields: Pythia's cross sections of the generated samples at 138 fb^-1, unscaled
     xs = res["dataset"]["cross_sections"]
     assert xs["sigma_source"] == {

@@ -117,7 +117,7 @@ def markdown(results: dict) -> str:
         )
         mem = r["memory"].get("gpu_peak_mb", r["memory"]["host_peak_mb"])
         params = f"{r['parameters']:,}" + {"trees": " trees", "cuts": " cuts"}.get(r["parameters_kind"], "")
-        name = r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
+        name = r["label"] if r["method"] == "Cut" else r["method"] + (" (QKeras 8-bit)" if r["firmware"] else "")
         var_cols = f"{100 * var['auc']:.1f}" if var else "-"  # its significances: MC-limited, not quoted
         by_floor = t.get("significance_by_floor", {})
         floor_col = " / ".join(f"{by_floor[k]:.3f}" for k in ("0.5", "2") if k in by_floor) or "-"
