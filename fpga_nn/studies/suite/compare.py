@@ -12,12 +12,10 @@ from .data import disco_base
 def _mean_var(r: dict, metric: str) -> tuple[float, float]:
     """A row's headline value (the seed mean for a neural row) and the variance of that mean (the seeds' sample
     variance / their number)."""
-    if r.get("seeds") and len(r["seeds"]) > 1:
+    if len(r.get("seeds") or ()) > 1:
         v = [p[metric] for p in r["seeds"]]
         return float(np.mean(v)), float(np.var(v, ddof=1)) / len(v)
-    if r.get("seeds"):
-        return float(r["seeds"][0][metric]), 0.0
-    return float(r["test"][metric]), 0.0
+    return float(r["test"][metric]), 0.0  # a tree row, or one seed (tabulated as the row's test)
 
 
 def paired_difference(a: dict, b: dict, metric: str) -> tuple[float, float] | None:
@@ -37,6 +35,11 @@ def correlation_difference(a: dict, b: dict) -> tuple[float, float]:
     (ma, va), (mb, vb) = _mean_var(a, "bkg_corr"), _mean_var(b, "bkg_corr")
     ea, eb = a["test"].get("bkg_corr_err", 0.0), b["test"].get("bkg_corr_err", 0.0)
     return ma - mb, float(np.sqrt(ea**2 + eb**2 + va + vb))
+
+
+def indexed(results: dict) -> dict[tuple[str, str, str], dict]:
+    """The comparisons of ``results`` by (row A, row B, metric)."""
+    return {(c["a"], c["b"], c["metric"]): c for c in results.get("comparisons", [])}
 
 
 def comparisons(rows: list[dict]) -> list[dict]:
@@ -82,10 +85,10 @@ def ordering(results: dict) -> list[str]:
     difference exceeds twice its error is reproduced in direction only (the seed's gaps were far larger;
     their size is not what is tested), one below minus twice its error is refuted; the last step (<=) is
     "not contradicted" unless refuted. Words for nothing more than what the difference shows."""
-    comp = {(c["a"], c["b"]): c for c in results.get("comparisons", []) if c["metric"] == "significance"}
+    comp = indexed(results)
     steps, verdicts = [], []
     for a, b, rel in SEED_ORDER:
-        c = comp.get((a, b))
+        c = comp.get((a, b, "significance"))
         if c is None:
             return []
         d, e = c["difference"], c["error"]
@@ -117,7 +120,7 @@ def baseline(results: dict) -> list[str]:
     cut = next((r for r in results["rows"] if r["method"] == "Cut"), None)
     if cut is None:
         return []
-    comp = {(c["a"], c["b"], c["metric"]): c for c in results.get("comparisons", [])}
+    comp = indexed(results)
     parts = []
     for r in results["rows"]:
         z, a = comp.get((r["key"], cut["key"], "significance")), comp.get((r["key"], cut["key"], "auc"))

@@ -18,6 +18,7 @@ from ...yamlconfig import checked, typed
 
 METHODS = ("Random", "Cut", "BDT", "XGBoost", "FNN", "DFNN", "ETN")
 NN_METHODS = ("FNN", "DFNN", "ETN")
+TREE_METHODS = ("BDT", "XGBoost")
 
 SCHEMA_VERSION = 1
 _POS = schema.Num(0, lo_open=True)
@@ -146,16 +147,17 @@ class SuiteConfig:
     reference: Reference | None = checked(default=None)  # the measured spectrum's check (background.py)
     zjets: Zjets | None = checked(default=None)
 
-    def section(self, name: str):
-        """The section of a method (``bdt``, ``etn``, ...), None for a method without one (Random)."""
-        return getattr(self, name, None) if name in SCHEMA and SCHEMA[name] is not None else None
-
 
 # The keys a suite YAML may hold and the check of every value: derived from the declarations above
 SCHEMA: dict[str, frozenset | None] = yamlconfig.schema_of(SuiteConfig)
 VALUES = yamlconfig.values_of(SuiteConfig)
 ROW_KEYS = frozenset({"method", "loss", "disco", "firmware", "all_inputs", "variable"})
 CUT_VARIABLE = "pt_llg_over_m"  # a Cut row's one input when it names none
+
+
+def cut_variable(row: Mapping) -> str:
+    """The one input of a Cut row."""
+    return row.get("variable", CUT_VARIABLE)
 
 
 def epoch_budget(config: Mapping, row: Mapping) -> dict:

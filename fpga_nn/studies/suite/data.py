@@ -12,14 +12,14 @@ from ...errors import UserInputError
 from ...jsonio import content_hash
 from ...reports import significance as sig
 from . import background
-from .config import CUT_VARIABLE, METHODS, NN_METHODS, SuiteConfig  # noqa: F401 - METHODS re-exported for suite.py
+from .config import METHODS, NN_METHODS, SuiteConfig, cut_variable  # noqa: F401 - METHODS re-exported for suite.py
 
 MASS = "m_llg"
 
 
 def row_key(row: dict) -> str:
     if row["method"] == "Cut":
-        return f"Cut-{row.get('variable', CUT_VARIABLE)}"
+        return f"Cut-{cut_variable(row)}"
     if row["method"] not in NN_METHODS:
         return row["method"]
     key = f"{row['method']}-{row.get('loss', 'bce')}" + (
@@ -30,7 +30,7 @@ def row_key(row: dict) -> str:
 
 def row_label(row: dict) -> str:
     if row["method"] == "Cut":
-        return f"Cuts on {row.get('variable', CUT_VARIABLE)}"
+        return f"Cuts on {cut_variable(row)}"
     if row["method"] not in NN_METHODS:
         return row["method"]
     loss = {"bce": "BCE", "extreme": "Ext"}[row.get("loss", "bce")] + ("+DisCo" if row.get("disco") else "")
@@ -116,7 +116,7 @@ def row_features(cfg: SuiteConfig, row: dict) -> list[str]:
     """The inputs of a row: all 15 with DisCo or ``all_inputs`` (DisCo's effect alone: the same inputs without
     it), the 11 of ``features_no_disco`` otherwise (seed 004); a Cut row's one variable."""
     if row["method"] == "Cut":
-        return [row.get("variable", CUT_VARIABLE)]
+        return [cut_variable(row)]
     if row.get("disco") or row.get("all_inputs"):
         return list(cfg.features)
     return list(cfg.features_no_disco)

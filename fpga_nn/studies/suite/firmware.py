@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ...fixed import FixedType
-from .config import SuiteConfig
+from .config import TREE_METHODS, SuiteConfig
 from .data import row_key
 
 
@@ -19,7 +19,7 @@ def _options(row: dict, out: Path, part: str, rtl: bool):
     from ...build import firmware
 
     name = row_key(row).replace("-", "_").replace("+", "_")
-    if row["method"] in ("BDT", "XGBoost"):  # "BDT" is a name of conifer's own C++ (check_name refuses it)
+    if row["method"] in TREE_METHODS:  # "BDT" is a name of conifer's own C++ (check_name refuses it)
         name += "_trees"
     return firmware.BuildOptions(
         part=part,

@@ -12,7 +12,7 @@ from ...jsonio import write_json
 from ...reports.paired import words
 from . import plots as suite_plots
 from .background import report_lines as background_report
-from .compare import baseline, ordering, paired_difference
+from .compare import baseline, indexed, ordering, paired_difference
 from .config import epoch_budget
 from .data import disco_base
 
@@ -193,7 +193,7 @@ def findings(results: dict) -> list[str]:
             f"- Within 2 errors (paired test bootstrap and seed spreads combined) of the best ({best['label']}): "
             f"{', '.join(close)}: the ordering among these is not resolved by this test set and these seeds."
         )
-    comp = {(c["a"], c["b"], c["metric"]): c for c in results.get("comparisons", [])}
+    comp = indexed(results)
     for r in rows:
         if r["disco"]:
             base = by.get(disco_base(r["key"], by) or "")

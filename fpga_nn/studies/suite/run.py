@@ -34,7 +34,7 @@ from ...training import backend
 from ...yamlconfig import plain
 from . import firmware as fw
 from .compare import comparisons
-from .config import SuiteConfig, load_config
+from .config import TREE_METHODS, SuiteConfig, load_config
 from .data import (
     MASS,
     METHODS,
@@ -112,7 +112,7 @@ def run_row(
             sign, meta = cut_direction(prep, x["train"][:, 0])
             scores = {k: sign * v[:, 0].astype(np.float64) for k, v in x.items() if k.startswith("test")}
             params = int(cfg.significance.n_bins) - 1  # the bin edges: thresholds on the variable
-        elif method in ("BDT", "XGBoost"):
+        elif method in TREE_METHODS:
             model, meta = _trees(cfg, row, prep, x)
             scores = {k: _tree_score(model, v) for k, v in x.items() if k.startswith("test")}
             params = meta.get("n_trees", meta.get("best_iteration", 0))
@@ -141,7 +141,7 @@ def run_row(
         "loss": row.get("loss"),
         "disco": bool(row.get("disco")),
         "firmware": bool(row.get("firmware")) and method in NN_METHODS,  # a QKeras row: its scores are firmware
-        "tree_firmware": bool(row.get("firmware")) and method in ("BDT", "XGBoost"),
+        "tree_firmware": bool(row.get("firmware")) and method in TREE_METHODS,
         "features": features,
         "parameters": params,
         "parameters_kind": {"BDT": "trees", "XGBoost": "trees", "Cut": "cuts"}.get(method, "weights"),
