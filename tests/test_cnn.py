@@ -181,3 +181,22 @@ def test_the_seed_claim_is_worded_from_paired_auc_differences_over_seeds():
     assert same["verdict"] == "not resolved at 500 training images" and same["by_size"][0]["error"] == 0
     assert "reproduced" not in json.dumps(c)
     assert claim(y, grid, rows[:1], cfg) is None
+
+
+def test_every_other_reference_is_measured_beside_the_compact_cnn_by_the_same_rule():
+    from fpga_nn.studies.cnn.table import beside_compact
+
+    rng = np.random.default_rng(1)
+    y = (rng.uniform(size=2000) < 0.5).astype(int)
+
+    def runs(noise, n=3):
+        return [{"test": y + rng.normal(0, noise, len(y)), "train_images": 500} for _ in range(n)]
+
+    grid = {"sizes": {1.0: {"compact_cnn": runs(0.6), "resnet_style": runs(0.6), "mobilenetv2_style": runs(1.5)}}}
+    cfg = CnnConfig(bootstrap=50)
+    assert cfg.references == ("compact_cnn", "resnet_style", "mobilenetv2_style")  # the packaged table has all three
+    out = beside_compact(y, grid, cfg)
+    assert list(out) == ["mobilenetv2_style"]  # the ResNet style is seed 002's claim, worded by claim()
+    (d,) = out["mobilenetv2_style"]
+    assert d["verdict"] == "compact higher at 500 training images" and d["difference"] > 2 * d["error"] > 0
+    assert beside_compact(y, grid, CnnConfig(references=("resnet_style", "mobilenetv2_style"))) == {}

@@ -92,6 +92,23 @@ def claim(y, grid: dict, rows: list[dict], cfg) -> dict | None:
     }
 
 
+def beside_compact(y, grid: dict, cfg) -> dict[str, list[dict]]:
+    """The compact CNN minus every other float reference but the ResNet style (seed 002's, in :func:`claim`), by
+    the same rule at every training-set size: measured statements, no claim of a seed behind them."""
+    if "compact_cnn" not in cfg.references:
+        return {}
+    others = [n for n in cfg.references if n not in ("compact_cnn", "resnet_style")]
+    return {n: tuned.versus(y, grid, "compact_cnn", n, metrics.auc, cfg.bootstrap, cfg.seed, "compact") for n in others}
+
+
+def _difference_line(d: dict, other: str) -> str:
+    return (
+        f"- {d['train_images']:,} training jets: AUC difference (compact - {other}) {d['difference']:+.4f} ± "
+        f"{d['error']:.4f} (seed {d['seed_error']:.4f}, test {d['test_error']:.4f}; "
+        f"{len(d['per_seed'])} seeds): **{d['verdict']}**."
+    )
+
+
 def _cell(v: dict) -> str:
     return f"{v['mean']:.4f} ± {v['sd']:.4f} ({v['seeds']})" if v["seeds"] > 1 else f"{v['mean']:.4f} (1)"
 
@@ -100,6 +117,7 @@ def write_table(out: Path, rows, build_result, device, y, grid, scores, cfg) -> 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     c = claim(y, grid, rows, cfg)
+    others = beside_compact(y, grid, cfg)
     size_table = tuned.sizes(y, grid, metrics.auc)
     t = cfg.tuning
     results = {
@@ -111,6 +129,7 @@ def write_table(out: Path, rows, build_result, device, y, grid, scores, cfg) -> 
         "rows": rows,
         "sizes": size_table,
         "compact_vs_resnet": c,
+        "compact_vs_others": others,
     }
     write_json(out / "results.json", results, indent=2)
     n_qcd = int(np.sum(y == 0))
@@ -175,13 +194,13 @@ def write_table(out: Path, rows, build_result, device, y, grid, scores, cfg) -> 
             f"Seed 002 claim ({c['statement']}; the ResNet style has {c['parameter_ratio']:.0f}x the parameters):",
             "",
         ]
-        for d in c["by_size"]:
-            lines.append(
-                f"- {d['train_images']:,} training jets: AUC difference (compact - ResNet) {d['difference']:+.4f} ± "
-                f"{d['error']:.4f} (seed {d['seed_error']:.4f}, test {d['test_error']:.4f}; "
-                f"{len(d['per_seed'])} seeds): **{d['verdict']}**."
-            )
+        lines += [_difference_line(d, "ResNet") for d in c["by_size"]]
         lines += ["", f"Rule: {c['rule']}.", ""]
+    by = {r["model"]: r for r in rows}
+    for name, sizes in others.items():
+        ratio = by[name]["parameters"] / by["compact_cnn"]["parameters"]
+        lines += [f"The compact CNN beside {name} ({ratio:.0f}x its parameters; the same rule, no seed's claim):", ""]
+        lines += [_difference_line(d, name) for d in sizes] + [""]
     lines += ["Confusion matrices (first seed; threshold: probability 1/2):", ""]
     for r in rows:
         m = r["confusion"]
