@@ -181,7 +181,8 @@ def test_a_partial_suite_config_takes_the_packaged_defaults(tmp_path):
     path.write_text("training: {epochs: 3}\netn: {n_heads: 4}\n")
     cfg, packaged = load_config(path), load_config()
     assert cfg.training == dataclasses.replace(packaged.training, epochs=3)
-    assert cfg.etn == dataclasses.replace(packaged.etn, n_heads=4) and cfg.etn.d_model == 16  # one default: the YAML
+    # one default: the YAML; the user's training epochs are the ETN's too (a later layer than the packaged etn:)
+    assert cfg.etn == dataclasses.replace(packaged.etn, n_heads=4, epochs=3) and cfg.etn.d_model == 16
     assert cfg.rows == packaged.rows
 
 
@@ -592,3 +593,32 @@ def test_photon_clusters_and_the_zjets_sample():
 
     with pytest.raises(UserInputError, match="background process"):
         GenerationConfig(background_process="ttbar")
+
+
+def test_a_users_training_budget_is_every_rows_unless_their_file_sets_the_methods(tmp_path):
+    """The packaged fnn: {epochs: 100} overrides the packaged training's 40, but not a user's training: a
+    user's (or quick:'s) later training epochs / patience win; a method section in the same file wins again."""
+    from pathlib import Path
+
+    from fpga_nn.studies.suite.config import epoch_budget
+    from fpga_nn.studies.suite.run import load_config
+    from fpga_nn.yamlconfig import plain
+
+    def budgets(text: str, quick: bool = False) -> dict:
+        (f := tmp_path / "suite.yaml").write_text(text)
+        config = plain(load_config(f, quick))
+        return {m: tuple(epoch_budget(config, {"method": m}).values()) for m in ("FNN", "DFNN", "ETN")}
+
+    assert budgets("schema: 1\n") == {"FNN": (100, 10), "DFNN": (40, 10), "ETN": (16, 4)}
+    assert budgets("training: {epochs: 12}\n") == {"FNN": (12, 10), "DFNN": (12, 10), "ETN": (12, 4)}
+    assert budgets("training: {epochs: 12, patience: 3}\nfnn: {epochs: 7}\n") == {
+        "FNN": (7, 3),
+        "DFNN": (12, 3),
+        "ETN": (12, 3),
+    }
+    quick = "training: {epochs: 30}\nquick: {training: {epochs: 5}, etn: {epochs: 2}}\n"
+    assert budgets(quick) == {"FNN": (30, 10), "DFNN": (30, 10), "ETN": (30, 4)}
+    assert budgets(quick, quick=True) == {"FNN": (5, 10), "DFNN": (5, 10), "ETN": (2, 4)}
+    # the backend benchmark's config trains every row 12 epochs (the FNN trained the packaged 100: 14 minutes of CI)
+    config = plain(load_config(Path(__file__).resolve().parents[1] / "benchmarks" / "backends.yaml", True))
+    assert {m: epoch_budget(config, {"method": m})["epochs"] for m in ("FNN", "DFNN")} == {"FNN": 12, "DFNN": 12}
