@@ -49,4 +49,8 @@ def cnn(part, out, output_dir, force, workers):
             f"compact CNN vs ResNet: {c['verdict']} (AUC difference {c['difference']:+.4f} ± {c['error']:.4f}, "
             f"{len(c['per_seed'])} seeds)"
         )
+    for name, sizes in (res.get("compact_vs_others") or {}).items():
+        for c in sizes:
+            d = f"AUC difference {c['difference']:+.4f} ± {c['error']:.4f}"
+            click.echo(f"compact CNN vs {name}: {c['verdict']} ({d})")
     click.echo(f"project: {target}\ntable: {out / 'results.md'}")
