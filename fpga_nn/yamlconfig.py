@@ -59,34 +59,52 @@ def overlay(base: dict, over: dict) -> dict:
     return out
 
 
+def layers(
+    packaged: str, path: str | os.PathLike | None, schema: dict, what: str, quick: bool = False
+) -> list[tuple[str, dict]]:
+    """The layers of a config, lowest precedence first, each as (where, mapping) without its ``quick:`` key:
+    the packaged YAML ``packaged`` (a path under fpga_nn/, e.g. ``scan/scan.yaml``), the user's file (its keys
+    checked), then, with ``quick``, the ``quick:`` section of the last file (the user's when there is one)."""
+    package, _, name = f"fpga_nn/{packaged}".rpartition("/")
+    files = [
+        ("(packaged)", read_yaml((resources.files(package.replace("/", ".")) / name).read_text(), "(packaged)", what))
+    ]
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise UserInputError(f"{what} config {p} not found: start from fpga_nn/{packaged}")
+        cfg = read_yaml(p.read_text(), str(p), what)
+        check_keys(cfg, schema, str(p), what)
+        check_keys(cfg.get("quick") or {}, schema, f"{p} (quick)", what)
+        files.append((str(p), cfg))
+    where, last = files[-1]
+    out = [(w, {k: v for k, v in cfg.items() if k != "quick"}) for w, cfg in files]
+    return out + [(f"{where} (quick)", last.get("quick") or {})] if quick else out
+
+
+def merge(config_layers: list[tuple[str, dict]], packaged: str, version: int, what: str) -> dict:
+    """The layers of :func:`layers` overlaid in order (the files' schema version checked before ``quick:``)."""
+    files = [(w, layer) for w, layer in config_layers if not w.endswith("(quick)")]
+    cfg: dict = {}
+    for _, layer in files:
+        cfg = overlay(cfg, layer)
+    if cfg.get("schema", version) != version:
+        raise UserInputError(
+            f"{what} config {files[-1][0]}: schema {cfg['schema']} is not {version}: start from "
+            f"fpga_nn/{packaged} of this version"
+        )
+    for _, layer in config_layers[len(files) :]:
+        cfg = overlay(cfg, layer)
+    cfg["schema"] = version
+    return cfg
+
+
 def load(
     packaged: str, path: str | os.PathLike | None, schema: dict, version: int, what: str, quick: bool = False
 ) -> dict:
     """The packaged YAML ``packaged`` (a path under fpga_nn/, e.g. ``scan/scan.yaml``) with the user's file and
     ``quick:`` overrides applied."""
-    package, _, name = f"fpga_nn/{packaged}".rpartition("/")
-    defaults = read_yaml((resources.files(package.replace("/", ".")) / name).read_text(), "(packaged)", what)
-    if path is None:
-        cfg, where = defaults, "(packaged)"
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise UserInputError(f"{what} config {p} not found: start from fpga_nn/{packaged}")
-        cfg, where = read_yaml(p.read_text(), str(p), what), str(p)
-        check_keys(cfg, schema, where, what)
-        check_keys(cfg.get("quick") or {}, schema, f"{where} (quick)", what)
-        cfg = overlay({k: v for k, v in defaults.items() if k != "quick"}, cfg)
-    if cfg.get("schema", version) != version:
-        raise UserInputError(
-            f"{what} config {where}: schema {cfg['schema']} is not {version}: start from "
-            f"fpga_nn/{packaged} of this version"
-        )
-    cfg = dict(cfg)
-    quick_over = cfg.pop("quick", {}) or {}
-    if quick:
-        cfg = overlay(cfg, quick_over)
-    cfg["schema"] = version
-    return cfg
+    return merge(layers(packaged, path, schema, what, quick), packaged, version, what)
 
 
 class FrozenConfig(dict):

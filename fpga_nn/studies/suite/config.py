@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from ... import schema, yamlconfig
@@ -178,9 +177,10 @@ def epoch_budget(config: Mapping, row: Mapping) -> dict:
 def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> SuiteConfig:
     """The suite YAML (the packaged default when ``path`` is None) merged over the packaged defaults,
     with ``quick:`` overrides applied; unknown keys are refused. The result is frozen."""
-    cfg = yamlconfig.load("studies/suite/suite.yaml", path, SCHEMA, SCHEMA_VERSION, "suite", quick)
+    config_layers = yamlconfig.layers("studies/suite/suite.yaml", path, SCHEMA, "suite", quick)
+    cfg = yamlconfig.merge(config_layers, "studies/suite/suite.yaml", SCHEMA_VERSION, "suite")
     where = str(path) if path else "(packaged)"
-    _later_training_wins(cfg, path, quick)
+    _later_training_wins(cfg, [layer for _, layer in config_layers])
     for row in cfg.get("rows", []) or []:
         for key in row if isinstance(row, dict) else ():
             if key not in ROW_KEYS:
@@ -189,22 +189,12 @@ def load_config(path: str | os.PathLike | None = None, quick: bool = False) -> S
     return typed(SuiteConfig, cfg, f"suite config {where}")
 
 
-def _later_training_wins(cfg: dict, path, quick: bool) -> None:
+def _later_training_wins(cfg: dict, layers: list[dict]) -> None:
     """A method section's ``epochs`` / ``patience`` (``fnn: {epochs: 100}``) overrides ``training``'s only
-    where no later layer (the packaged file < the user's file < its ``quick:``) set ``training``'s: a user's
-    ``training: {epochs: 12}`` is every row's budget, not the FNN's packaged 100 (that surprise cost a test
-    14 minutes). Sets the section's value to ``training``'s in ``cfg`` (the record then says what ran)."""
-    from importlib import resources
-
-    from ...yamlconfig import read_yaml
-
-    packaged = read_yaml((resources.files("fpga_nn.studies.suite") / "suite.yaml").read_text(), "(packaged)", "suite")
-    layers = [{k: v for k, v in packaged.items() if k != "quick"}]
-    if path is not None:
-        layers.append(read_yaml(Path(path).read_text(), str(path), "suite"))
-    if quick:
-        layers.append(layers[-1].get("quick") or {} if path is not None else packaged.get("quick") or {})
-    layers[1:] = [{k: v for k, v in layer.items() if k != "quick"} for layer in layers[1:]]
+    where no later layer (:func:`yamlconfig.layers`: the packaged file < the user's file < its ``quick:``) set
+    ``training``'s: a user's ``training: {epochs: 12}`` is every row's budget, not the FNN's packaged 100 (that
+    surprise cost a test 14 minutes). Sets the section's value to ``training``'s in ``cfg`` (the record then
+    says what ran)."""
 
     def last(section: str, key: str) -> int:
         hits = [i for i, layer in enumerate(layers) if isinstance(layer.get(section), dict) and key in layer[section]]
