@@ -30,6 +30,7 @@ def test_jet_chunk_is_reproducible_and_physical():
 
 @pytest.mark.csim
 def test_small_cnn_build_bit_exact_and_its_tuned_table(tmp_path, monkeypatch):
+    from fpga_nn.reports.paired import words
     from fpga_nn.training.tuning import Tuning
 
     monkeypatch.setenv("FPGA_NN_CACHE", str(tmp_path / "cache"))
@@ -44,7 +45,17 @@ def test_small_cnn_build_bit_exact_and_its_tuned_table(tmp_path, monkeypatch):
     ).project
     res = json.loads((table / "results.json").read_text())
     rows = {r["model"]: r for r in res["rows"]}
-    assert list(rows) == ["compact_cnn", "compact_cnn_qkeras_8bit", "compact_cnn_firmware"]
+    assert list(rows) == ["compact_cnn", "compact_cnn_qkeras_8bit", "compact_cnn_firmware", "jet_mass_window"]
+    # the simplest baseline: a window on the jet mass, centred on the training W jets' median, no training
+    mass = res["mass_baseline"]
+    assert [c["model"] for c in mass["comparisons"]] == ["compact_cnn", "compact_cnn_firmware"]
+    assert [len(c["per_seed"]) for c in mass["comparisons"]] == [2, 1] and 40 < mass["centre_gev"] < 120
+    assert rows["jet_mass_window"]["parameters"] == 2 and "confusion" not in rows["jet_mass_window"]
+    for c in mass["comparisons"]:
+        assert c["error"] > 0 and c["verdict"] == words(c)  # a direction only beyond twice the combined error
+        assert c["difference"] == pytest.approx(
+            rows[c["model"]]["auc"]["mean"] - rows["jet_mass_window"]["auc"]["mean"]
+        )
     ref = rows["compact_cnn"]
     assert set(ref["val_loss_by_learning_rate"]) == {"0.001", "0.003"} and ref["auc"]["seeds"] == 2
     assert f"{ref['learning_rate']:g}" == min(

@@ -27,7 +27,7 @@ from ...fixed.arith import on_grid
 from ...models import cnn as cnn_models
 from ...reports import metrics, plots, tuned
 from ...training import tuning
-from .table import reference_row, summarize, tpr_of, write_table
+from .table import against_mass, mass_window, reference_row, summarize, tpr_of, write_table
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,23 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
         rows[-1]["source"] = (
             f"emulator on all {len(te)} test images (== QKeras on every one); C-simulation == QKeras on {len(sub)}"
         )
+        centre, window = mass_window(d["jet_mass"], y, tr, te)
+        one = {"test": window, "train_images": len(tr)}
+        rows.append(
+            {
+                **{k: v for k, v in summarize(y[te], window).items() if k != "confusion"},
+                "model": "jet_mass_window",
+                "parameters": 2,  # the centre and the half-width
+                "seeds": 1,
+                "auc": tuned.seed_values(y[te], [one], metrics.auc),
+                "tpr": tuned.seed_values(y[te], [one], tpr_of),
+                "learning_rate": None,
+                "source": f"no training: a window on the jet mass around {centre:.1f} GeV",
+            }
+        )
+        nets = {n: [r["test"] for r in grid["seeds"][n]] for n in cfg.references}
+        nets |= {"compact_cnn_firmware": [emu]}
+        mass = {"centre_gev": centre, "comparisons": against_mass(y[te], nets, window, cfg)}
         first = {n: grid["seeds"][n][0]["test"] for n in cfg.references}
         write_table(
             table_dir,
@@ -223,8 +240,9 @@ def _build_cnn(options: firmware.BuildOptions, cfg: CnnConfig, table_dir: Path |
             device_info(),
             y[te],
             grid,
-            first | {"QKeras 8-bit": q_scores, "firmware": emu},
+            first | {"QKeras 8-bit": q_scores, "firmware": emu, "jet mass window": window},
             cfg,
+            mass,
         )
     return built
 
